@@ -1,0 +1,39 @@
+"""Alembic environment: our SQLModel metadata, the URL from client_profile.settings."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import client_profile.models  # noqa: F401  (registers every table)
+from client_profile.db import engine_for
+from client_profile.settings import get_settings
+
+target_metadata = SQLModel.metadata
+
+
+def run_migrations() -> None:
+    connectable = context.config.attributes.get("connection")
+    if connectable is None:
+        url = context.config.get_main_option("sqlalchemy.url") or get_settings().database_url
+        with engine_for(url).connect() as connection:
+            _run(connection)
+            connection.commit()
+    else:
+        _run(connectable)
+
+
+def _run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline (SQL script) migrations are not supported; run against a database.")
+run_migrations()

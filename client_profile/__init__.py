@@ -1,0 +1,1 @@
+"""Client Profile: the self-service dashboard for clients of small activity providers."""

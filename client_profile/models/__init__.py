@@ -1,0 +1,41 @@
+"""SQLModel tables, one module per aggregate. Importing this package registers every table."""
+
+from client_profile.models.auth import AuthSession, LoginRequest
+from client_profile.models.base import as_utc, utcnow
+from client_profile.models.benefits import (
+    CreditEntry,
+    CreditKind,
+    Discount,
+    EntryPass,
+    EntryPassEntry,
+    MakeupCredit,
+    MakeupCreditStatus,
+)
+from client_profile.models.billing import (
+    Charge,
+    ChargeStatus,
+    Invoice,
+    InvoiceKind,
+    Order,
+    OrderItem,
+    OrderItemKind,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
+from client_profile.models.booking import Attendance, AttendanceState, Booking, BookingStatus
+from client_profile.models.catalog import ClassGroup, ClassSession, Programme, ProgrammeKind, SessionStatus
+from client_profile.models.notifications import Channel, OutboxMessage, OutboxStatus, ProcessedWebhookEvent
+from client_profile.models.people import Attendee, Client, Family
+from client_profile.models.provider import Provider
+from client_profile.models.sharing import BookingShare
+
+__all__ = [
+    "Attendance", "AttendanceState", "Attendee", "AuthSession", "Booking", "BookingShare", "BookingStatus",
+    "Channel", "Charge", "ChargeStatus", "ClassGroup", "ClassSession", "Client", "CreditEntry", "CreditKind",
+    "Discount", "EntryPass", "EntryPassEntry", "Family", "Invoice", "InvoiceKind", "LoginRequest",
+    "MakeupCredit", "MakeupCreditStatus", "Order", "OrderItem", "OrderItemKind", "OrderStatus", "OutboxMessage",
+    "OutboxStatus", "Payment", "PaymentMethod", "PaymentStatus", "ProcessedWebhookEvent", "Programme",
+    "ProgrammeKind", "Provider", "SessionStatus", "as_utc", "utcnow",
+]

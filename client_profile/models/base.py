@@ -1,0 +1,14 @@
+"""Shared column helpers. Money is integer minor units + ISO currency; datetimes are aware UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite gives back naive datetimes for some column types; everything we store is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)

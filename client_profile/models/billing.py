@@ -1,0 +1,166 @@
+"""Orders, charges (what is owed), payments (what came in) and invoices/receipts (gap-free numbers)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from client_profile.models.base import utcnow
+
+
+class OrderStatus(str, enum.Enum):
+    unpaid = "unpaid"
+    paid = "paid"
+    cancelled = "cancelled"
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "shop_order"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "number", name="uq_order_number"),
+        CheckConstraint("total_minor >= 0", name="ck_order_total"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    family_id: int = Field(sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), index=True,
+                                            nullable=False))
+    number: str = Field(max_length=32)
+    status: OrderStatus = Field(default=OrderStatus.unpaid, sa_column=Column(
+        Enum(OrderStatus, native_enum=False, length=16), nullable=False))
+    total_minor: int = 0
+    currency: str = Field(default="EUR", max_length=3)
+    created_at: datetime = Field(default_factory=utcnow)
+    paid_at: datetime | None = None
+
+
+class OrderItemKind(str, enum.Enum):
+    product = "product"
+    entry_pass = "entry_pass"
+    service = "service"
+    credit_top_up = "credit_top_up"
+
+
+class OrderItem(SQLModel, table=True):
+    __tablename__ = "order_item"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="ck_order_item_quantity"),
+        CheckConstraint("unit_price_minor >= 0", name="ck_order_item_price"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(sa_column=Column(Integer, ForeignKey("shop_order.id", ondelete="CASCADE"),
+                                           index=True, nullable=False))
+    kind: OrderItemKind = Field(default=OrderItemKind.product, sa_column=Column(
+        Enum(OrderItemKind, native_enum=False, length=16), nullable=False))
+    description: str = Field(max_length=300)
+    quantity: int = 1
+    unit_price_minor: int = 0
+
+
+class ChargeStatus(str, enum.Enum):
+    unpaid = "unpaid"
+    paid = "paid"
+    cancelled = "cancelled"
+
+
+class Charge(SQLModel, table=True):
+    """Something the family owes: a booking fee, an instalment or an order."""
+
+    __tablename__ = "charge"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="ck_charge_amount"),
+        CheckConstraint("length(currency) = 3", name="ck_charge_currency"),
+        Index("ix_charge_family_status", "family_id", "status"),
+        UniqueConstraint("provider_id", "reference", name="uq_charge_reference"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    family_id: int = Field(sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), nullable=False))
+    booking_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("booking.id", ondelete="SET NULL"), index=True, nullable=True))
+    order_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("shop_order.id", ondelete="SET NULL"), nullable=True, unique=True))
+    description: str = Field(max_length=300)
+    amount_minor: int
+    currency: str = Field(default="EUR", max_length=3)
+    due_on: date | None = None
+    status: ChargeStatus = Field(default=ChargeStatus.unpaid, sa_column=Column(
+        Enum(ChargeStatus, native_enum=False, length=16), nullable=False))
+    # A payment reference for bank transfers (variable symbol), unique per provider.
+    reference: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+    paid_at: datetime | None = None
+
+
+class PaymentMethod(str, enum.Enum):
+    card = "card"
+    bank_transfer = "bank_transfer"
+    credit = "credit"
+    cash = "cash"
+
+
+class PaymentStatus(str, enum.Enum):
+    pending = "pending"
+    succeeded = "succeeded"
+    failed = "failed"
+    refunded = "refunded"
+
+
+class Payment(SQLModel, table=True):
+    """Money received for a charge; idempotent by the gateway's id."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        UniqueConstraint("gateway_id", name="uq_payment_gateway_id"),
+        CheckConstraint("amount_minor > 0", name="ck_payment_amount"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    charge_id: int = Field(sa_column=Column(Integer, ForeignKey("charge.id", ondelete="RESTRICT"), index=True,
+                                            nullable=False))
+    method: PaymentMethod = Field(sa_column=Column(Enum(PaymentMethod, native_enum=False, length=16),
+                                                   nullable=False))
+    status: PaymentStatus = Field(default=PaymentStatus.pending, sa_column=Column(
+        Enum(PaymentStatus, native_enum=False, length=16), nullable=False))
+    amount_minor: int
+    currency: str = Field(default="EUR", max_length=3)
+    gateway_id: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+    succeeded_at: datetime | None = None
+
+
+class InvoiceKind(str, enum.Enum):
+    invoice = "invoice"
+    receipt = "receipt"
+
+
+class Invoice(SQLModel, table=True):
+    """An invoice or receipt with a gap-free number per provider, kind and year."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "kind", "year", "sequence", name="uq_invoice_sequence"),
+        UniqueConstraint("provider_id", "number", name="uq_invoice_number"),
+        CheckConstraint("sequence > 0", name="ck_invoice_sequence"),
+        CheckConstraint("total_minor >= 0", name="ck_invoice_total"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    charge_id: int = Field(sa_column=Column(Integer, ForeignKey("charge.id", ondelete="RESTRICT"), index=True,
+                                            nullable=False))
+    payment_id: int | None = Field(default=None, foreign_key="payment.id")
+    kind: InvoiceKind = Field(default=InvoiceKind.invoice, sa_column=Column(
+        Enum(InvoiceKind, native_enum=False, length=16), nullable=False))
+    year: int
+    sequence: int
+    number: str = Field(max_length=32)
+    total_minor: int
+    currency: str = Field(default="EUR", max_length=3)
+    issued_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,60 @@
+"""Who logs in (Client), the household (Family) and who attends (Attendee)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from client_profile.models.base import utcnow
+
+
+class Family(SQLModel, table=True):
+    __tablename__ = "family"
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    name: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Client(SQLModel, table=True):
+    """A login identity. The e-mail is normalised once, when the row is written (services.identity)."""
+
+    __tablename__ = "client"
+    __table_args__ = (UniqueConstraint("provider_id", "email", name="uq_client_provider_email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    email: str = Field(max_length=320)
+    full_name: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=40)
+    # A shared person (a grandparent) may have no family of their own.
+    family_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("family.id", ondelete="SET NULL"), index=True)
+    )
+    # Bumped by "log out everywhere": every session minted under an older epoch is dead at its next use.
+    session_epoch: int = 0
+    # Consecutive wrong codes across login requests (security.md AUTH-4); reset on a successful login.
+    failed_code_count: int = 0
+    code_login_disabled: bool = False
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Attendee(SQLModel, table=True):
+    """A family member who attends (usually a child)."""
+
+    __tablename__ = "attendee"
+
+    id: int | None = Field(default=None, primary_key=True)
+    family_id: int = Field(sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), index=True,
+                                            nullable=False))
+    first_name: str = Field(max_length=100)
+    last_name: str = Field(default="", max_length=100)
+    birth_date: date | None = None
+    # A small square JPEG made by integrations.images; served only through an authenticated route.
+    photo_jpeg: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    photo_updated_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)

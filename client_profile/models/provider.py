@@ -1,0 +1,57 @@
+"""The provider (the business running the classes) and its policies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from client_profile.models.base import utcnow
+
+
+class Provider(SQLModel, table=True):
+    __tablename__ = "provider"
+    __table_args__ = (
+        UniqueConstraint("slug"),
+        CheckConstraint("length(currency) = 3", name="ck_provider_currency"),
+        CheckConstraint("makeup_validity_days > 0", name="ck_provider_makeup_validity"),
+        CheckConstraint("makeup_window_days >= 0", name="ck_provider_makeup_window"),
+        CheckConstraint("makeup_min_hours_before >= 0", name="ck_provider_makeup_min_hours"),
+        CheckConstraint("cancellation_deadline_hours >= 0", name="ck_provider_cancel_deadline"),
+        CheckConstraint("makeup_extra_capacity >= 0", name="ck_provider_makeup_extra"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    currency: str = Field(default="EUR", max_length=3)
+    timezone: str = Field(default="UTC", max_length=64)
+    language: str = Field(default="en", max_length=8)
+    contact_email: str = Field(default="", max_length=320)
+    contact_phone: str = Field(default="", max_length=40)
+    website: str = Field(default="", max_length=300)
+    brand_color: str = Field(default="#0d9488", max_length=16)
+    logo_url: str = Field(default="", max_length=500)
+
+    # Make-up policy (DESIGN.md "Domain").
+    makeups_enabled: bool = True
+    makeup_from_cancelled: bool = True
+    makeup_from_missed: bool = True
+    makeup_validity_days: int = 90
+    makeup_window_days: int = 4
+    makeup_min_hours_before: int = 2
+    makeup_extra_capacity: int = 0
+    # A client may cancel (excuse) a session until this many hours before it starts.
+    cancellation_deadline_hours: int = 24
+
+    online_payment_enabled: bool = False
+    invoicing_enabled: bool = False
+    bank_account_name: str = Field(default="", max_length=200)
+    bank_iban: str = Field(default="", max_length=64)
+    bank_bic: str = Field(default="", max_length=16)
+    bank_reference_hint: str = Field(default="", max_length=200)
+    invoice_address: str = Field(default="", max_length=500)
+    livestream_enabled: bool = True
+
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,1 @@
+"""The domain: plain functions over a DB session. Every rule and every write lives here; nothing imports reflex."""
