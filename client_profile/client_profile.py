@@ -1,7 +1,85 @@
+"""Builds the Reflex app: pages, the HTTP API in front of it, the outbox worker, security headers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
 import reflex as rx
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
 
-def index():
-    return rx.text("hello")
+from client_profile.api import auth as auth_api
+from client_profile.api import dev_mailbox, media
+from client_profile.api.deps import principal_from_request
+from client_profile.db import unit_of_work
+from client_profile.pages import home, lists
+from client_profile.settings import get_settings
 
-app = rx.App()
-app.add_page(index, route="/")
+settings = get_settings()
+
+api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+api.include_router(auth_api.router)
+api.include_router(dev_mailbox.router)
+api.include_router(media.router)
+
+# Paths the HTTP guard never redirects: the login itself, Reflex's own endpoints, static files.
+_PUBLIC_PREFIXES = ("/login", "/auth/", "/dev/", "/media/", "/_event", "/_upload", "/_health", "/ping",
+                    "/assets/", "/favicon", "/manifest", "/__", "/_next", "/static/")
+
+
+def _is_page_request(request: Request) -> bool:
+    path = request.url.path
+    if request.method != "GET" or path.startswith(_PUBLIC_PREFIXES):
+        return False
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    return "." not in last
+
+
+@api.middleware("http")
+async def guard_and_headers(request: Request, call_next):
+    """Send a browser without a valid session to /login before any page loads, and set safe headers."""
+    if _is_page_request(request):
+        with unit_of_work() as db:
+            logged_in = principal_from_request(db, request) is not None
+        if not logged_in:
+            return RedirectResponse("/login", status_code=303, headers={"Cache-Control": "no-store"})
+    response = await call_next(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if _is_page_request(request):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@contextlib.asynccontextmanager
+async def outbox_worker():
+    """Sends queued e-mails in the background of every app process (claims are atomic, so several are safe)."""
+    if settings.outbox_worker != "app":
+        yield
+        return
+    from client_profile.services.outbox import run_worker
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(stop, settings.outbox_poll_seconds))
+    try:
+        yield
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(task, timeout=10)
+
+
+app = rx.App(
+    api_transformer=api,
+    head_components=[
+        rx.el.meta(name="theme-color", content="#0d9488"),
+        rx.el.meta(name="description", content="Your bookings, sessions, payments and benefits in one place."),
+    ],
+    style={"font_family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
+)
+app.register_lifespan_task(outbox_worker)
+
+app.add_page(home.home, route=home.ROUTE, title="Home · Client Profile", on_load=home.ON_LOAD)
+for page, route, title, on_load in lists.PAGES:
+    app.add_page(page, route=route, title=f"{title} · Client Profile", on_load=on_load)

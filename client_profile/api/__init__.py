@@ -1,0 +1,1 @@
+"""Plain HTTP routes (FastAPI) mounted in front of the Reflex app."""

@@ -1,0 +1,141 @@
+"""The shell: a header with navigation on desktop, a bottom navigation bar on phones (below 768 px)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from client_profile.state.shell import ShellState
+
+NAV_ITEMS = [
+    ("Home", "/", "house"),
+    ("Bookings", "/bookings", "calendar-days"),
+    ("Benefits", "/benefits", "gift"),
+    ("Orders", "/orders", "receipt"),
+]
+MOBILE = "48em"  # 768 px: Reflex's "sm" breakpoint boundary
+
+
+def _post_button(label: str, action: str, icon: str, variant: str = "ghost") -> rx.Component:
+    """Logout is a real form POST to an HTTP route: it clears the HttpOnly cookie and reloads the page."""
+    return rx.el.form(
+        rx.button(rx.icon(icon, size=16), label, type="submit", variant=variant, color_scheme="gray",
+                  width="100%", justify="start"),
+        action=action, method="post", width="100%",
+    )
+
+
+def account_menu() -> rx.Component:
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(rx.icon("circle-user-round", size=20),
+                      rx.text(ShellState.client_name, display=rx.breakpoints(initial="none", sm="inline")),
+                      variant="ghost", color_scheme="gray", aria_label="Account"),
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.text(ShellState.client_name, weight="bold"),
+                rx.text(ShellState.client_email, size="1", color_scheme="gray"),
+                rx.separator(),
+                _post_button("Log out", "/auth/logout", "log-out"),
+                _post_button("Log out on all devices", "/auth/logout-all", "shield-off"),
+                spacing="2", width="14rem",
+            ),
+            align="end",
+        ),
+    )
+
+
+def _desktop_link(label: str, href: str, icon: str, active: str) -> rx.Component:
+    is_active = label == active
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=16), rx.text(label), spacing="2", align="center"),
+        href=href, underline="none", padding_x="0.75rem", padding_y="0.4rem", border_radius="9999px",
+        color=rx.color("accent", 11) if is_active else rx.color("gray", 11),
+        background=rx.color("accent", 3) if is_active else "transparent",
+        weight="medium", aria_current="page" if is_active else None,
+    )
+
+
+def header(active: str) -> rx.Component:
+    return rx.el.header(
+        rx.hstack(
+            rx.link(
+                rx.hstack(
+                    rx.box(rx.icon("waves", size=18, color="white"), background=rx.color("accent", 9),
+                           border_radius="9999px", padding="0.35rem", line_height="0"),
+                    rx.text(ShellState.provider_name, weight="bold", size="3", trim="both",
+                            class_name="cp-provider-name"),
+                    align="center", spacing="2",
+                ),
+                href="/", underline="none", color=rx.color("gray", 12), min_width="0",
+            ),
+            rx.hstack(*[_desktop_link(label, href, icon, active) for label, href, icon in NAV_ITEMS],
+                      display=rx.breakpoints(initial="none", sm="flex"), spacing="1", as_="nav",
+                      aria_label="Main"),
+            account_menu(),
+            justify="between", align="center", width="100%", max_width="72rem", margin_x="auto",
+            padding_x=rx.breakpoints(initial="1rem", sm="1.5rem"), padding_y="0.6rem", spacing="3",
+        ),
+        position="sticky", top="0", z_index="20", background=rx.color("gray", 1),
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def _bottom_item(label: str, href: str, icon: str, active: str) -> rx.Component:
+    is_active = label == active
+    return rx.link(
+        rx.vstack(rx.icon(icon, size=22), rx.text(label, size="1", weight="medium"), spacing="0",
+                  align="center"),
+        href=href, underline="none", flex="1", padding_y="0.45rem", text_align="center",
+        color=rx.color("accent", 11) if is_active else rx.color("gray", 10),
+        aria_current="page" if is_active else None,
+    )
+
+
+def bottom_nav(active: str) -> rx.Component:
+    return rx.el.nav(
+        *[_bottom_item(label, href, icon, active) for label, href, icon in NAV_ITEMS],
+        id="bottom-nav",
+        aria_label="Sections",
+        display="flex",
+        position="fixed", bottom="0", left="0", right="0", z_index="20",
+        padding_bottom="env(safe-area-inset-bottom)",
+        background=rx.color("gray", 1), border_top=f"1px solid {rx.color('gray', 5)}",
+        class_name="cp-bottom-nav",
+    )
+
+
+def page_shell(active: str, *content: rx.Component) -> rx.Component:
+    return rx.box(
+        header(active),
+        rx.el.main(
+            rx.vstack(*content, spacing="5", width="100%"),
+            width="100%", max_width="72rem", margin_x="auto",
+            padding_x=rx.breakpoints(initial="1rem", sm="1.5rem"),
+            padding_top="1rem",
+            padding_bottom=rx.breakpoints(initial="6rem", sm="3rem"),
+        ),
+        bottom_nav(active),
+        min_height="100vh", background=rx.color("gray", 2),
+    )
+
+
+def section(title: str, *children: rx.Component, **props) -> rx.Component:
+    return rx.vstack(
+        rx.heading(title, size="4", as_="h2"),
+        *children,
+        spacing="3", width="100%", **props,
+    )
+
+
+def card(*children: rx.Component, **props) -> rx.Component:
+    return rx.card(*children, width="100%", size="2", **props)
+
+
+def empty_note(text: str) -> rx.Component:
+    return rx.text(text, color_scheme="gray", size="2")
+
+
+def loading_or(condition, content: rx.Component) -> rx.Component:
+    return rx.cond(condition, content,
+                   rx.center(rx.spinner(size="3"), padding="3rem", width="100%", aria_label="Loading"))

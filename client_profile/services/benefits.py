@@ -1,0 +1,159 @@
+"""Benefits in one place: make-up credits, discounts, entry passes and the prepaid credit ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from client_profile.models import (
+    Attendance,
+    Attendee,
+    Booking,
+    ClassGroup,
+    ClassSession,
+    CreditEntry,
+    Discount,
+    EntryPass,
+    EntryPassEntry,
+    MakeupCredit,
+    MakeupCreditStatus,
+    Programme,
+    Provider,
+    as_utc,
+    utcnow,
+)
+from client_profile.services import formatting as fmt
+from client_profile.services.access import visible_bookings_clause
+from client_profile.services.identity import Principal
+
+
+@dataclass(frozen=True)
+class MakeupRow:
+    id: int
+    attendee: str
+    programme: str
+    earned_from: str
+    status: str  # available / used / expired
+    detail: str
+
+
+@dataclass(frozen=True)
+class DiscountRow:
+    id: int
+    name: str
+    value: str
+    scope: str  # "Family" or the attendee's first name
+    status: str  # active / expired / upcoming
+    validity: str
+
+
+@dataclass(frozen=True)
+class PassRow:
+    id: int
+    name: str
+    remaining: int
+    total: int
+    expires: str
+    status: str  # active / expired / used up
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    id: int
+    when: str
+    description: str
+    amount: str
+    is_credit: bool
+
+
+@dataclass
+class BenefitsView:
+    makeups: list[MakeupRow] = field(default_factory=list)
+    discounts: list[DiscountRow] = field(default_factory=list)
+    passes: list[PassRow] = field(default_factory=list)
+    ledger: list[LedgerRow] = field(default_factory=list)
+    credit_balance: str = ""
+    has_family: bool = False
+
+
+def makeup_status(credit: MakeupCredit, now: datetime) -> str:
+    if credit.status == MakeupCreditStatus.open:
+        return "available" if as_utc(credit.expires_at) > now else "expired"
+    return credit.status.value if credit.status != MakeupCreditStatus.void else "withdrawn"
+
+
+def pass_status(p: EntryPass, used: int, now: datetime) -> str:
+    if as_utc(p.expires_at) <= now:
+        return "expired"
+    if used >= p.entries_total:
+        return "used up"
+    return "active"
+
+
+def discount_status(d: Discount, now: datetime) -> str:
+    if d.valid_until is not None and as_utc(d.valid_until) <= now:
+        return "expired"
+    if d.valid_from is not None and as_utc(d.valid_from) > now:
+        return "upcoming"
+    return "active"
+
+
+def benefits_view(db: Session, principal: Principal, provider: Provider, now: datetime | None = None) -> BenefitsView:
+    now = now or utcnow()
+    tz = provider.timezone
+    view = BenefitsView(has_family=principal.family_id is not None)
+    credits = db.exec(
+        select(MakeupCredit, Attendee.first_name, Programme.name, ClassSession.starts_at)
+        .join(Booking, Booking.id == MakeupCredit.booking_id)
+        .join(Attendee, Attendee.id == Booking.attendee_id)
+        .join(ClassGroup, ClassGroup.id == Booking.class_id)
+        .join(Programme, Programme.id == ClassGroup.programme_id)
+        .join(Attendance, Attendance.id == MakeupCredit.source_attendance_id)
+        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .where(Booking.provider_id == principal.provider_id, visible_bookings_clause(principal))
+        .order_by(MakeupCredit.expires_at)
+    ).all()
+    for credit, first_name, programme, source_start in credits:
+        status = makeup_status(credit, now)
+        detail = {
+            "available": f"Book by {fmt.day_label(fmt.local(credit.expires_at, tz).date())}",
+            "expired": f"Expired {fmt.day_label(fmt.local(credit.expires_at, tz).date())}",
+            "used": f"Used {fmt.day_label(fmt.local(credit.used_at, tz).date())}" if credit.used_at else "Used",
+        }.get(status, credit.closed_reason)
+        view.makeups.append(MakeupRow(credit.id, first_name, programme,
+                                      f"Session {fmt.session_label(source_start, tz)}", status, detail))
+    if principal.family_id is None:
+        return view
+
+    discounts = db.exec(
+        select(Discount, Attendee.first_name).outerjoin(Attendee, Attendee.id == Discount.attendee_id)
+        .where(Discount.family_id == principal.family_id).order_by(Discount.id)
+    ).all()
+    for d, first_name in discounts:
+        value = f"{d.percent}%" if d.percent is not None else fmt.money(d.amount_minor or 0, d.currency)
+        until = f"until {fmt.day_label(fmt.local(d.valid_until, tz).date())}" if d.valid_until else "no end date"
+        view.discounts.append(DiscountRow(d.id, d.name, value, first_name or "Family", discount_status(d, now),
+                                          until))
+    used_counts = (
+        select(EntryPassEntry.entry_pass_id, func.count().label("used"))
+        .where(EntryPassEntry.returned_at.is_(None)).group_by(EntryPassEntry.entry_pass_id).subquery()
+    )
+    passes = db.exec(
+        select(EntryPass, func.coalesce(used_counts.c.used, 0))
+        .outerjoin(used_counts, used_counts.c.entry_pass_id == EntryPass.id)
+        .where(EntryPass.family_id == principal.family_id).order_by(EntryPass.expires_at.desc())
+    ).all()
+    for p, used in passes:
+        view.passes.append(PassRow(p.id, p.name, max(p.entries_total - used, 0), p.entries_total,
+                                   fmt.day_label(fmt.local(p.expires_at, tz).date()), pass_status(p, used, now)))
+    ledger = db.exec(
+        select(CreditEntry).where(CreditEntry.family_id == principal.family_id)
+        .order_by(CreditEntry.created_at.desc(), CreditEntry.id.desc())
+    ).all()
+    view.ledger = [LedgerRow(e.id, fmt.day_label(fmt.local(e.created_at, tz).date()), e.description,
+                             fmt.money(e.amount_minor, e.currency), e.amount_minor > 0) for e in ledger]
+    view.credit_balance = fmt.money(sum(e.amount_minor for e in ledger), provider.currency)
+    return view

@@ -1,0 +1,46 @@
+"""Display formatting shared by pages, e-mails and PDFs: money in minor units, local times, initials."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from client_profile.models.base import as_utc
+
+_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CZK": "Kč", "HUF": "Ft", "PLN": "zł", "CHF": "CHF"}
+_NO_MINOR = {"HUF", "JPY", "KRW", "ISK"}
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def money(amount_minor: int, currency: str) -> str:
+    """12000, "EUR" -> "EUR 120.00" (an unambiguous, locale-neutral form)."""
+    sign = "-" if amount_minor < 0 else ""
+    value = abs(amount_minor)
+    if currency.upper() in _NO_MINOR:
+        return f"{sign}{currency.upper()} {value:,}"
+    return f"{sign}{currency.upper()} {value // 100:,}.{value % 100:02d}"
+
+
+def local(dt: datetime, tz: str) -> datetime:
+    return as_utc(dt).astimezone(ZoneInfo(tz))
+
+
+def session_label(dt: datetime, tz: str) -> str:
+    """"Tue 1 Dec, 16:00" in the provider's timezone."""
+    d = local(dt, tz)
+    return f"{d:%a} {d.day} {d:%b}, {d:%H:%M}"
+
+
+def day_label(d: date) -> str:
+    return f"{d.day} {d:%b} {d.year}"
+
+
+def initials(first: str, last: str = "") -> str:
+    parts = [p for p in (first.strip(), last.strip()) if p]
+    return "".join(p[0].upper() for p in parts)[:2] or "?"
+
+
+def age_on(birth: date | None, today: date) -> int | None:
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))

@@ -1,0 +1,217 @@
+"""The home page's data: family members, their bookings, what is unpaid, and the family-level sections.
+
+A constant number of queries whatever the family's size (DESIGN.md "Performance").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from client_profile.models import (
+    Attendance,
+    AttendanceState,
+    Attendee,
+    Booking,
+    BookingShare,
+    BookingStatus,
+    Charge,
+    ChargeStatus,
+    ClassGroup,
+    ClassSession,
+    CreditEntry,
+    Discount,
+    Order,
+    OrderStatus,
+    Programme,
+    Provider,
+    SessionStatus,
+    utcnow,
+)
+from client_profile.services import formatting as fmt
+from client_profile.services.access import shared_booking_ids, visible_bookings_clause
+from client_profile.services.identity import Principal
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    first_name: str
+    full_name: str
+    initials: str
+    age: int | None
+    has_photo: bool
+
+
+@dataclass(frozen=True)
+class BookingSummary:
+    id: int
+    attendee_id: int
+    programme: str
+    class_name: str
+    schedule: str
+    place: str
+    is_online: bool
+    is_active: bool
+    next_session: str
+    shared_with_me: bool
+
+
+@dataclass(frozen=True)
+class UnpaidItem:
+    charge_id: int
+    description: str
+    amount: str
+    due: str
+    overdue: bool
+    reference: str
+
+
+@dataclass(frozen=True)
+class BankDetails:
+    account_name: str
+    iban: str
+    bic: str
+    hint: str
+
+
+@dataclass
+class HomeView:
+    provider_name: str
+    client_name: str
+    members: list[Member]
+    bookings: list[BookingSummary]
+    unpaid: list[UnpaidItem]
+    unpaid_total: str
+    bank: BankDetails | None
+    has_family: bool
+    family_discounts: list[str] = field(default_factory=list)
+    unpaid_orders: int = 0
+    credit_balance: str = ""
+
+
+def _members_clause(principal: Principal):
+    shared_attendees = select(Booking.attendee_id).where(Booking.id.in_(shared_booking_ids(principal)))
+    shared = Attendee.id.in_(shared_attendees)
+    return or_(Attendee.family_id == principal.family_id, shared) if principal.family_id is not None else shared
+
+
+def visible_members(db: Session, principal: Principal) -> list[Attendee]:
+    """The family's attendees plus attendees of bookings shared with the principal."""
+    return list(db.exec(
+        select(Attendee).where(_members_clause(principal)).order_by(Attendee.birth_date.desc(), Attendee.id)
+    ).all())
+
+
+def member_visible(db: Session, principal: Principal, attendee_id: int) -> bool:
+    return db.exec(
+        select(Attendee.id).where(Attendee.id == attendee_id, _members_clause(principal))
+    ).first() is not None
+
+
+def schedule_label(cls: ClassGroup) -> str:
+    if cls.weekday is None or cls.start_time is None:
+        return ""
+    return f"{fmt.WEEKDAYS[cls.weekday]}s {cls.start_time:%H:%M}"
+
+
+def booking_summaries(db: Session, principal: Principal, provider: Provider, today: date,
+              now: datetime) -> list[BookingSummary]:
+    rows = db.exec(
+        select(Booking, ClassGroup, Programme, Attendee.family_id)
+        .join(Attendee, Attendee.id == Booking.attendee_id)
+        .join(ClassGroup, ClassGroup.id == Booking.class_id)
+        .join(Programme, Programme.id == ClassGroup.programme_id)
+        .where(Booking.provider_id == principal.provider_id, visible_bookings_clause(principal))
+        .order_by(Booking.id)
+    ).all()
+    if not rows:
+        return []
+    ids = [row[0].id for row in rows]
+    next_by_booking = dict(db.exec(
+        select(Attendance.booking_id, func.min(ClassSession.starts_at))
+        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .where(Attendance.booking_id.in_(ids), ClassSession.starts_at > now,
+               ClassSession.status == SessionStatus.scheduled,
+               Attendance.state.in_([AttendanceState.scheduled, AttendanceState.makeup]))
+        .group_by(Attendance.booking_id)
+    ).all())
+    result = []
+    for booking, cls, programme, family_id in rows:
+        active = booking.status == BookingStatus.active and (booking.ends_on is None or booking.ends_on >= today)
+        nxt = next_by_booking.get(booking.id)
+        result.append(BookingSummary(
+            id=booking.id, attendee_id=booking.attendee_id, programme=programme.name, class_name=cls.name,
+            schedule=schedule_label(cls),
+            place="Online" if cls.is_online else cls.venue,
+            is_online=cls.is_online, is_active=active,
+            next_session=fmt.session_label(nxt, provider.timezone) if nxt and active else "",
+            shared_with_me=family_id != principal.family_id,
+        ))
+    return result
+
+
+def unpaid_charges(db: Session, principal: Principal) -> list[Charge]:
+    """Unpaid charges the principal may see and pay: the family's own, plus shared bookings' with can_pay."""
+    payable_shared = select(BookingShare.booking_id).where(
+        BookingShare.grantee_client_id == principal.client_id, BookingShare.revoked_at.is_(None),
+        BookingShare.can_pay.is_(True))
+    clauses = [Charge.booking_id.in_(payable_shared)]
+    if principal.family_id is not None:
+        clauses.append(Charge.family_id == principal.family_id)
+    return list(db.exec(
+        select(Charge).where(Charge.provider_id == principal.provider_id, Charge.status == ChargeStatus.unpaid,
+                             or_(*clauses))
+        .order_by(Charge.due_on, Charge.id)
+    ).all())
+
+
+def home_view(db: Session, principal: Principal, provider: Provider, now: datetime | None = None) -> HomeView:
+    now = now or utcnow()
+    today = fmt.local(now, provider.timezone).date()
+    members = visible_members(db, principal)
+    member_views = [
+        Member(id=a.id, first_name=a.first_name, full_name=f"{a.first_name} {a.last_name}".strip(),
+               initials=fmt.initials(a.first_name, a.last_name), age=fmt.age_on(a.birth_date, today),
+               has_photo=a.photo_jpeg is not None)
+        for a in members
+    ]
+    charges = unpaid_charges(db, principal)
+    unpaid = [
+        UnpaidItem(charge_id=c.id, description=c.description, amount=fmt.money(c.amount_minor, c.currency),
+                   due=fmt.day_label(c.due_on) if c.due_on else "", overdue=bool(c.due_on and c.due_on < today),
+                   reference=c.reference)
+        for c in charges
+    ]
+    total = sum(c.amount_minor for c in charges)
+    bank = None
+    if unpaid and provider.bank_iban:
+        bank = BankDetails(provider.bank_account_name, provider.bank_iban, provider.bank_bic,
+                           provider.bank_reference_hint)
+    view = HomeView(
+        provider_name=provider.name, client_name=principal.full_name or principal.email,
+        members=member_views, bookings=booking_summaries(db, principal, provider, today, now), unpaid=unpaid,
+        unpaid_total=fmt.money(total, provider.currency) if unpaid else "", bank=bank,
+        has_family=principal.family_id is not None,
+    )
+    if principal.family_id is not None:
+        discounts = db.exec(
+            select(Discount).where(Discount.family_id == principal.family_id, Discount.attendee_id.is_(None),
+                                   or_(Discount.valid_until.is_(None), Discount.valid_until > now),
+                                   or_(Discount.valid_from.is_(None), Discount.valid_from <= now))
+            .order_by(Discount.id)
+        ).all()
+        view.family_discounts = [d.name for d in discounts]
+        view.unpaid_orders = db.exec(
+            select(func.count()).select_from(Order)
+            .where(Order.family_id == principal.family_id, Order.status == OrderStatus.unpaid)
+        ).one()
+        balance = db.exec(
+            select(func.coalesce(func.sum(CreditEntry.amount_minor), 0))
+            .where(CreditEntry.family_id == principal.family_id)
+        ).one()
+        view.credit_balance = fmt.money(balance, provider.currency)
+    return view

@@ -1,0 +1,162 @@
+"""Home: family members to switch between, the selected member's bookings, what is unpaid, family sections."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from client_profile.db import unit_of_work
+from client_profile.services import home as home_service
+from client_profile.services.access import parse_id
+from client_profile.services.errors import DomainError
+from client_profile.services.providers import current_provider
+from client_profile.state.session import principal_for, to_login
+
+
+@dataclasses.dataclass
+class MemberRow:
+    id: int = 0
+    first_name: str = ""
+    full_name: str = ""
+    initials: str = ""
+    age_label: str = ""
+    photo_url: str = ""
+
+
+@dataclasses.dataclass
+class BookingRow:
+    id: int = 0
+    programme: str = ""
+    class_name: str = ""
+    schedule: str = ""
+    place: str = ""
+    is_online: bool = False
+    next_session: str = ""
+    shared_with_me: bool = False
+
+
+@dataclasses.dataclass
+class UnpaidRow:
+    charge_id: int = 0
+    description: str = ""
+    amount: str = ""
+    due: str = ""
+    overdue: bool = False
+    reference: str = ""
+
+
+def _booking_row(b: home_service.BookingSummary) -> BookingRow:
+    return BookingRow(id=b.id, programme=b.programme, class_name=b.class_name, schedule=b.schedule,
+                      place=b.place, is_online=b.is_online, next_session=b.next_session,
+                      shared_with_me=b.shared_with_me)
+
+
+class HomeState(rx.State):
+    loaded: bool = False
+    error: str = ""
+    provider_name: str = ""
+    client_name: str = ""
+    members: list[MemberRow] = []
+    selected_member_id: int = 0
+    active_bookings: list[BookingRow] = []
+    past_bookings: list[BookingRow] = []
+    unpaid: list[UnpaidRow] = []
+    unpaid_total: str = ""
+    bank_account_name: str = ""
+    bank_iban: str = ""
+    bank_bic: str = ""
+    bank_hint: str = ""
+    has_family: bool = False
+    family_discounts: list[str] = []
+    unpaid_orders: int = 0
+    credit_balance: str = ""
+
+    # Backend-only: every member's bookings, loaded once per page load under the client id below, so that a
+    # switch is a lookup. They never reach the browser.
+    _bookings_by_member: dict[int, tuple[list[BookingRow], list[BookingRow]]] = {}
+    _loaded_for_client: int = 0
+
+    @rx.var
+    def selected_member_name(self) -> str:
+        for m in self.members:
+            if m.id == self.selected_member_id:
+                return m.first_name
+        return ""
+
+    @rx.var
+    def has_unpaid(self) -> bool:
+        return len(self.unpaid) > 0
+
+    @rx.event
+    def load_home(self):
+        with unit_of_work() as db:
+            principal = principal_for(self, db)
+            if principal is None:
+                return to_login()
+            try:
+                provider = current_provider(db)
+            except DomainError as exc:
+                self.error = str(exc)
+                return None
+            view = home_service.home_view(db, principal, provider)
+        self._apply(view, principal.client_id)
+        return None
+
+    def _apply(self, view: home_service.HomeView, client_id: int) -> None:
+        self.provider_name = view.provider_name
+        self.client_name = view.client_name
+        self.members = [
+            MemberRow(id=m.id, first_name=m.first_name, full_name=m.full_name, initials=m.initials,
+                      age_label=f"{m.age} years" if m.age is not None else "",
+                      photo_url=f"/media/attendees/{m.id}/photo" if m.has_photo else "")
+            for m in view.members
+        ]
+        by_member: dict[int, tuple[list[BookingRow], list[BookingRow]]] = {m.id: ([], []) for m in view.members}
+        for b in view.bookings:
+            active, past = by_member.setdefault(b.attendee_id, ([], []))
+            (active if b.is_active else past).append(_booking_row(b))
+        self._bookings_by_member = by_member
+        self._loaded_for_client = client_id
+        self.unpaid = [UnpaidRow(charge_id=u.charge_id, description=u.description, amount=u.amount, due=u.due,
+                                 overdue=u.overdue, reference=u.reference) for u in view.unpaid]
+        self.unpaid_total = view.unpaid_total
+        bank = view.bank
+        self.bank_account_name, self.bank_iban, self.bank_bic, self.bank_hint = (
+            (bank.account_name, bank.iban, bank.bic, bank.hint) if bank else ("", "", "", ""))
+        self.has_family = view.has_family
+        self.family_discounts = view.family_discounts
+        self.unpaid_orders = view.unpaid_orders
+        self.credit_balance = view.credit_balance
+        self.error = ""
+        keep = self.selected_member_id if self.selected_member_id in by_member else 0
+        self._show(keep or (view.members[0].id if view.members else 0))
+        self.loaded = True
+
+    def _show(self, member_id: int) -> None:
+        self.selected_member_id = member_id
+        active, past = self._bookings_by_member.get(member_id, ([], []))
+        self.active_bookings = active
+        self.past_bookings = past
+
+    @rx.event
+    def select_member(self, member_id: int):
+        wanted = parse_id(member_id)
+        with unit_of_work() as db:
+            principal = principal_for(self, db)
+            if principal is None:
+                return to_login()
+            if principal.client_id != self._loaded_for_client:
+                # A different login on this tab (or none loaded yet): never reuse another identity's data.
+                self._bookings_by_member = {}
+                self.members = []
+                return HomeState.load_home
+            if wanted is None or wanted not in self._bookings_by_member:
+                self.error = "This family member was not found."
+                return None
+            if not home_service.member_visible(db, principal, wanted):
+                # Access changed since the page loaded (a share was revoked): show what is true now.
+                return HomeState.load_home
+        self.error = ""
+        self._show(wanted)
+        return None

@@ -1,0 +1,25 @@
+"""Identity for event handlers.
+
+Reflex calls any public handler a client names, with any arguments, and the tab token is client-chosen. So the
+identity is never cached in state: every handler re-derives it from the HttpOnly session cookie that the browser
+sent on the websocket handshake (router.headers.cookie) and looks it up in the database.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import Session
+
+from client_profile.services import auth
+from client_profile.services.identity import Principal
+
+LOGIN_URL = "/login"
+
+
+def principal_for(state: rx.State, db: Session) -> Principal | None:
+    return auth.principal_from_cookie_header(db, state.router.headers.cookie or "")
+
+
+def to_login() -> rx.event.EventSpec:
+    """A full navigation (not SPA routing): /login is a plain HTTP page, and the next socket must reconnect."""
+    return rx.call_script(f"window.location.replace('{LOGIN_URL}')")
