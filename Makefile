@@ -1,0 +1,37 @@
+# Client Profile: `make run` to try it, `make test` to prove it. Needs only Python >= 3.11.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 3000
+
+export REFLEX_USE_NPM := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: install run test test-sqlite test-postgres lint clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+install: $(BIN)/.installed
+
+## Try it locally: migrate, load the demo into an empty database, serve at http://localhost:$(PORT).
+run: install
+	@export CLIENT_PROFILE_ENV=$${CLIENT_PROFILE_ENV:-development} BASE_URL=$${BASE_URL:-http://localhost:$(PORT)}; \
+	$(BIN)/client-profile prepare && \
+	if [ -z "$$SMTP_HOST" ] && [ "$$CLIENT_PROFILE_ENV" != production ]; then \
+	  echo; echo "  Login e-mails are not sent anywhere: read them at $$BASE_URL/dev/mailbox (development only)"; \
+	  echo "  and on this console. Try anna@example.com, ben@example.com or peter@example.com."; echo; \
+	fi; \
+	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+
+## All tests on SQLite; again on PostgreSQL + Redis (2 workers) when TEST_DATABASE_URL and TEST_REDIS_URL are set.
+test: install
+	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $(BIN)/python -m pytest -q
+	@if [ -n "$$TEST_DATABASE_URL" ] && [ -n "$$TEST_REDIS_URL" ]; then \
+	  echo "== again on PostgreSQL + Redis with 2 workers =="; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider; \
+	else echo "(set TEST_DATABASE_URL and TEST_REDIS_URL to also run on PostgreSQL + Redis)"; fi

@@ -1,0 +1,207 @@
+"""End-to-end fixtures: a real SMTP server (aiosmtpd), the app built and served in production mode on a free
+port with the demo data, and headless Debian Chromium driven by Playwright.
+
+With TEST_DATABASE_URL the app uses a fresh PostgreSQL database; with TEST_REDIS_URL it runs the Redis state
+manager with 2 workers, as a scaled-out installation would.
+"""
+
+from __future__ import annotations
+
+import email
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from email import policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mailbox:
+    """Collects every message the app's SMTP client delivers."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        msg = email.message_from_bytes(envelope.content, policy=policy.default)
+        with self._lock:
+            self.messages.append(msg)
+        return "250 OK"
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self.messages)
+
+    def wait_for(self, to: str, after: int, timeout: float = 20.0) -> email.message.EmailMessage:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                for msg in self.messages[after:]:
+                    if to.lower() in str(msg["To"]).lower():
+                        return msg
+            time.sleep(0.1)
+        raise AssertionError(f"no e-mail to {to} within {timeout}s")
+
+    @staticmethod
+    def code_in(msg: email.message.EmailMessage) -> str:
+        text = msg.get_body(preferencelist=("plain",)).get_content()
+        match = re.search(r"\b(\d{3})\s?(\d{3})\b", text)
+        assert match, "no 6-digit code in the login e-mail"
+        return match.group(1) + match.group(2)
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+def _fresh_database(tmp: Path) -> str:
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        return f"sqlite:///{tmp / 'e2e.db'}"
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = f"cp_e2e_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def app_server(smtp_server, tmp_path_factory):
+    _, smtp_port = smtp_server
+    tmp = tmp_path_factory.mktemp("e2e")
+    port = free_port()
+    base = f"http://localhost:{port}"
+    env = {
+        **os.environ,
+        "CLIENT_PROFILE_ENV": "production",
+        "SECRET_KEY": "e2e-" + uuid.uuid4().hex * 2,
+        "BASE_URL": base,
+        "REFLEX_DB_URL": _fresh_database(tmp),
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "SMTP_SECURITY": "none",
+        "MAIL_FROM": "Little Otters <no-reply@little-otters.example>",
+        "LOGIN_MIN_SECONDS_BETWEEN": "0", "LOGIN_MAX_PER_EMAIL_HOUR": "100", "LOGIN_MAX_PER_IP_HOUR": "1000",
+        "OUTBOX_POLL_SECONDS": "0.2",
+        "REFLEX_USE_NPM": "1", "REFLEX_TELEMETRY_ENABLED": "false",
+        "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+    }
+    for key in ("PYTEST_CURRENT_TEST", "DEV_MAILBOX_DIR", "REFLEX_REDIS_URL", "GRANIAN_WORKERS",
+                "REFLEX_STATE_MANAGER_MODE"):
+        env.pop(key, None)
+    if os.environ.get("TEST_REDIS_URL"):
+        env.update(REFLEX_REDIS_URL=os.environ["TEST_REDIS_URL"], GRANIAN_WORKERS="2")
+    cli = str(BIN / "client-profile")
+    subprocess.run([cli, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([cli, "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    log = open(tmp / "app.log", "w")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(
+        [str(BIN / "reflex"), "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port),
+         "--loglevel", "warning"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}", proc, tmp / "app.log")
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app exited early:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url + "/login", timeout=2) as r:  # noqa: S310 (loopback)
+                if r.status == 200:
+                    with urllib.request.urlopen(url + "/ping", timeout=2):  # backend up too
+                        return
+        except Exception:  # noqa: BLE001 - not up yet
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"app not ready in {timeout}s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
+def viewport(request):
+    return request.param
+
+
+@pytest.fixture
+def page(browser, viewport):
+    context = browser.new_context(viewport=VIEWPORTS[viewport], is_mobile=viewport == "phone",
+                                  has_touch=viewport == "phone")
+    pg = context.new_page()
+    pg.set_default_timeout(20000)
+    yield pg
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def login(page, base: str, smtp_server, address: str) -> None:
+    """Log in exactly as a person does: e-mail form, then the code from the e-mail."""
+    box, _ = smtp_server
+    page.goto(base + "/")
+    page.wait_for_url(re.compile(r"/login/?(\?.*)?$"))
+    before = box.count()
+    page.fill("input[name=email]", address)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/login/code"))
+    code = Mailbox.code_in(box.wait_for(address, before))
+    page.fill("input[name=code]", code)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"^" + re.escape(base) + r"/?$"))

@@ -1,0 +1,86 @@
+"""A parent on a phone and on a desktop: log in with the e-mailed code, see the family, switch, log out."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import login, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def member(page, name: str):
+    return page.locator(f"button.cp-member[data-member='{name}']")
+
+
+def test_anna_sees_her_family_switches_and_logs_out(app_server, smtp_server, page, viewport):
+    login(page, app_server, smtp_server, "anna@example.com")
+
+    # The unpaid term fee is the first thing on the page, above the family switcher.
+    prompt = page.locator("#unpaid-prompt")
+    expect(prompt).to_be_visible()
+    expect(prompt).to_contain_text("Autumn term fee")
+    expect(prompt).to_contain_text("EUR 120.00")
+    assert prompt.bounding_box()["y"] < member(page, "Ema").bounding_box()["y"]
+
+    expect(member(page, "Ema")).to_be_visible()
+    expect(member(page, "Jakub")).to_be_visible()
+    expect(page.get_by_text("Lily")).to_have_count(0)
+
+    # Ema is selected first: her swimming booking shows, Jakub's do not.
+    expect(member(page, "Ema")).to_have_attribute("aria-pressed", "true")
+    bookings = page.locator("#active-bookings")
+    expect(bookings).to_contain_text("Swimming - Beginners")
+    expect(bookings).not_to_contain_text("Football Juniors")
+    family = page.locator("#family-section")
+    expect(family).to_contain_text("Sibling discount 10%")
+    expect(family).not_to_contain_text("Early bird")
+    family_text = family.inner_text()
+    screenshot(page, f"home-anna-ema-{viewport}")
+
+    member(page, "Jakub").click()
+    expect(member(page, "Jakub")).to_have_attribute("aria-pressed", "true")
+    expect(bookings).to_contain_text("Football Juniors")
+    expect(bookings).to_contain_text("Chess Online")
+    expect(bookings).not_to_contain_text("Swimming - Beginners")
+    expect(page.locator("#past-bookings")).to_contain_text("Summer Camp 2026")
+    # Family-level sections do not change when switching.
+    assert family.inner_text() == family_text
+    screenshot(page, f"home-anna-jakub-{viewport}")
+
+    nav = page.locator("nav#bottom-nav")
+    if viewport == "phone":
+        expect(nav).to_be_visible()
+        for name in ("Bookings", "Benefits", "Orders"):
+            expect(nav.get_by_role("link", name=name)).to_be_visible()
+        nav.get_by_role("link", name="Benefits").click()
+    else:
+        expect(nav).to_be_hidden()
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Benefits").click()
+    page.wait_for_url(re.compile(r"/benefits/?$"))
+    expect(page.locator("#passes")).to_contain_text("Open Swim 10 entries")
+    expect(page.locator("#credit")).to_contain_text("EUR 15.00")
+    screenshot(page, f"benefits-anna-{viewport}")
+
+    page.get_by_role("button", name="Account").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
+    page.wait_for_url(re.compile(r"/login"))
+    page.goto(app_server + "/")
+    page.wait_for_url(re.compile(r"/login"))
+
+
+def test_peter_sees_only_the_shared_booking(app_server, smtp_server, page, viewport):
+    if viewport == "desktop":
+        pytest.skip("one viewport is enough for the shared-access view")
+    login(page, app_server, smtp_server, "peter@example.com")
+    expect(member(page, "Ema")).to_be_visible()
+    expect(page.locator("button.cp-member")).to_have_count(1)
+    bookings = page.locator("#active-bookings")
+    expect(bookings).to_contain_text("Swimming - Beginners")
+    expect(bookings).to_contain_text("Shared with you")
+    expect(page.locator("#unpaid-prompt")).to_have_count(0)
+    expect(page.get_by_text("Jakub")).to_have_count(0)
+    screenshot(page, "home-peter-phone")
