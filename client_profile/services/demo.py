@@ -1,0 +1,502 @@
+"""Demo data: one provider ("Little Otters Swim & Sport") with three logins that show every feature.
+
+Dates are relative to ``today`` so the demo always looks alive. Session times are local times in the
+provider's timezone (Europe/Bratislava), stored as aware UTC. The fixed facts (names, ages, amounts, counts)
+are relied on by tests and by the demo walkthrough; change them only together with tests/unit/test_demo.py.
+
+``load_demo`` is idempotent: when the demo provider exists it changes nothing. ``reset=True`` deletes every
+row of the demo provider (and nothing of any other provider) and builds the demo again. The caller commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select as sa_select, update
+from sqlmodel import Session, select
+
+from client_profile.models import (
+    Attendance,
+    AttendanceState,
+    Attendee,
+    AuthSession,
+    Booking,
+    BookingShare,
+    BookingStatus,
+    Charge,
+    ChargeStatus,
+    ClassGroup,
+    ClassSession,
+    Client,
+    CreditEntry,
+    CreditKind,
+    Discount,
+    EntryPass,
+    EntryPassEntry,
+    Family,
+    Invoice,
+    InvoiceKind,
+    LoginRequest,
+    MakeupCredit,
+    MakeupCreditStatus,
+    Order,
+    OrderItem,
+    OrderItemKind,
+    OrderStatus,
+    OutboxMessage,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Programme,
+    ProgrammeKind,
+    Provider,
+    SessionStatus,
+)
+from client_profile.services.errors import DomainError
+from client_profile.services.sharing import grant_share
+
+DEMO_SLUG = "little-otters"
+DEMO_NAME = "Little Otters Swim & Sport"
+DEMO_TIMEZONE = "Europe/Bratislava"
+CURRENCY = "EUR"
+
+ANNA = "anna@example.com"
+BEN = "ben@example.com"
+PETER = "peter@example.com"
+
+MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    who: str
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    provider_id: int
+    provider_slug: str
+    provider_name: str
+    created: bool  # False when the demo was already there and nothing changed
+    counts: dict[str, int] = field(default_factory=dict)
+    logins: tuple[DemoLogin, ...] = ()
+
+
+LOGINS = (
+    DemoLogin(ANNA, "Anna Novak, parent of Ema (7) and Jakub (10): bookings, make-up credit, payments, "
+                    "benefits, orders"),
+    DemoLogin(BEN, "Ben Carter, parent of Lily (8), in the same swimming class as Ema; everything paid"),
+    DemoLogin(PETER, "Peter Novak, Ema's grandfather: sees only Ema's shared swimming booking"),
+)
+
+
+# --------------------------------------------------------------------------------------------- helpers
+
+
+def _years_ago(today: date, years: int) -> date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def _weekly(today: date, weekday: int, past: int, upcoming: int) -> tuple[list[date], list[date]]:
+    """The ``past`` occurrences of ``weekday`` strictly before today and the ``upcoming`` ones strictly after."""
+    back = (today.weekday() - weekday) % 7 or 7
+    last = today - timedelta(days=back)
+    ahead = (weekday - today.weekday()) % 7 or 7
+    nxt = today + timedelta(days=ahead)
+    return ([last - timedelta(weeks=i) for i in range(past - 1, -1, -1)],
+            [nxt + timedelta(weeks=i) for i in range(upcoming)])
+
+
+class _Builder:
+    """Builds the demo inside one session; numbering follows the order in which rows are made."""
+
+    def __init__(self, db: Session, today: date) -> None:
+        self.db = db
+        self.today = today
+        self.tz = ZoneInfo(DEMO_TIMEZONE)
+        self.now = datetime.combine(today, time(12, 0), tzinfo=self.tz).astimezone(timezone.utc)
+        self.provider: Provider | None = None
+        self._charge_no = 0
+        self._order_no = 0
+        self._gateway_no = 0
+        self._invoice_seq: dict[tuple[str, int], int] = {}
+        self._pending_invoices: list[tuple[datetime, Charge, Payment]] = []
+
+    # -- primitives
+
+    def at(self, day: date, clock: time) -> datetime:
+        """A local wall-clock time in the provider's timezone, as aware UTC."""
+        return datetime.combine(day, clock, tzinfo=self.tz).astimezone(timezone.utc)
+
+    def days(self, n: int) -> datetime:
+        return self.now + timedelta(days=n)
+
+    def add(self, *rows):
+        self.db.add_all(rows)
+        self.db.flush()
+        return rows[0] if len(rows) == 1 else rows
+
+    @property
+    def pid(self) -> int:
+        assert self.provider is not None and self.provider.id is not None
+        return self.provider.id
+
+    # -- catalogue
+
+    def programme(self, name: str, kind: ProgrammeKind, price: int, description: str) -> Programme:
+        return self.add(Programme(provider_id=self.pid, name=name, kind=kind, price_minor=price, currency=CURRENCY,
+                                  description=description, created_at=self.days(-200)))
+
+    def klass(self, programme: Programme, name: str, weekday: int | None, start: time, minutes: int, *,
+              venue: str, instructor: str, capacity: int, past: int = 0, upcoming: int = 0,
+              dates: list[date] | None = None, extra_makeup: int = 0, makeup_group: str | None = None,
+              online_link: str = "") -> tuple[ClassGroup, list[ClassSession], list[ClassSession]]:
+        if dates is None:
+            past_days, next_days = _weekly(self.today, weekday, past, upcoming)
+        else:
+            past_days = [d for d in dates if d < self.today]
+            next_days = [d for d in dates if d > self.today]
+        all_days = past_days + next_days
+        group = self.add(ClassGroup(
+            programme_id=programme.id, name=name, instructor=instructor, venue=venue,
+            is_online=bool(online_link), online_link=online_link, weekday=weekday, start_time=start,
+            duration_minutes=minutes, starts_on=all_days[0], ends_on=all_days[-1], capacity=capacity,
+            extra_makeup_capacity=extra_makeup, makeup_group=makeup_group, created_at=self.days(-200)))
+        sessions = [ClassSession(class_id=group.id, starts_at=self.at(d, start),
+                                 ends_at=self.at(d, start) + timedelta(minutes=minutes),
+                                 status=SessionStatus.completed if d < self.today else SessionStatus.scheduled)
+                    for d in all_days]
+        self.add(*sessions)
+        return group, sessions[:len(past_days)], sessions[len(past_days):]
+
+    # -- people
+
+    def family(self, name: str) -> Family:
+        return self.add(Family(provider_id=self.pid, name=name, created_at=self.days(-180)))
+
+    def client(self, email: str, full_name: str, family: Family | None, phone: str = "") -> Client:
+        return self.add(Client(provider_id=self.pid, email=email, full_name=full_name, phone=phone,
+                               family_id=family.id if family else None, created_at=self.days(-180)))
+
+    def attendee(self, family: Family, first: str, last: str, age: int, extra_days: int) -> Attendee:
+        born = _years_ago(self.today, age) - timedelta(days=extra_days)
+        return self.add(Attendee(family_id=family.id, first_name=first, last_name=last, birth_date=born,
+                                 created_at=self.days(-180)))
+
+    def booking(self, attendee: Attendee, group: ClassGroup, price: int, past: list[ClassSession],
+                upcoming: list[ClassSession], states: list[AttendanceState] | None = None,
+                status: BookingStatus = BookingStatus.active) -> tuple[Booking, list[Attendance]]:
+        booking = self.add(Booking(
+            provider_id=self.pid, attendee_id=attendee.id, class_id=group.id, status=status,
+            starts_on=group.starts_on, ends_on=group.ends_on, price_minor=price, currency=CURRENCY,
+            created_at=(past[0].starts_at if past else self.now) - timedelta(days=14)))
+        states = states or [AttendanceState.attended] * len(past)
+        rows = []
+        for session, state in zip(past, states, strict=True):
+            changed = {AttendanceState.cancelled: session.starts_at - timedelta(days=2),
+                       AttendanceState.late_cancelled: session.starts_at - timedelta(hours=3)}.get(
+                state, session.ends_at + timedelta(minutes=30))
+            rows.append(Attendance(booking_id=booking.id, session_id=session.id, state=state, changed_at=changed))
+        rows += [Attendance(booking_id=booking.id, session_id=s.id, state=AttendanceState.scheduled,
+                            changed_at=booking.created_at) for s in upcoming]
+        self.add(*rows)
+        return booking, rows
+
+    # -- money
+
+    def charge(self, family: Family, description: str, amount: int, *, due: date | None,
+               booking: Booking | None = None, order: Order | None = None, created_days: int = -30) -> Charge:
+        self._charge_no += 1
+        return self.add(Charge(
+            provider_id=self.pid, family_id=family.id, booking_id=booking.id if booking else None,
+            order_id=order.id if order else None, description=description, amount_minor=amount,
+            currency=CURRENCY, due_on=due, status=ChargeStatus.unpaid,
+            reference=f"{self.today.year}{self._charge_no:05d}", created_at=self.days(created_days)))
+
+    def pay(self, charge: Charge, method: PaymentMethod, paid_days: int) -> Payment:
+        """Marks the charge paid with one succeeded payment and issues its invoice (invoicing is on)."""
+        paid_at = self.days(paid_days)
+        gateway_id = None
+        if method == PaymentMethod.card:
+            self._gateway_no += 1
+            gateway_id = f"cs_demo_{self.pid}_{self._gateway_no:04d}"
+        payment = self.add(Payment(
+            provider_id=self.pid, charge_id=charge.id, method=method, status=PaymentStatus.succeeded,
+            amount_minor=charge.amount_minor, currency=charge.currency, gateway_id=gateway_id,
+            created_at=paid_at - timedelta(minutes=3), succeeded_at=paid_at))
+        charge.status = ChargeStatus.paid
+        charge.paid_at = paid_at
+        self._pending_invoices.append((paid_at, charge, payment))
+        return payment
+
+    def issue_invoices(self) -> None:
+        """Invoices are numbered gap-free per provider, kind and (local) year, in the order they were issued."""
+        for paid_at, charge, payment in sorted(self._pending_invoices, key=lambda t: (t[0], t[1].id)):
+            year = paid_at.astimezone(self.tz).year
+            key = (InvoiceKind.invoice.value, year)
+            seq = self._next_invoice_sequence(key)
+            self.db.add(Invoice(provider_id=self.pid, charge_id=charge.id, payment_id=payment.id,
+                                kind=InvoiceKind.invoice, year=year, sequence=seq, number=f"{year}-{seq:04d}",
+                                total_minor=charge.amount_minor, currency=charge.currency, issued_at=paid_at))
+        self._pending_invoices = []
+        self.db.flush()
+
+    def _next_invoice_sequence(self, key: tuple[str, int]) -> int:
+        if key not in self._invoice_seq:
+            current = self.db.exec(select(func.max(Invoice.sequence)).where(
+                Invoice.provider_id == self.pid, Invoice.kind == key[0], Invoice.year == key[1])).one()
+            self._invoice_seq[key] = current or 0
+        self._invoice_seq[key] += 1
+        return self._invoice_seq[key]
+
+    def order(self, family: Family, items: list[tuple[OrderItemKind, str, int, int]], created_days: int) -> Order:
+        self._order_no += 1
+        total = sum(q * p for _, _, q, p in items)
+        order = self.add(Order(provider_id=self.pid, family_id=family.id,
+                               number=f"O-{self.today.year}-{self._order_no:04d}", status=OrderStatus.unpaid,
+                               total_minor=total, currency=CURRENCY, created_at=self.days(created_days)))
+        self.add(*[OrderItem(order_id=order.id, kind=k, description=d, quantity=q, unit_price_minor=p)
+                   for k, d, q, p in items])
+        return order
+
+
+# --------------------------------------------------------------------------------------------- the demo
+
+
+def _build(db: Session, today: date) -> Provider:
+    b = _Builder(db, today)
+    d = b.days
+
+    provider = b.provider = b.add(Provider(
+        slug=DEMO_SLUG, name=DEMO_NAME, currency=CURRENCY, timezone=DEMO_TIMEZONE, language="en",
+        contact_email="hello@little-otters.example", contact_phone="+421 900 123 456",
+        website="https://little-otters.example", brand_color="#0e7490",
+        makeups_enabled=True, makeup_from_cancelled=True,
+        # Like Zooza's default: only a cancellation in time earns a make-up; a no-show does not.
+        makeup_from_missed=False,
+        makeup_validity_days=90, makeup_window_days=4, makeup_min_hours_before=2, makeup_extra_capacity=1,
+        cancellation_deadline_hours=24, online_payment_enabled=True, invoicing_enabled=True,
+        bank_account_name="Little Otters s.r.o.", bank_iban="SK31 1200 0000 1987 4263 7541",
+        bank_bic="TATRSKBX", bank_reference_hint="Use the payment reference as the variable symbol.",
+        invoice_address="Little Otters s.r.o., Hlavna 12, 811 01 Bratislava, Slovakia",
+        livestream_enabled=True, created_at=d(-365)))
+
+    # Catalogue --------------------------------------------------------------------------------------------
+    swim = b.programme("Swimming - Beginners", ProgrammeKind.course, 12000,
+                       "Water confidence, floating and the first strokes, for children aged 5 to 9.")
+    swim_tue, swim_tue_past, swim_tue_next = b.klass(
+        swim, "Beginners - Tuesday 16:00", TUE, time(16, 0), 45, venue="City Pool, Lane 3",
+        instructor="Martina Kovacova", capacity=8, past=5, upcoming=8, extra_makeup=1, makeup_group="beginners")
+    # Sister classes of the same programme: make-up options within the next few days, whatever today is.
+    for name, weekday, start, instructor in (("Beginners - Monday 16:00", MON, time(16, 0), "Martina Kovacova"),
+                                             ("Beginners - Thursday 17:00", THU, time(17, 0), "Tomas Hudec"),
+                                             ("Beginners - Saturday 09:00", SAT, time(9, 0), "Tomas Hudec")):
+        b.klass(swim, name, weekday, start, 45, venue="City Pool, Lane 2", instructor=instructor, capacity=8,
+                past=2, upcoming=6, extra_makeup=1, makeup_group="beginners")
+    advanced = b.programme("Swimming - Improvers", ProgrammeKind.course, 13500,
+                           "Technique for all four strokes, for confident swimmers aged 8 to 12.")
+    b.klass(advanced, "Improvers - Wednesday 17:00", WED, time(17, 0), 60, venue="City Pool, Lane 4",
+            instructor="Peter Bartos", capacity=10, past=2, upcoming=6)
+
+    football = b.programme("Football Juniors", ProgrammeKind.club, 9000,
+                           "Ball skills and small-sided games for boys and girls aged 8 to 12.")
+    football_sat, football_past, football_next = b.klass(
+        football, "Juniors - Saturday 10:00", SAT, time(10, 0), 90, venue="Riverside Park, Pitch 2",
+        instructor="Lukas Varga", capacity=16, past=4, upcoming=8)
+
+    chess = b.programme("Chess Online", ProgrammeKind.course, 6000,
+                        "Openings, tactics and friendly games in a live video class.")
+    chess_thu, chess_past, chess_next = b.klass(
+        chess, "Chess Online - Thursday 17:00", THU, time(17, 0), 60, venue="Online",
+        instructor="Eva Horvathova", capacity=12, past=4, upcoming=8,
+        online_link="https://meet.example.com/little-otters-chess")
+
+    camp = b.programme("Summer Camp 2026", ProgrammeKind.camp, 18000,
+                       "A week of swimming, games and trips, 9:00 to 15:00 every day.")
+    camp_monday = b.today - timedelta(days=b.today.weekday()) - timedelta(weeks=12)
+    camp_group, camp_past, _ = b.klass(
+        camp, "Summer Camp - week 1", None, time(9, 0), 360, venue="Little Otters Clubhouse, Lakeside 4",
+        instructor="Lukas Varga", capacity=20, dates=[camp_monday + timedelta(days=i) for i in range(5)])
+
+    open_swim = b.programme("Open Swim", ProgrammeKind.event, 1000,
+                            "Family swimming on Sunday afternoons; pay per entry or with an entry pass.")
+    _, open_past, _ = b.klass(open_swim, "Open Swim - Sunday 14:00", SUN, time(14, 0), 90,
+                              venue="City Pool, all lanes", instructor="Lifeguard on duty", capacity=40,
+                              past=6, upcoming=4)
+
+    # The Novak family: Anna (login), Ema 7 and Jakub 10 -------------------------------------------------------
+    novak = b.family("Novak")
+    anna = b.client(ANNA, "Anna Novak", novak, phone="+421 905 111 222")
+    ema = b.attendee(novak, "Ema", "Novak", 7, 100)
+    jakub = b.attendee(novak, "Jakub", "Novak", 10, 200)
+
+    A = AttendanceState
+    ema_booking, ema_rows = b.booking(ema, swim_tue, 12000, swim_tue_past, swim_tue_next,
+                                      states=[A.attended, A.attended, A.missed, A.cancelled, A.attended])
+    cancelled_row = ema_rows[3]
+    b.add(MakeupCredit(attendee_id=ema.id, booking_id=ema_booking.id, source_attendance_id=cancelled_row.id,
+                       status=MakeupCreditStatus.open, earned_at=cancelled_row.changed_at,
+                       expires_at=cancelled_row.changed_at + timedelta(days=provider.makeup_validity_days)))
+    b.charge(novak, "Autumn term fee", 12000, due=b.today + timedelta(days=7), booking=ema_booking,
+             created_days=-14)
+
+    football_booking, _ = b.booking(jakub, football_sat, 9000, football_past, football_next)
+    b.pay(b.charge(novak, "Football Juniors - term fee", 9000, due=b.today - timedelta(days=30),
+                   booking=football_booking, created_days=-45), PaymentMethod.card, -40)
+    chess_booking, _ = b.booking(jakub, chess_thu, 6000, chess_past, chess_next)
+    b.pay(b.charge(novak, "Chess Online - term fee", 6000, due=b.today - timedelta(days=20),
+                   booking=chess_booking, created_days=-35), PaymentMethod.bank_transfer, -25)
+    camp_booking, _ = b.booking(jakub, camp_group, 18000, camp_past, [], status=BookingStatus.ended)
+    b.pay(b.charge(novak, "Summer Camp 2026 - week 1", 18000, due=camp_monday - timedelta(days=14),
+                   booking=camp_booking, created_days=-120), PaymentMethod.card, (camp_monday - b.today).days - 20)
+
+    b.add(Discount(provider_id=b.pid, family_id=novak.id, name="Sibling discount 10%", percent=10,
+                   currency=CURRENCY, valid_from=d(-60), valid_until=d(120), created_at=d(-60)),
+          Discount(provider_id=b.pid, family_id=novak.id, name="Early bird 5%", percent=5, currency=CURRENCY,
+                   valid_from=d(-200), valid_until=d(-30), created_at=d(-200)))
+
+    # Orders: an unpaid one, an entry pass paid by card, a camp day paid with prepaid credit.
+    gear = b.order(novak, [(OrderItemKind.product, "Swim cap", 1, 800),
+                           (OrderItemKind.product, "Swim goggles", 1, 1000)], created_days=-3)
+    b.charge(novak, "Swim cap + goggles", gear.total_minor, due=b.today + timedelta(days=14), order=gear,
+             created_days=-3)
+
+    pass_order = b.order(novak, [(OrderItemKind.entry_pass, "Open Swim 10 entries", 1, 9000)], created_days=-50)
+    pass_charge = b.charge(novak, "Open Swim 10 entries", 9000, due=b.today - timedelta(days=43),
+                           order=pass_order, created_days=-50)
+    b.pay(pass_charge, PaymentMethod.card, -50)
+    pass_order.status, pass_order.paid_at = OrderStatus.paid, pass_charge.paid_at
+    pass_item = db.exec(select(OrderItem).where(OrderItem.order_id == pass_order.id)).one()
+    ten = b.add(EntryPass(provider_id=b.pid, family_id=novak.id, programme_id=open_swim.id,
+                          order_item_id=pass_item.id, name="Open Swim 10 entries", entries_total=10,
+                          valid_from=pass_charge.paid_at, expires_at=d(60), created_at=pass_charge.paid_at))
+    used = [(ema, open_past[-4]), (jakub, open_past[-4]), (ema, open_past[-2]), (jakub, open_past[-1])]
+    b.add(*[EntryPassEntry(entry_pass_id=ten.id, attendee_id=who.id, session_id=s.id, note="Open Swim",
+                           used_at=s.starts_at) for who, s in used])
+    five = b.add(EntryPass(provider_id=b.pid, family_id=novak.id, programme_id=open_swim.id,
+                           name="Open Swim 5 entries", entries_total=5, valid_from=d(-250), expires_at=d(-70),
+                           created_at=d(-250)))
+    b.add(*[EntryPassEntry(entry_pass_id=five.id, attendee_id=ema.id, note="Open Swim",
+                           used_at=d(-250 + 14 * i)) for i in range(1, 4)])
+
+    b.add(CreditEntry(provider_id=b.pid, family_id=novak.id, kind=CreditKind.top_up, amount_minor=5000,
+                      currency=CURRENCY, description="Credit top-up (bank transfer)", created_at=d(-40)))
+    camp_day = b.order(novak, [(OrderItemKind.service, "Camp day", 1, 3500)], created_days=-20)
+    camp_day_charge = b.charge(novak, "Camp day", 3500, due=b.today - timedelta(days=20), order=camp_day,
+                               created_days=-20)
+    b.pay(camp_day_charge, PaymentMethod.credit, -20)
+    camp_day.status, camp_day.paid_at = OrderStatus.paid, camp_day_charge.paid_at
+    b.add(CreditEntry(provider_id=b.pid, family_id=novak.id, kind=CreditKind.use, amount_minor=-3500,
+                      currency=CURRENCY, description=f"Order {camp_day.number}: Camp day", order_id=camp_day.id,
+                      charge_id=camp_day_charge.id, created_at=camp_day_charge.paid_at))
+
+    # The Carter family: Ben (login) and Lily 8, in Ema's swimming class, everything paid ----------------------
+    carter = b.family("Carter")
+    b.client(BEN, "Ben Carter", carter, phone="+421 907 333 444")
+    lily = b.attendee(carter, "Lily", "Carter", 8, 40)
+    lily_booking, _ = b.booking(lily, swim_tue, 12000, swim_tue_past, swim_tue_next)
+    b.pay(b.charge(carter, "Autumn term fee", 12000, due=b.today - timedelta(days=10), booking=lily_booking,
+                   created_days=-30), PaymentMethod.card, -28)
+
+    # Peter Novak: Ema's grandfather, no family of his own; sees Ema's swimming through a share --------------
+    b.client(PETER, "Peter Novak", None)
+    share = grant_share(db, ema_booking.id, PETER, notify=True, can_pay=False, can_manage=False,
+                        created_by=anna.id)
+    share.created_at = d(-10)
+
+    b.issue_invoices()
+    db.flush()
+    return provider
+
+
+def _delete_provider(db: Session, provider_id: int) -> None:
+    """Deletes every row that belongs to one provider, children first (works on SQLite and PostgreSQL)."""
+    families = sa_select(Family.id).where(Family.provider_id == provider_id)
+    clients = sa_select(Client.id).where(Client.provider_id == provider_id)
+    programmes = sa_select(Programme.id).where(Programme.provider_id == provider_id)
+    classes = sa_select(ClassGroup.id).where(ClassGroup.programme_id.in_(programmes))
+    bookings = sa_select(Booking.id).where(Booking.provider_id == provider_id)
+    passes = sa_select(EntryPass.id).where(EntryPass.provider_id == provider_id)
+    orders = sa_select(Order.id).where(Order.provider_id == provider_id)
+
+    statements = [
+        update(Attendance).where(Attendance.booking_id.in_(bookings)).values(makeup_credit_id=None),
+        delete(Invoice).where(Invoice.provider_id == provider_id),
+        delete(Payment).where(Payment.provider_id == provider_id),
+        delete(CreditEntry).where(CreditEntry.provider_id == provider_id),
+        delete(EntryPassEntry).where(EntryPassEntry.entry_pass_id.in_(passes)),
+        delete(EntryPass).where(EntryPass.provider_id == provider_id),
+        delete(Charge).where(Charge.provider_id == provider_id),
+        delete(OrderItem).where(OrderItem.order_id.in_(orders)),
+        delete(Order).where(Order.provider_id == provider_id),
+        delete(MakeupCredit).where(MakeupCredit.booking_id.in_(bookings)),
+        delete(BookingShare).where(BookingShare.booking_id.in_(bookings)),
+        delete(Attendance).where(Attendance.booking_id.in_(bookings)),
+        delete(Booking).where(Booking.provider_id == provider_id),
+        delete(ClassSession).where(ClassSession.class_id.in_(classes)),
+        delete(ClassGroup).where(ClassGroup.programme_id.in_(programmes)),
+        delete(Programme).where(Programme.provider_id == provider_id),
+        delete(Discount).where(Discount.provider_id == provider_id),
+        delete(OutboxMessage).where(OutboxMessage.provider_id == provider_id),
+        delete(LoginRequest).where(LoginRequest.provider_id == provider_id),
+        delete(AuthSession).where(AuthSession.client_id.in_(clients)),
+        delete(BookingShare).where(BookingShare.grantee_client_id.in_(clients)),
+        delete(Client).where(Client.provider_id == provider_id),
+        delete(Attendee).where(Attendee.family_id.in_(families)),
+        delete(Family).where(Family.provider_id == provider_id),
+        delete(Provider).where(Provider.id == provider_id),
+    ]
+    for stmt in statements:
+        db.execute(stmt.execution_options(synchronize_session=False))
+    db.expunge_all()
+
+
+def _counts(db: Session, provider_id: int) -> dict[str, int]:
+    def count(model, *where) -> int:
+        return db.exec(select(func.count()).select_from(model).where(*where)).one()
+
+    bookings = select(Booking.id).where(Booking.provider_id == provider_id)
+    programmes = select(Programme.id).where(Programme.provider_id == provider_id)
+    return {
+        "clients": count(Client, Client.provider_id == provider_id),
+        "families": count(Family, Family.provider_id == provider_id),
+        "programmes": count(Programme, Programme.provider_id == provider_id),
+        "classes": count(ClassGroup, ClassGroup.programme_id.in_(programmes)),
+        "bookings": count(Booking, Booking.provider_id == provider_id),
+        "attendances": count(Attendance, Attendance.booking_id.in_(bookings)),
+        "charges": count(Charge, Charge.provider_id == provider_id),
+        "invoices": count(Invoice, Invoice.provider_id == provider_id),
+        "orders": count(Order, Order.provider_id == provider_id),
+    }
+
+
+def load_demo(db: Session, today: date | None = None, reset: bool = False) -> DemoSummary:
+    """Loads the Little Otters demo (idempotent). ``reset`` deletes the demo provider's rows and rebuilds.
+
+    ``today`` defaults to the current date in the demo provider's timezone. The caller commits.
+    """
+    if today is None:
+        today = datetime.now(ZoneInfo(DEMO_TIMEZONE)).date()
+    existing = db.exec(select(Provider).where(Provider.slug == DEMO_SLUG)).first()
+    if existing is None:
+        other = db.exec(select(Provider).order_by(Provider.id)).first()
+        if other is not None:
+            # The app serves the first provider (services.providers): demo rows next to real ones would be
+            # invisible at best and confusing at worst.
+            raise DomainError(f"This database already holds the provider {other.name!r} ({other.slug}); "
+                              "the demo is only loaded into an empty database. Nothing was changed.")
+    created = False
+    if existing is not None and reset:
+        _delete_provider(db, existing.id)
+        existing = None
+    if existing is None:
+        existing = _build(db, today)
+        created = True
+    return DemoSummary(provider_id=existing.id, provider_slug=existing.slug, provider_name=existing.name,
+                       created=created, counts=_counts(db, existing.id), logins=LOGINS)
