@@ -1,0 +1,101 @@
+"""E-mail bodies: plain text plus an HTML alternative, branded with the provider's name and colour.
+
+Pure functions (no DB, no settings): the outbox worker gathers the data and the mailer sends the result.
+Everything interpolated into HTML is escaped; the brand colour is accepted only as a #rgb/#rrggbb value.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+DEFAULT_BRAND = "#0d9488"
+_COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def safe_color(value: str | None) -> str:
+    return value if value and _COLOR_RE.match(value) else DEFAULT_BRAND
+
+
+def _one_line(value: str, limit: int = 120) -> str:
+    return " ".join((value or "").split())[:limit]
+
+
+def spaced_code(code: str) -> str:
+    return f"{code[:3]} {code[3:]}" if len(code) == 6 else code
+
+
+def login_email(*, provider_name: str, brand_color: str | None, code: str, link: str, minutes: int,
+                code_disabled: bool = False) -> RenderedEmail:
+    """The login mail: the 6-digit code (shown spaced) and the one-time link, both valid for ``minutes``."""
+    name = _one_line(provider_name) or "Client Profile"
+    color = safe_color(brand_color)
+    shown = spaced_code(code)
+    subject = f"Your login code for {name}"
+
+    text_lines = [f"Log in to {name}", ""]
+    if code_disabled:
+        text_lines += [
+            "Code login is switched off for your account after too many wrong codes.",
+            "Open this link on the device where you asked to log in:",
+        ]
+    else:
+        text_lines += [
+            "Your login code is:",
+            "",
+            f"    {shown}",
+            "",
+            "Enter it on the page where you asked to log in, or open this link on that device:",
+        ]
+    text_lines += [
+        "",
+        link,
+        "",
+        f"The code and the link expire in {minutes} minutes and work once.",
+        "If you did not ask to log in, ignore this e-mail: nobody can log in without it.",
+        "",
+        f"-- {name}",
+    ]
+    text = "\n".join(text_lines) + "\n"
+
+    e_name, e_link, e_code = html.escape(name), html.escape(link, quote=True), html.escape(shown)
+    if code_disabled:
+        code_block = (
+            '<p style="margin:0 0 16px">Code login is switched off for your account after too many wrong codes. '
+            "Use the button on the device where you asked to log in.</p>"
+        )
+    else:
+        code_block = (
+            '<p style="margin:0 0 8px">Your login code is:</p>'
+            f'<p style="margin:0 0 20px;font-size:32px;font-weight:700;letter-spacing:6px;'
+            f'font-family:ui-monospace,Menlo,Consolas,monospace;color:#111">{e_code}</p>'
+            '<p style="margin:0 0 16px">Enter it on the page where you asked to log in, or use the button on '
+            "that device:</p>"
+        )
+    html_body = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{html.escape(subject)}</title></head>
+<body style="margin:0;padding:0;background:#f4f4f5;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#27272a">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f4f5;padding:24px 12px">
+<tr><td align="center">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:480px;background:#ffffff;border-radius:12px;overflow:hidden">
+<tr><td style="background:{color};color:#ffffff;padding:16px 24px;font-size:18px;font-weight:600">{e_name}</td></tr>
+<tr><td style="padding:24px;font-size:16px;line-height:1.5">
+<h1 style="margin:0 0 16px;font-size:20px">Log in to {e_name}</h1>
+{code_block}
+<p style="margin:0 0 20px"><a href="{e_link}" style="display:inline-block;background:{color};color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:8px;font-weight:600">Log in</a></p>
+<p style="margin:0 0 12px;font-size:14px;color:#52525b">The code and the link expire in {minutes} minutes and work once.</p>
+<p style="margin:0;font-size:14px;color:#52525b">If you did not ask to log in, ignore this e-mail: nobody can log in without it.</p>
+</td></tr></table>
+</td></tr></table>
+</body></html>
+"""
+    return RenderedEmail(subject=subject, text=text, html=html_body)

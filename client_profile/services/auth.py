@@ -1,0 +1,540 @@
+"""Passwordless login (e-mail code + link) and server-side sessions.
+
+Implements /work/shared/notes/security.md §1 (AUTH-1..AUTH-14); the deviation from NIST/ASVS and the numbers are
+in docs/security.md "Login". In short:
+
+- A login request stores only keyed hashes: HMAC(key, request id || code), SHA-256(link token), SHA-256(flow
+  secret). The flow secret lives in an HttpOnly cookie of the browser that asked; the code and the link only work
+  together with it (the code is looked up by the flow, never ``WHERE code = ?``; the link's POST needs it).
+- 10-minute expiry, single use by one conditional UPDATE, a new request voids older ones, 5 tries per code
+  (counted in their own committed statement before comparing), 100 consecutive wrong codes per account disable
+  code login until a link login succeeds.
+- Known and unknown addresses do the same work: one login_request row, the same statements, the same number of
+  rows written (AUTH-8), the same answer. Only a known active client gets an outbox row (the mail); an unknown
+  address does one balancing write of the same shape instead.
+- Send limits (per address and per client IP) are counted from login_request rows. A request over a limit is
+  stored "born expired" (expires_at == created_at): it sends nothing and can never log in, it does not void the
+  earlier request, and it does not count towards the limits.
+- Sessions: 256-bit random token in an HttpOnly cookie, only its SHA-256 stored, idle + absolute expiry, an epoch
+  on the client that "log out everywhere" bumps so open tabs die at their next event.
+
+Every function takes the caller's DB session; the caller's unit of work commits. ``verify_code`` and
+``confirm_link`` commit on their own between steps (the attempt counter must survive a wrong code, and on SQLite
+each write must start its own transaction so parallel submissions wait for the lock instead of failing).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlmodel import Session
+from starlette.requests import cookie_parser
+
+from client_profile.integrations.crypto import constant_time_equal, keyed_hash, sha256_hex
+from client_profile.models import AuthSession, Client, LoginRequest
+from client_profile.models.base import utcnow
+from client_profile.services import outbox
+from client_profile.services.errors import DomainError
+from client_profile.services.identity import Principal, normalize_email
+from client_profile.services.providers import current_provider
+from client_profile.settings import get_settings
+
+log = logging.getLogger("client_profile.auth")
+
+CODE_DIGITS = 6
+MAX_CODE_ATTEMPTS = 5  # per login request (AUTH-4)
+ACCOUNT_CODE_FAILURE_LIMIT = 100  # consecutive wrong codes per account (NIST ceiling)
+SESSION_TOUCH_SECONDS = 60  # write last_seen/idle expiry at most once a minute per session
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
+
+
+# --------------------------------------------------------------------------------------------------- errors
+
+
+_MESSAGES: dict[str, str] = {
+    "missing-email": "Please enter your e-mail address.",
+    "invalid-email": "Please enter a valid e-mail address.",
+    "unavailable": "Logging in is not possible right now. Please try again later.",
+    "code-format": "Enter the 6-digit code from the e-mail.",
+    "no-flow": "This login has timed out or was started in another browser. Request a new code.",
+    "expired": "This code has expired. Request a new one.",
+    "used": "This code has already been used. Request a new one.",
+    "superseded": "A newer code was requested. Use the code from the newest e-mail.",
+    "too-many": "Too many wrong codes. Request a new one.",
+    "code-disabled": ("Code login is switched off for this account after too many wrong codes. "
+                      "Open the link in the e-mail on this device instead."),
+    "other-device": ("To log in, enter the 6-digit code from the same e-mail on the device where you "
+                     "started."),
+    "link-invalid": "This login link is not valid. Request a new code.",
+    "link-expired": "This login link has expired. Request a new one.",
+    "link-used": "This login link has already been used. Request a new one.",
+    "logged-out": "You are logged out.",
+    "logged-out-all": "You were logged out on all devices.",
+}
+
+
+def _wrong_code_message(left: int) -> str:
+    if left <= 0:
+        return _MESSAGES["too-many"]
+    return f"That code is not right. {left} {'try' if left == 1 else 'tries'} left."
+
+
+def login_message(code: str | None) -> str | None:
+    """The message for an error/notice code from a query string (a whitelist: never echoes its input)."""
+    if not code or not isinstance(code, str):
+        return None
+    if code in _MESSAGES:
+        return _MESSAGES[code]
+    m = re.fullmatch(r"wrong-code-([0-4])", code)
+    if m:
+        return _wrong_code_message(int(m.group(1)))
+    return None
+
+
+class LoginError(DomainError):
+    """A login step failed. ``code`` is a short stable identifier (for redirects); str() is the message."""
+
+    def __init__(self, code: str, message: str | None = None) -> None:
+        self.code = code
+        super().__init__(message or login_message(code) or _MESSAGES["unavailable"])
+
+
+def _wrong_code(left: int) -> LoginError:
+    left = max(left, 0)
+    return LoginError(f"wrong-code-{left}" if left else "too-many", _wrong_code_message(left))
+
+
+# --------------------------------------------------------------------------------------------------- helpers
+
+
+def generate_code() -> str:
+    """Six decimal digits from the OS CSPRNG (AUTH-1): ~19.9 bits, leading zeros kept."""
+    return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe (43 characters): link tokens, flow secrets, session tokens."""
+    return secrets.token_urlsafe(32)
+
+
+def format_code(code: str) -> str:
+    """How a code is shown to people: "123 456"."""
+    return f"{code[:3]} {code[3:]}"
+
+
+def _clean_code(raw: object) -> str:
+    """Accept "123456", " 123 456 " (we print it spaced); refuse anything else, fullwidth digits included."""
+    if not isinstance(raw, str) or len(raw) > 32:
+        raise LoginError("code-format")
+    digits = raw.replace(" ", "").strip()
+    if len(digits) != CODE_DIGITS or any(c not in "0123456789" for c in digits):
+        raise LoginError("code-format")
+    return digits
+
+
+def ip_bucket(ip: str | None) -> str:
+    """The rate-limit bucket of a client address: IPv4 as is, IPv6 by its /64 (one household/ISP customer)."""
+    text = (ip or "").strip()[:100]
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        return text or "unknown"
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr.ipv4_mapped is not None:
+            return str(addr.ipv4_mapped)
+        return str(ipaddress.IPv6Network((addr, 64), strict=False))
+    return str(addr)
+
+
+def _code_hash(request_id: int, code: str) -> str:
+    return keyed_hash("login-code", request_id, code)
+
+
+def session_cookie_name() -> str:
+    return "__Host-cp_session" if get_settings().cookie_secure else "cp_session"
+
+
+def flow_cookie_name() -> str:
+    return "__Host-cp_login_flow" if get_settings().cookie_secure else "cp_login_flow"
+
+
+def session_max_age_seconds() -> int:
+    return get_settings().session_absolute_days * 86400
+
+
+def flow_max_age_seconds() -> int:
+    return get_settings().login_code_minutes * 60
+
+
+# --------------------------------------------------------------------------------------------------- request
+
+
+def _send_limited(db: Session, email_hash: str, ip_hash: str, now: datetime) -> bool:
+    """One query over the requests of the last hour that were within the limits (AUTH-6)."""
+    s = get_settings()
+    window_start = now - max(timedelta(hours=1), timedelta(seconds=s.login_min_seconds_between))
+    hour_ago = now - timedelta(hours=1)
+    spacing_from = now - timedelta(seconds=s.login_min_seconds_between)
+    lr = LoginRequest
+    for_email = lr.email_hash == email_hash
+    row = db.execute(
+        select(
+            func.coalesce(func.sum(case((and_(for_email, lr.created_at > hour_ago), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(for_email, lr.created_at > spacing_from), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(lr.ip_hash == ip_hash, lr.created_at > hour_ago), 1), else_=0)), 0),
+        ).where(
+            lr.created_at > window_start,
+            lr.expires_at > lr.created_at,  # requests that were within the limits ("born expired" ones are not)
+            or_(for_email, lr.ip_hash == ip_hash),
+        )
+    ).one()
+    per_email_hour, recent, per_ip_hour = (int(v or 0) for v in row)
+    if s.login_min_seconds_between > 0 and recent > 0:
+        return True
+    return per_email_hour >= s.login_max_per_email_hour or per_ip_hour >= s.login_max_per_ip_hour
+
+
+def request_login(db: Session, raw_email: object, ip: str | None, user_agent: str | None,
+                  now: datetime | None = None, *, current_flow: str | None = None) -> str:
+    """Start a login for an address; returns the flow secret for the asking browser's cookie.
+
+    Raises DomainError (LoginError "missing-email"/"invalid-email") before writing anything when the address is
+    not valid. Otherwise the work and the answer are the same whether the address has an account or not.
+
+    ``current_flow`` is the flow secret the browser already holds (its cookie). When this request is over a send
+    limit and that flow still points at an open request for the same address, the same flow secret is returned, so
+    a double-submitted form keeps the browser bound to the code that was mailed.
+    """
+    now = now or utcnow()
+    settings = get_settings()
+    try:
+        email = normalize_email(raw_email)
+    except DomainError:
+        empty = not isinstance(raw_email, str) or not raw_email.strip()
+        raise LoginError("missing-email" if empty else "invalid-email") from None
+    try:
+        provider = current_provider(db)
+    except DomainError:
+        raise LoginError("unavailable") from None
+
+    email_hash = keyed_hash("login-email", provider.id, email)
+    ip_hash = keyed_hash("login-ip", ip_bucket(ip))
+    client = db.execute(
+        select(Client.id, Client.is_active, Client.code_login_disabled)
+        .where(Client.provider_id == provider.id, Client.email == email)
+    ).first()
+    limited = _send_limited(db, email_hash, ip_hash, now)
+
+    flow_secret, link_token, code = new_token(), new_token(), generate_code()
+    expires_at = now if limited else now + timedelta(minutes=settings.login_code_minutes)
+    request_id = db.execute(
+        insert(LoginRequest).values(
+            provider_id=provider.id, email_hash=email_hash, client_id=client.id if client else None,
+            ip_hash=ip_hash, code_hash="", link_hash=sha256_hex(link_token), flow_hash=sha256_hex(flow_secret),
+            attempts=0, created_at=now, expires_at=expires_at,
+        ).returning(LoginRequest.id)
+    ).scalar_one()
+    lr = LoginRequest
+    db.execute(update(lr).where(lr.id == request_id).values(code_hash=_code_hash(request_id, code)))
+
+    if limited:
+        log.info("login request %s over the send limits: nothing sent", request_id)
+        if current_flow and isinstance(current_flow, str) and len(current_flow) <= 128:
+            still_open = db.execute(
+                select(lr.id).where(
+                    lr.flow_hash == sha256_hex(current_flow), lr.email_hash == email_hash,
+                    lr.used_at.is_(None), lr.voided_at.is_(None), lr.expires_at > now,
+                )
+            ).first()
+            if still_open is not None:
+                return current_flow
+        return flow_secret
+
+    # A new request supersedes the open ones of this address (AUTH-2).
+    db.execute(
+        update(lr).where(
+            lr.email_hash == email_hash, lr.id != request_id, lr.used_at.is_(None), lr.voided_at.is_(None),
+            lr.expires_at > now,
+        ).values(voided_at=now)
+    )
+    if client is not None and client.is_active:
+        outbox.enqueue(
+            db, provider_id=provider.id, kind="login", recipient_client_id=client.id,
+            dedupe_key=f"login:{request_id}",
+            payload={"login_request_id": request_id, "expires_at": expires_at.isoformat(),
+                     "code_login_disabled": bool(client.code_login_disabled)},
+            secrets={"code": code, "link_token": link_token},
+            now=now,
+        )
+        log.info("login request %s for client %s: mail queued", request_id, client.id)
+    else:
+        # Balancing write (AUTH-8): one statement writing one row, where a known address gets its outbox row,
+        # so statement and row counts do not tell whether the address has an account.
+        db.execute(update(lr).where(lr.id == request_id).values(attempts=0))
+        log.info("login request %s: no active account, nothing sent", request_id)
+    return flow_secret
+
+
+# --------------------------------------------------------------------------------------------------- verify
+
+
+def _dead_request(row, now: datetime, *, link: bool = False) -> LoginError:
+    """Why a request can no longer be used, in the user's words."""
+    if row.used_at is not None:
+        return LoginError("link-used" if link else "used")
+    if not link and row.attempts >= MAX_CODE_ATTEMPTS:
+        return LoginError("too-many")
+    if row.voided_at is not None:
+        if row.attempts >= MAX_CODE_ATTEMPTS:
+            return LoginError("link-invalid" if link else "too-many")
+        return LoginError("link-invalid" if link else "superseded")
+    if row.expires_at <= now:
+        return LoginError("link-expired" if link else "expired")
+    return LoginError("link-invalid" if link else "no-flow")
+
+
+def _request_with_client(where):
+    lr = LoginRequest
+    return (
+        select(
+            lr.id, lr.client_id, lr.attempts, lr.code_hash, lr.flow_hash, lr.expires_at, lr.used_at,
+            lr.voided_at, Client.is_active, Client.code_login_disabled, Client.session_epoch,
+            Client.provider_id, Client.family_id, Client.email, Client.full_name,
+        )
+        .select_from(lr)
+        .outerjoin(Client, Client.id == lr.client_id)
+        .where(where)
+    )
+
+
+def _consume(db: Session, request_id: int, now: datetime) -> bool:
+    """AUTH-3: the one conditional UPDATE that makes a request single-use (code and link die together)."""
+    lr = LoginRequest
+    result = db.execute(
+        update(lr).where(
+            lr.id == request_id, lr.used_at.is_(None), lr.voided_at.is_(None), lr.expires_at > now,
+        ).values(used_at=now)
+    )
+    return result.rowcount == 1
+
+
+def _log_in(db: Session, row, now: datetime, user_agent: str | None) -> tuple[str, Principal]:
+    """After a successful consume: reset the account's failure counter, mint the session, commit."""
+    db.execute(
+        update(Client).where(Client.id == row.client_id).values(failed_code_count=0, code_login_disabled=False)
+    )
+    token, session_id = create_session(db, row.client_id, row.session_epoch, user_agent=user_agent, now=now)
+    db.commit()
+    log.info("client %s logged in (session %s)", row.client_id, session_id)
+    return token, Principal(
+        client_id=row.client_id, provider_id=row.provider_id, family_id=row.family_id,
+        session_id=session_id, email=row.email, full_name=row.full_name,
+    )
+
+
+def verify_code(db: Session, flow_secret: str | None, code: object, now: datetime | None = None, *,
+                user_agent: str | None = None) -> tuple[str, Principal]:
+    """Log in with the 6-digit code, in the browser that asked for it. Returns (session token, principal).
+
+    Raises LoginError with a message for the form. Brute-force math: 5 tries per code and 100 consecutive
+    failures per account cap an attacker's success between two legitimate logins at 100 / 10^6 = 0.01 %.
+    """
+    now = now or utcnow()
+    digits = _clean_code(code)  # bad input: a message, no attempt counted, nothing written
+    if not flow_secret or not isinstance(flow_secret, str) or len(flow_secret) > 128:
+        raise LoginError("no-flow")
+    flow_hash = sha256_hex(flow_secret)
+    lr = LoginRequest
+
+    # 1. Count the attempt first, in its own committed statement (AUTH-4; Kratos): parallel guesses cannot
+    #    overshoot, and at most MAX_CODE_ATTEMPTS submissions ever reach the comparison.
+    counted = db.execute(
+        update(lr).where(
+            lr.flow_hash == flow_hash, lr.attempts < MAX_CODE_ATTEMPTS, lr.used_at.is_(None),
+            lr.voided_at.is_(None), lr.expires_at > now,
+        ).values(attempts=lr.attempts + 1)
+    ).rowcount == 1
+    db.commit()
+
+    row = db.execute(_request_with_client(lr.flow_hash == flow_hash)).first()
+    db.commit()  # end the read before the next write (SQLite: a write must start its own transaction)
+    if row is None:
+        raise LoginError("no-flow")
+    if not counted:
+        raise _dead_request(row, now)
+
+    if constant_time_equal(_code_hash(row.id, digits), row.code_hash) and row.client_id is not None:
+        if not row.is_active:
+            raise LoginError("no-flow")
+        if row.code_login_disabled:
+            raise LoginError("code-disabled")
+        if not _consume(db, row.id, now):
+            db.rollback()
+            fresh = db.execute(_request_with_client(lr.id == row.id)).one()
+            db.commit()
+            raise _dead_request(fresh, now)
+        return _log_in(db, row, now, user_agent)
+
+    # 2. A wrong code: the account's consecutive-failure counter (no-op for an unknown address, same statement),
+    #    and the request dies with its fifth wrong code.
+    db.execute(
+        update(Client).where(Client.id == row.client_id).values(
+            failed_code_count=Client.failed_code_count + 1,
+            code_login_disabled=case(
+                (Client.failed_code_count + 1 >= ACCOUNT_CODE_FAILURE_LIMIT, True),
+                else_=Client.code_login_disabled,
+            ),
+        )
+    )
+    left = MAX_CODE_ATTEMPTS - row.attempts
+    if left <= 0:
+        db.execute(update(lr).where(lr.id == row.id, lr.voided_at.is_(None), lr.used_at.is_(None))
+                   .values(voided_at=now))
+    db.commit()
+    log.info("wrong login code for request %s (%s tries left)", row.id, max(left, 0))
+    raise _wrong_code(left)
+
+
+# --------------------------------------------------------------------------------------------------- link
+
+
+def link_status(db: Session, link_token: str | None, now: datetime | None = None) -> str:
+    """For the GET confirm page, no side effects: "valid", "expired", "used" or "invalid"."""
+    now = now or utcnow()
+    if not link_token or not isinstance(link_token, str) or not _TOKEN_RE.match(link_token):
+        return "invalid"
+    lr = LoginRequest
+    row = db.execute(
+        select(lr.client_id, lr.used_at, lr.voided_at, lr.expires_at).where(lr.link_hash == sha256_hex(link_token))
+    ).first()
+    if row is None or row.client_id is None:
+        return "invalid"
+    if row.used_at is not None:
+        return "used"
+    if row.voided_at is not None:
+        return "invalid"
+    if row.expires_at <= now:
+        return "expired"
+    return "valid"
+
+
+def confirm_link(db: Session, link_token: str | None, flow_secret: str | None, now: datetime | None = None, *,
+                 user_agent: str | None = None) -> tuple[str, Principal]:
+    """Log in with the link, only in the browser that asked (its flow cookie matches the request: AUTH-10).
+
+    Opened elsewhere (no or another flow cookie) it changes nothing and raises LoginError "other-device".
+    A successful link login also re-enables code login after the 100-failure lock (AUTH-4).
+    """
+    now = now or utcnow()
+    if not link_token or not isinstance(link_token, str) or not _TOKEN_RE.match(link_token):
+        raise LoginError("link-invalid")
+    lr = LoginRequest
+    row = db.execute(_request_with_client(lr.link_hash == sha256_hex(link_token))).first()
+    db.commit()  # end the read before the write below
+    if row is None or row.client_id is None or not row.is_active:
+        raise LoginError("link-invalid")
+    if row.used_at is not None or row.voided_at is not None or row.expires_at <= now:
+        raise _dead_request(row, now, link=True)
+    if not flow_secret or not isinstance(flow_secret, str) or len(flow_secret) > 128 \
+            or not constant_time_equal(sha256_hex(flow_secret), row.flow_hash):
+        raise LoginError("other-device")
+    if not _consume(db, row.id, now):
+        db.rollback()
+        raise LoginError("link-used")
+    return _log_in(db, row, now, user_agent)
+
+
+# --------------------------------------------------------------------------------------------------- sessions
+
+
+def create_session(db: Session, client_id: int, epoch: int, *, user_agent: str | None = None,
+                   now: datetime | None = None) -> tuple[str, int]:
+    """Mint a new session (never reuse a pre-login value: AUTH-11). Returns (token for the cookie, session id);
+    only SHA-256(token) is stored."""
+    now = now or utcnow()
+    s = get_settings()
+    token = new_token()
+    absolute = now + timedelta(days=s.session_absolute_days)
+    idle = min(now + timedelta(minutes=s.session_idle_minutes), absolute)
+    session_id = db.execute(
+        insert(AuthSession).values(
+            client_id=client_id, token_hash=sha256_hex(token), epoch=epoch, created_at=now, last_seen_at=now,
+            idle_expires_at=idle, absolute_expires_at=absolute, user_agent=(user_agent or "")[:200],
+        ).returning(AuthSession.id)
+    ).scalar_one()
+    return token, session_id
+
+
+_PRINCIPAL_QUERY_COLUMNS = (
+    AuthSession.id, AuthSession.epoch, AuthSession.last_seen_at, AuthSession.idle_expires_at,
+    AuthSession.absolute_expires_at, AuthSession.revoked_at,
+    Client.id.label("client_id"), Client.provider_id, Client.family_id, Client.email, Client.full_name,
+    Client.session_epoch, Client.is_active,
+)
+
+
+def principal_for_token(db: Session, token: str | None, now: datetime | None = None) -> Principal | None:
+    """The identity behind a session cookie value, or None. One query; runs on every Reflex event.
+
+    Checks revocation, idle and absolute expiry, the client's session epoch and that the client is active. Slides
+    the idle expiry, writing at most once per SESSION_TOUCH_SECONDS (the caller's unit of work commits it).
+    """
+    if not token or not isinstance(token, str) or not _TOKEN_RE.match(token):
+        return None
+    now = now or utcnow()
+    row = db.execute(
+        select(*_PRINCIPAL_QUERY_COLUMNS)
+        .select_from(AuthSession)
+        .join(Client, Client.id == AuthSession.client_id)
+        .where(AuthSession.token_hash == sha256_hex(token))
+    ).first()
+    if row is None or row.revoked_at is not None or not row.is_active:
+        return None
+    if now >= row.idle_expires_at or now >= row.absolute_expires_at or row.epoch != row.session_epoch:
+        return None
+    if (now - row.last_seen_at).total_seconds() >= SESSION_TOUCH_SECONDS:
+        idle = min(now + timedelta(minutes=get_settings().session_idle_minutes), row.absolute_expires_at)
+        db.execute(update(AuthSession).where(AuthSession.id == row.id, AuthSession.revoked_at.is_(None))
+                   .values(last_seen_at=now, idle_expires_at=idle))
+    return Principal(
+        client_id=row.client_id, provider_id=row.provider_id, family_id=row.family_id, session_id=row.id,
+        email=row.email, full_name=row.full_name,
+    )
+
+
+def token_from_cookie_header(cookie_header: str | None) -> str | None:
+    if not cookie_header or not isinstance(cookie_header, str):
+        return None
+    return cookie_parser(cookie_header).get(session_cookie_name()) or None
+
+
+def principal_from_cookie_header(db: Session, cookie_header: str | None,
+                                 now: datetime | None = None) -> Principal | None:
+    """For Reflex event handlers: parse the raw Cookie header (self.router.headers.cookie) and resolve it."""
+    return principal_for_token(db, token_from_cookie_header(cookie_header), now)
+
+
+def logout(db: Session, token: str | None, now: datetime | None = None) -> None:
+    """Revoke the session behind this cookie value (if any)."""
+    if not token or not isinstance(token, str) or not _TOKEN_RE.match(token):
+        return
+    now = now or utcnow()
+    db.execute(update(AuthSession).where(AuthSession.token_hash == sha256_hex(token),
+                                         AuthSession.revoked_at.is_(None)).values(revoked_at=now))
+
+
+def logout_everywhere(db: Session, principal: Principal, now: datetime | None = None) -> int:
+    """Revoke every session of the client and bump its epoch, so already-open tabs fail at their next event.
+    Returns the number of sessions revoked."""
+    now = now or utcnow()
+    revoked = db.execute(update(AuthSession).where(AuthSession.client_id == principal.client_id,
+                                                   AuthSession.revoked_at.is_(None)).values(revoked_at=now))
+    db.execute(update(Client).where(Client.id == principal.client_id)
+               .values(session_epoch=Client.session_epoch + 1))
+    log.info("client %s logged out everywhere (%s sessions)", principal.client_id, revoked.rowcount)
+    return revoked.rowcount

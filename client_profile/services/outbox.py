@@ -1,0 +1,240 @@
+"""The notification outbox: rows written in the same transaction as the change, sent later by a worker.
+
+- ``enqueue`` writes one row; secrets it must carry until sending (a login code and link token) are sealed
+  (encrypted with a key derived from the server key) under ``payload["_sealed"]``.
+- ``process_due`` claims due rows one by one with a conditional UPDATE (pending -> sending, with locked_until), so
+  several processes never send one row twice; sends outside any transaction; marks the row sent and wipes the
+  sealed secrets; on failure retries with exponential backoff (MAX_ATTEMPTS), then marks it failed (secrets wiped
+  too). A row stuck in "sending" (its process died) is claimable again once locked_until has passed.
+- ``run_worker`` runs ``process_due`` in a thread, forever, until ``stop`` is set; ``nudge()`` wakes it at once
+  (the login route calls it, so a login mail leaves within about a second).
+
+Renderers turn a row into an e-mail; "login" is built in, other features register theirs with
+``register_renderer``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlmodel import Session
+
+from client_profile.db import unit_of_work
+from client_profile.integrations import mailer
+from client_profile.integrations.crypto import SealError, seal, unseal
+from client_profile.integrations.email_templates import login_email, spaced_code
+from client_profile.models import Channel, Client, OutboxMessage, OutboxStatus, Provider
+from client_profile.models.base import utcnow
+from client_profile.settings import get_settings
+
+log = logging.getLogger("client_profile.outbox")
+
+MAX_ATTEMPTS = 8
+CLAIM_SECONDS = 120  # a claimed row is ours for this long (an SMTP send has a 15 s timeout by default)
+SEALED_KEY = "_sealed"
+EXPIRES_KEY = "expires_at"  # a payload with it is not worth sending after that moment (login codes)
+
+Renderer = Callable[[Session, OutboxMessage, dict], mailer.OutgoingEmail]
+_RENDERERS: dict[str, Renderer] = {}
+
+
+class SkipMessage(Exception):
+    """A renderer's way to say: nothing to send any more (e.g. the recipient was deleted). Marks it failed."""
+
+
+def register_renderer(kind: str) -> Callable[[Renderer], Renderer]:
+    def deco(fn: Renderer) -> Renderer:
+        _RENDERERS[kind] = fn
+        return fn
+    return deco
+
+
+def enqueue(db: Session, *, provider_id: int, kind: str, dedupe_key: str, recipient_client_id: int | None = None,
+            payload: dict | None = None, secrets: dict | None = None, channel: Channel = Channel.email,
+            now: datetime | None = None) -> None:
+    """Write one outbox row in the caller's transaction (one INSERT). ``secrets`` are sealed, never stored clear."""
+    now = now or utcnow()
+    data = dict(payload or {})
+    if secrets:
+        data[SEALED_KEY] = seal(json.dumps(secrets))
+    db.execute(insert(OutboxMessage).values(
+        provider_id=provider_id, channel=channel, kind=kind, recipient_client_id=recipient_client_id,
+        payload=data, dedupe_key=dedupe_key, status=OutboxStatus.pending, attempts=0, next_attempt_at=now,
+        created_at=now, last_error="",
+    ))
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1, 2, 4, 8, 16, 32 min, then hourly."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _wiped(payload: dict | None) -> dict:
+    return {k: v for k, v in (payload or {}).items() if k != SEALED_KEY}
+
+
+def _due(now: datetime):
+    om = OutboxMessage
+    return and_(
+        om.kind.in_(list(_RENDERERS)),
+        or_(
+            and_(om.status == OutboxStatus.pending, om.next_attempt_at <= now),
+            and_(om.status == OutboxStatus.sending, om.locked_until < now),
+        ),
+    )
+
+
+def _finish(message_id: int, attempts: int, payload: dict | None, *, sent: bool, error: str = "",
+            now: datetime) -> None:
+    """Record the outcome. Write-only (the claim already read attempts and payload): on SQLite a transaction
+    that starts with a write waits for the lock instead of failing."""
+    om = OutboxMessage
+    if sent:
+        values = dict(status=OutboxStatus.sent, sent_at=now, locked_until=None, last_error="",
+                      payload=_wiped(payload))
+    elif attempts >= MAX_ATTEMPTS or error.startswith("skipped:"):
+        values = dict(status=OutboxStatus.failed, locked_until=None, last_error=error[:500],
+                      payload=_wiped(payload))
+    else:
+        values = dict(status=OutboxStatus.pending, locked_until=None, last_error=error[:500],
+                      next_attempt_at=now + backoff(attempts))
+    with unit_of_work() as db:
+        db.execute(update(om).where(om.id == message_id, om.status == OutboxStatus.sending).values(**values))
+
+
+def _process_one(message_id: int, now: datetime) -> bool:
+    """Claim, render, send, record. True when the message was sent."""
+    om = OutboxMessage
+    with unit_of_work() as db:
+        claimed = db.execute(
+            update(om).where(om.id == message_id, _due(now)).values(
+                status=OutboxStatus.sending, locked_until=now + timedelta(seconds=CLAIM_SECONDS),
+                attempts=om.attempts + 1,
+            )
+        ).rowcount == 1
+        if not claimed:
+            return False  # another worker has it, or it is done
+        row = db.get(OutboxMessage, message_id)
+        attempts, payload = row.attempts, dict(row.payload or {})
+        try:
+            expires = (row.payload or {}).get(EXPIRES_KEY)
+            if expires and datetime.fromisoformat(expires) <= now:
+                raise SkipMessage("expired before it could be sent")
+            secret_values = json.loads(unseal(row.payload[SEALED_KEY])) if SEALED_KEY in (row.payload or {}) else {}
+            mail = _RENDERERS[row.kind](db, row, secret_values)
+        except SkipMessage as exc:
+            mail, error = None, f"skipped: {exc}"
+        except SealError:
+            mail, error = None, "skipped: sealed payload cannot be opened (was SECRET_KEY changed?)"
+        except Exception as exc:  # a bug in a renderer: keep the row, retry with backoff
+            log.exception("rendering outbox message %s failed", message_id)
+            mail, error = None, f"render: {type(exc).__name__}"
+    if mail is None:
+        _finish(message_id, attempts, payload, sent=False, error=error, now=now)
+        return False
+    try:
+        mailer.send(mail)
+    except Exception as exc:
+        log.warning("sending outbox message %s failed: %s", message_id, type(exc).__name__)
+        _finish(message_id, attempts, payload, sent=False, error=str(exc) or type(exc).__name__, now=now)
+        return False
+    _finish(message_id, attempts, payload, sent=True, now=now)
+    return True
+
+
+def process_due(now: datetime | None = None, limit: int = 20) -> int:
+    """Send what is due (at most ``limit`` messages). Returns how many were sent. Safe to run in several
+    processes at once. Opens its own units of work: one to list, then per message claim / send / record."""
+    when = now or utcnow()
+    om = OutboxMessage
+    with unit_of_work() as db:
+        ids = list(db.execute(select(om.id).where(_due(when)).order_by(om.next_attempt_at, om.id).limit(limit))
+                   .scalars())
+    sent = 0
+    for message_id in ids:
+        if _process_one(message_id, now or utcnow()):
+            sent += 1
+    return sent
+
+
+# ----------------------------------------------------------------------------------------------- the worker
+
+_waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+_waiters_lock = threading.Lock()
+
+
+def nudge() -> None:
+    """Wake the worker(s) of this process now (thread-safe; call after the unit of work has committed)."""
+    with _waiters_lock:
+        waiters = list(_waiters)
+    for loop, event in waiters:
+        try:
+            loop.call_soon_threadsafe(event.set)
+        except RuntimeError:  # that loop is closed
+            pass
+
+
+async def run_worker(stop: asyncio.Event, poll_seconds: float | None = None) -> None:
+    """Send due messages until ``stop`` is set: every ``poll_seconds`` (settings.outbox_poll_seconds by
+    default) and right after ``nudge()``. Start it as a task, e.g. a Reflex lifespan task."""
+    poll = poll_seconds if poll_seconds is not None else get_settings().outbox_poll_seconds
+    wake = asyncio.Event()
+    entry = (asyncio.get_running_loop(), wake)
+    with _waiters_lock:
+        _waiters.add(entry)
+    try:
+        while not stop.is_set():
+            wake.clear()
+            try:
+                while await asyncio.to_thread(process_due) > 0 and not stop.is_set():
+                    pass  # a full batch may mean more are due
+            except Exception:  # the database may be briefly unavailable: keep the worker alive
+                log.exception("outbox worker pass failed")
+            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+            try:
+                await asyncio.wait(waits, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waits:
+                    w.cancel()
+    finally:
+        with _waiters_lock:
+            _waiters.discard(entry)
+
+
+# ---------------------------------------------------------------------------------------- built-in renderers
+
+
+@register_renderer("login")
+def _render_login(db: Session, row: OutboxMessage, secret_values: dict) -> mailer.OutgoingEmail:
+    """The login mail goes to the address stored on the Client, never the one typed in (AUTH-9)."""
+    found = db.execute(
+        select(Client.email, Client.is_active, Provider.name, Provider.brand_color)
+        .select_from(Client).join(Provider, Provider.id == Client.provider_id)
+        .where(Client.id == row.recipient_client_id)
+    ).first()
+    if found is None or not found.is_active:
+        raise SkipMessage("recipient is gone or inactive")
+    code, link_token = secret_values.get("code"), secret_values.get("link_token")
+    if not code or not link_token:
+        raise SkipMessage("login secrets missing")
+    s = get_settings()
+    rendered = login_email(
+        provider_name=found.name, brand_color=found.brand_color, code=code,
+        link=f"{s.base_url}/auth/link/{link_token}", minutes=s.login_code_minutes,
+        code_disabled=bool((row.payload or {}).get("code_login_disabled")),
+    )
+    return mailer.OutgoingEmail(
+        to=found.email, subject=rendered.subject, text=rendered.text, html=rendered.html,
+        console_hint=f"login e-mail for {found.email}: code {spaced_code(code)}",
+    )
+
+
+def dev_mailbox_messages(limit: int = 20) -> list[mailer.StoredEmail]:
+    """The development mailbox (for GET /dev/mailbox); empty unless settings.dev_mailbox_enabled."""
+    return mailer.read_dev_mailbox(limit)
