@@ -104,7 +104,7 @@ def _years_ago(today: date, years: int) -> date:
 
 
 def _weekly(today: date, weekday: int, past: int, upcoming: int) -> tuple[list[date], list[date]]:
-    """The ``past`` occurrences of ``weekday`` strictly before today and the ``upcoming`` ones strictly after."""
+    """The ``past`` occurrences of ``weekday`` strictly before today, the ``upcoming`` ones strictly after."""
     back = (today.weekday() - weekday) % 7 or 7
     last = today - timedelta(days=back)
     ahead = (weekday - today.weekday()) % 7 or 7
@@ -150,8 +150,8 @@ class _Builder:
     # -- catalogue
 
     def programme(self, name: str, kind: ProgrammeKind, price: int, description: str) -> Programme:
-        return self.add(Programme(provider_id=self.pid, name=name, kind=kind, price_minor=price, currency=CURRENCY,
-                                  description=description, created_at=self.days(-200)))
+        return self.add(Programme(provider_id=self.pid, name=name, kind=kind, price_minor=price,
+                                  currency=CURRENCY, description=description, created_at=self.days(-200)))
 
     def klass(self, programme: Programme, name: str, weekday: int | None, start: time, minutes: int, *,
               venue: str, instructor: str, capacity: int, past: int = 0, upcoming: int = 0,
@@ -170,7 +170,8 @@ class _Builder:
             extra_makeup_capacity=extra_makeup, makeup_group=makeup_group, created_at=self.days(-200)))
         sessions = [ClassSession(class_id=group.id, starts_at=self.at(d, start),
                                  ends_at=self.at(d, start) + timedelta(minutes=minutes),
-                                 status=SessionStatus.completed if d < self.today else SessionStatus.scheduled)
+                                 status=SessionStatus.completed if d < self.today
+                                 else SessionStatus.scheduled)
                     for d in all_days]
         self.add(*sessions)
         return group, sessions[:len(past_days)], sessions[len(past_days):]
@@ -202,7 +203,8 @@ class _Builder:
             changed = {AttendanceState.cancelled: session.starts_at - timedelta(days=2),
                        AttendanceState.late_cancelled: session.starts_at - timedelta(hours=3)}.get(
                 state, session.ends_at + timedelta(minutes=30))
-            rows.append(Attendance(booking_id=booking.id, session_id=session.id, state=state, changed_at=changed))
+            rows.append(Attendance(booking_id=booking.id, session_id=session.id, state=state,
+                                   changed_at=changed))
         rows += [Attendance(booking_id=booking.id, session_id=s.id, state=AttendanceState.scheduled,
                             changed_at=booking.created_at) for s in upcoming]
         self.add(*rows)
@@ -236,7 +238,7 @@ class _Builder:
         return payment
 
     def issue_invoices(self) -> None:
-        """Invoices are numbered gap-free per provider, kind and (local) year, in the order they were issued."""
+        """Invoices are numbered gap-free per provider, kind and (local) year, in the order of issue."""
         for paid_at, charge, payment in sorted(self._pending_invoices, key=lambda t: (t[0], t[1].id)):
             year = paid_at.astimezone(self.tz).year
             key = (InvoiceKind.invoice.value, year)
@@ -255,7 +257,8 @@ class _Builder:
         self._invoice_seq[key] += 1
         return self._invoice_seq[key]
 
-    def order(self, family: Family, items: list[tuple[OrderItemKind, str, int, int]], created_days: int) -> Order:
+    def order(self, family: Family, items: list[tuple[OrderItemKind, str, int, int]],
+              created_days: int) -> Order:
         self._order_no += 1
         total = sum(q * p for _, _, q, p in items)
         order = self.add(Order(provider_id=self.pid, family_id=family.id,
@@ -292,11 +295,13 @@ def _build(db: Session, today: date) -> Provider:
                        "Water confidence, floating and the first strokes, for children aged 5 to 9.")
     swim_tue, swim_tue_past, swim_tue_next = b.klass(
         swim, "Beginners - Tuesday 16:00", TUE, time(16, 0), 45, venue="City Pool, Lane 3",
-        instructor="Martina Kovacova", capacity=8, past=5, upcoming=8, extra_makeup=1, makeup_group="beginners")
+        instructor="Martina Kovacova", capacity=8, past=5, upcoming=8, extra_makeup=1,
+        makeup_group="beginners")
     # Sister classes of the same programme: make-up options within the next few days, whatever today is.
-    for name, weekday, start, instructor in (("Beginners - Monday 16:00", MON, time(16, 0), "Martina Kovacova"),
-                                             ("Beginners - Thursday 17:00", THU, time(17, 0), "Tomas Hudec"),
-                                             ("Beginners - Saturday 09:00", SAT, time(9, 0), "Tomas Hudec")):
+    sister_classes = (("Beginners - Monday 16:00", MON, time(16, 0), "Martina Kovacova"),
+                      ("Beginners - Thursday 17:00", THU, time(17, 0), "Tomas Hudec"),
+                      ("Beginners - Saturday 09:00", SAT, time(9, 0), "Tomas Hudec"))
+    for name, weekday, start, instructor in sister_classes:
         b.klass(swim, name, weekday, start, 45, venue="City Pool, Lane 2", instructor=instructor, capacity=8,
                 past=2, upcoming=6, extra_makeup=1, makeup_group="beginners")
     advanced = b.programme("Swimming - Improvers", ProgrammeKind.course, 13500,
@@ -330,7 +335,7 @@ def _build(db: Session, today: date) -> Provider:
                               venue="City Pool, all lanes", instructor="Lifeguard on duty", capacity=40,
                               past=6, upcoming=4)
 
-    # The Novak family: Anna (login), Ema 7 and Jakub 10 -------------------------------------------------------
+    # The Novak family: Anna (login), Ema 7 and Jakub 10 ---------------------------------------------------
     novak = b.family("Novak")
     anna = b.client(ANNA, "Anna Novak", novak, phone="+421 905 111 222")
     ema = b.attendee(novak, "Ema", "Novak", 7, 100)
@@ -354,7 +359,8 @@ def _build(db: Session, today: date) -> Provider:
                    booking=chess_booking, created_days=-35), PaymentMethod.bank_transfer, -25)
     camp_booking, _ = b.booking(jakub, camp_group, 18000, camp_past, [], status=BookingStatus.ended)
     b.pay(b.charge(novak, "Summer Camp 2026 - week 1", 18000, due=camp_monday - timedelta(days=14),
-                   booking=camp_booking, created_days=-120), PaymentMethod.card, (camp_monday - b.today).days - 20)
+                   booking=camp_booking, created_days=-120),
+          PaymentMethod.card, (camp_monday - b.today).days - 20)
 
     b.add(Discount(provider_id=b.pid, family_id=novak.id, name="Sibling discount 10%", percent=10,
                    currency=CURRENCY, valid_from=d(-60), valid_until=d(120), created_at=d(-60)),
@@ -367,7 +373,8 @@ def _build(db: Session, today: date) -> Provider:
     b.charge(novak, "Swim cap + goggles", gear.total_minor, due=b.today + timedelta(days=14), order=gear,
              created_days=-3)
 
-    pass_order = b.order(novak, [(OrderItemKind.entry_pass, "Open Swim 10 entries", 1, 9000)], created_days=-50)
+    pass_order = b.order(novak, [(OrderItemKind.entry_pass, "Open Swim 10 entries", 1, 9000)],
+                         created_days=-50)
     pass_charge = b.charge(novak, "Open Swim 10 entries", 9000, due=b.today - timedelta(days=43),
                            order=pass_order, created_days=-50)
     b.pay(pass_charge, PaymentMethod.card, -50)
@@ -393,10 +400,10 @@ def _build(db: Session, today: date) -> Provider:
     b.pay(camp_day_charge, PaymentMethod.credit, -20)
     camp_day.status, camp_day.paid_at = OrderStatus.paid, camp_day_charge.paid_at
     b.add(CreditEntry(provider_id=b.pid, family_id=novak.id, kind=CreditKind.use, amount_minor=-3500,
-                      currency=CURRENCY, description=f"Order {camp_day.number}: Camp day", order_id=camp_day.id,
-                      charge_id=camp_day_charge.id, created_at=camp_day_charge.paid_at))
+                      currency=CURRENCY, description=f"Order {camp_day.number}: Camp day",
+                      order_id=camp_day.id, charge_id=camp_day_charge.id, created_at=camp_day_charge.paid_at))
 
-    # The Carter family: Ben (login) and Lily 8, in Ema's swimming class, everything paid ----------------------
+    # The Carter family: Ben (login) and Lily 8, in Ema's swimming class, everything paid ------------------
     carter = b.family("Carter")
     b.client(BEN, "Ben Carter", carter, phone="+421 907 333 444")
     lily = b.attendee(carter, "Lily", "Carter", 8, 40)

@@ -48,7 +48,8 @@ def world(db):
 
 
 def _counts(db) -> dict[str, int]:
-    return {t.name: db.exec(select(func.count()).select_from(t)).one() for t in SQLModel.metadata.sorted_tables}
+    tables = SQLModel.metadata.sorted_tables
+    return {t.name: db.exec(select(func.count()).select_from(t)).one() for t in tables}
 
 
 def test_grant_to_new_address_creates_a_login_without_family(db, world):
@@ -66,7 +67,8 @@ def test_grant_to_new_address_creates_a_login_without_family(db, world):
 
 def test_grant_links_an_existing_client_of_another_family(db, world):
     before = db.exec(select(func.count()).select_from(Client)).one()
-    share = grant_share(db, world["booking"].id, "BEN@example.com", notify=False, can_pay=True, can_manage=True)
+    share = grant_share(db, world["booking"].id, "BEN@example.com", notify=False, can_pay=True,
+                        can_manage=True)
     db.commit()
     assert db.exec(select(func.count()).select_from(Client)).one() == before
     assert share.grantee_client_id == world["ben"].id
@@ -81,7 +83,8 @@ def test_granting_again_updates_the_scope_without_a_duplicate(db, world):
     assert first.id == second.id
     rows = db.exec(select(BookingShare)).all()
     assert len(rows) == 1 and rows[0].can_pay is True
-    assert db.exec(select(func.count()).select_from(Client).where(Client.email == "peter@example.com")).one() == 1
+    peters = select(func.count()).select_from(Client).where(Client.email == "peter@example.com")
+    assert db.exec(peters).one() == 1
 
 
 def test_revoke_then_grant_reactivates_the_same_row(db, world):

@@ -1,0 +1,331 @@
+"""The admin CLI: ``client-profile migrate | demo | prepare | worker | share | unshare``.
+
+Exit codes: 0 success, 1 the action failed (the message says why and nothing was changed), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import signal
+import tempfile
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from client_profile.settings import PROJECT_ROOT
+
+ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+ALEMBIC_DIR = PROJECT_ROOT / "alembic"
+# Several app processes may start at once (`make run`, containers): one migrates, the others wait.
+_MIGRATION_LOCK_ID = 0x636C6970  # "clip"
+
+
+class CliError(Exception):
+    """A failure with a message for the operator; exits with status 1."""
+
+
+def _out(message: str) -> None:
+    print(message, flush=True)
+
+
+# --------------------------------------------------------------------------------------------- migrate
+
+
+def _alembic_config():
+    from alembic.config import Config
+
+    if not ALEMBIC_INI.is_file():
+        raise CliError(f"Cannot find {ALEMBIC_INI}: run the CLI from a complete checkout of Client Profile.")
+    cfg = Config(str(ALEMBIC_INI))
+    # Absolute, so the command works from any working directory.
+    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    return cfg
+
+
+@contextmanager
+def _exclusive() -> Iterator[None]:
+    """Serialises the schema/demo commands of several processes started at once (`make run`, containers,
+    replicas): a PostgreSQL advisory lock, or an exclusive lock on a file named after the SQLite database."""
+    from sqlalchemy.engine import make_url
+
+    from client_profile.db import get_engine
+
+    engine = get_engine()
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({_MIGRATION_LOCK_ID})")
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_MIGRATION_LOCK_ID})")
+                conn.commit()
+        return
+    database = make_url(str(engine.url)).database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no cross-process lock, run unguarded
+        yield
+        return
+    # In the temp dir, keyed by the database's path: nothing new next to the database or in the checkout.
+    key = hashlib.sha256(str(Path(database).resolve()).encode()).hexdigest()[:24]
+    with open(Path(tempfile.gettempdir()) / f"client-profile-{key}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def migrate() -> str:
+    """Upgrades the database to the newest migration; returns the revision it is at afterwards.
+
+    Callers that may run concurrently wrap it in ``_exclusive()``.
+    """
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import inspect
+
+    from client_profile.db import get_engine
+
+    cfg = _alembic_config()
+    with get_engine().connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        if "alembic_version" not in tables and "provider" in tables:
+            raise CliError("The database has Client Profile tables but no migration history (made without "
+                           "Alembic?). Back it up, then run `alembic stamp head` once if the schema is "
+                           "current, or start from an empty database.")
+        conn.rollback()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        conn.commit()
+        revision = MigrationContext.configure(conn).get_current_revision()
+        conn.rollback()
+    return revision or "base"
+
+
+def _cmd_migrate(_args: argparse.Namespace) -> int:
+    with _exclusive():
+        revision = migrate()
+    _out(f"Database is up to date (revision {revision}).")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------- demo
+
+
+def _print_demo(summary) -> None:
+    from client_profile.settings import get_settings
+
+    verb = "Loaded" if summary.created else "Already loaded (nothing changed; use --reset to rebuild)"
+    _out(f"{verb}: demo provider {summary.provider_name!r} ({summary.provider_slug}).")
+    if summary.counts:
+        _out("  " + ", ".join(f"{n} {k}" for k, n in summary.counts.items()))
+    _out("Log in with one of these e-mail addresses (no password; a code and a link are e-mailed):")
+    for login in summary.logins:
+        _out(f"  {login.email:<20} {login.who}")
+    settings = get_settings()
+    if settings.dev_mailbox_enabled:
+        _out(f"No SMTP_HOST: login e-mails stay local, at {settings.base_url}/dev/mailbox "
+             f"and in {settings.dev_mailbox_dir}")
+    _out(f"Open {settings.base_url}")
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.demo import load_demo
+
+    with _exclusive():
+        migrate()
+        with unit_of_work() as db:
+            summary = load_demo(db, reset=args.reset)
+    _print_demo(summary)
+    return 0
+
+
+def _cmd_prepare(_args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import IntegrityError
+    from sqlmodel import select
+
+    from client_profile.db import unit_of_work
+    from client_profile.models import Provider
+    from client_profile.services.demo import load_demo
+
+    try:
+        with _exclusive():
+            revision = migrate()
+            with unit_of_work() as db:
+                provider = db.exec(select(Provider).order_by(Provider.id)).first()
+                summary = None if provider is not None else load_demo(db)
+    except IntegrityError:
+        # Only without a cross-process lock (e.g. a non-POSIX host with SQLite).
+        # Another process loaded the demo between our check and our insert: the database is prepared.
+        _out("Database ready; the demo was loaded by another process.")
+        return 0
+    if summary is None:
+        _out(f"Database ready (revision {revision}); provider {provider.name!r} exists, no demo loaded.")
+    else:
+        _out(f"Database ready (revision {revision}); the database was empty, so the demo was loaded.")
+        _print_demo(summary)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------- worker
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from client_profile.settings import get_settings
+
+    try:
+        from client_profile.services.outbox import run_worker
+    except ModuleNotFoundError as exc:
+        if exc.name != "client_profile.services.outbox":
+            raise
+        raise CliError("The outbox worker (client_profile.services.outbox) is not part of this build."
+                       ) from None
+    poll = args.poll_seconds if args.poll_seconds is not None else get_settings().outbox_poll_seconds
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        _out(f"Outbox worker running (poll every {poll:g} s); stop with Ctrl+C or SIGTERM.")
+        await run_worker(stop, poll)
+
+    asyncio.run(run())
+    _out("Outbox worker stopped.")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------- sharing
+
+
+def _scope(share) -> str:
+    parts = ["view"]
+    if share.notify:
+        parts.append("notifications")
+    if share.can_pay:
+        parts.append("pay")
+    if share.can_manage:
+        parts.append("manage")
+    return ", ".join(parts)
+
+
+def _cmd_share(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.sharing import grant_share
+
+    with unit_of_work() as db:
+        share = grant_share(db, args.booking_id, args.email, notify=not args.no_notify, can_pay=args.pay,
+                            can_manage=args.manage)
+        text = f"Booking {share.booking_id} is shared with {share.grantee_email} ({_scope(share)})."
+    _out(text)
+    return 0
+
+
+def _cmd_unshare(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.sharing import revoke_share
+
+    with unit_of_work() as db:
+        share = revoke_share(db, args.booking_id, args.email)
+        text = f"Booking {share.booking_id} is no longer shared with {share.grantee_email}."
+    _out(text)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------- parsing
+
+
+def _booking_id(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a booking id (a positive whole number)") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a booking id (a positive whole number)")
+    return number
+
+
+def _poll_seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0.05 <= number <= 3600:
+        raise argparse.ArgumentTypeError("the poll interval must be between 0.05 and 3600 seconds")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="client-profile", description="Client Profile administration.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("migrate", help="upgrade the database schema to the newest migration")
+    p.set_defaults(func=_cmd_migrate)
+
+    p = sub.add_parser("demo", help="migrate, then load the Little Otters demo data (idempotent)")
+    p.add_argument("--reset", action="store_true", help="delete the demo provider's data and build it again")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("prepare", help="migrate, and load the demo only when the database has no provider")
+    p.set_defaults(func=_cmd_prepare)
+
+    p = sub.add_parser("worker", help="run the notification outbox worker in the foreground")
+    p.add_argument("--poll-seconds", type=_poll_seconds, default=None,
+                   help="seconds between polls when idle (default: OUTBOX_POLL_SECONDS)")
+    p.set_defaults(func=_cmd_worker)
+
+    p = sub.add_parser("share", help="share a booking with a person (view and notifications by default)")
+    p.add_argument("booking_id", type=_booking_id, metavar="BOOKING_ID")
+    p.add_argument("email", metavar="EMAIL")
+    p.add_argument("--pay", action="store_true", help="the person may also pay for the booking")
+    p.add_argument("--manage", action="store_true", help="the person may also manage the booking")
+    p.add_argument("--no-notify", action="store_true", help="send the person no notifications")
+    p.set_defaults(func=_cmd_share)
+
+    p = sub.add_parser("unshare", help="end a booking's shared access for a person")
+    p.add_argument("booking_id", type=_booking_id, metavar="BOOKING_ID")
+    p.add_argument("email", metavar="EMAIL")
+    p.set_defaults(func=_cmd_unshare)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from pydantic import ValidationError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from client_profile.services.errors import DomainError
+    from client_profile.settings import get_settings
+
+    try:
+        get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(str(e.get("msg", e)).removeprefix("Value error, ") for e in exc.errors())
+        print(f"client-profile: configuration error: {problems}", file=sys.stderr)
+        return 1
+    try:
+        return args.func(args)
+    except (CliError, DomainError) as exc:
+        print(f"client-profile {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        hint = "" if args.command in ("migrate", "demo", "prepare") else \
+            " (run `client-profile migrate` first?)"
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(f"client-profile {args.command}: database error: {reason}{hint}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
