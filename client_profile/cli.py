@@ -241,6 +241,28 @@ def _cmd_unshare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_photo(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.attendees import remove_photo, set_photo
+
+    with unit_of_work() as db:
+        if args.remove:
+            remove_photo(db, args.attendee_id)
+            text = f"Attendee {args.attendee_id} has no photo now."
+        else:
+            if args.file is None:
+                raise SystemExit("give a picture file, or --remove")
+            try:
+                data = open(args.file, "rb").read()  # noqa: SIM115 - small file, read once
+            except OSError as exc:
+                _out(f"Cannot read {args.file}: {exc.strerror}.")
+                return 1
+            set_photo(db, args.attendee_id, data)
+            text = f"Attendee {args.attendee_id} has a new photo."
+    _out(text)
+    return 0
+
+
 # --------------------------------------------------------------------------------------------- parsing
 
 
@@ -252,6 +274,12 @@ def _booking_id(value: str) -> int:
     if number <= 0:
         raise argparse.ArgumentTypeError(f"{value!r} is not a booking id (a positive whole number)")
     return number
+
+
+def _attendee_id(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or int(value) <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an attendee id (a positive whole number)")
+    return int(value)
 
 
 def _poll_seconds(value: str) -> float:
@@ -295,6 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("booking_id", type=_booking_id, metavar="BOOKING_ID")
     p.add_argument("email", metavar="EMAIL")
     p.set_defaults(func=_cmd_unshare)
+
+    p = sub.add_parser("photo", help="set (or --remove) an attendee's photo shown in the family switcher")
+    p.add_argument("attendee_id", type=_attendee_id, metavar="ATTENDEE_ID")
+    p.add_argument("file", nargs="?", metavar="FILE", help="a JPEG or PNG; stored as a 256 px square JPEG")
+    p.add_argument("--remove", action="store_true", help="remove the photo")
+    p.set_defaults(func=_cmd_photo)
     return parser
 
 
