@@ -59,14 +59,6 @@ def make_client(email: str = "ann@example.com", *, active: bool = True, provider
         return provider.id, client.id
 
 
-def make_provider() -> int:
-    with unit_of_work() as db:
-        provider = Provider(slug="otters", name="Little Otters")
-        db.add(provider)
-        db.flush()
-        return provider.id
-
-
 def last_mail_secrets() -> dict:
     """The code and link token sealed into the newest login outbox row (before the worker wipes them)."""
     with unit_of_work() as db:

@@ -65,8 +65,8 @@ def build_message(mail: OutgoingEmail, settings: Settings | None = None) -> Emai
     _, from_addr = parseaddr(s.mail_from)
     domain = from_addr.rpartition("@")[2] or "localhost"
     msg["From"] = s.mail_from
-    to = _one_line(mail.to)
-    if "@" not in to or "," in to or ";" in to:
+    to = (mail.to or "").strip()
+    if to.count("@") != 1 or any(c.isspace() or ord(c) < 32 or c in ',;<>"' for c in to):
         raise MailerError("invalid recipient address")
     local, _, to_domain = to.rpartition("@")
     msg["To"] = Address(addr_spec=f"{local}@{to_domain}")

@@ -122,11 +122,6 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def format_code(code: str) -> str:
-    """How a code is shown to people: "123 456"."""
-    return f"{code[:3]} {code[3:]}"
-
-
 def _clean_code(raw: object) -> str:
     """Accept "123456", " 123 456 " (we print it spaced); refuse anything else, fullwidth digits included."""
     if not isinstance(raw, str) or len(raw) > 32:
