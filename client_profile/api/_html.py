@@ -108,11 +108,22 @@ def expected_origin() -> str:
 
 
 def origin_allowed(request: Request) -> bool:
-    """POSTs from another site are refused (ASVS 3.5): an Origin header, when sent, must be BASE_URL's."""
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True
-    return origin.strip().rstrip("/").lower() == expected_origin()
+    """POSTs from another site are refused (ASVS 3.5).
+
+    - An Origin header with a real origin must be BASE_URL's.
+    - ``Origin: null`` is what browsers send for a form POST from a page with ``Referrer-Policy: no-referrer``
+      (all our pages), but also from sandboxed frames and data: URLs. Then the browser's own Sec-Fetch-Site
+      decides (scripts cannot set it): only "same-origin" passes.
+    - No Origin at all (old browsers, non-browser clients): Sec-Fetch-Site, when present, must not be
+      cross-site; otherwise allowed, SameSite=Lax cookies still apply.
+    """
+    origin = (request.headers.get("origin") or "").strip().rstrip("/").lower()
+    fetch_site = (request.headers.get("sec-fetch-site") or "").strip().lower()
+    if origin and origin != "null":
+        return origin == expected_origin()
+    if origin == "null":
+        return fetch_site == "same-origin"
+    return fetch_site in ("", "same-origin", "none")
 
 
 def client_ip(request: Request) -> str:

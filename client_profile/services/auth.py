@@ -26,6 +26,7 @@ each write must start its own transaction so parallel submissions wait for the l
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import re
 import secrets
@@ -35,7 +36,7 @@ from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlmodel import Session
 from starlette.requests import cookie_parser
 
-from client_profile.integrations.crypto import constant_time_equal, keyed_hash, sha256_hex
+from client_profile.integrations.crypto import constant_time_equal, keyed_hash, seal, sha256_hex
 from client_profile.models import AuthSession, Client, LoginRequest
 from client_profile.models.base import utcnow
 from client_profile.services import outbox
@@ -268,8 +269,9 @@ def request_login(db: Session, raw_email: object, ip: str | None, user_agent: st
         )
         log.info("login request %s for client %s: mail queued", request_id, client.id)
     else:
-        # Balancing write (AUTH-8): one statement writing one row, where a known address gets its outbox row,
-        # so statement and row counts do not tell whether the address has an account.
+        # Balancing work (AUTH-8): the same encryption and one statement writing one row, where a known address
+        # gets its sealed outbox row, so neither counts nor CPU work tell whether the address has an account.
+        seal(json.dumps({"code": code, "link_token": link_token}))
         db.execute(update(lr).where(lr.id == request_id).values(attempts=0))
         log.info("login request %s: no active account, nothing sent", request_id)
     return flow_secret

@@ -145,11 +145,30 @@ def test_cross_origin_posts_are_refused(clean_db, path, origin):
     assert _count(LoginRequest) == 0
 
 
-def test_same_origin_post_is_accepted(clean_db):
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://localhost:3000"},
+    # What Chromium sends for a form POST from a page with Referrer-Policy: no-referrer (all of ours).
+    {"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+    {"Sec-Fetch-Site": "same-origin"},
+    {},  # a client that sends neither (old browser, curl)
+])
+def test_same_origin_post_is_accepted(clean_db, headers):
     make_client()
-    r = http_client().post("/auth/request", data={"email": "ann@example.com"},
-                           headers={"Origin": "http://localhost:3000"})
+    r = http_client().post("/auth/request", data={"email": "ann@example.com"}, headers=headers)
     assert r.status_code == 303 and r.headers["location"] == "/login/code"
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+    {"Origin": "null", "Sec-Fetch-Site": "same-site"},
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Origin": "https://evil.example", "Sec-Fetch-Site": "same-origin"},
+])
+def test_opaque_or_cross_site_posts_are_refused(clean_db, headers):
+    make_client()
+    r = http_client().post("/auth/request", data={"email": "ann@example.com"}, headers=headers)
+    assert r.status_code == 403
+    assert _count(LoginRequest) == 0
 
 
 def test_wrong_code_until_dead_then_new_request(clean_db, mailbox):
