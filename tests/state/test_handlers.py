@@ -1,0 +1,200 @@
+"""Reflex event handlers called the way a hostile client can call them: any handler, any arguments, with or
+without a session cookie. Identity must come from the cookie, every id must be checked, and no other family's
+data may ever reach a state var.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+import reflex as rx
+from reflex.istate.data import HeaderData, RouterData
+from sqlmodel import select
+
+from client_profile.models import Attendee, Client
+from client_profile.services import auth
+from client_profile.services.demo import load_demo
+from client_profile.services.identity import Principal
+from client_profile.state.home import HomeState
+from client_profile.state.lists import BenefitsState, BookingsState, OrdersState
+from client_profile.state.shell import ShellState
+
+APP_STATES = [HomeState, ShellState, BookingsState, BenefitsState, OrdersState]
+# Every public handler of our states, on purpose: a new handler must be added here (and to the hostile-call
+# test below) before the suite passes, so nobody adds an endpoint without thinking about who may call it.
+KNOWN_HANDLERS = {
+    "HomeState": {"load_home", "select_member"},
+    "ShellState": {"load_shell"},
+    "BookingsState": {"load_bookings"},
+    "BenefitsState": {"load_benefits"},
+    "OrdersState": {"load_orders"},
+}
+# Strings that only exist in the Carter family's data.
+BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")
+
+
+@pytest.fixture
+def demo(db):
+    load_demo(db)
+    db.commit()
+    return db
+
+
+def cookie_for(db, email: str) -> str:
+    client = db.exec(select(Client).where(Client.email == email)).one()
+    token, _ = auth.create_session(db, client.id, client.session_epoch)
+    db.commit()
+    return f"{auth.session_cookie_name()}={token}"
+
+
+def states(cookie: str | None):
+    root = rx.State(_reflex_internal_init=True)
+    root.router = RouterData(headers=HeaderData(cookie=cookie or ""))
+    return root, {cls.__name__: root.get_substate(cls.get_full_name().split(".")[1:]) for cls in APP_STATES}
+
+
+def snapshot(state) -> str:
+    """Everything a state would send to the browser (its public vars), as text."""
+    data = {}
+    for name in state.base_vars:
+        if not name.startswith("_"):
+            value = getattr(state, name)
+            data[name] = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value] \
+                if isinstance(value, list) else value
+    return json.dumps(data, default=str)
+
+
+def is_redirect_to_login(result) -> bool:
+    return isinstance(result, rx.event.EventSpec) and "/login" in str(result)
+
+
+def test_handler_inventory_is_known():
+    found = {cls.__name__: {n for n in cls.event_handlers if not n.startswith("set_") and n != "setvar"}
+             for cls in APP_STATES}
+    assert found == KNOWN_HANDLERS
+    for cls in APP_STATES:  # no client-callable setters for anything
+        assert not [n for n in cls.event_handlers if n.startswith("set_")], cls.__name__
+
+
+def test_anna_loads_home_and_switches_between_her_children(demo):
+    _, s = states(cookie_for(demo, "anna@example.com"))
+    home = s["HomeState"]
+    assert home.load_home() is None
+    assert [m.first_name for m in home.members] == ["Ema", "Jakub"]
+    ema, jakub = (m.id for m in home.members)
+    assert home.selected_member_id == ema
+    assert [b.programme for b in home.active_bookings] == ["Swimming - Beginners"]
+    family_before = (home.family_discounts, home.unpaid_orders, home.credit_balance, snapshot_unpaid(home))
+    assert home.select_member(jakub) is None
+    assert home.selected_member_id == jakub
+    assert {b.programme for b in home.active_bookings} == {"Football Juniors", "Chess Online"}
+    assert [b.programme for b in home.past_bookings] == ["Summer Camp 2026"]
+    # Family-level sections do not change when switching.
+    assert (home.family_discounts, home.unpaid_orders, home.credit_balance, snapshot_unpaid(home)) == family_before
+    assert home.select_member(str(ema)) is None and home.selected_member_id == ema
+
+
+def snapshot_unpaid(home) -> list:
+    return [dataclasses.asdict(u) for u in home.unpaid]
+
+
+def _ben_attendee_ids(db) -> list[object]:
+    """Ben's attendee (Lily), as an int and as the string a crafted event could carry."""
+    lily = db.exec(select(Attendee).where(Attendee.first_name == "Lily")).one()
+    return [lily.id, str(lily.id)]
+
+
+HOSTILE = [0, -1, 2**63, 2**64, 1.5, "1 OR 1=1", "../../etc/passwd", None, [], {}, {"$ne": ""}, True, "", "x" * 10000]
+
+
+def test_anna_cannot_reach_bens_data_through_any_handler(demo):
+    cookie = cookie_for(demo, "anna@example.com")
+    ben_ids = _ben_attendee_ids(demo)
+    _, s = states(cookie)
+    s["HomeState"].load_home()
+    for ident in ben_ids + HOSTILE:
+        before = s["HomeState"].selected_member_id
+        s["HomeState"].select_member(ident)
+        assert s["HomeState"].selected_member_id == before
+        assert s["HomeState"].error in ("", "This family member was not found.")
+    s["ShellState"].load_shell()
+    s["BookingsState"].load_bookings()
+    s["BenefitsState"].load_benefits()
+    s["OrdersState"].load_orders()
+    for name, state in s.items():
+        text = snapshot(state)
+        for sentinel in BEN_SENTINELS:
+            assert sentinel not in text, f"{sentinel} leaked into {name}"
+    # And the loads really ran: Anna's own data is there.
+    assert "Ema" in snapshot(s["HomeState"]) and "Open Swim 10 entries" in snapshot(s["BenefitsState"])
+
+
+@pytest.mark.parametrize("cookie", [None, "", "cp_session=", "cp_session=not-a-token",
+                                    "cp_session=" + "A" * 43, "other=1"])
+def test_without_a_valid_session_every_handler_sends_to_login_and_loads_nothing(demo, cookie):
+    _, s = states(cookie)
+    calls = [s["HomeState"].load_home, s["ShellState"].load_shell, s["BookingsState"].load_bookings,
+             s["BenefitsState"].load_benefits, s["OrdersState"].load_orders]
+    for call in calls:
+        assert is_redirect_to_login(call())
+    assert is_redirect_to_login(s["HomeState"].select_member(1))
+    for state in s.values():
+        assert "Ema" not in snapshot(state) and "Novak" not in snapshot(state)
+
+
+def test_a_stolen_tab_without_the_cookie_gets_nothing_more(demo):
+    """The tab token is client-chosen; state keyed by it must not act as a login (reflex-0.10.md §9.2)."""
+    root, s = states(cookie_for(demo, "anna@example.com"))
+    home = s["HomeState"]
+    home.load_home()
+    jakub = home.members[1].id
+    root.router = RouterData(headers=HeaderData(cookie=""))  # same state, new socket without the cookie
+    assert is_redirect_to_login(home.select_member(jakub))
+    assert home.selected_member_id != jakub
+
+
+def test_logout_everywhere_stops_open_tabs_at_their_next_event(demo):
+    anna_cookie = cookie_for(demo, "anna@example.com")
+    _, tab1 = states(anna_cookie)
+    _, tab2 = states(cookie_for(demo, "anna@example.com"))
+    tab1["HomeState"].load_home()
+    tab2["HomeState"].load_home()
+    token = anna_cookie.split("=", 1)[1]
+    principal: Principal = auth.principal_for_token(demo, token)
+    auth.logout_everywhere(demo, principal)
+    demo.commit()
+    jakub = tab2["HomeState"].members[1].id
+    assert is_redirect_to_login(tab2["HomeState"].select_member(jakub))
+    assert is_redirect_to_login(tab1["HomeState"].load_home())
+
+
+def test_a_different_login_on_the_same_tab_never_reuses_the_previous_data(demo):
+    root, s = states(cookie_for(demo, "anna@example.com"))
+    home = s["HomeState"]
+    home.load_home()
+    ema = home.members[0].id
+    root.router = RouterData(headers=HeaderData(cookie=cookie_for(demo, "ben@example.com")))
+    result = home.select_member(ema)
+    assert not is_redirect_to_login(result) and result is not None  # a reload for Ben instead
+    assert home.members == [] and "Ema" not in snapshot(home)
+    home.load_home()
+    assert [m.first_name for m in home.members] == ["Lily"]
+
+
+def test_peter_switching_to_an_attendee_of_a_revoked_share_reloads(demo):
+    from client_profile.models import BookingShare, utcnow
+
+    _, s = states(cookie_for(demo, "peter@example.com"))
+    home = s["HomeState"]
+    home.load_home()
+    assert [m.first_name for m in home.members] == ["Ema"]
+    ema = home.members[0].id
+    share = demo.exec(select(BookingShare)).one()
+    share.revoked_at = utcnow()
+    demo.add(share)
+    demo.commit()
+    assert home.select_member(ema) is not None  # a reload, not a switch from stale data
+    home.load_home()
+    assert home.members == [] and home.active_bookings == []
