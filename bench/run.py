@@ -15,8 +15,9 @@
 5. Writes bench/results/<timestamp>/*.json + summary.json + summary.md and prints the markdown table.
 
 Options: --quick (short steps, for checking the harness), --duration, --paced-duration, --idle 200,1000,
---only app|empty, --in-place (serve the repo itself instead of a snapshot), --pyspy (record a py-spy flame
-profile of the app worker during the 50-client select_member step; needs `pip install py-spy`).
+--only app|empty, --in-place (serve the repo itself instead of a snapshot), --pyspy (after the measured steps, profile
+the app worker with py-spy during extra select_member x 50 closed-loop and load_home x 200 paced steps; needs
+`.venv/bin/pip install py-spy`; summarise with bench/pyspy_summary.py).
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ import urllib.request
 from email import policy
 from http.cookies import SimpleCookie
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rxload import redact_argv  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -119,9 +123,14 @@ class Server:
             import psutil
         except ImportError:
             return None
-        procs = [psutil.Process(self.proc.pid), *psutil.Process(self.proc.pid).children(recursive=True)]
-        best = max(procs, key=lambda p: sum(p.cpu_times()[:2]))
-        return best.pid
+        root = psutil.Process(self.proc.pid)
+        # The root `reflex run` process compiled the app (lots of CPU, none of it serving): prefer its children,
+        # the granian worker(s), and among them the one busiest over a short window.
+        procs = root.children(recursive=True) or [root]
+        for p in procs:
+            p.cpu_percent(None)
+        time.sleep(0.5)
+        return max(procs, key=lambda p: (p.cpu_percent(None), sum(p.cpu_times()[:2]))).pid
 
     def stop(self) -> None:
         if self.proc is None:
@@ -262,7 +271,8 @@ def member_ids(db_path: Path, address: str) -> dict[str, int]:
 
 def rxload(gen_pin: list[str], out: Path, *args: str) -> dict:
     cmd = [*gen_pin, PY, str(RXLOAD), *args, "--json", str(out)]
-    log("$ " + " ".join(_shell_quote(a) for a in cmd))
+    shown = [*cmd[:2], *redact_argv(cmd[2:])] if cmd else cmd
+    log("$ " + " ".join(_shell_quote(a) for a in shown))
     subprocess.run(cmd, check=True)
     return json.loads(out.read_text())
 
@@ -355,7 +365,7 @@ def main() -> int:
     p.add_argument("--only", choices=["app", "empty"], default=None)
     p.add_argument("--quick", action="store_true", help="2 s steps, idle 50,200: checks the harness only")
     p.add_argument("--in-place", action="store_true", help="serve the repo itself, not a snapshot")
-    p.add_argument("--pyspy", action="store_true", help="py-spy the app worker during select_member x 50")
+    p.add_argument("--pyspy", action="store_true", help="py-spy extra select_member/load_home steps")
     p.add_argument("--out", default=None, help="results dir (default bench/results/<timestamp>)")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (snapshot, DB, logs)")
     a = p.parse_args()
@@ -423,23 +433,21 @@ def main() -> int:
         if empty:
             scenarios.append(("noop", ["--url", empty.url, "--pid", str(empty.proc.pid), "--event", NOOP]))
         for name, args in scenarios:
-            pyspy = None
-            if a.pyspy and name == "select_member" and app:
-                pyspy = _start_pyspy(app, out / "pyspy_select_member_50.txt", a.warmup + a.duration + 4)
             res = rxload(gen_pin, out / f"{name}_closed.json", *args, "--clients", a.clients,
                          "--duration", str(a.duration), *common)
-            if pyspy:
-                pyspy.wait()
             paced = rxload(gen_pin, out / f"{name}_paced.json", *args, "--clients", str(a.paced_clients),
                            "--think-ms", str(a.think_ms), "--duration", str(a.paced_duration), *common)
             res["steps"] += paced["steps"]
             results[name] = res
         if a.pyspy and app:
-            p2 = _start_pyspy(app, out / "pyspy_load_home_paced.txt", a.paced_duration + 2)
-            rxload(gen_pin, out / "load_home_paced_profiled.json", *scenarios[1][1], "--clients",
-                   str(a.paced_clients), "--think-ms", str(a.think_ms), "--duration", str(a.paced_duration), *common)
-            if p2:
-                p2.wait()
+            # Extra, unreported steps: py-spy's sampling must not disturb the measured ones.
+            for name, extra in (("select_member", ["--clients", "50"]),
+                                ("load_home", ["--clients", str(a.paced_clients), "--think-ms", str(a.think_ms)])):
+                args = dict(scenarios)[name]
+                spy = _start_pyspy(app, out / f"pyspy_{name}.txt", a.warmup + a.duration + 3)
+                rxload(gen_pin, out / f"{name}_profiled.json", *args, *extra, "--duration", str(a.duration), *common)
+                if spy:
+                    spy.wait()
     finally:
         for s in reversed(servers):
             s.stop()

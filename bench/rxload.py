@@ -467,14 +467,14 @@ class Runner:
         think = a.think_ms / 1000.0
 
         async def drive(c: Client) -> None:
-            nonlocal_i = c.idx  # offset payload cycle per client so concurrent clients differ
+            seq = c.idx  # offset the payload cycle per client so concurrent clients differ
             rng = random.Random(a.seed * 100003 + c.idx)
             if think > 0:  # paced: desynchronise the clients
                 await asyncio.sleep(rng.uniform(0, think))
             while not stop:
                 t_send = time.perf_counter()
-                payload = self.payloads[nonlocal_i % len(self.payloads)]
-                nonlocal_i += 1
+                payload = self.payloads[seq % len(self.payloads)]
+                seq += 1
                 try:
                     ms, size = await c.event(self.event_name, payload, a.expect, a.event_timeout)
                 except Exception as e:
@@ -589,7 +589,7 @@ class Runner:
         steps = [int(x) for x in a.clients.split(",") if x.strip()]
         out: dict[str, Any] = {
             "label": a.label, "url": a.url, "event": a.event, "path": a.path,
-            "argv": sys.argv, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "server_pids": self.pids,
+            "argv": redact_argv(sys.argv), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "server_pids": self.pids,
             "machine": machine_info(), "steps": [],
         }
         if not self.pids and psutil:
@@ -605,6 +605,22 @@ class Runner:
                 self.print_step(r)
             out["event_name"] = self.event_name
         return out
+
+
+def redact_argv(argv: list[str]) -> list[str]:
+    """Results are committed: never write the session cookie (or any header value) into them."""
+    out, hide = [], False
+    for arg in argv:
+        if hide:
+            out.append(arg.split("=", 1)[0] + "=<redacted>" if "=" in arg else "<redacted>")
+            hide = False
+            continue
+        if arg in ("--cookie", "--header"):
+            hide = True
+        elif arg.startswith(("--cookie=", "--header=")):
+            arg = arg.split("=", 1)[0] + "=<redacted>"
+        out.append(arg)
+    return out
 
 
 def machine_info() -> dict[str, Any]:
