@@ -12,16 +12,24 @@ NAV_ITEMS = [
     ("Benefits", "/benefits", "gift"),
     ("Orders", "/orders", "receipt"),
 ]
-MOBILE = "48em"  # 768 px: Reflex's "sm" breakpoint boundary
+# Below 48em (768 px, Reflex's "md" breakpoint) phones get the bottom bar; from there on, the header nav.
 
 
 def _post_button(label: str, action: str, icon: str, variant: str = "ghost") -> rx.Component:
     """Logout is a real form POST to an HTTP route: it clears the HttpOnly cookie and reloads the page."""
-    return rx.el.form(
+    return native_form(
         rx.button(rx.icon(icon, size=16), label, type="submit", variant=variant, color_scheme="gray",
                   width="100%", justify="start"),
-        action=action, method="post", width="100%",
+        action=action, width="100%",
     )
+
+
+def native_form(*children: rx.Component, action: str, **props) -> rx.Component:
+    """A form the browser submits itself (full navigation). Reflex's form prevents the default submit unless
+    it has a handler, so the trigger is removed."""
+    form = rx.el.form(*children, action=action, method="post", **props)
+    form.event_triggers.pop("on_submit", None)
+    return form
 
 
 def account_menu() -> rx.Component:
@@ -69,9 +77,11 @@ def header(active: str) -> rx.Component:
                 ),
                 href="/", underline="none", color=rx.color("gray", 12), min_width="0",
             ),
-            rx.hstack(*[_desktop_link(label, href, icon, active) for label, href, icon in NAV_ITEMS],
-                      display=rx.breakpoints(initial="none", sm="flex"), spacing="1", as_="nav",
-                      aria_label="Main"),
+            rx.el.nav(
+                rx.hstack(*[_desktop_link(label, href, icon, active) for label, href, icon in NAV_ITEMS],
+                          spacing="1"),
+                display=rx.breakpoints(initial="none", md="block"), aria_label="Main",
+            ),
             account_menu(),
             justify="between", align="center", width="100%", max_width="72rem", margin_x="auto",
             padding_x=rx.breakpoints(initial="1rem", sm="1.5rem"), padding_y="0.6rem", spacing="3",
@@ -97,7 +107,7 @@ def bottom_nav(active: str) -> rx.Component:
         *[_bottom_item(label, href, icon, active) for label, href, icon in NAV_ITEMS],
         id="bottom-nav",
         aria_label="Sections",
-        display="flex",
+        display=rx.breakpoints(initial="flex", md="none"),
         position="fixed", bottom="0", left="0", right="0", z_index="20",
         padding_bottom="env(safe-area-inset-bottom)",
         background=rx.color("gray", 1), border_top=f"1px solid {rx.color('gray', 5)}",
@@ -113,14 +123,14 @@ def page_shell(active: str, *content: rx.Component) -> rx.Component:
             width="100%", max_width="72rem", margin_x="auto",
             padding_x=rx.breakpoints(initial="1rem", sm="1.5rem"),
             padding_top="1rem",
-            padding_bottom=rx.breakpoints(initial="6rem", sm="3rem"),
+            padding_bottom=rx.breakpoints(initial="6rem", md="3rem"),
         ),
         bottom_nav(active),
         min_height="100vh", background=rx.color("gray", 2),
     )
 
 
-def section(title: str, *children: rx.Component, **props) -> rx.Component:
+def section(title, *children: rx.Component, **props) -> rx.Component:
     return rx.vstack(
         rx.heading(title, size="4", as_="h2"),
         *children,

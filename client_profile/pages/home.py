@@ -62,7 +62,7 @@ def family_section() -> rx.Component:
 def bookings_section() -> rx.Component:
     return rx.vstack(
         section(
-            rx.cond(HomeState.selected_member_name != "", "Active bookings", "Active bookings"),
+            HomeState.selected_member_name + "'s bookings",
             rx.cond(HomeState.active_bookings.length() > 0,
                     rx.grid(rx.foreach(HomeState.active_bookings, booking_card),
                             columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%"),
@@ -71,7 +71,7 @@ def bookings_section() -> rx.Component:
         ),
         rx.cond(
             HomeState.past_bookings.length() > 0,
-            section("Past bookings",
+            section(HomeState.selected_member_name + "'s past bookings",
                     rx.grid(rx.foreach(HomeState.past_bookings, booking_card),
                             columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%"),
                     id="past-bookings"),
@@ -86,7 +86,7 @@ def home() -> rx.Component:
         loading_or(
             HomeState.loaded,
             rx.vstack(
-                rx.heading("Hello, ", ShellState.client_name, size="6", as_="h1"),
+                rx.heading("Hello, ", ShellState.first_name, size="6", as_="h1"),
                 rx.cond(HomeState.error != "", rx.callout(HomeState.error, color_scheme="red", icon="info",
                                                           width="100%")),
                 rx.cond(HomeState.has_unpaid, unpaid_prompt(HomeState)),

@@ -15,6 +15,10 @@ class ShellState(rx.State):
     client_name: str = ""
     client_email: str = ""
 
+    @rx.var
+    def first_name(self) -> str:
+        return self.client_name.split(" ", 1)[0] if "@" not in self.client_name else ""
+
     @rx.event
     def load_shell(self):
         with unit_of_work() as db:

@@ -177,12 +177,25 @@ def viewport(request):
     return request.param
 
 
-@pytest.fixture
-def page(browser, viewport):
+def _new_page(browser, viewport: str):
     context = browser.new_context(viewport=VIEWPORTS[viewport], is_mobile=viewport == "phone",
                                   has_touch=viewport == "phone")
     pg = context.new_page()
     pg.set_default_timeout(20000)
+    return context, pg
+
+
+@pytest.fixture
+def page(browser, viewport):
+    """A fresh browser context at each of the two viewports (the test runs twice)."""
+    context, pg = _new_page(browser, viewport)
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    context, pg = _new_page(browser, "phone")
     yield pg
     context.close()
 

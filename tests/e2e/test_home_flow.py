@@ -72,9 +72,8 @@ def test_anna_sees_her_family_switches_and_logs_out(app_server, smtp_server, pag
     page.wait_for_url(re.compile(r"/login"))
 
 
-def test_peter_sees_only_the_shared_booking(app_server, smtp_server, page, viewport):
-    if viewport == "desktop":
-        pytest.skip("one viewport is enough for the shared-access view")
+def test_peter_sees_only_the_shared_booking(app_server, smtp_server, phone_page):
+    page = phone_page
     login(page, app_server, smtp_server, "peter@example.com")
     expect(member(page, "Ema")).to_be_visible()
     expect(page.locator("button.cp-member")).to_have_count(1)
