@@ -85,3 +85,12 @@ def db(clean_db):
     """A session on an empty schema; the test commits what it needs."""
     with Session(clean_db, expire_on_commit=False) as session:
         yield session
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread until the
+    session ends, which asyncio-based tests cannot share."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.fspath).replace("\\", "/"))
+    for item in items:
+        if "/tests/e2e/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.e2e)

@@ -83,3 +83,18 @@ def test_peter_sees_only_the_shared_booking(app_server, smtp_server, phone_page)
     expect(page.locator("#unpaid-prompt")).to_have_count(0)
     expect(page.get_by_text("Jakub")).to_have_count(0)
     screenshot(page, "home-peter-phone")
+
+
+def test_scaled_out_run_keeps_tab_state_in_redis(app_server, smtp_server, phone_page):
+    """With TEST_REDIS_URL the app runs 2 workers on the Redis state manager: tab state must live there."""
+    import os
+
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("single-worker run (memory state manager); the PostgreSQL + Redis run checks this")
+    import redis
+
+    login(phone_page, app_server, smtp_server, "ben@example.com")
+    expect(member(phone_page, "Lily")).to_be_visible()
+    keys = redis.Redis.from_url(url).keys("*client_profile___state___home____home_state*")
+    assert keys, "no Client Profile state in Redis"
