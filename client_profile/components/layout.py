@@ -115,9 +115,13 @@ def bottom_nav(active: str) -> rx.Component:
     )
 
 
-def page_shell(active: str, *content: rx.Component) -> rx.Component:
+def page_shell(active: str, live, *content: rx.Component) -> rx.Component:
+    """`live`: the page state's refresh handler (or None); the page then updates itself when its data changes."""
+    from client_profile.state.live import live_poller
+
     return rx.box(
         header(active),
+        live_poller(live) if live is not None else rx.fragment(),
         rx.el.main(
             rx.vstack(*content, spacing="5", width="100%"),
             width="100%", max_width="72rem", margin_x="auto",

@@ -16,6 +16,9 @@ class Family(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
     name: str = Field(max_length=200)
+    # Bumped in the same transaction as any change a family member should see; open pages poll it
+    # (services.changes) to update themselves without a reload.
+    data_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
 
 

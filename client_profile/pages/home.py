@@ -83,6 +83,7 @@ def bookings_section() -> rx.Component:
 def home() -> rx.Component:
     return page_shell(
         "Home",
+        HomeState.refresh,
         loading_or(
             HomeState.loaded,
             rx.vstack(

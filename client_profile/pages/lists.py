@@ -46,6 +46,7 @@ def _grid(items, render) -> rx.Component:
 def bookings_page() -> rx.Component:
     return page_shell(
         "Bookings",
+        BookingsState.refresh,
         rx.heading("Bookings", size="6", as_="h1"),
         loading_or(BookingsState.loaded, rx.vstack(
             section("Active", rx.cond(BookingsState.active.length() > 0, _grid(BookingsState.active, _booking),
@@ -96,6 +97,7 @@ def benefits_page() -> rx.Component:
     s = BenefitsState
     return page_shell(
         "Benefits",
+        s.refresh,
         rx.heading("Benefits", size="6", as_="h1"),
         loading_or(s.loaded, rx.vstack(
             section("Make-ups", rx.cond(s.makeups.length() > 0, _grid(s.makeups, _makeup),
@@ -137,6 +139,7 @@ def orders_page() -> rx.Component:
     s = OrdersState
     return page_shell(
         "Orders",
+        s.refresh,
         rx.heading("Orders", size="6", as_="h1"),
         loading_or(s.loaded, rx.cond(s.has_family, rx.vstack(
             section(rx.text("Unpaid (", s.unpaid.length(), ")"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from client_profile.models import Attendee, Booking, BookingShare, Client, utcnow
+from client_profile.services.changes import bump_for_bookings
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import normalize_email
 
@@ -67,6 +68,7 @@ def grant_share(db: Session, booking_id: int, email: str, notify: bool = True, c
     share.notify = notify
     share.can_pay = can_pay
     share.can_manage = can_manage
+    bump_for_bookings(db, [share.booking_id])
     db.flush()
     return share
 
@@ -84,5 +86,6 @@ def revoke_share(db: Session, booking_id: int, email: str) -> BookingShare:
     if share is None:
         raise NotFound("share")
     share.revoked_at = utcnow()
+    bump_for_bookings(db, [share.booking_id])
     db.flush()
     return share

@@ -10,7 +10,9 @@ from client_profile.db import unit_of_work
 from client_profile.services import home as home_service
 from client_profile.services.access import parse_id
 from client_profile.services.errors import DomainError
+from client_profile.services.identity import Principal
 from client_profile.services.providers import current_provider
+from client_profile.state.live import LivePage
 from client_profile.state.session import principal_for, to_login
 
 
@@ -52,8 +54,7 @@ def _booking_row(b: home_service.BookingSummary) -> BookingRow:
                       shared_with_me=b.shared_with_me)
 
 
-class HomeState(rx.State):
-    loaded: bool = False
+class HomeState(LivePage, rx.State):
     error: str = ""
     provider_name: str = ""
     client_name: str = ""
@@ -90,17 +91,15 @@ class HomeState(rx.State):
 
     @rx.event
     def load_home(self):
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                return to_login()
-            try:
-                provider = current_provider(db)
-            except DomainError as exc:
-                self.error = str(exc)
-                return None
-            view = home_service.home_view(db, principal, provider)
-        self._apply(view, principal.client_id)
+        return self._run(only_if_changed=False)
+
+    def _load(self, db, principal: Principal):
+        try:
+            provider = current_provider(db)
+        except DomainError as exc:
+            self.error = str(exc)
+            return None
+        self._apply(home_service.home_view(db, principal, provider), principal.client_id)
         return None
 
     def _apply(self, view: home_service.HomeView, client_id: int) -> None:
@@ -131,7 +130,6 @@ class HomeState(rx.State):
         self.error = ""
         keep = self.selected_member_id if self.selected_member_id in by_member else 0
         self._show(keep or (view.members[0].id if view.members else 0))
-        self.loaded = True
 
     def _show(self, member_id: int) -> None:
         self.selected_member_id = member_id

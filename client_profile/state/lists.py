@@ -6,15 +6,14 @@ import dataclasses
 
 import reflex as rx
 
-from client_profile.db import unit_of_work
 from client_profile.models import utcnow
 from client_profile.services import benefits as benefits_service
 from client_profile.services import formatting as fmt
 from client_profile.services import home as home_service
 from client_profile.services import orders as orders_service
-from client_profile.services.errors import DomainError
+from client_profile.services.identity import Principal
 from client_profile.services.providers import current_provider
-from client_profile.state.session import principal_for, to_login
+from client_profile.state.live import LivePage
 
 
 @dataclasses.dataclass
@@ -30,30 +29,26 @@ class ListBookingRow:
     shared_with_me: bool = False
 
 
-class BookingsState(rx.State):
-    loaded: bool = False
+class BookingsState(LivePage, rx.State):
     active: list[ListBookingRow] = []
     past: list[ListBookingRow] = []
 
     @rx.event
     def load_bookings(self):
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                return to_login()
-            provider = current_provider(db)
-            now = utcnow()
-            names = {m.id: m.first_name for m in home_service.visible_members(db, principal)}
-            rows = home_service.booking_summaries(db, principal, provider, fmt.local(now, provider.timezone).date(),
-                                                  now)
-        self.active, self.past = [], []
+        return self._run(only_if_changed=False)
+
+    def _load(self, db, principal: Principal):
+        provider = current_provider(db)
+        now = utcnow()
+        names = {m.id: m.first_name for m in home_service.visible_members(db, principal)}
+        rows = home_service.booking_summaries(db, principal, provider, fmt.local(now, provider.timezone).date(), now)
+        active, past = [], []
         for b in rows:
             row = ListBookingRow(id=b.id, member=names.get(b.attendee_id, ""), programme=b.programme,
                                  class_name=b.class_name, schedule=b.schedule, place=b.place, is_online=b.is_online,
                                  next_session=b.next_session, shared_with_me=b.shared_with_me)
-            (self.active if b.is_active else self.past).append(row)
-        self.loaded = True
-        return None
+            (active if b.is_active else past).append(row)
+        self.active, self.past = active, past
 
 
 @dataclasses.dataclass
@@ -95,8 +90,7 @@ class LedgerItem:
     is_credit: bool = False
 
 
-class BenefitsState(rx.State):
-    loaded: bool = False
+class BenefitsState(LivePage, rx.State):
     has_family: bool = False
     makeups: list[MakeupItem] = []
     discounts: list[DiscountItem] = []
@@ -106,19 +100,16 @@ class BenefitsState(rx.State):
 
     @rx.event
     def load_benefits(self):
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                return to_login()
-            view = benefits_service.benefits_view(db, principal, current_provider(db))
+        return self._run(only_if_changed=False)
+
+    def _load(self, db, principal: Principal):
+        view = benefits_service.benefits_view(db, principal, current_provider(db))
         self.has_family = view.has_family
         self.makeups = [MakeupItem(**dataclasses.asdict(m)) for m in view.makeups]
         self.discounts = [DiscountItem(**dataclasses.asdict(d)) for d in view.discounts]
         self.passes = [PassItem(**dataclasses.asdict(p)) for p in view.passes]
         self.ledger = [LedgerItem(**dataclasses.asdict(e)) for e in view.ledger]
         self.credit_balance = view.credit_balance
-        self.loaded = True
-        return None
 
 
 @dataclasses.dataclass
@@ -143,24 +134,17 @@ def _order_row(o: orders_service.OrderRow) -> OrderListRow:
                         lines=[OrderItemRow(i.description, i.quantity, i.total) for i in o.items])
 
 
-class OrdersState(rx.State):
-    loaded: bool = False
+class OrdersState(LivePage, rx.State):
     has_family: bool = False
     unpaid: list[OrderListRow] = []
     paid: list[OrderListRow] = []
 
     @rx.event
     def load_orders(self):
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                return to_login()
-            try:
-                view = orders_service.orders_view(db, principal, current_provider(db))
-            except DomainError:
-                return None
+        return self._run(only_if_changed=False)
+
+    def _load(self, db, principal: Principal):
+        view = orders_service.orders_view(db, principal, current_provider(db))
         self.has_family = view.has_family
         self.unpaid = [_order_row(o) for o in view.unpaid]
         self.paid = [_order_row(o) for o in view.paid]
-        self.loaded = True
-        return None

@@ -98,7 +98,8 @@ def _fresh_database(tmp: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def app_server(smtp_server, tmp_path_factory):
+def app_env(smtp_server, tmp_path_factory):
+    """The environment the app runs with (its database URL is what tests use to act as the provider)."""
     _, smtp_port = smtp_server
     tmp = tmp_path_factory.mktemp("e2e")
     port = free_port()
@@ -121,6 +122,14 @@ def app_server(smtp_server, tmp_path_factory):
         env.pop(key, None)
     if os.environ.get("TEST_REDIS_URL"):
         env.update(REFLEX_REDIS_URL=os.environ["TEST_REDIS_URL"], GRANIAN_WORKERS="2")
+    env["_E2E_PORT"], env["_E2E_TMP"] = str(port), str(tmp)
+    return env
+
+
+@pytest.fixture(scope="session")
+def app_server(app_env):
+    env = app_env
+    port, tmp, base = int(env["_E2E_PORT"]), Path(env["_E2E_TMP"]), env["BASE_URL"]
     cli = str(BIN / "client-profile")
     subprocess.run([cli, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([cli, "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -203,6 +212,13 @@ def phone_page(browser):
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def admin(app_env, *args: str) -> str:
+    """Run the admin CLI against the app's database, as the provider would."""
+    out = subprocess.run([str(BIN / "client-profile"), *args], cwd=ROOT, env=app_env, capture_output=True,
+                         text=True, check=True)
+    return out.stdout
 
 
 def login(page, base: str, smtp_server, address: str) -> None:

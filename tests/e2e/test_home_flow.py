@@ -98,3 +98,30 @@ def test_scaled_out_run_keeps_tab_state_in_redis(app_server, smtp_server, phone_
     expect(member(phone_page, "Lily")).to_be_visible()
     keys = redis.Redis.from_url(url).keys("*client_profile___state___home____home_state*")
     assert keys, "no Client Profile state in Redis"
+
+
+def test_a_provider_side_change_appears_without_a_reload(app_env, app_server, smtp_server, phone_page):
+    """The provider ends Peter's shared access from the admin CLI: his open page follows within 2 seconds, and
+    again when access is given back. No reload happens (a marker set in the page survives)."""
+    from sqlalchemy import create_engine, text
+
+    from tests.e2e.conftest import admin
+
+    engine = create_engine(app_env["REFLEX_DB_URL"])
+    with engine.connect() as conn:
+        booking_id = conn.execute(text(
+            "SELECT b.id FROM booking b JOIN attendee a ON a.id = b.attendee_id "
+            "JOIN booking_share s ON s.booking_id = b.id WHERE a.first_name = 'Ema'")).scalar_one()
+    engine.dispose()
+    page = phone_page
+    login(page, app_server, smtp_server, "peter@example.com")
+    expect(member(page, "Ema")).to_be_visible()
+    page.evaluate("window.__no_reload_marker = 1")
+    try:
+        admin(app_env, "unshare", str(booking_id), "peter@example.com")
+        expect(page.get_by_text("Nothing is booked for you yet.")).to_be_visible(timeout=2500)
+        expect(member(page, "Ema")).to_have_count(0)
+    finally:
+        admin(app_env, "share", str(booking_id), "peter@example.com")
+    expect(member(page, "Ema")).to_be_visible(timeout=2500)
+    assert page.evaluate("window.__no_reload_marker") == 1

@@ -25,11 +25,11 @@ APP_STATES = [HomeState, ShellState, BookingsState, BenefitsState, OrdersState]
 # Every public handler of our states, on purpose: a new handler must be added here (and to the hostile-call
 # test below) before the suite passes, so nobody adds an endpoint without thinking about who may call it.
 KNOWN_HANDLERS = {
-    "HomeState": {"load_home", "select_member"},
+    "HomeState": {"load_home", "select_member", "refresh"},
     "ShellState": {"load_shell"},
-    "BookingsState": {"load_bookings"},
-    "BenefitsState": {"load_benefits"},
-    "OrdersState": {"load_orders"},
+    "BookingsState": {"load_bookings", "refresh"},
+    "BenefitsState": {"load_benefits", "refresh"},
+    "OrdersState": {"load_orders", "refresh"},
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")
@@ -198,3 +198,25 @@ def test_peter_switching_to_an_attendee_of_a_revoked_share_reloads(demo):
     assert home.select_member(ema) is not None  # a reload, not a switch from stale data
     home.load_home()
     assert home.members == [] and home.active_bookings == []
+
+
+def test_open_pages_reload_only_when_their_family_data_changed(demo):
+    from client_profile.models import Attendee as A
+    from client_profile.services.changes import bump_families
+
+    _, s = states(cookie_for(demo, "anna@example.com"))
+    home, ben_s = s["HomeState"], states(cookie_for(demo, "ben@example.com"))[1]["HomeState"]
+    assert home.refresh("tick") is None and not home.loaded  # nothing before the first load
+    home.load_home()
+    ben_s.load_home()
+    ema = demo.exec(select(A).where(A.first_name == "Ema")).one()
+    assert home.refresh("tick") is None
+    ema.first_name = "Emma"
+    demo.add(ema)
+    bump_families(demo, [ema.family_id])
+    demo.commit()
+    home.refresh("tick")
+    assert [m.first_name for m in home.members] == ["Emma", "Jakub"]
+    before, seen = snapshot(ben_s), ben_s._seen_version
+    ben_s.refresh("tick")  # another family's change does not reload Ben's page
+    assert snapshot(ben_s) == before and ben_s._seen_version == seen

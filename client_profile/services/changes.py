@@ -1,0 +1,59 @@
+"""Change tracking for live pages: every write a family should see bumps its families' data_version in the same
+transaction; open pages compare the version they showed with the current one and reload when it moved.
+
+Works the same with one worker or many (the database is the only shared truth), and for changes made by the
+admin CLI or another process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, select
+
+from client_profile.models import Attendance, Attendee, Booking, BookingShare, Family
+from client_profile.services.identity import Principal
+
+
+def bump_families(db: Session, family_ids: Iterable[int | None]) -> None:
+    ids = sorted({i for i in family_ids if i is not None})
+    if ids:
+        db.execute(update(Family).where(Family.id.in_(ids)).values(data_version=Family.data_version + 1))
+
+
+def bump_for_bookings(db: Session, booking_ids: Iterable[int]) -> None:
+    """The owning families of these bookings (shared persons watch the owner's family too)."""
+    ids = list(set(booking_ids))
+    if ids:
+        families = select(Attendee.family_id).join(Booking, Booking.attendee_id == Attendee.id) \
+            .where(Booking.id.in_(ids))
+        db.execute(update(Family).where(Family.id.in_(families)).values(data_version=Family.data_version + 1))
+
+
+def bump_for_sessions(db: Session, session_ids: Iterable[int]) -> None:
+    """Every family with an attendance (regular or make-up) in these sessions."""
+    ids = list(set(session_ids))
+    if ids:
+        bookings = select(Attendance.booking_id).where(Attendance.session_id.in_(ids))
+        families = select(Attendee.family_id).join(Booking, Booking.attendee_id == Attendee.id) \
+            .where(Booking.id.in_(bookings))
+        db.execute(update(Family).where(Family.id.in_(families)).values(data_version=Family.data_version + 1))
+
+
+def version_for(db: Session, principal: Principal) -> int:
+    """A number that changes whenever anything the principal can see changes (one query)."""
+    shared_families = (
+        select(Attendee.family_id)
+        .join(Booking, Booking.attendee_id == Attendee.id)
+        .join(BookingShare, BookingShare.booking_id == Booking.id)
+        .where(BookingShare.grantee_client_id == principal.client_id, BookingShare.revoked_at.is_(None))
+    )
+    own = Family.id == principal.family_id if principal.family_id is not None else None
+    clause = or_(own, Family.id.in_(shared_families)) if own is not None else Family.id.in_(shared_families)
+    # Mixing in the count of active shares makes granting/revoking a share visible too.
+    shares = select(func.count()).select_from(BookingShare).where(
+        BookingShare.grantee_client_id == principal.client_id, BookingShare.revoked_at.is_(None)
+    ).scalar_subquery()
+    total = db.exec(select(func.coalesce(func.sum(Family.data_version), 0) * 1000 + shares).where(clause)).one()
+    return int(total)

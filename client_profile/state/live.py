@@ -1,0 +1,52 @@
+"""Pages that keep themselves up to date.
+
+A page state mixes in LivePage, implements `_load(db, principal)` and puts `live_poller(State.refresh)` on the
+page. Every 1.5 s the open page asks whether anything its family can see has changed (one indexed query after the
+session check) and reloads only when it has: changes by the provider (admin CLI), by a payment webhook or by the
+same family on another device appear without a reload, whichever worker holds the tab.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import Session
+
+from client_profile.db import unit_of_work
+from client_profile.services import changes
+from client_profile.services.identity import Principal
+from client_profile.state.session import principal_for, to_login
+
+POLL_MS = 1500
+
+
+class LivePage(rx.State, mixin=True):
+    loaded: bool = False
+    _seen_version: int = -1
+
+    def _load(self, db: Session, principal: Principal):
+        raise NotImplementedError
+
+    def _run(self, only_if_changed: bool):
+        with unit_of_work() as db:
+            principal = principal_for(self, db)
+            if principal is None:
+                return to_login()
+            version = changes.version_for(db, principal)
+            if only_if_changed and version == self._seen_version:
+                return None
+            result = self._load(db, principal)
+        self._seen_version = version
+        self.loaded = True
+        return result
+
+    @rx.event
+    def refresh(self, _tick: str = ""):
+        """Reload if anything changed since this page last loaded. Cheap when nothing did."""
+        if not self.loaded:
+            return None  # the page's on_load does the first load
+        return self._run(only_if_changed=True)
+
+
+def live_poller(handler) -> rx.Component:
+    """Invisible: fires `handler` every POLL_MS while the page is open."""
+    return rx.box(rx.moment(interval=POLL_MS, format="x", on_change=handler), display="none", aria_hidden="true")
