@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import create_engine, event
 from sqlmodel import SQLModel
 
 import client_profile.models  # noqa: F401  (registers every table)
@@ -16,11 +17,20 @@ def run_migrations() -> None:
     connectable = context.config.attributes.get("connection")
     if connectable is None:
         url = context.config.get_main_option("sqlalchemy.url") or get_settings().database_url
-        with engine_for(url).connect() as connection:
+        with _migration_engine(url).connect() as connection:
             _run(connection)
             connection.commit()
     else:
         _run(connectable)
+
+
+def _migration_engine(url: str):
+    """SQLite rebuilds tables to alter them ("batch" mode); foreign keys must be off while it does."""
+    if not url.startswith("sqlite"):
+        return engine_for(url)
+    engine = create_engine(url)
+    event.listen(engine, "connect", lambda conn, _rec: conn.execute("PRAGMA foreign_keys=OFF"))
+    return engine
 
 
 def _run(connection) -> None:

@@ -28,7 +28,7 @@ from client_profile.models.booking import Attendance, AttendanceState, Booking, 
 from client_profile.models.catalog import ClassGroup, ClassSession, Programme, ProgrammeKind, SessionStatus
 from client_profile.models.notifications import Channel, OutboxMessage, OutboxStatus, ProcessedWebhookEvent
 from client_profile.models.people import Attendee, Client, Family
-from client_profile.models.provider import Provider
+from client_profile.models.provider import Provider, ProviderHoliday
 from client_profile.models.sharing import BookingShare
 
 __all__ = [
@@ -37,5 +37,5 @@ __all__ = [
     "Discount", "EntryPass", "EntryPassEntry", "Family", "Invoice", "InvoiceKind", "LoginRequest",
     "MakeupCredit", "MakeupCreditStatus", "Order", "OrderItem", "OrderItemKind", "OrderStatus", "OutboxMessage",
     "OutboxStatus", "Payment", "PaymentMethod", "PaymentStatus", "ProcessedWebhookEvent", "Programme",
-    "ProgrammeKind", "Provider", "SessionStatus", "as_utc", "utcnow",
+    "ProgrammeKind", "Provider", "ProviderHoliday", "SessionStatus", "as_utc", "utcnow",
 ]

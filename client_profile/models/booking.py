@@ -69,5 +69,8 @@ class Attendance(SQLModel, table=True):
         default=None, sa_column=Column(Integer, ForeignKey("makeup_credit.id", ondelete="SET NULL",
                                                          use_alter=True, name="fk_attendance_makeup_credit"),
                                        nullable=True, unique=True))
+    # Why the client excused the session: a preset key (services.attendance.CANCEL_REASONS) and free text.
+    cancel_reason: str = Field(default="", max_length=32)
+    cancel_note: str = Field(default="", max_length=500)
     changed_at: datetime = Field(default_factory=utcnow)
     changed_by_client_id: int | None = Field(default=None, foreign_key="client.id")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 from client_profile.models.base import utcnow
@@ -19,6 +20,10 @@ class Family(SQLModel, table=True):
     # Bumped in the same transaction as any change a family member should see; open pages poll it
     # (services.changes) to update themselves without a reload.
     data_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The secret calendar feed URL is derived from the server key, the family id and this number
+    # (services.calendar); regenerating bumps it, which kills the old URL. Nothing secret is stored.
+    calendar_feed_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    calendar_feed_enabled: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -20,6 +20,7 @@ class Provider(SQLModel, table=True):
         CheckConstraint("makeup_min_hours_before >= 0", name="ck_provider_makeup_min_hours"),
         CheckConstraint("cancellation_deadline_hours >= 0", name="ck_provider_cancel_deadline"),
         CheckConstraint("makeup_extra_capacity >= 0", name="ck_provider_makeup_extra"),
+        CheckConstraint("cancellation_mode IN ('hours_before', 'day_before_at')", name="ck_provider_cancel_mode"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -42,8 +43,16 @@ class Provider(SQLModel, table=True):
     makeup_window_days: int = 4
     makeup_min_hours_before: int = 2
     makeup_extra_capacity: int = 0
-    # A client may cancel (excuse) a session until this many hours before it starts.
+    # Excusing (cancelling) a session from the client side (services.attendance):
+    # "hours_before": until cancellation_deadline_hours before the start;
+    # "day_before_at": until cancellation_day_before_time (local) on the day before.
+    cancellation_mode: str = Field(default="hours_before", max_length=16)
     cancellation_deadline_hours: int = 24
+    cancellation_day_before_time: time | None = None
+    # After the deadline: allowed (the place is freed, nothing is earned: "late-cancelled") or refused.
+    allow_late_cancellation: bool = True
+    # Deadlines never fall on a weekend or a provider holiday: they move back to the previous working day.
+    cancellation_skip_weekends: bool = False
 
     online_payment_enabled: bool = False
     invoicing_enabled: bool = False
@@ -55,3 +64,15 @@ class Provider(SQLModel, table=True):
     livestream_enabled: bool = True
 
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProviderHoliday(SQLModel, table=True):
+    """A day the provider is closed; cancellation deadlines skip it when the policy says so."""
+
+    __tablename__ = "provider_holiday"
+    __table_args__ = (UniqueConstraint("provider_id", "day", name="uq_provider_holiday_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    day: date
+    name: str = Field(default="", max_length=100)
