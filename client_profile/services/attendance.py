@@ -1,0 +1,410 @@
+"""A booking's sessions from the client's side: what is scheduled, attended, cancelled or missed; excusing an
+upcoming session under the provider's cancellation policy; signing back up.
+
+Every cancellation rule lives here (the deadline, late cancellations, weekends and holidays, what a
+cancellation earns) and is enforced on the server whatever the client sends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, update
+from sqlmodel import Session, select
+
+from client_profile.models import (
+    Attendance,
+    AttendanceState,
+    Attendee,
+    Booking,
+    BookingShare,
+    ClassGroup,
+    ClassSession,
+    EntryPass,
+    EntryPassEntry,
+    MakeupCredit,
+    MakeupCreditStatus,
+    Programme,
+    Provider,
+    ProviderHoliday,
+    SessionStatus,
+    as_utc,
+    utcnow,
+)
+from client_profile.services import changes
+from client_profile.services import formatting as fmt
+from client_profile.services.access import get_visible_booking, visible_bookings_clause
+from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.identity import Principal
+
+CANCEL_REASONS = {
+    "illness": "Illness",
+    "travel": "Travelling",
+    "other": "Something else",
+    "": "Prefer not to say",
+}
+MAX_NOTE = 500
+# Attendance states that hold a place in a session.
+OCCUPYING = (AttendanceState.scheduled, AttendanceState.attended, AttendanceState.makeup)
+
+
+# ------------------------------------------------------------------------------------------ the deadline
+
+
+def _non_working(day: date, holidays: set[date]) -> bool:
+    return day.weekday() >= 5 or day in holidays
+
+
+def cancellation_deadline(provider: Provider, starts_at: datetime, holidays: set[date] = frozenset()) -> datetime:
+    """The last moment (aware UTC) a client may excuse a session starting at `starts_at` and still get what an
+    in-time cancellation gives. Computed in the provider's local time, so it is right across DST changes."""
+    tz = ZoneInfo(provider.timezone)
+    start_local = as_utc(starts_at).astimezone(tz)
+    if provider.cancellation_mode == "day_before_at":
+        at = provider.cancellation_day_before_time or time(0, 0)
+        day = start_local.date() - timedelta(days=1)
+        deadline = datetime.combine(day, at, tzinfo=tz)
+    else:
+        # Subtract the hours in UTC (real elapsed time), then look at the local wall clock.
+        deadline = (as_utc(starts_at) - timedelta(hours=provider.cancellation_deadline_hours)).astimezone(tz)
+    if provider.cancellation_skip_weekends and _non_working(deadline.date(), holidays):
+        # A deadline on a weekend or holiday moves back to the end (midnight) of the last working day before
+        # it: Monday's 24-hour deadline falls on Sunday and becomes Friday midnight.
+        day = deadline.date()
+        while _non_working(day, holidays):
+            day -= timedelta(days=1)
+        deadline = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=tz)
+    return deadline.astimezone(ZoneInfo("UTC"))
+
+
+def provider_holidays(db: Session, provider: Provider) -> set[date]:
+    if not provider.cancellation_skip_weekends:
+        return set()
+    return set(db.exec(select(ProviderHoliday.day).where(ProviderHoliday.provider_id == provider.id)).all())
+
+
+# ------------------------------------------------------------------------------------------ what it earns
+
+
+@dataclass(frozen=True)
+class CancelPreview:
+    attendance_id: int
+    session_label: str
+    allowed: bool
+    late: bool
+    outcome: str  # "makeup" | "entry" | "nothing" | "refused"
+    message: str  # plain words for the dialog
+
+
+def _earns_makeup(provider: Provider, programme: Programme) -> bool:
+    return provider.makeups_enabled and programme.makeups_enabled and provider.makeup_from_cancelled
+
+
+def _may_manage(db: Session, principal: Principal, booking: Booking) -> bool:
+    """The family itself, or a shared person whose share includes managing the booking."""
+    family_id = db.exec(select(Attendee.family_id).where(Attendee.id == booking.attendee_id)).one()
+    if principal.family_id is not None and family_id == principal.family_id:
+        return True
+    return db.exec(select(BookingShare.id).where(
+        BookingShare.booking_id == booking.id, BookingShare.grantee_client_id == principal.client_id,
+        BookingShare.revoked_at.is_(None), BookingShare.can_manage.is_(True))).first() is not None
+
+
+def _load_for_change(db: Session, principal: Principal, attendance_id: object):
+    """The attendance with its booking, session, class and programme, if the principal may manage it."""
+    if isinstance(attendance_id, bool) or not isinstance(attendance_id, int) or not 0 < attendance_id < 2**62:
+        raise NotFound("session")
+    row = db.exec(
+        select(Attendance, Booking, ClassSession, ClassGroup, Programme)
+        .join(Booking, Booking.id == Attendance.booking_id)
+        .join(Attendee, Attendee.id == Booking.attendee_id)
+        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
+        .join(Programme, Programme.id == ClassGroup.programme_id)
+        .where(Attendance.id == attendance_id, Booking.provider_id == principal.provider_id,
+               visible_bookings_clause(principal))
+    ).first()
+    if row is None:
+        raise NotFound("session")
+    if not _may_manage(db, principal, row[1]):
+        raise DomainError("Your shared access to this booking does not include excusing sessions.")
+    return row
+
+
+def _open_entry(db: Session, attendance: Attendance, booking: Booking) -> EntryPassEntry | None:
+    return db.exec(select(EntryPassEntry).where(
+        EntryPassEntry.session_id == attendance.session_id, EntryPassEntry.attendee_id == booking.attendee_id,
+        EntryPassEntry.returned_at.is_(None))).first()
+
+
+def preview_cancel(db: Session, principal: Principal, provider: Provider, attendance_id: object,
+                   now: datetime | None = None) -> CancelPreview:
+    """What excusing this session would do, in plain words, before the client confirms."""
+    now = now or utcnow()
+    attendance, booking, session, _cls, programme = _load_for_change(db, principal, attendance_id)
+    label = fmt.session_label(session.starts_at, provider.timezone)
+
+    def refused(msg: str) -> CancelPreview:
+        return CancelPreview(attendance.id, label, False, False, "refused", msg)
+
+    if attendance.state != AttendanceState.scheduled:
+        return refused("Only a scheduled session can be excused.")
+    if session.status == SessionStatus.cancelled:
+        return refused("The provider has cancelled this session.")
+    if as_utc(session.starts_at) <= now:
+        return refused("This session has already started.")
+    deadline = cancellation_deadline(provider, session.starts_at, provider_holidays(db, provider))
+    deadline_label = fmt.session_label(deadline, provider.timezone)
+    if now >= deadline:
+        if not provider.allow_late_cancellation:
+            return refused(f"The deadline to excuse this session was {deadline_label}. Please contact "
+                           f"{provider.name} directly.")
+        return CancelPreview(attendance.id, label, True, True, "nothing",
+                             f"The deadline was {deadline_label}, so this is a late cancellation: the place is "
+                             "freed for someone else, but it does not earn a make-up.")
+    if _open_entry(db, attendance, booking) is not None:
+        return CancelPreview(attendance.id, label, True, False, "entry",
+                             "The entry used for this session goes back to your pass.")
+    if _earns_makeup(provider, programme):
+        valid = (now + timedelta(days=provider.makeup_validity_days)).astimezone(ZoneInfo(provider.timezone))
+        return CancelPreview(attendance.id, label, True, False, "makeup",
+                             f"You excuse it in time (before {deadline_label}), so you get a make-up credit "
+                             f"to book another session by {fmt.day_label(valid.date())}.")
+    why = ("make-ups are switched off for this programme" if provider.makeups_enabled
+           and not programme.makeups_enabled else f"{provider.name} does not offer make-ups")
+    return CancelPreview(attendance.id, label, True, False, "nothing",
+                         f"The place is freed. Nothing is earned: {why}.")
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    state: AttendanceState
+    outcome: str
+    message: str
+    credit_id: int | None = None
+
+
+def excuse(db: Session, principal: Principal, provider: Provider, attendance_id: object, reason: object = "",
+           note: object = "", now: datetime | None = None) -> CancelResult:
+    """Excuse (cancel) one upcoming session. Applied once: a repeated or concurrent request changes nothing."""
+    now = now or utcnow()
+    if not isinstance(reason, str) or reason not in CANCEL_REASONS:
+        raise DomainError("Please choose a reason from the list.")
+    if not isinstance(note, str):
+        raise DomainError("The note must be text.")
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise DomainError(f"The note can be at most {MAX_NOTE} characters.")
+    preview = preview_cancel(db, principal, provider, attendance_id, now)
+    if not preview.allowed:
+        raise DomainError(preview.message)
+    attendance, booking, session, _cls, programme = _load_for_change(db, principal, attendance_id)
+    new_state = AttendanceState.late_cancelled if preview.late else AttendanceState.cancelled
+    done = db.execute(
+        update(Attendance)
+        .where(Attendance.id == attendance.id, Attendance.state == AttendanceState.scheduled)
+        .values(state=new_state, cancel_reason=reason, cancel_note=note, changed_at=now,
+                changed_by_client_id=principal.client_id)
+    ).rowcount
+    if done != 1:
+        raise DomainError("This session was already changed. Please look again.")
+    credit_id = None
+    if preview.outcome == "entry":
+        entry = _open_entry(db, attendance, booking)
+        if entry is not None:
+            entry.returned_at = now
+            db.add(entry)
+    elif preview.outcome == "makeup":
+        existing = db.exec(select(MakeupCredit).where(MakeupCredit.source_attendance_id == attendance.id)).first()
+        if existing is not None:  # signed back up earlier, now excused again: the same credit comes back
+            existing.status, existing.closed_reason = MakeupCreditStatus.open, ""
+            existing.earned_at, existing.expires_at = now, now + timedelta(days=provider.makeup_validity_days)
+            db.add(existing)
+            credit = existing
+        else:
+            credit = MakeupCredit(attendee_id=booking.attendee_id, booking_id=booking.id,
+                                  source_attendance_id=attendance.id, earned_at=now,
+                                  expires_at=now + timedelta(days=provider.makeup_validity_days))
+            db.add(credit)
+        db.flush()
+        credit_id = credit.id
+    changes.bump_for_bookings(db, [booking.id])
+    db.flush()
+    return CancelResult(new_state, preview.outcome, preview.message, credit_id)
+
+
+def sign_back_up(db: Session, principal: Principal, provider: Provider, attendance_id: object,
+                 now: datetime | None = None) -> None:
+    """Undo an excuse while the session has not started and still has a place. The credit or returned entry
+    it earned goes back; a credit already spent on a make-up blocks this (cancel that make-up first)."""
+    now = now or utcnow()
+    attendance, booking, session, cls, _programme = _load_for_change(db, principal, attendance_id)
+    if attendance.state not in (AttendanceState.cancelled, AttendanceState.late_cancelled):
+        raise DomainError("Only an excused session can be signed back up for.")
+    if session.status == SessionStatus.cancelled or as_utc(session.starts_at) <= now:
+        raise DomainError("This session has already started or was cancelled by the provider.")
+    credit = db.exec(select(MakeupCredit).where(MakeupCredit.source_attendance_id == attendance.id)).first()
+    if credit is not None and credit.status == MakeupCreditStatus.used:
+        raise DomainError("The make-up credit from this cancellation is already used. Cancel that make-up "
+                          "first to sign back up here.")
+    # Lock the session row (PostgreSQL) so two sign-ups cannot both see the last place; on SQLite the
+    # conditional UPDATE below takes the write lock and evaluates its count atomically.
+    db.exec(select(ClassSession.id).where(ClassSession.id == session.id).with_for_update()).first()
+    occupied = (
+        select(func.count()).select_from(Attendance)
+        .where(Attendance.session_id == session.id, Attendance.state.in_(OCCUPYING))
+        .scalar_subquery()
+    )
+    done = db.execute(
+        update(Attendance)
+        .where(Attendance.id == attendance.id,
+               Attendance.state.in_([AttendanceState.cancelled, AttendanceState.late_cancelled]),
+               occupied < cls.capacity)
+        .values(state=AttendanceState.scheduled, cancel_reason="", cancel_note="", changed_at=now,
+                changed_by_client_id=principal.client_id)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if done != 1:
+        raise DomainError("Sorry, this session is full now, so you cannot sign back up.")
+    if credit is not None and credit.status == MakeupCreditStatus.open:
+        credit.status, credit.closed_reason = MakeupCreditStatus.void, "Signed back up for the session"
+        db.add(credit)
+    returned = db.exec(select(EntryPassEntry).join(EntryPass, EntryPass.id == EntryPassEntry.entry_pass_id).where(
+        EntryPassEntry.session_id == session.id, EntryPassEntry.attendee_id == booking.attendee_id,
+        EntryPassEntry.returned_at.is_not(None), EntryPass.expires_at > now)).first()
+    if returned is not None:
+        returned.returned_at = None
+        db.add(returned)
+    changes.bump_for_bookings(db, [booking.id])
+    db.flush()
+
+
+# ------------------------------------------------------------------------------------------ the views
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    attendance_id: int
+    day: str  # "Tue 1 Dec"
+    time: str  # "16:00–17:00"
+    state: str  # scheduled / attended / cancelled / late cancelled / missed / make-up / cancelled by provider
+    tab: str  # upcoming / attended / missed (cancelled or missed)
+    is_makeup: bool
+    online_link: str
+    venue: str
+    can_cancel: bool
+    deadline: str
+    can_sign_back_up: bool
+    note: str
+
+
+@dataclass
+class BookingDetail:
+    id: int
+    attendee: str
+    programme: str
+    description: str
+    class_name: str
+    place: str
+    is_online: bool
+    schedule: str
+    dates: str
+    instructor: str
+    price: str
+    status: str
+    shared_with_me: bool
+    can_manage: bool
+    upcoming: list[SessionRow] = field(default_factory=list)
+    attended: list[SessionRow] = field(default_factory=list)
+    missed: list[SessionRow] = field(default_factory=list)
+    open_credits: int = 0
+
+
+_STATE_LABEL = {
+    AttendanceState.scheduled: "scheduled", AttendanceState.attended: "attended",
+    AttendanceState.cancelled: "cancelled", AttendanceState.late_cancelled: "late cancelled",
+    AttendanceState.missed: "missed", AttendanceState.makeup: "make-up",
+}
+
+
+def _link(provider: Provider, cls: ClassGroup, session: ClassSession) -> str:
+    if not provider.livestream_enabled:
+        return ""
+    link = session.online_link or (cls.online_link if cls.is_online else "")
+    return link if link.startswith(("https://", "http://")) else ""
+
+
+def booking_detail(db: Session, principal: Principal, provider: Provider, booking_id: object,
+                   now: datetime | None = None) -> BookingDetail:
+    """Programme details and every session of a booking, sorted into upcoming / attended / cancelled or missed.
+    Raises NotFound for a booking the principal may not see (the same as a missing one)."""
+    from client_profile.services.home import schedule_label  # one schedule formatter
+
+    now = now or utcnow()
+    booking = get_visible_booking(db, principal, booking_id)
+    cls, programme, attendee = db.exec(
+        select(ClassGroup, Programme, Attendee)
+        .join(Programme, Programme.id == ClassGroup.programme_id)
+        .join(Attendee, Attendee.id == booking.attendee_id)
+        .where(ClassGroup.id == booking.class_id)
+    ).one()
+    can_manage = _may_manage(db, principal, booking)
+    tz = provider.timezone
+    holidays = provider_holidays(db, provider)
+    rows = db.exec(
+        select(Attendance, ClassSession, ClassGroup)
+        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
+        .where(Attendance.booking_id == booking.id)
+        .order_by(ClassSession.starts_at)
+    ).all()
+    start_day, end_day = booking.starts_on or cls.starts_on, booking.ends_on or cls.ends_on
+    detail = BookingDetail(
+        id=booking.id, attendee=attendee.first_name, programme=programme.name, description=programme.description,
+        class_name=cls.name, place="Online" if cls.is_online else cls.venue, is_online=cls.is_online,
+        schedule=schedule_label(cls),
+        dates=" – ".join(fmt.day_label(d) for d in (start_day, end_day) if d),
+        instructor=cls.instructor, price=fmt.money(booking.price_minor or programme.price_minor, booking.currency),
+        status=booking.status.value, shared_with_me=attendee.family_id != principal.family_id,
+        can_manage=can_manage,
+    )
+    for attendance, session, s_cls in rows:
+        start, end = fmt.local(session.starts_at, tz), fmt.local(session.ends_at, tz)
+        future = as_utc(session.starts_at) > now
+        provider_cancelled = session.status == SessionStatus.cancelled
+        state = "cancelled by provider" if provider_cancelled else _STATE_LABEL[attendance.state]
+        deadline = cancellation_deadline(provider, session.starts_at, holidays) if future else None
+        in_time = deadline is not None and now < deadline
+        can_cancel = (can_manage and future and not provider_cancelled
+                      and attendance.state == AttendanceState.scheduled
+                      and (in_time or provider.allow_late_cancellation))
+        if provider_cancelled or attendance.state in (AttendanceState.cancelled, AttendanceState.late_cancelled,
+                                                      AttendanceState.missed):
+            tab = "missed"
+        elif future:
+            tab = "upcoming"
+        else:  # attended, or past and not marked by the provider yet
+            tab = "attended"
+            if attendance.state != AttendanceState.attended:
+                state = "awaiting attendance"
+        row = SessionRow(
+            attendance_id=attendance.id, day=f"{start:%a} {start.day} {start:%b}",
+            time=f"{start:%H:%M}–{end:%H:%M}", state=state, tab=tab,
+            is_makeup=attendance.state == AttendanceState.makeup,
+            online_link=_link(provider, s_cls, session), venue=session.venue or ("Online" if s_cls.is_online
+                                                                                 else s_cls.venue),
+            can_cancel=can_cancel,
+            deadline=fmt.session_label(deadline, tz) if deadline is not None and in_time else "",
+            can_sign_back_up=(can_manage and future and not provider_cancelled
+                              and attendance.state in (AttendanceState.cancelled, AttendanceState.late_cancelled)),
+            note=session.note,
+        )
+        {"upcoming": detail.upcoming, "attended": detail.attended, "missed": detail.missed}[tab].append(row)
+    detail.missed.reverse()  # newest first for history
+    detail.attended.reverse()
+    detail.open_credits = db.exec(select(func.count()).select_from(MakeupCredit).where(
+        MakeupCredit.booking_id == booking.id, MakeupCredit.status == MakeupCreditStatus.open,
+        MakeupCredit.expires_at > now)).one()
+    return detail
