@@ -13,7 +13,7 @@ from client_profile.api import auth as auth_api
 from client_profile.api import dev_mailbox, media
 from client_profile.api.deps import principal_from_request
 from client_profile.db import unit_of_work
-from client_profile.pages import home, lists
+from client_profile.pages import booking, home, lists
 from client_profile.settings import get_settings
 
 settings = get_settings()
@@ -81,5 +81,6 @@ app = rx.App(
 app.register_lifespan_task(outbox_worker)
 
 app.add_page(home.home, route=home.ROUTE, title="Home · Client Profile", on_load=home.ON_LOAD)
+app.add_page(booking.booking_page, route=booking.ROUTE, title="Booking · Client Profile", on_load=booking.ON_LOAD)
 for page, route, title, on_load in lists.PAGES:
     app.add_page(page, route=route, title=f"{title} · Client Profile", on_load=on_load)

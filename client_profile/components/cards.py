@@ -7,8 +7,14 @@ import reflex as rx
 from client_profile.components.layout import card
 
 
+def booking_link(b, content: rx.Component) -> rx.Component:
+    """A whole card that opens the booking page."""
+    return rx.link(content, href=f"/bookings/{b.id}", underline="none", color="inherit", width="100%",
+                   class_name="cp-booking-link", aria_label=b.programme)
+
+
 def booking_card(b) -> rx.Component:
-    return card(
+    return booking_link(b, card(
         rx.vstack(
             rx.hstack(
                 rx.vstack(
@@ -40,7 +46,7 @@ def booking_card(b) -> rx.Component:
         ),
         data_booking=b.programme,
         class_name="cp-booking",
-    )
+    ))
 
 
 def unpaid_prompt(state) -> rx.Component:

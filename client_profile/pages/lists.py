@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from client_profile.components.cards import booking_link
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
 from client_profile.state.lists import BenefitsState, BookingsState, OrdersState
 from client_profile.state.shell import ShellState
@@ -18,7 +19,7 @@ def status_badge(status) -> rx.Component:
 
 
 def _booking(b) -> rx.Component:
-    return card(
+    return booking_link(b, card(
         rx.vstack(
             rx.hstack(
                 rx.vstack(rx.heading(b.programme, size="3", as_="h3"),
@@ -35,7 +36,7 @@ def _booking(b) -> rx.Component:
             spacing="2", width="100%",
         ),
         class_name="cp-booking",
-    )
+    ))
 
 
 def _grid(items, render) -> rx.Component:

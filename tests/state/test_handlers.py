@@ -10,18 +10,19 @@ import json
 
 import pytest
 import reflex as rx
-from reflex.istate.data import HeaderData, RouterData
+from reflex.istate.data import HeaderData, ReflexURL, RouterData
 from sqlmodel import select
 
-from client_profile.models import Attendee, Client
+from client_profile.models import Attendee, Booking, Client
 from client_profile.services import auth
 from client_profile.services.demo import load_demo
 from client_profile.services.identity import Principal
+from client_profile.state.booking import BookingState
 from client_profile.state.home import HomeState
 from client_profile.state.lists import BenefitsState, BookingsState, OrdersState
 from client_profile.state.shell import ShellState
 
-APP_STATES = [HomeState, ShellState, BookingsState, BenefitsState, OrdersState]
+APP_STATES = [HomeState, ShellState, BookingsState, BenefitsState, OrdersState, BookingState]
 # Every public handler of our states, on purpose: a new handler must be added here (and to the hostile-call
 # test below) before the suite passes, so nobody adds an endpoint without thinking about who may call it.
 KNOWN_HANDLERS = {
@@ -30,6 +31,8 @@ KNOWN_HANDLERS = {
     "BookingsState": {"load_bookings", "refresh"},
     "BenefitsState": {"load_benefits", "refresh"},
     "OrdersState": {"load_orders", "refresh"},
+    "BookingState": {"load_booking", "refresh", "show_tab", "show_sessions", "start_cancel", "close_cancel",
+                     "dialog_changed", "confirm_cancel", "sign_back_up"},
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")
@@ -49,9 +52,9 @@ def cookie_for(db, email: str) -> str:
     return f"{auth.session_cookie_name()}={token}"
 
 
-def states(cookie: str | None):
+def states(cookie: str | None, path: str = "/"):
     root = rx.State(_reflex_internal_init=True)
-    root.router = RouterData(headers=HeaderData(cookie=cookie or ""))
+    root.router = RouterData(headers=HeaderData(cookie=cookie or ""), url=ReflexURL(f"http://localhost:3000{path}"))
     return root, {cls.__name__: root.get_substate(cls.get_full_name().split(".")[1:]) for cls in APP_STATES}
 
 
@@ -220,3 +223,70 @@ def test_open_pages_reload_only_when_their_family_data_changed(demo):
     before, seen = snapshot(ben_s), ben_s._seen_version
     ben_s.refresh("tick")  # another family's change does not reload Ben's page
     assert snapshot(ben_s) == before and ben_s._seen_version == seen
+
+
+def _booking_of(db, first_name: str, programme: str = "Swimming - Beginners") -> int:
+    from client_profile.models import ClassGroup, Programme
+
+    return db.exec(select(Booking.id).join(Attendee, Attendee.id == Booking.attendee_id)
+                   .join(ClassGroup, ClassGroup.id == Booking.class_id)
+                   .join(Programme, Programme.id == ClassGroup.programme_id)
+                   .where(Attendee.first_name == first_name, Programme.name == programme)).one()
+
+
+def _upcoming_attendance(db, booking_id: int) -> int:
+    from client_profile.models import Attendance, ClassSession, utcnow
+
+    return db.exec(select(Attendance.id).join(ClassSession, ClassSession.id == Attendance.session_id)
+                   .where(Attendance.booking_id == booking_id, ClassSession.starts_at > utcnow())
+                   .order_by(ClassSession.starts_at)).all()[1]
+
+
+def test_booking_page_excuse_and_sign_back_up(demo):
+    booking_id = _booking_of(demo, "Ema")
+    _, s = states(cookie_for(demo, "anna@example.com"), f"/bookings/{booking_id}")
+    page = s["BookingState"]
+    assert page.load_booking() is None and not page.not_found
+    assert (page.programme, page.attendee, page.open_credits) == ("Swimming - Beginners", "Ema", 1)
+    assert len(page.attended) == 3 and len(page.missed) == 2 and page.upcoming
+    target = page.upcoming[1].attendance_id
+    page.start_cancel(target)
+    assert page.cancel_open and page.cancel_allowed and "make-up credit" in page.cancel_message
+    page.confirm_cancel({"reason": "illness", "note": "cold"})
+    assert not page.cancel_open and "make-up credit" in page.message
+    assert page.open_credits == 2 and any(r.attendance_id == target and r.can_sign_back_up for r in page.missed)
+    page.confirm_cancel({"reason": "illness"})  # nothing pending any more: no second change
+    assert page.open_credits == 2
+    page.sign_back_up(target)
+    assert page.error == "" and page.open_credits == 1
+    assert any(r.attendance_id == target for r in page.upcoming)
+
+
+def test_booking_page_of_another_family_is_not_found_and_nothing_leaks(demo):
+    bens = _booking_of(demo, "Lily")
+    lily_attendance = _upcoming_attendance(demo, bens)
+    for path in (f"/bookings/{bens}", "/bookings/999999", "/bookings/abc", "/bookings/-1", "/bookings/"):
+        _, s = states(cookie_for(demo, "anna@example.com"), path)
+        page = s["BookingState"]
+        page.load_booking()
+        assert page.not_found, path
+        for handler in (page.start_cancel, page.sign_back_up):
+            for ident in (lily_attendance, str(lily_attendance), *HOSTILE):
+                handler(ident)
+                assert not page.cancel_open
+        page.confirm_cancel({"reason": "", "note": ""})
+        text = snapshot(page)
+        assert not any(x in text for x in BEN_SENTINELS), path
+    from client_profile.models import Attendance, AttendanceState
+
+    assert demo.get(Attendance, lily_attendance).state == AttendanceState.scheduled
+
+
+def test_peter_sees_the_shared_booking_but_cannot_excuse(demo):
+    booking_id = _booking_of(demo, "Ema")
+    _, s = states(cookie_for(demo, "peter@example.com"), f"/bookings/{booking_id}")
+    page = s["BookingState"]
+    page.load_booking()
+    assert not page.not_found and page.shared_with_me and not page.can_manage
+    page.start_cancel(page.upcoming[1].attendance_id)
+    assert not page.cancel_open and "shared access" in page.error

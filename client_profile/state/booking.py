@@ -1,0 +1,199 @@
+"""A booking's page: programme details, next sessions, the sessions tab, excusing and signing back up."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from client_profile.db import unit_of_work
+from client_profile.services import attendance as attendance_service
+from client_profile.services.access import parse_id
+from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.identity import Principal
+from client_profile.services.providers import current_provider
+from client_profile.state.live import LivePage
+from client_profile.state.session import principal_for, to_login
+
+TABS = ("overview", "sessions")
+FILTERS = ("upcoming", "attended", "missed")
+
+
+@dataclasses.dataclass
+class SessionItem:
+    attendance_id: int = 0
+    day: str = ""
+    time: str = ""
+    state: str = ""
+    is_makeup: bool = False
+    online_link: str = ""
+    venue: str = ""
+    can_cancel: bool = False
+    deadline: str = ""
+    can_sign_back_up: bool = False
+    note: str = ""
+
+
+def _item(r: attendance_service.SessionRow) -> SessionItem:
+    return SessionItem(attendance_id=r.attendance_id, day=r.day, time=r.time, state=r.state, is_makeup=r.is_makeup,
+                       online_link=r.online_link, venue=r.venue, can_cancel=r.can_cancel, deadline=r.deadline,
+                       can_sign_back_up=r.can_sign_back_up, note=r.note)
+
+
+class BookingState(LivePage, rx.State):
+    not_found: bool = False
+    tab: str = "overview"
+    session_filter: str = "upcoming"
+    message: str = ""
+    error: str = ""
+
+    attendee: str = ""
+    programme: str = ""
+    description: str = ""
+    class_name: str = ""
+    place: str = ""
+    is_online: bool = False
+    schedule: str = ""
+    dates: str = ""
+    instructor: str = ""
+    price: str = ""
+    shared_with_me: bool = False
+    can_manage: bool = False
+    open_credits: int = 0
+    booking_id_value: int = 0
+    upcoming: list[SessionItem] = []
+    attended: list[SessionItem] = []
+    missed: list[SessionItem] = []
+
+    # The excuse dialog.
+    cancel_open: bool = False
+    cancel_allowed: bool = False
+    cancel_session_label: str = ""
+    cancel_message: str = ""
+    cancel_outcome: str = ""
+    _pending_attendance_id: int = 0
+
+    @rx.var
+    def next_sessions(self) -> list[SessionItem]:
+        return self.upcoming[:3]
+
+    @rx.var
+    def shown_sessions(self) -> list[SessionItem]:
+        return {"attended": self.attended, "missed": self.missed}.get(self.session_filter, self.upcoming)
+
+    def _route_booking_id(self) -> int | None:
+        path = (self.router.url.path or "").rstrip("/")
+        return parse_id(path.rsplit("/", 1)[-1]) if path.startswith("/bookings/") else None
+
+    @rx.event
+    def load_booking(self):
+        self.tab, self.session_filter, self.message, self.error = "overview", "upcoming", "", ""
+        self.cancel_open = False
+        return self._run(only_if_changed=False)
+
+    def _load(self, db, principal: Principal):
+        booking_id = self._route_booking_id()
+        try:
+            detail = attendance_service.booking_detail(db, principal, current_provider(db), booking_id)
+        except NotFound:
+            self.not_found = True
+            self.booking_id_value = 0
+            self.upcoming, self.attended, self.missed = [], [], []
+            return None
+        self.not_found = False
+        self.booking_id_value = detail.id
+        for name in ("attendee", "programme", "description", "class_name", "place", "is_online", "schedule",
+                     "dates", "instructor", "price", "shared_with_me", "can_manage", "open_credits"):
+            setattr(self, name, getattr(detail, name))
+        self.upcoming = [_item(r) for r in detail.upcoming]
+        self.attended = [_item(r) for r in detail.attended]
+        self.missed = [_item(r) for r in detail.missed]
+        return None
+
+    @rx.event
+    def show_tab(self, tab: str):
+        if tab in TABS:
+            self.tab = tab
+
+    @rx.event
+    def show_sessions(self, session_filter: str):
+        if session_filter in FILTERS:
+            self.tab, self.session_filter = "sessions", session_filter
+
+    @rx.event
+    def start_cancel(self, attendance_id: int):
+        """Open the dialog with what excusing this session would do (computed on the server)."""
+        self.message, self.error = "", ""
+        with unit_of_work() as db:
+            principal = principal_for(self, db)
+            if principal is None:
+                return to_login()
+            try:
+                preview = attendance_service.preview_cancel(db, principal, current_provider(db),
+                                                            parse_id(attendance_id))
+            except DomainError as exc:
+                self.error = str(exc)
+                return None
+        self._pending_attendance_id = preview.attendance_id
+        self.cancel_session_label = preview.session_label
+        self.cancel_allowed = preview.allowed
+        self.cancel_message = preview.message
+        self.cancel_outcome = preview.outcome
+        self.cancel_open = True
+        return None
+
+    def _close(self) -> None:
+        self.cancel_open = False
+        self._pending_attendance_id = 0
+
+    @rx.event
+    def close_cancel(self):
+        self._close()
+
+    @rx.event
+    def dialog_changed(self, is_open: bool):
+        if is_open is not True:
+            self._close()
+
+    @rx.event
+    def confirm_cancel(self, form: dict):
+        if not self._pending_attendance_id:
+            self.cancel_open = False
+            return None
+        form = form if isinstance(form, dict) else {}
+        with unit_of_work() as db:
+            principal = principal_for(self, db)
+            if principal is None:
+                return to_login()
+            try:
+                reason = form.get("reason", "")
+                result = attendance_service.excuse(db, principal, current_provider(db), self._pending_attendance_id,
+                                                   "" if reason == "none" else reason, form.get("note", ""))
+            except DomainError as exc:
+                self.error = str(exc)
+                self.cancel_open = False
+                return None
+            self._load(db, principal)
+        self.cancel_open = False
+        self._pending_attendance_id = 0
+        self.message = {
+            "makeup": "Excused. A make-up credit was added to Benefits.",
+            "entry": "Excused. The entry went back to your pass.",
+        }.get(result.outcome, "Excused. The place was freed.")
+        return None
+
+    @rx.event
+    def sign_back_up(self, attendance_id: int):
+        self.message, self.error = "", ""
+        with unit_of_work() as db:
+            principal = principal_for(self, db)
+            if principal is None:
+                return to_login()
+            try:
+                attendance_service.sign_back_up(db, principal, current_provider(db), parse_id(attendance_id))
+            except DomainError as exc:
+                self.error = str(exc)
+                return None
+            self._load(db, principal)
+        self.message = "You are signed back up for this session."
+        return None
