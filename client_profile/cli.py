@@ -1,4 +1,5 @@
-"""The admin CLI: ``client-profile migrate | demo | prepare | worker | share | unshare``.
+"""The admin CLI: ``client-profile migrate | demo | prepare | worker | share | unshare | photo | sessions |
+attendance | cancel-session | restore-session | set-link``.
 
 Exit codes: 0 success, 1 the action failed (the message says why and nothing was changed), 2 bad usage.
 """
@@ -263,6 +264,92 @@ def _cmd_photo(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------------------------- sessions
+
+
+def _cmd_sessions(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.provider_sessions import list_sessions
+
+    with unit_of_work() as db:
+        rows = list_sessions(db, class_id=args.class_id, days=args.days, past_days=args.past)
+    if not rows:
+        _out(f"No sessions from {args.past} days ago to {args.days} days ahead.")
+        return 0
+    _out(f"{'ID':>6}  {'Starts (local)':<20} {'Ends':<5}  {'Status':<9}  {'Attendance':<34}  Class")
+    for r in rows:
+        counts = ", ".join(f"{n} {state.replace('_', '-')}" for state, n in sorted(r.counts.items())) or "nobody"
+        _out(f"{r.id:>6}  {r.starts:<20} {r.ends:<5}  {r.status:<9}  {counts:<34}  "
+             f"{r.programme} / {r.class_name} (class {r.class_id})")
+        if r.link:
+            _out(f"{'':>8}link: {r.link}")
+        if r.note:
+            _out(f"{'':>8}note: {r.note}")
+    return 0
+
+
+def _cmd_attendance(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.provider_sessions import mark_attendance, session_attendees
+
+    if args.attendee_id is None:
+        with unit_of_work() as db:
+            people = session_attendees(db, args.session_id)
+        if not people:
+            _out(f"Nobody has a place in session {args.session_id}.")
+        for p in people:
+            _out(f"{p.attendee_id:>6}  {p.name:<30} {p.state.replace('_', '-')}")
+        return 0
+    if args.state is None:
+        raise SystemExit("give the new state too: attended, missed or scheduled")
+    with unit_of_work() as db:
+        change = mark_attendance(db, args.session_id, args.attendee_id, args.state)
+    if change.changed:
+        _out(f"{change.attendee} in session {args.session_id}: {change.before} -> {change.after}.")
+    else:
+        _out(f"{change.attendee} in session {args.session_id} is already {change.after}; nothing changed.")
+    return 0
+
+
+def _cmd_cancel_session(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.provider_sessions import cancel_session
+
+    with unit_of_work() as db:
+        session = cancel_session(db, args.session_id, args.note or "")
+        text = f"Session {session.id} is cancelled." + (f" Note: {session.note}" if session.note else "")
+    _out(text)
+    return 0
+
+
+def _cmd_restore_session(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.provider_sessions import restore_session
+
+    with unit_of_work() as db:
+        session = restore_session(db, args.session_id)
+        text = f"Session {session.id} is scheduled again."
+    _out(text)
+    return 0
+
+
+def _cmd_set_link(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.provider_sessions import set_class_link, set_session_link
+
+    with unit_of_work() as db:
+        if args.session_id is not None:
+            link = set_session_link(db, args.session_id, args.url).online_link
+            what = f"Session {args.session_id}"
+            cleared = "now uses its class's link"
+        else:
+            link = set_class_link(db, args.class_id, args.url).online_link
+            what = f"Class {args.class_id}"
+            cleared = "has no livestream link now"
+    _out(f"{what} livestream link: {link}." if link else f"{what} {cleared}.")
+    return 0
+
+
 # --------------------------------------------------------------------------------------------- parsing
 
 
@@ -279,6 +366,20 @@ def _booking_id(value: str) -> int:
 def _attendee_id(value: str) -> int:
     if not value.isascii() or not value.isdigit() or int(value) <= 0:
         raise argparse.ArgumentTypeError(f"{value!r} is not an attendee id (a positive whole number)")
+    return int(value)
+
+
+def _positive_id(what: str):
+    def parse(value: str) -> int:
+        if not value.isascii() or not value.isdigit() or not 0 < int(value) < 2**62:
+            raise argparse.ArgumentTypeError(f"{value!r} is not {what} (a positive whole number)")
+        return int(value)
+    return parse
+
+
+def _days(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or int(value) > 3660:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days (0 to 3660)")
     return int(value)
 
 
@@ -329,6 +430,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", metavar="FILE", help="a JPEG or PNG; stored as a 256 px square JPEG")
     p.add_argument("--remove", action="store_true", help="remove the photo")
     p.set_defaults(func=_cmd_photo)
+
+    p = sub.add_parser("sessions", help="list sessions with their ids, local times, status and attendance")
+    p.add_argument("--class", dest="class_id", type=_positive_id("a class id"), metavar="ID",
+                   help="only this class")
+    p.add_argument("--days", type=_days, default=14, metavar="N", help="days ahead (default 14)")
+    p.add_argument("--past", type=_days, default=7, metavar="N", help="days back (default 7)")
+    p.set_defaults(func=_cmd_sessions)
+
+    p = sub.add_parser("attendance", help="list a session's attendees, or mark one attended, missed or "
+                                          "back to scheduled")
+    p.add_argument("session_id", type=_positive_id("a session id"), metavar="SESSION_ID")
+    p.add_argument("attendee_id", nargs="?", type=_positive_id("an attendee id"), metavar="ATTENDEE_ID")
+    p.add_argument("state", nargs="?", choices=("attended", "missed", "scheduled"), metavar="STATE",
+                   help="attended, missed or scheduled")
+    p.set_defaults(func=_cmd_attendance)
+
+    p = sub.add_parser("cancel-session", help="cancel one session (the families see it cancelled)")
+    p.add_argument("session_id", type=_positive_id("a session id"), metavar="SESSION_ID")
+    p.add_argument("--note", default="", metavar="TEXT", help="why (shown to the families)")
+    p.set_defaults(func=_cmd_cancel_session)
+
+    p = sub.add_parser("restore-session", help="undo a session's cancellation")
+    p.add_argument("session_id", type=_positive_id("a session id"), metavar="SESSION_ID")
+    p.set_defaults(func=_cmd_restore_session)
+
+    p = sub.add_parser("set-link", help="set the livestream link of an online session or class (\"\" clears)")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--session", dest="session_id", type=_positive_id("a session id"), metavar="ID")
+    target.add_argument("--class", dest="class_id", type=_positive_id("a class id"), metavar="ID")
+    p.add_argument("url", metavar="URL", help="an http(s) URL, or \"\" to clear")
+    p.set_defaults(func=_cmd_set_link)
     return parser
 
 
