@@ -14,6 +14,9 @@ from client_profile.models.benefits import (
 from client_profile.models.billing import (
     Charge,
     ChargeStatus,
+    CheckoutAttempt,
+    CheckoutAttemptItem,
+    CheckoutStatus,
     Invoice,
     InvoiceKind,
     Order,
@@ -26,6 +29,7 @@ from client_profile.models.billing import (
 )
 from client_profile.models.booking import Attendance, AttendanceState, Booking, BookingStatus
 from client_profile.models.catalog import ClassGroup, ClassSession, Programme, ProgrammeKind, SessionStatus
+from client_profile.models.invoicing import InvoiceProfile
 from client_profile.models.notifications import Channel, OutboxMessage, OutboxStatus, ProcessedWebhookEvent
 from client_profile.models.people import Attendee, Client, Family
 from client_profile.models.provider import Provider, ProviderHoliday
@@ -33,8 +37,8 @@ from client_profile.models.sharing import BookingShare
 
 __all__ = [
     "Attendance", "AttendanceState", "Attendee", "AuthSession", "Booking", "BookingShare", "BookingStatus",
-    "Channel", "Charge", "ChargeStatus", "ClassGroup", "ClassSession", "Client", "CreditEntry", "CreditKind",
-    "Discount", "EntryPass", "EntryPassEntry", "Family", "Invoice", "InvoiceKind", "LoginRequest",
+    "Channel", "Charge", "ChargeStatus", "CheckoutAttempt", "CheckoutAttemptItem", "CheckoutStatus", "ClassGroup", "ClassSession", "Client", "CreditEntry", "CreditKind",
+    "Discount", "EntryPass", "EntryPassEntry", "Family", "Invoice", "InvoiceKind", "InvoiceProfile", "LoginRequest",
     "MakeupCredit", "MakeupCreditStatus", "Order", "OrderItem", "OrderItemKind", "OrderStatus", "OutboxMessage",
     "OutboxStatus", "Payment", "PaymentMethod", "PaymentStatus", "ProcessedWebhookEvent", "Programme",
     "ProgrammeKind", "Provider", "ProviderHoliday", "SessionStatus", "as_utc", "utcnow",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Enum, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from client_profile.models.base import utcnow
@@ -49,6 +49,7 @@ class OrderItem(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="ck_order_item_quantity"),
         CheckConstraint("unit_price_minor >= 0", name="ck_order_item_price"),
+        CheckConstraint("vat_rate_bp >= 0 AND vat_rate_bp <= 10000", name="ck_order_item_vat"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -58,7 +59,9 @@ class OrderItem(SQLModel, table=True):
         Enum(OrderItemKind, native_enum=False, length=16), nullable=False))
     description: str = Field(max_length=300)
     quantity: int = 1
-    unit_price_minor: int = 0
+    unit_price_minor: int = 0  # gross (VAT included), like every price a parent sees
+    # VAT rate in basis points (2300 = 23 %); None: the provider's default (InvoiceProfile).
+    vat_rate_bp: int | None = None
 
 
 class ChargeStatus(str, enum.Enum):
@@ -76,6 +79,7 @@ class Charge(SQLModel, table=True):
         CheckConstraint("length(currency) = 3", name="ck_charge_currency"),
         Index("ix_charge_family_status", "family_id", "status"),
         UniqueConstraint("provider_id", "reference", name="uq_charge_reference"),
+        CheckConstraint("vat_rate_bp >= 0 AND vat_rate_bp <= 10000", name="ck_charge_vat"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -93,6 +97,8 @@ class Charge(SQLModel, table=True):
         Enum(ChargeStatus, native_enum=False, length=16), nullable=False))
     # A payment reference for bank transfers (variable symbol), unique per provider.
     reference: str = Field(max_length=32)
+    # VAT rate in basis points for a charge that is not an order; None: the provider's default.
+    vat_rate_bp: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     paid_at: datetime | None = None
 
@@ -130,7 +136,11 @@ class Payment(SQLModel, table=True):
         Enum(PaymentStatus, native_enum=False, length=16), nullable=False))
     amount_minor: int
     currency: str = Field(default="EUR", max_length=3)
+    # For card payments "<checkout session id>:<charge id>": one Checkout Session pays several charges, and
+    # the unique constraint makes recording the same money twice impossible.
     gateway_id: str | None = Field(default=None, max_length=255)
+    checkout_attempt_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("checkout_attempt.id", ondelete="RESTRICT"), index=True, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     succeeded_at: datetime | None = None
 
@@ -164,3 +174,58 @@ class Invoice(SQLModel, table=True):
     total_minor: int
     currency: str = Field(default="EUR", max_length=3)
     issued_at: datetime = Field(default_factory=utcnow)
+    # What the document says, frozen when it is issued (supplier, customer, lines, VAT, dates): the PDF is
+    # rendered from this, so later changes to the provider or prices never alter an issued document.
+    content: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class CheckoutStatus(str, enum.Enum):
+    open = "open"              # created at the gateway, the client may be paying right now
+    processing = "processing"  # completed, but a delayed method (SEPA debit) has not settled yet
+    paid = "paid"              # terminal: never changes again
+    expired = "expired"        # abandoned, cancelled or timed out; may still turn paid if the gateway says so
+    failed = "failed"          # the gateway could not create it, or a delayed payment failed
+
+
+class CheckoutAttempt(SQLModel, table=True):
+    """One attempt to pay one or several charges online (one Stripe Checkout Session)."""
+
+    __tablename__ = "checkout_attempt"
+    __table_args__ = (
+        UniqueConstraint("gateway_session_id", name="uq_checkout_session"),
+        UniqueConstraint("idempotency_key", name="uq_checkout_idempotency_key"),
+        CheckConstraint("amount_minor > 0", name="ck_checkout_amount"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    client_id: int = Field(sa_column=Column(Integer, ForeignKey("client.id", ondelete="CASCADE"), index=True,
+                                            nullable=False))
+    status: CheckoutStatus = Field(default=CheckoutStatus.open, sa_column=Column(
+        Enum(CheckoutStatus, native_enum=False, length=16), nullable=False))
+    amount_minor: int
+    currency: str = Field(default="EUR", max_length=3)
+    idempotency_key: str = Field(max_length=100)
+    gateway_session_id: str | None = Field(default=None, max_length=255)
+    gateway_url: str = Field(default="", max_length=2000)
+    payment_intent_id: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+class CheckoutAttemptItem(SQLModel, table=True):
+    """A charge paid by an attempt, with the amount the server put on the Checkout Session."""
+
+    __tablename__ = "checkout_attempt_item"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "charge_id", name="uq_checkout_item"),
+        CheckConstraint("amount_minor > 0", name="ck_checkout_item_amount"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: int = Field(sa_column=Column(Integer, ForeignKey("checkout_attempt.id", ondelete="CASCADE"),
+                                             index=True, nullable=False))
+    charge_id: int = Field(sa_column=Column(Integer, ForeignKey("charge.id", ondelete="RESTRICT"), index=True,
+                                            nullable=False))
+    amount_minor: int
