@@ -388,6 +388,22 @@ def summary(values: list[float]) -> dict[str, float | None]:
     }
 
 
+def timeline(offsets: list[float], lat: list[float], cpu: list[dict[str, float]]) -> list[dict[str, float]]:
+    """Per second of the measured window: events sent, p50 and max latency, and the server's and everything
+    else's CPU in that second. Shows whether a tail is spread evenly (the handler) or clustered in a few
+    seconds (a pause: GC, a neighbour's CPU burst, an fsync)."""
+    buckets: dict[int, list[float]] = {}
+    for off, ms in zip(offsets, lat):
+        buckets.setdefault(max(0, int(off)), []).append(ms)
+    rows = []
+    for k, v in sorted(buckets.items()):
+        row = {"s": k, "n": len(v), "p50": round(pct(v, 50), 2), "max": round(max(v), 2)}
+        if k < len(cpu):
+            row.update(cpu[k])
+        rows.append(row)
+    return rows
+
+
 class Runner:
     def __init__(self, args: argparse.Namespace):
         self.args = args
@@ -446,6 +462,28 @@ class Runner:
         got = await asyncio.gather(*(one(start_idx + i) for i in range(n)))
         return [c for c in got if c is not None], errors
 
+    async def sample_cpu(self, seconds: float) -> list[dict[str, float]]:
+        """Server cores and other-load cores for each whole second of the window."""
+        if not psutil:
+            return []
+        out = []
+        me = psutil.Process()
+
+        def snap():
+            s = psutil.cpu_times()
+            busy = s.user + s.system + s.nice + getattr(s, "irq", 0) + getattr(s, "softirq", 0)
+            return time.perf_counter(), tree_cpu(self.pids), sum(me.cpu_times()[:2]), busy
+
+        prev = snap()
+        for _ in range(int(seconds)):
+            await asyncio.sleep(1.0)
+            cur = snap()
+            dt = cur[0] - prev[0]
+            srv, gen, busy = cur[1] - prev[1], cur[2] - prev[2], cur[3] - prev[3]
+            out.append({"server_cores": round(srv / dt, 2), "other_cores": round(max(0.0, busy - srv - gen) / dt, 2)})
+            prev = cur
+        return out
+
     def mem(self) -> dict[str, float]:
         return tree_mem(self.pids) if (psutil and self.pids) else {}
 
@@ -461,6 +499,7 @@ class Runner:
         mem_connected = self.mem()
         lat: list[float] = []
         sizes: list[int] = []
+        when: list[float] = []  # send time of each measured event, for the per-second timeline
         ev_errors: list[str] = []
         measuring = False
         stop = False
@@ -485,6 +524,7 @@ class Runner:
                 if measuring and not stop:
                     lat.append(ms)
                     sizes.append(size)
+                    when.append(t_send)
                 if think > 0:
                     # Next send at t_send + Exp(think): the offered rate stays ~1/think whatever the latency.
                     delay = rng.expovariate(1.0 / think) - (time.perf_counter() - t_send)
@@ -495,9 +535,12 @@ class Runner:
         await asyncio.sleep(a.warmup)
         measuring = True
         with CpuWindow(self.pids) as win:
+            t_measure = time.perf_counter()
             n0 = len(lat)
+            sampler = asyncio.create_task(self.sample_cpu(a.duration))
             await asyncio.sleep(a.duration)
             events = len(lat) - n0
+            cpu_by_second = await sampler
         stop = True
         await asyncio.wait(tasks, timeout=a.event_timeout + 5)
         for t in tasks:
@@ -508,6 +551,7 @@ class Runner:
             "think_ms": a.think_ms, "duration_s": round(win.elapsed, 3), "events": events,
             "events_per_s": round(events / win.elapsed, 1),
             "latency_ms": summary(lat),
+            "timeline": timeline([w - t_measure for w in when], lat, cpu_by_second),
             "delta_bytes_mean": round(statistics.fmean(sizes)) if sizes else None,
             "ws_open_ms": summary([c.ws_open_ms for c in clients]),
             "connect_hydrate_ms": summary([c.hydrate_ms for c in clients]),
