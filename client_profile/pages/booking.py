@@ -95,16 +95,19 @@ def overview() -> rx.Component:
 
 
 def _filter_item(value: str, label: str, items) -> rx.Component:
-    return rx.segmented_control.item(rx.text(label, " (", items.length(), ")"), value=value)
+    chosen = S.session_filter == value
+    return rx.button(label, rx.badge(items.length(), variant=rx.cond(chosen, "solid", "soft"), radius="full"),
+                     on_click=S.show_sessions(value), variant=rx.cond(chosen, "solid", "soft"), size="2",
+                     aria_pressed=rx.cond(chosen, "true", "false"), data_filter=value, class_name="cp-filter")
 
 
 def sessions_tab() -> rx.Component:
     return rx.vstack(
-        rx.segmented_control.root(
+        rx.hstack(
             _filter_item("upcoming", "Upcoming", S.upcoming),
             _filter_item("attended", "Attended", S.attended),
             _filter_item("missed", "Cancelled & missed", S.missed),
-            value=S.session_filter, on_change=S.show_sessions, width="100%", size="2",
+            spacing="2", wrap="wrap", role="group", aria_label="Show sessions",
         ),
         card(rx.cond(S.shown_sessions.length() > 0,
                      rx.vstack(rx.foreach(S.shown_sessions, session_row), spacing="0", width="100%"),

@@ -116,8 +116,8 @@ class BookingState(LivePage, rx.State):
             self.tab = tab
 
     @rx.event
-    def show_sessions(self, session_filter: str):
-        if session_filter in FILTERS:
+    def show_sessions(self, session_filter: str | list[str]):
+        if isinstance(session_filter, str) and session_filter in FILTERS:
             self.tab, self.session_filter = "sessions", session_filter
 
     @rx.event
