@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     login_max_per_ip_hour: int = Field(default=20, alias="LOGIN_MAX_PER_IP_HOUR", ge=1)
     trusted_proxy_hops: int = Field(default=0, alias="TRUSTED_PROXY_HOPS", ge=0)
 
+    # Online payment (Stripe Checkout). Without a secret key online payment is simply not offered.
+    stripe_secret_key: str = Field(default="", alias="STRIPE_SECRET_KEY")
+    stripe_webhook_secret: str = Field(default="", alias="STRIPE_WEBHOOK_SECRET")
+    # Only for a local stand-in (tests); empty means Stripe's own API.
+    stripe_api_base: str = Field(default="", alias="STRIPE_API_BASE")
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, v: str) -> str:
@@ -80,6 +86,11 @@ class Settings(BaseSettings):
                     f"{', '.join(missing)} must be set in production "
                     "(or set CLIENT_PROFILE_ENV=development for a local trial)"
                 )
+        if self.stripe_secret_key and not self.stripe_secret_key.startswith(("sk_", "rk_")):
+            raise ValueError("STRIPE_SECRET_KEY must be a secret (sk_...) or restricted (rk_...) key")
+        if self.stripe_secret_key and not self.stripe_webhook_secret.startswith("whsec_"):
+            raise ValueError("STRIPE_WEBHOOK_SECRET (whsec_...) must be set with STRIPE_SECRET_KEY: payments are "
+                             "confirmed by signed webhooks")
         if self.secret_key and len(self.secret_key) < 32:
             raise ValueError("SECRET_KEY must be at least 32 characters")
         return self

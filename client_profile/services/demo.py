@@ -36,8 +36,10 @@ from client_profile.models import (
     EntryPass,
     EntryPassEntry,
     Family,
+    CheckoutAttempt,
+    CheckoutAttemptItem,
     Invoice,
-    InvoiceKind,
+    InvoiceProfile,
     LoginRequest,
     MakeupCredit,
     MakeupCreditStatus,
@@ -54,6 +56,7 @@ from client_profile.models import (
     Provider,
     SessionStatus,
 )
+from client_profile.services import billing
 from client_profile.services.errors import DomainError
 from client_profile.services.sharing import grant_share
 
@@ -125,7 +128,6 @@ class _Builder:
         self._charge_no = 0
         self._order_no = 0
         self._gateway_no = 0
-        self._invoice_seq: dict[tuple[str, int], int] = {}
         self._pending_invoices: list[tuple[datetime, Charge, Payment]] = []
 
     # -- primitives
@@ -238,24 +240,11 @@ class _Builder:
         return payment
 
     def issue_invoices(self) -> None:
-        """Invoices are numbered gap-free per provider, kind and (local) year, in the order of issue."""
+        """Invoices and receipts, numbered by the billing service in the order the payments came in."""
         for paid_at, charge, payment in sorted(self._pending_invoices, key=lambda t: (t[0], t[1].id)):
-            year = paid_at.astimezone(self.tz).year
-            key = (InvoiceKind.invoice.value, year)
-            seq = self._next_invoice_sequence(key)
-            self.db.add(Invoice(provider_id=self.pid, charge_id=charge.id, payment_id=payment.id,
-                                kind=InvoiceKind.invoice, year=year, sequence=seq, number=f"{year}-{seq:04d}",
-                                total_minor=charge.amount_minor, currency=charge.currency, issued_at=paid_at))
+            billing.issue_documents(self.db, self.provider, charge, payment, issue_invoice=True, when=paid_at)
         self._pending_invoices = []
         self.db.flush()
-
-    def _next_invoice_sequence(self, key: tuple[str, int]) -> int:
-        if key not in self._invoice_seq:
-            current = self.db.exec(select(func.max(Invoice.sequence)).where(
-                Invoice.provider_id == self.pid, Invoice.kind == key[0], Invoice.year == key[1])).one()
-            self._invoice_seq[key] = current or 0
-        self._invoice_seq[key] += 1
-        return self._invoice_seq[key]
 
     def order(self, family: Family, items: list[tuple[OrderItemKind, str, int, int]],
               created_days: int) -> Order:
@@ -267,6 +256,28 @@ class _Builder:
         self.add(*[OrderItem(order_id=order.id, kind=k, description=d, quantity=q, unit_price_minor=p)
                    for k, d, q, p in items])
         return order
+
+
+def demo_logo_png() -> bytes:
+    """A small generated logo (a wave in a circle and the name), resized like any uploaded logo."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from client_profile.integrations.invoice_pdf import FONT_DIR, logo_png
+
+    img = Image.new("RGBA", (900, 300), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((10, 10, 290, 290), fill=(14, 116, 144, 255))
+    for dy in (0, 60):
+        draw.arc((50, 90 + dy, 150, 170 + dy), 200, 340, fill="white", width=14)
+        draw.arc((150, 90 + dy, 250, 170 + dy), 200, 340, fill="white", width=14)
+    font = ImageFont.truetype(str(FONT_DIR / "DejaVuSans-Bold.ttf"), 92)
+    draw.text((320, 40), "Little", font=font, fill=(14, 116, 144, 255))
+    draw.text((320, 150), "Otters", font=font, fill=(14, 116, 144, 255))
+    raw = io.BytesIO()
+    img.save(raw, format="PNG")
+    return logo_png(raw.getvalue())
 
 
 # --------------------------------------------------------------------------------------------- the demo
@@ -289,6 +300,11 @@ def _build(db: Session, today: date) -> Provider:
         bank_bic="TATRSKBX", bank_reference_hint="Use the payment reference as the variable symbol.",
         invoice_address="Little Otters s.r.o., Hlavna 12, 811 01 Bratislava, Slovakia",
         livestream_enabled=True, created_at=d(-365)))
+    b.add(InvoiceProfile(provider_id=provider.id, legal_name="Little Otters s.r.o.", company_id="52 123 456",
+                         tax_id="2121234567", vat_id="SK2121234567", vat_payer=True, default_vat_rate_bp=2300,
+                         footer="Little Otters s.r.o., registered in the Business Register of the City Court "
+                                "Bratislava III, section Sro, file 123456/B.",
+                         logo_png=demo_logo_png(), updated_at=d(-365)))
 
     # Catalogue --------------------------------------------------------------------------------------------
     swim = b.programme("Swimming - Beginners", ProgrammeKind.course, 12000,
@@ -436,6 +452,10 @@ def _delete_provider(db: Session, provider_id: int) -> None:
         update(Attendance).where(Attendance.booking_id.in_(bookings)).values(makeup_credit_id=None),
         delete(Invoice).where(Invoice.provider_id == provider_id),
         delete(Payment).where(Payment.provider_id == provider_id),
+        delete(CheckoutAttemptItem).where(CheckoutAttemptItem.attempt_id.in_(
+            sa_select(CheckoutAttempt.id).where(CheckoutAttempt.provider_id == provider_id))),
+        delete(CheckoutAttempt).where(CheckoutAttempt.provider_id == provider_id),
+        delete(InvoiceProfile).where(InvoiceProfile.provider_id == provider_id),
         delete(CreditEntry).where(CreditEntry.provider_id == provider_id),
         delete(EntryPassEntry).where(EntryPassEntry.entry_pass_id.in_(passes)),
         delete(EntryPass).where(EntryPass.provider_id == provider_id),

@@ -28,6 +28,7 @@ from client_profile.models import (
     EntryPassEntry,
     Family,
     Invoice,
+    InvoiceKind,
     MakeupCredit,
     MakeupCreditStatus,
     Order,
@@ -180,11 +181,15 @@ def test_ema_unpaid_term_fee_and_share_with_peter(db, demo):
 
 def _paid(db, charge: Charge) -> bool:
     payments = db.exec(select(Payment).where(Payment.charge_id == charge.id)).all()
-    invoices = db.exec(select(Invoice).where(Invoice.charge_id == charge.id)).all()
+    invoices = db.exec(select(Invoice).where(Invoice.charge_id == charge.id, Invoice.kind == InvoiceKind.invoice)
+                       ).all()
+    receipts = db.exec(select(Invoice).where(Invoice.charge_id == charge.id, Invoice.kind == InvoiceKind.receipt)
+                       ).all()
     return (charge.status == ChargeStatus.paid and charge.paid_at is not None
             and sum(p.amount_minor for p in payments if p.status == PaymentStatus.succeeded)
             == charge.amount_minor
-            and len(invoices) == 1 and invoices[0].total_minor == charge.amount_minor)
+            and len(invoices) == 1 and invoices[0].total_minor == charge.amount_minor
+            and sorted(r.payment_id for r in receipts) == sorted(p.id for p in payments))
 
 
 def test_jakub_bookings(db, demo):
@@ -295,16 +300,20 @@ def test_peter_sees_only_the_shared_booking(db, demo):
 def test_money_invariants(db, demo):
     charges = db.exec(select(Charge)).all()
     assert len({c.reference for c in charges}) == len(charges)
-    invoices = db.exec(select(Invoice)).all()
+    documents = db.exec(select(Invoice)).all()
+    invoices = [d for d in documents if d.kind == InvoiceKind.invoice]
     paid = [c for c in charges if c.status == ChargeStatus.paid]
     assert sorted(i.charge_id for i in invoices) == sorted(c.id for c in paid)
+    assert sorted(d.payment_id for d in documents if d.kind == InvoiceKind.receipt) == sorted(
+        p.id for p in db.exec(select(Payment)).all())  # a receipt for each payment
     by_series: dict[tuple, list[Invoice]] = {}
-    for inv in invoices:
+    for inv in documents:
         by_series.setdefault((inv.provider_id, inv.kind, inv.year), []).append(inv)
     for (_, _, year), series in by_series.items():
         series.sort(key=lambda i: i.sequence)
         assert [i.sequence for i in series] == list(range(1, len(series) + 1))  # gap-free
-        assert [i.number for i in series] == [f"{year}-{i.sequence:04d}" for i in series]
+        prefix = "R-" if series[0].kind == InvoiceKind.receipt else ""
+        assert [i.number for i in series] == [f"{prefix}{year}-{i.sequence:04d}" for i in series]
         assert [as_utc(i.issued_at) for i in series] == sorted(as_utc(i.issued_at) for i in series)
         assert all(_local(i.issued_at).year == year for i in series)
     for p in db.exec(select(Payment)).all():

@@ -1,0 +1,108 @@
+"""Stripe Checkout behind a small interface: create, re-read and expire Checkout Sessions, verify webhooks.
+
+The rest of the code never sees a Stripe object: it gets `CheckoutSessionInfo`. `STRIPE_API_BASE` points the
+SDK at a stand-in (localstripe in the tests); production leaves it empty and talks to api.stripe.com.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import stripe
+
+from client_profile.settings import get_settings
+
+WEBHOOK_TOLERANCE_SECONDS = 300  # Stripe's default: older signatures are refused (replay protection)
+
+
+class GatewayError(Exception):
+    """Stripe could not be reached or refused the request; the message is safe to log, not to show."""
+
+
+class BadSignature(Exception):
+    """A webhook whose signature, secret, timestamp or body does not verify."""
+
+
+@dataclass(frozen=True)
+class CheckoutSessionInfo:
+    id: str
+    url: str
+    status: str                # open | complete | expired
+    payment_status: str        # paid | unpaid | no_payment_required
+    amount_total: int | None
+    currency: str              # upper-case ISO code
+    payment_intent_id: str | None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    id: str
+    type: str
+    object_id: str
+
+
+def _info(session) -> CheckoutSessionInfo:
+    pi = session.get("payment_intent") if hasattr(session, "get") else None
+    if pi is not None and not isinstance(pi, str):  # expanded object (localstripe) or id string (Stripe)
+        pi = pi.get("id")
+    metadata = session.get("metadata") or {}
+    return CheckoutSessionInfo(
+        id=session["id"], url=session.get("url") or "", status=session.get("status") or "",
+        payment_status=session.get("payment_status") or "", amount_total=session.get("amount_total"),
+        currency=(session.get("currency") or "").upper(), payment_intent_id=pi,
+        metadata={str(k): str(v) for k, v in dict(metadata).items()},
+    )
+
+
+class StripeGateway:
+    def __init__(self, secret_key: str, webhook_secret: str = "", api_base: str = "") -> None:
+        kwargs = {"base_addresses": {"api": api_base.rstrip("/")}} if api_base else {}
+        self._client = stripe.StripeClient(secret_key, max_network_retries=2, **kwargs)
+        self._webhook_secret = webhook_secret
+
+    def create_checkout_session(self, params: dict, idempotency_key: str) -> CheckoutSessionInfo:
+        try:
+            session = self._client.v1.checkout.sessions.create(
+                params=params, options={"idempotency_key": idempotency_key})
+        except stripe.StripeError as exc:
+            raise GatewayError(f"checkout session not created: {type(exc).__name__}: {exc}") from None
+        return _info(session)
+
+    def retrieve_checkout_session(self, session_id: str) -> CheckoutSessionInfo:
+        try:
+            return _info(self._client.v1.checkout.sessions.retrieve(session_id))
+        except stripe.StripeError as exc:
+            raise GatewayError(f"checkout session not read: {type(exc).__name__}: {exc}") from None
+
+    def expire_checkout_session(self, session_id: str) -> CheckoutSessionInfo:
+        try:
+            return _info(self._client.v1.checkout.sessions.expire(session_id))
+        except stripe.StripeError as exc:
+            raise GatewayError(f"checkout session not expired: {type(exc).__name__}: {exc}") from None
+
+    def verify_webhook(self, raw_body: bytes, signature_header: str | None) -> WebhookEvent:
+        """Checks Stripe's v1 signature over the raw bytes; raises BadSignature for anything wrong."""
+        if not self._webhook_secret:
+            raise BadSignature("no webhook secret configured")
+        try:
+            event = stripe.Webhook.construct_event(raw_body, signature_header or "", self._webhook_secret,
+                                                   tolerance=WEBHOOK_TOLERANCE_SECONDS)
+        except (stripe.SignatureVerificationError, ValueError) as exc:
+            raise BadSignature(str(exc)) from None
+        obj = event["data"]["object"]
+        return WebhookEvent(id=event["id"], type=event["type"], object_id=str(obj.get("id") or ""))
+
+
+def gateway() -> StripeGateway | None:
+    """The configured gateway, or None when no STRIPE_SECRET_KEY is set (online payment is not offered)."""
+    s = get_settings()
+    if not s.stripe_secret_key:
+        return None
+    return _gateway(s.stripe_secret_key, s.stripe_webhook_secret, s.stripe_api_base)
+
+
+@lru_cache(maxsize=4)
+def _gateway(secret_key: str, webhook_secret: str, api_base: str) -> StripeGateway:
+    return StripeGateway(secret_key, webhook_secret, api_base)

@@ -1,0 +1,567 @@
+"""Payments: what is unpaid and paid, paying online through Stripe Checkout, bank-transfer instructions, and
+reconciling Checkout Sessions (webhook and return page) exactly once.
+
+Rules:
+- A principal may see and pay the charges of their own family, and those of bookings shared with them with
+  `can_pay` (`payable_charges_clause`). Another family's charge and a missing one look the same.
+- Amounts always come from the database; the client only names charge ids.
+- A Checkout attempt turns paid once (a conditional UPDATE), and only when Stripe's current view of the
+  session says paid with the amount and currency we asked for. Paid never turns back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, select
+
+from client_profile.integrations.epc_qr import epc_qr_svg_data_uri
+from client_profile.integrations.stripe_gateway import (
+    BadSignature,
+    CheckoutSessionInfo,
+    GatewayError,
+    StripeGateway,
+)
+from client_profile.models import (
+    Attendee,
+    Booking,
+    BookingShare,
+    Charge,
+    ChargeStatus,
+    CheckoutAttempt,
+    CheckoutAttemptItem,
+    CheckoutStatus,
+    Invoice,
+    InvoiceKind,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    ProcessedWebhookEvent,
+    Provider,
+    as_utc,
+    utcnow,
+)
+from client_profile.services import billing
+from client_profile.services import formatting as fmt
+from client_profile.services.access import parse_id
+from client_profile.services.changes import bump_families
+from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.identity import Principal
+
+MAX_ITEMS_PER_CHECKOUT = 20
+MIN_ONLINE_MINOR = 50          # Stripe's minimum charge is about 0.50 in EUR/USD/GBP
+CHECKOUT_LIFETIME = timedelta(hours=1)
+REUSE_MARGIN = timedelta(minutes=10)  # an open session is reused only if it stays open at least this long
+HANDLED_EVENTS = frozenset({
+    "checkout.session.completed", "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed", "checkout.session.expired",
+})
+
+UnitOfWork = Callable[[], AbstractContextManager[Session]]
+
+
+# ------------------------------------------------------------------------------------------------- scope
+
+
+def payable_charges_clause(principal: Principal):
+    """Charges the principal may see and pay: their family's, plus shared bookings' with can_pay."""
+    shared = select(BookingShare.booking_id).where(
+        BookingShare.grantee_client_id == principal.client_id, BookingShare.revoked_at.is_(None),
+        BookingShare.can_pay.is_(True))
+    clauses = [Charge.booking_id.in_(shared)]
+    if principal.family_id is not None:
+        clauses.append(Charge.family_id == principal.family_id)
+    return (Charge.provider_id == principal.provider_id) & or_(*clauses)
+
+
+def get_charge(db: Session, principal: Principal, charge_id: object) -> Charge:
+    cid = parse_id(charge_id)
+    row = db.exec(select(Charge).where(Charge.id == cid, payable_charges_clause(principal))).first() \
+        if cid is not None else None
+    if row is None:
+        raise NotFound("payment item")
+    return row
+
+
+def online_payment_available(provider: Provider, gateway: StripeGateway | None) -> bool:
+    return bool(provider.online_payment_enabled and gateway is not None)
+
+
+# ------------------------------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class PaymentItem:
+    charge_id: int
+    description: str
+    amount: str
+    amount_minor: int
+    currency: str
+    attendee_id: int          # 0: a family-level item (an order, a family fee)
+    attendee: str             # "Ema" or "Whole family"
+    booking_id: int
+    order_id: int
+    order_number: str
+    due: str
+    overdue: bool
+    reference: str
+    status: str               # unpaid | processing | paid
+    paid_on: str = ""
+    method: str = ""
+    invoice_id: int = 0
+    invoice_number: str = ""
+    receipt_id: int = 0
+    receipt_number: str = ""
+
+
+@dataclass(frozen=True)
+class BankDetails:
+    account_name: str
+    iban: str
+    bic: str
+    hint: str
+
+
+@dataclass
+class PaymentsView:
+    unpaid: list[PaymentItem] = field(default_factory=list)
+    paid: list[PaymentItem] = field(default_factory=list)
+    bank: BankDetails | None = None
+    online: bool = False
+    invoicing: bool = False
+    currency: str = "EUR"
+
+
+def _bank(provider: Provider) -> BankDetails | None:
+    if not provider.bank_iban:
+        return None
+    return BankDetails(provider.bank_account_name, provider.bank_iban, provider.bank_bic,
+                       provider.bank_reference_hint)
+
+
+def payments_view(db: Session, principal: Principal, provider: Provider, gateway: StripeGateway | None,
+                  booking_id: int | None = None, charge_ids: list[int] | None = None,
+                  now: datetime | None = None, paid_limit: int = 100) -> PaymentsView:
+    """Unpaid items first (oldest due first), then paid ones (newest first). Five queries whatever the size.
+
+    `booking_id` limits the view to one booking's items (the caller checked the booking is visible);
+    `charge_ids` to those charges (an order page)."""
+    now = now or utcnow()
+    today = fmt.local(now, provider.timezone).date()
+    query = (
+        select(Charge, Attendee.id, Attendee.first_name, Order.number)
+        .outerjoin(Booking, Booking.id == Charge.booking_id)
+        .outerjoin(Attendee, Attendee.id == Booking.attendee_id)
+        .outerjoin(Order, Order.id == Charge.order_id)
+        .where(payable_charges_clause(principal), Charge.status != ChargeStatus.cancelled)
+    )
+    if booking_id is not None:
+        query = query.where(Charge.booking_id == booking_id)
+    if charge_ids is not None:
+        query = query.where(Charge.id.in_(charge_ids or [0]))
+    rows = db.exec(query.order_by(Charge.due_on, Charge.id)).all()
+    view = PaymentsView(bank=_bank(provider), online=online_payment_available(provider, gateway),
+                        invoicing=provider.invoicing_enabled, currency=provider.currency)
+    if not rows:
+        return view
+    ids = [r[0].id for r in rows]
+    paid_ids = [r[0].id for r in rows if r[0].status == ChargeStatus.paid]
+    processing = set(db.exec(
+        select(CheckoutAttemptItem.charge_id).join(CheckoutAttempt, CheckoutAttempt.id == CheckoutAttemptItem.attempt_id)
+        .where(CheckoutAttemptItem.charge_id.in_(ids), CheckoutAttempt.status == CheckoutStatus.processing)
+    ).all())
+    payments: dict[int, Payment] = {}
+    docs: dict[tuple[int, InvoiceKind], Invoice] = {}
+    if paid_ids:
+        for p in db.exec(select(Payment).where(Payment.charge_id.in_(paid_ids),
+                                               Payment.status == PaymentStatus.succeeded)
+                         .order_by(Payment.succeeded_at, Payment.id)).all():
+            payments[p.charge_id] = p  # the latest succeeded payment
+        for d in db.exec(select(Invoice).where(Invoice.charge_id.in_(paid_ids)).order_by(Invoice.id)).all():
+            docs[(d.charge_id, d.kind)] = d
+    for charge, attendee_id, first_name, order_number in rows:
+        base = dict(
+            charge_id=charge.id, description=charge.description, amount=fmt.money(charge.amount_minor, charge.currency),
+            amount_minor=charge.amount_minor, currency=charge.currency, attendee_id=attendee_id or 0,
+            attendee=first_name or "Whole family", booking_id=charge.booking_id or 0, order_id=charge.order_id or 0,
+            order_number=order_number or "", due=fmt.day_label(charge.due_on) if charge.due_on else "",
+            reference=charge.reference,
+        )
+        if charge.status == ChargeStatus.unpaid:
+            view.unpaid.append(PaymentItem(
+                **base, overdue=bool(charge.due_on and charge.due_on < today),
+                status="processing" if charge.id in processing else "unpaid"))
+        else:
+            payment = payments.get(charge.id)
+            invoice = docs.get((charge.id, InvoiceKind.invoice))
+            receipt = docs.get((charge.id, InvoiceKind.receipt))
+            paid_at = charge.paid_at or (payment.succeeded_at if payment else None)
+            view.paid.append(PaymentItem(
+                **base, overdue=False, status="paid",
+                paid_on=fmt.day_label(fmt.local(paid_at, provider.timezone).date()) if paid_at else "",
+                method=billing.METHOD_LABEL.get(payment.method, "") if payment else "",
+                invoice_id=invoice.id if invoice else 0, invoice_number=invoice.number if invoice else "",
+                receipt_id=receipt.id if receipt else 0, receipt_number=receipt.number if receipt else ""))
+    paid_at = {r[0].id: as_utc(r[0].paid_at).timestamp() for r in rows if r[0].paid_at is not None}
+    view.paid.sort(key=lambda p: -paid_at.get(p.charge_id, 0.0))
+    view.paid = view.paid[:paid_limit]
+    return view
+
+
+# ---------------------------------------------------------------------------------------- bank transfer
+
+
+@dataclass(frozen=True)
+class TransferInstructions:
+    account_name: str
+    iban: str
+    bic: str
+    amount: str
+    reference: str            # what to write in the payment reference / variable symbol
+    due: str
+    hint: str
+    qr_svg: str               # data URI of the EPC QR ("" when not possible, e.g. not EUR)
+    note: str = ""
+
+
+def transfer_instructions(db: Session, principal: Principal, provider: Provider,
+                          charge_ids: list[object]) -> TransferInstructions:
+    """Bank-transfer details for one or several unpaid items: the exact total, a reference naming every item,
+    the earliest due date and an EPC QR code."""
+    charges = _unpaid_selection(db, principal, charge_ids)
+    if not provider.bank_iban:
+        raise DomainError("Bank transfer details are not available; please contact us.")
+    currency = charges[0].currency
+    total = sum(c.amount_minor for c in charges)
+    reference = " ".join(c.reference for c in charges)
+    dues = [c.due_on for c in charges if c.due_on]
+    due = fmt.day_label(min(dues)) if dues else ""
+    note = ""
+    if len(charges) > 1:
+        note = "One transfer pays all selected items: write all the references, separated by spaces."
+    text = (f"Ref {reference}" if len(charges) > 1 else reference)
+    qr = epc_qr_svg_data_uri(name=provider.bank_account_name, iban=provider.bank_iban, bic=provider.bank_bic,
+                             amount_minor=total, text=text) if currency == "EUR" else ""
+    return TransferInstructions(provider.bank_account_name, provider.bank_iban, provider.bank_bic,
+                                fmt.money(total, currency), reference, due, provider.bank_reference_hint, qr, note)
+
+
+def _unpaid_selection(db: Session, principal: Principal, charge_ids: list[object]) -> list[Charge]:
+    if not isinstance(charge_ids, list) or not charge_ids:
+        raise DomainError("Choose at least one item to pay.")
+    if len(charge_ids) > MAX_ITEMS_PER_CHECKOUT:
+        raise DomainError(f"Choose at most {MAX_ITEMS_PER_CHECKOUT} items at a time.")
+    ids = [parse_id(i) for i in charge_ids]
+    if any(i is None for i in ids) or len(set(ids)) != len(ids):
+        raise NotFound("payment item")
+    charges = list(db.exec(select(Charge).where(Charge.id.in_(ids), payable_charges_clause(principal))
+                           .order_by(Charge.due_on, Charge.id)).all())
+    if len(charges) != len(ids):
+        raise NotFound("payment item")
+    if any(c.status != ChargeStatus.unpaid for c in charges):
+        raise DomainError("Some of these items are already paid or cancelled. The list has been refreshed.")
+    if len({c.currency for c in charges}) != 1:
+        raise DomainError("Items in different currencies have to be paid separately.")
+    return charges
+
+
+# ------------------------------------------------------------------------------------------------ checkout
+
+
+@dataclass(frozen=True)
+class CheckoutStart:
+    attempt_id: int
+    url: str
+    reused: bool
+
+
+def start_checkout(uow: UnitOfWork, principal: Principal, charge_ids: list[object], gateway: StripeGateway | None,
+                   base_url: str, now: datetime | None = None) -> CheckoutStart:
+    """Creates (or reuses) a Checkout Session for these unpaid items and returns where to send the browser.
+
+    Three short steps so no database transaction is open while Stripe is called: (1) validate, reuse an open
+    session for exactly these items, or record a new attempt; (2) call Stripe with the idempotency key derived
+    from the attempt id (a retried call returns the same session); (3) store the session.
+    Other open attempts covering any of these items are expired first, so the same item is not paid twice.
+    """
+    now = now or utcnow()
+    with uow() as db:
+        provider = db.get(Provider, principal.provider_id)
+        if provider is None or not online_payment_available(provider, gateway):
+            raise DomainError("Online payment is not available. Please pay by bank transfer.")
+        charges = _unpaid_selection(db, principal, charge_ids)
+        total = sum(c.amount_minor for c in charges)
+        currency = charges[0].currency
+        if total < MIN_ONLINE_MINOR:
+            raise DomainError("This amount is too small to pay online. Please pay by bank transfer.")
+        wanted = sorted(c.id for c in charges)
+        open_attempts = db.exec(
+            select(CheckoutAttempt, CheckoutAttemptItem.charge_id)
+            .join(CheckoutAttemptItem, CheckoutAttemptItem.attempt_id == CheckoutAttempt.id)
+            .where(CheckoutAttempt.id.in_(select(CheckoutAttemptItem.attempt_id)
+                                          .where(CheckoutAttemptItem.charge_id.in_(wanted))),
+                   CheckoutAttempt.status.in_([CheckoutStatus.open, CheckoutStatus.processing]))
+        ).all()
+        items_of: dict[int, list[int]] = defaultdict(list)
+        attempts: dict[int, CheckoutAttempt] = {}
+        for attempt, charge_id in open_attempts:
+            items_of[attempt.id].append(charge_id)
+            attempts[attempt.id] = attempt
+        if any(a.status == CheckoutStatus.processing for a in attempts.values()):
+            raise DomainError("A bank payment for one of these items is still being processed. "
+                              "Please wait for it to settle.")
+        for attempt in attempts.values():
+            if (attempt.client_id == principal.client_id and sorted(items_of[attempt.id]) == wanted
+                    and attempt.amount_minor == total and attempt.gateway_url
+                    and attempt.expires_at is not None and as_utc(attempt.expires_at) > now + REUSE_MARGIN):
+                return CheckoutStart(attempt.id, attempt.gateway_url, reused=True)
+        to_expire = [(a.id, a.gateway_session_id) for a in attempts.values()]
+        attempt = CheckoutAttempt(provider_id=provider.id, client_id=principal.client_id, amount_minor=total,
+                                  currency=currency, idempotency_key="pending", created_at=now,
+                                  expires_at=now + CHECKOUT_LIFETIME)
+        db.add(attempt)
+        db.flush()
+        attempt.idempotency_key = f"cp-checkout-{provider.id}-{attempt.id}"
+        db.add_all([CheckoutAttemptItem(attempt_id=attempt.id, charge_id=c.id, amount_minor=c.amount_minor)
+                    for c in charges])
+        params = {
+            "mode": "payment",
+            "line_items": [{"quantity": 1, "price_data": {
+                "currency": c.currency.lower(), "unit_amount": c.amount_minor,
+                "product_data": {"name": c.description[:250]}}} for c in charges],
+            "client_reference_id": str(attempt.id),
+            "customer_email": principal.email,
+            "metadata": {"attempt_id": str(attempt.id), "provider_id": str(provider.id)},
+            "payment_intent_data": {"metadata": {"attempt_id": str(attempt.id)}},
+            "success_url": f"{base_url}/pay/return?session_id={{CHECKOUT_SESSION_ID}}",
+            "cancel_url": f"{base_url}/pay/cancel/{attempt.id}",
+            "expires_at": int((now + CHECKOUT_LIFETIME).timestamp()),
+        }
+        attempt_id, key = attempt.id, attempt.idempotency_key
+
+    for _old_id, session_id in to_expire:
+        if session_id:
+            try:
+                gateway.expire_checkout_session(session_id)
+            except GatewayError:
+                pass  # already completed or expired at Stripe; its webhook decides
+    try:
+        session = gateway.create_checkout_session(params, key)
+    except GatewayError:
+        with uow() as db:
+            db.execute(update(CheckoutAttempt).where(CheckoutAttempt.id == attempt_id)
+                       .values(status=CheckoutStatus.failed, completed_at=now))
+        raise DomainError("The payment page could not be opened. Nothing was charged; please try again "
+                          "in a moment.") from None
+    with uow() as db:
+        db.execute(update(CheckoutAttempt).where(CheckoutAttempt.id == attempt_id)
+                   .values(gateway_session_id=session.id, gateway_url=session.url))
+        if to_expire:
+            db.execute(update(CheckoutAttempt)
+                       .where(CheckoutAttempt.id.in_([i for i, _ in to_expire]),
+                              CheckoutAttempt.status == CheckoutStatus.open)
+                       .values(status=CheckoutStatus.expired, completed_at=now))
+    return CheckoutStart(attempt_id, session.url, reused=False)
+
+
+def get_attempt(db: Session, principal: Principal, attempt_id: object) -> CheckoutAttempt:
+    """An attempt the principal started; NotFound otherwise."""
+    aid = parse_id(attempt_id)
+    row = db.exec(select(CheckoutAttempt).where(CheckoutAttempt.id == aid,
+                                                CheckoutAttempt.client_id == principal.client_id,
+                                                CheckoutAttempt.provider_id == principal.provider_id)
+                  ).first() if aid is not None else None
+    if row is None:
+        raise NotFound("payment")
+    return row
+
+
+def attempt_by_session(db: Session, principal: Principal, session_id: object) -> CheckoutAttempt:
+    if not isinstance(session_id, str) or not 0 < len(session_id) <= 255:
+        raise NotFound("payment")
+    row = db.exec(select(CheckoutAttempt).where(CheckoutAttempt.gateway_session_id == session_id,
+                                                CheckoutAttempt.client_id == principal.client_id)).first()
+    if row is None:
+        raise NotFound("payment")
+    return row
+
+
+CHECKOUT_MESSAGES = {
+    CheckoutStatus.paid: ("success", "Thank you! Your payment of {amount} was received."),
+    CheckoutStatus.open: ("info", "We are waiting for the payment provider to confirm your payment of {amount}. "
+                                  "This page updates by itself."),
+    CheckoutStatus.processing: ("info", "Your payment of {amount} is being processed by your bank. The items stay "
+                                        "unpaid until it settles; this page updates by itself."),
+    CheckoutStatus.expired: ("warning", "The payment was cancelled or timed out. Nothing was charged and the items "
+                                        "are still unpaid."),
+    CheckoutStatus.failed: ("error", "The payment did not go through. Nothing was charged and the items are still "
+                                     "unpaid. You can try again or pay by bank transfer."),
+}
+
+
+def checkout_message(attempt: CheckoutAttempt) -> tuple[str, str]:
+    tone, text = CHECKOUT_MESSAGES[attempt.status]
+    return tone, text.format(amount=fmt.money(attempt.amount_minor, attempt.currency))
+
+
+# ------------------------------------------------------------------------------------------ reconciliation
+
+
+def apply_session(db: Session, session: CheckoutSessionInfo, event_type: str | None = None,
+                  now: datetime | None = None) -> str:
+    """Brings our attempt in line with Stripe's current view of the session. Idempotent and monotonic: paid
+    is terminal; expired/failed/processing only replace open (or processing) states. Returns what happened."""
+    now = now or utcnow()
+    attempt = db.exec(select(CheckoutAttempt).where(CheckoutAttempt.gateway_session_id == session.id)).first()
+    if attempt is None:
+        return "unknown-session"
+    if session.payment_status == "paid":
+        if session.amount_total != attempt.amount_minor or session.currency != attempt.currency.upper():
+            return "amount-mismatch"  # never fulfil something we did not ask for; an admin must look
+        return _settle(db, attempt, session, now)
+    if session.status == "expired":
+        new, allowed = CheckoutStatus.expired, [CheckoutStatus.open, CheckoutStatus.processing]
+    elif event_type == "checkout.session.async_payment_failed":
+        new, allowed = CheckoutStatus.failed, [CheckoutStatus.open, CheckoutStatus.processing]
+    elif session.status == "complete":
+        new, allowed = CheckoutStatus.processing, [CheckoutStatus.open]
+    else:
+        return "still-open"
+    changed = db.execute(update(CheckoutAttempt)
+                         .where(CheckoutAttempt.id == attempt.id, CheckoutAttempt.status.in_(allowed))
+                         .values(status=new, completed_at=now)).rowcount
+    if changed:
+        _bump_for_attempt(db, attempt.id)
+    return new.value if changed else f"unchanged-{attempt.status.value}"
+
+
+def _bump_for_attempt(db: Session, attempt_id: int) -> None:
+    families = db.exec(select(Charge.family_id).join(CheckoutAttemptItem, CheckoutAttemptItem.charge_id == Charge.id)
+                       .where(CheckoutAttemptItem.attempt_id == attempt_id)).all()
+    bump_families(db, families)
+
+
+def _settle(db: Session, attempt: CheckoutAttempt, session: CheckoutSessionInfo, now: datetime) -> str:
+    won = db.execute(update(CheckoutAttempt)
+                     .where(CheckoutAttempt.id == attempt.id, CheckoutAttempt.status != CheckoutStatus.paid)
+                     .values(status=CheckoutStatus.paid, completed_at=now,
+                             payment_intent_id=session.payment_intent_id)).rowcount
+    if not won:
+        return "already-paid"
+    provider = db.get(Provider, attempt.provider_id)
+    items = db.exec(select(CheckoutAttemptItem, Charge).join(Charge, Charge.id == CheckoutAttemptItem.charge_id)
+                    .where(CheckoutAttemptItem.attempt_id == attempt.id).order_by(CheckoutAttemptItem.id)).all()
+    for item, charge in items:
+        payment = Payment(provider_id=attempt.provider_id, charge_id=charge.id, method=PaymentMethod.card,
+                          status=PaymentStatus.succeeded, amount_minor=item.amount_minor, currency=attempt.currency,
+                          gateway_id=f"{session.id}:{charge.id}", checkout_attempt_id=attempt.id,
+                          created_at=attempt.created_at, succeeded_at=now)
+        db.add(payment)
+        db.flush()
+        newly_paid = mark_charge_paid(db, charge, now)
+        billing.issue_documents(db, provider, charge, payment, issue_invoice=newly_paid, when=now)
+    bump_families(db, [charge.family_id for _, charge in items])
+    return "paid"
+
+
+def mark_charge_paid(db: Session, charge: Charge, when: datetime) -> bool:
+    """unpaid -> paid (and its order), once. False when it was paid (or cancelled) already."""
+    changed = db.execute(update(Charge).where(Charge.id == charge.id, Charge.status == ChargeStatus.unpaid)
+                         .values(status=ChargeStatus.paid, paid_at=when)).rowcount
+    if changed and charge.order_id is not None:
+        db.execute(update(Order).where(Order.id == charge.order_id, Order.status == OrderStatus.unpaid)
+                   .values(status=OrderStatus.paid, paid_at=when))
+    if changed:
+        db.refresh(charge)
+    return bool(changed)
+
+
+def reconcile_session(uow: UnitOfWork, gateway: StripeGateway, session_id: str,
+                      event_type: str | None = None) -> str:
+    """Re-reads the session from Stripe (outside any transaction) and applies it."""
+    session = gateway.retrieve_checkout_session(session_id)
+    return _with_retries(uow, lambda db: apply_session(db, session, event_type))
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    status_code: int
+    outcome: str
+
+
+def handle_webhook(uow: UnitOfWork, gateway: StripeGateway | None, raw_body: bytes,
+                   signature: str | None) -> WebhookResult:
+    """Verifies the signature on the raw body, then records the event id and applies its effect in ONE
+    transaction: a repeated event finds its id taken and changes nothing. A Stripe read failure answers 503
+    without recording the event, so Stripe delivers it again."""
+    if gateway is None:
+        return WebhookResult(400, "not-configured")
+    try:
+        event = gateway.verify_webhook(raw_body, signature)
+    except BadSignature:
+        return WebhookResult(400, "bad-signature")
+    session = None
+    if event.type in HANDLED_EVENTS and event.object_id.startswith("cs_"):
+        try:
+            session = gateway.retrieve_checkout_session(event.object_id)
+        except GatewayError:
+            return WebhookResult(503, "gateway-unavailable")
+
+    def effect(db: Session) -> str:
+        db.add(ProcessedWebhookEvent(id=event.id[:255], source="stripe", event_type=event.type[:100]))
+        db.flush()
+        return apply_session(db, session, event.type) if session is not None else "ignored"
+
+    try:
+        return WebhookResult(200, _with_retries(uow, effect))
+    except IntegrityError:
+        with uow() as db:
+            if db.get(ProcessedWebhookEvent, event.id[:255]) is not None:
+                return WebhookResult(200, "duplicate")
+        raise
+
+
+def _with_retries(uow: UnitOfWork, work: Callable[[Session], str], attempts: int = 8) -> str:
+    """SQLite refuses a write whose read snapshot went stale ("database is locked") and PostgreSQL may report
+    a serialisation failure: the whole transaction is simply run again."""
+    for attempt in range(attempts):
+        try:
+            with uow() as db:
+                return work(db)
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def cancel_attempt(uow: UnitOfWork, gateway: StripeGateway | None, principal: Principal,
+                   attempt_id: object) -> CheckoutAttempt:
+    """The client came back from Stripe without paying: expire the session there, then apply what Stripe says
+    (if it was paid after all, it stays paid)."""
+    with uow() as db:
+        attempt = get_attempt(db, principal, attempt_id)
+    if gateway is not None and attempt.gateway_session_id and attempt.status == CheckoutStatus.open:
+        try:
+            gateway.expire_checkout_session(attempt.gateway_session_id)
+        except GatewayError:
+            pass
+        try:
+            reconcile_session(uow, gateway, attempt.gateway_session_id)
+        except GatewayError:
+            pass
+    with uow() as db:
+        return get_attempt(db, principal, attempt.id)
+
+
+def today_for(provider: Provider, now: datetime | None = None) -> date:
+    return fmt.local(now or utcnow(), provider.timezone).date()
