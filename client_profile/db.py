@@ -27,8 +27,11 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 def _sqlite_begin(conn) -> None:
     # pysqlite issues no BEGIN before SELECTs; start the transaction ourselves so read-then-write is atomic
-    # (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL" for pysqlite).
-    conn.exec_driver_sql("BEGIN")
+    # (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL" for pysqlite). A unit of work
+    # that must not lose a race (the last place in a class) asks for IMMEDIATE: it takes the write lock first,
+    # so no other writer can commit between its reads and its writes.
+    mode = conn.get_execution_options().get("sqlite_begin", "")
+    conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 @lru_cache(maxsize=8)
@@ -47,9 +50,16 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """One transaction: commits when the block ends normally, rolls back on any exception."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+def unit_of_work(immediate: bool = False) -> Iterator[Session]:
+    """One transaction: commits when the block ends normally, rolls back on any exception.
+
+    `immediate=True` is for read-check-write transactions that race (capacity): on SQLite the transaction
+    takes the write lock at BEGIN; on PostgreSQL the service locks the rows it depends on (FOR UPDATE).
+    """
+    engine = get_engine()
+    if immediate and engine.dialect.name == "sqlite":
+        engine = engine.execution_options(sqlite_begin="IMMEDIATE")
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

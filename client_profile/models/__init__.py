@@ -10,6 +10,8 @@ from client_profile.models.benefits import (
     EntryPassEntry,
     MakeupCredit,
     MakeupCreditStatus,
+    MakeupWaitlistEntry,
+    WaitlistStatus,
 )
 from client_profile.models.billing import (
     Charge,
@@ -39,7 +41,7 @@ __all__ = [
     "Attendance", "AttendanceState", "Attendee", "AuthSession", "Booking", "BookingShare", "BookingStatus",
     "Channel", "Charge", "ChargeStatus", "CheckoutAttempt", "CheckoutAttemptItem", "CheckoutStatus", "ClassGroup", "ClassSession", "Client", "CreditEntry", "CreditKind",
     "Discount", "EntryPass", "EntryPassEntry", "Family", "Invoice", "InvoiceKind", "InvoiceProfile", "LoginRequest",
-    "MakeupCredit", "MakeupCreditStatus", "Order", "OrderItem", "OrderItemKind", "OrderStatus", "OutboxMessage",
+    "MakeupCredit", "MakeupCreditStatus", "MakeupWaitlistEntry", "WaitlistStatus", "Order", "OrderItem", "OrderItemKind", "OrderStatus", "OutboxMessage",
     "OutboxStatus", "Payment", "PaymentMethod", "PaymentStatus", "ProcessedWebhookEvent", "Programme",
     "ProgrammeKind", "Provider", "ProviderHoliday", "SessionStatus", "as_utc", "utcnow",
 ]

@@ -141,3 +141,35 @@ class CreditEntry(SQLModel, table=True):
     order_id: int | None = Field(default=None, foreign_key="shop_order.id")
     charge_id: int | None = Field(default=None, foreign_key="charge.id")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class WaitlistStatus(str, enum.Enum):
+    waiting = "waiting"
+    offered = "offered"  # a place is held for this entry until offer_expires_at
+    accepted = "accepted"
+    expired = "expired"  # the offer ran out, or the session started
+    withdrawn = "withdrawn"
+
+
+class MakeupWaitlistEntry(SQLModel, table=True):
+    """A parent queueing a make-up credit for one full session; the first in the queue gets a held place."""
+
+    __tablename__ = "makeup_waitlist"
+    __table_args__ = (
+        UniqueConstraint("credit_id", "session_id", name="uq_waitlist_credit_session"),
+        UniqueConstraint("offer_token_hash", name="uq_waitlist_offer_token"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    credit_id: int = Field(sa_column=Column(Integer, ForeignKey("makeup_credit.id", ondelete="CASCADE"),
+                                            index=True, nullable=False))
+    session_id: int = Field(sa_column=Column(Integer, ForeignKey("class_session.id", ondelete="CASCADE"),
+                                             index=True, nullable=False))
+    attendee_id: int = Field(foreign_key="attendee.id")
+    status: WaitlistStatus = Field(default=WaitlistStatus.waiting, sa_column=Column(
+        Enum(WaitlistStatus, native_enum=False, length=16), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    offered_at: datetime | None = None
+    offer_expires_at: datetime | None = None
+    offer_token_hash: str | None = Field(default=None, max_length=64)  # SHA-256 of the link token
+    closed_at: datetime | None = None

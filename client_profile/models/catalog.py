@@ -47,6 +47,8 @@ class ClassGroup(SQLModel, table=True):
         CheckConstraint("extra_makeup_capacity >= 0", name="ck_class_extra_capacity"),
         CheckConstraint("weekday IS NULL OR (weekday >= 0 AND weekday <= 6)", name="ck_class_weekday"),
         CheckConstraint("duration_minutes > 0", name="ck_class_duration"),
+        CheckConstraint("extra_makeup_mode IS NULL OR extra_makeup_mode IN ('add', 'replace')",
+                        name="ck_class_extra_mode"),
         CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="ck_class_dates"),
     )
 
@@ -65,6 +67,9 @@ class ClassGroup(SQLModel, table=True):
     ends_on: date | None = None
     capacity: int = 10
     extra_makeup_capacity: int = 0
+    # How extra_makeup_capacity combines with the provider's global value: NULL = use the global value,
+    # "add" = global + this class's, "replace" = only this class's (services.makeups).
+    extra_makeup_mode: str | None = Field(default=None, max_length=8)
     # Compatibility key for make-ups within a programme (age band / level); NULL = compatible with all.
     makeup_group: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
@@ -48,6 +49,10 @@ class Client(SQLModel, table=True):
     failed_code_count: int = 0
     code_login_disabled: bool = False
     is_active: bool = True
+    # Reminders: e-mail unless opted out; WhatsApp only after an explicit opt-in with a phone number (E.164).
+    whatsapp_phone: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
+    whatsapp_opt_in: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    reminders_opt_out: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     created_at: datetime = Field(default_factory=utcnow)
 
 
