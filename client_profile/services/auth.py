@@ -32,7 +32,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import bindparam, and_, case, func, insert, or_, select, update
 from sqlmodel import Session
 from starlette.requests import cookie_parser
 
@@ -475,6 +475,14 @@ _PRINCIPAL_QUERY_COLUMNS = (
 )
 
 
+_PRINCIPAL_STMT = (
+    select(*_PRINCIPAL_QUERY_COLUMNS)
+    .select_from(AuthSession)
+    .join(Client, Client.id == AuthSession.client_id)
+    .where(AuthSession.token_hash == bindparam("token_hash"))
+)
+
+
 def principal_for_token(db: Session, token: str | None, now: datetime | None = None) -> Principal | None:
     """The identity behind a session cookie value, or None. One query; runs on every Reflex event.
 
@@ -484,12 +492,9 @@ def principal_for_token(db: Session, token: str | None, now: datetime | None = N
     if not token or not isinstance(token, str) or not _TOKEN_RE.match(token):
         return None
     now = now or utcnow()
-    row = db.execute(
-        select(*_PRINCIPAL_QUERY_COLUMNS)
-        .select_from(AuthSession)
-        .join(Client, Client.id == AuthSession.client_id)
-        .where(AuthSession.token_hash == sha256_hex(token))
-    ).first()
+    # The statement is built once (below): on every event only its parameter changes, and it runs on the
+    # session's connection without ORM result processing.
+    row = db.connection().execute(_PRINCIPAL_STMT, {"token_hash": sha256_hex(token)}).first()
     if row is None or row.revoked_at is not None or not row.is_active:
         return None
     if now >= row.idle_expires_at or now >= row.absolute_expires_at or row.epoch != row.session_epoch:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlmodel import Session, select
 
 from client_profile.models import Attendance, Attendee, Booking, BookingShare, Family
@@ -41,19 +41,29 @@ def bump_for_sessions(db: Session, session_ids: Iterable[int]) -> None:
         db.execute(update(Family).where(Family.id.in_(families)).values(data_version=Family.data_version + 1))
 
 
-def version_for(db: Session, principal: Principal) -> int:
-    """A number that changes whenever anything the principal can see changes (one query)."""
+def _version_statement():
+    client_id, family_id = bindparam("client_id"), bindparam("family_id")
+    active_shares = (BookingShare.grantee_client_id == client_id) & BookingShare.revoked_at.is_(None)
     shared_families = (
         select(Attendee.family_id)
         .join(Booking, Booking.attendee_id == Attendee.id)
         .join(BookingShare, BookingShare.booking_id == Booking.id)
-        .where(BookingShare.grantee_client_id == principal.client_id, BookingShare.revoked_at.is_(None))
+        .where(active_shares)
     )
-    own = Family.id == principal.family_id if principal.family_id is not None else None
-    clause = or_(own, Family.id.in_(shared_families)) if own is not None else Family.id.in_(shared_families)
     # Mixing in the count of active shares makes granting/revoking a share visible too.
-    shares = select(func.count()).select_from(BookingShare).where(
-        BookingShare.grantee_client_id == principal.client_id, BookingShare.revoked_at.is_(None)
-    ).scalar_subquery()
-    total = db.exec(select(func.coalesce(func.sum(Family.data_version), 0) * 1000 + shares).where(clause)).one()
-    return int(total)
+    shares = select(func.count()).select_from(BookingShare).where(active_shares).scalar_subquery()
+    return (
+        select(func.coalesce(func.sum(Family.data_version), 0) * 1000 + shares)
+        .where(or_(Family.id == family_id, Family.id.in_(shared_families)))
+    )
+
+
+# Built once: this runs on every open page every 1.5 s and on every member switch.
+_VERSION_STMT = _version_statement()
+
+
+def version_for(db: Session, principal: Principal) -> int:
+    """A number that changes whenever anything the principal can see changes (one query)."""
+    family_id = principal.family_id if principal.family_id is not None else -1
+    params = {"client_id": principal.client_id, "family_id": family_id}
+    return int(db.connection().execute(_VERSION_STMT, params).scalar_one())

@@ -205,13 +205,11 @@ def home_view(db: Session, principal: Principal, provider: Provider, now: dateti
             .order_by(Discount.id)
         ).all()
         view.family_discounts = [d.name for d in discounts]
-        view.unpaid_orders = db.exec(
-            select(func.count()).select_from(Order)
-            .where(Order.family_id == principal.family_id, Order.status == OrderStatus.unpaid)
-        ).one()
-        balance = db.exec(
-            select(func.coalesce(func.sum(CreditEntry.amount_minor), 0))
-            .where(CreditEntry.family_id == principal.family_id)
-        ).one()
+        unpaid_orders = (select(func.count()).select_from(Order)
+                         .where(Order.family_id == principal.family_id, Order.status == OrderStatus.unpaid)
+                         .scalar_subquery())
+        credit = (select(func.coalesce(func.sum(CreditEntry.amount_minor), 0))
+                  .where(CreditEntry.family_id == principal.family_id).scalar_subquery())
+        view.unpaid_orders, balance = db.exec(select(unpaid_orders, credit)).one()
         view.credit_balance = fmt.money(balance, provider.currency)
     return view

@@ -7,6 +7,7 @@ import dataclasses
 import reflex as rx
 
 from client_profile.db import unit_of_work
+from client_profile.services import changes
 from client_profile.services import home as home_service
 from client_profile.services.access import parse_id
 from client_profile.services.errors import DomainError
@@ -139,22 +140,28 @@ class HomeState(LivePage, rx.State):
 
     @rx.event
     def select_member(self, member_id: int):
+        """Switch member from what this page loaded: a session check and a version check, no data query.
+        If anything the family can see changed since (including a revoked share), reload instead."""
         wanted = parse_id(member_id)
         with unit_of_work() as db:
             principal = principal_for(self, db)
             if principal is None:
                 return to_login()
-            if principal.client_id != self._loaded_for_client:
-                # A different login on this tab (or none loaded yet): never reuse another identity's data.
-                self._bookings_by_member = {}
-                self.members = []
-                return HomeState.load_home
-            if wanted is None or wanted not in self._bookings_by_member:
-                self.error = "This family member was not found."
-                return None
-            if not home_service.member_visible(db, principal, wanted):
-                # Access changed since the page loaded (a share was revoked): show what is true now.
-                return HomeState.load_home
+            other_login = principal.client_id != self._loaded_for_client
+            changed = other_login or changes.version_for(db, principal) != self._seen_version
+        if other_login:
+            # A different login on this tab: never show or switch from another identity's snapshot.
+            self._bookings_by_member = {}
+            self.members = []
+            return HomeState.load_home
+        if changed:
+            # The family's data changed (e.g. a revoked share): reload; _apply keeps the wish only if still valid.
+            if wanted in self._bookings_by_member:
+                self.selected_member_id = wanted
+            return HomeState.load_home
+        if wanted is None or wanted not in self._bookings_by_member:
+            self.error = "This family member was not found."
+            return None
         self.error = ""
         self._show(wanted)
         return None
