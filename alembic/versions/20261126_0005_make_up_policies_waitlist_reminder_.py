@@ -28,14 +28,12 @@ def upgrade() -> None:
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('offered_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('offer_expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-    sa.Column('offer_token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('closed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['attendee_id'], ['attendee.id'], ),
     sa.ForeignKeyConstraint(['credit_id'], ['makeup_credit.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['session_id'], ['class_session.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('credit_id', 'session_id', name='uq_waitlist_credit_session'),
-    sa.UniqueConstraint('offer_token_hash', name='uq_waitlist_offer_token')
+    sa.UniqueConstraint('credit_id', 'session_id', name='uq_waitlist_credit_session')
     )
     with op.batch_alter_table('makeup_waitlist', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_makeup_waitlist_credit_id'), ['credit_id'], unique=False)

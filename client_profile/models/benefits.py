@@ -152,12 +152,12 @@ class WaitlistStatus(str, enum.Enum):
 
 
 class MakeupWaitlistEntry(SQLModel, table=True):
-    """A parent queueing a make-up credit for one full session; the first in the queue gets a held place."""
+    """A parent queueing a make-up credit for one full session. When a place frees up, the first in the queue
+    gets it held until offer_expires_at and must confirm it in the profile (the reminder links there)."""
 
     __tablename__ = "makeup_waitlist"
     __table_args__ = (
         UniqueConstraint("credit_id", "session_id", name="uq_waitlist_credit_session"),
-        UniqueConstraint("offer_token_hash", name="uq_waitlist_offer_token"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -171,5 +171,4 @@ class MakeupWaitlistEntry(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     offered_at: datetime | None = None
     offer_expires_at: datetime | None = None
-    offer_token_hash: str | None = Field(default=None, max_length=64)  # SHA-256 of the link token
     closed_at: datetime | None = None
