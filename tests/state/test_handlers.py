@@ -18,11 +18,13 @@ from client_profile.services import auth
 from client_profile.services.demo import load_demo
 from client_profile.services.identity import Principal
 from client_profile.state.booking import BookingState
+from client_profile.state.calendar import CalendarState
 from client_profile.state.home import HomeState
-from client_profile.state.lists import BenefitsState, BookingsState, OrdersState
+from client_profile.state.lists import BenefitsState, BookingsState
+from client_profile.state.orders import OrdersState
 from client_profile.state.shell import ShellState
 
-APP_STATES = [HomeState, ShellState, BookingsState, BenefitsState, OrdersState, BookingState]
+APP_STATES = [HomeState, ShellState, BookingsState, BenefitsState, OrdersState, BookingState, CalendarState]
 # Every public handler of our states, on purpose: a new handler must be added here (and to the hostile-call
 # test below) before the suite passes, so nobody adds an endpoint without thinking about who may call it.
 KNOWN_HANDLERS = {
@@ -33,6 +35,7 @@ KNOWN_HANDLERS = {
     "OrdersState": {"load_orders", "refresh"},
     "BookingState": {"load_booking", "refresh", "show_tab", "show_sessions", "start_cancel", "close_cancel",
                      "dialog_changed", "confirm_cancel", "sign_back_up"},
+    "CalendarState": {"load_calendar", "regenerate_feed", "switch_feed"},
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")
@@ -290,3 +293,75 @@ def test_peter_sees_the_shared_booking_but_cannot_excuse(demo):
     assert not page.not_found and page.shared_with_me and not page.can_manage
     page.start_cancel(page.upcoming[1].attendance_id)
     assert not page.cancel_open and "shared access" in page.error
+
+
+# --------------------------------------------------------------------------------------------- calendar feed
+
+
+def test_calendar_card_shows_annas_feed_and_makes_a_new_link(demo):
+    from client_profile.services import calendar as calendar_service
+
+    _, s = states(cookie_for(demo, "anna@example.com"))
+    cal = s["CalendarState"]
+    assert cal.load_calendar() is None
+    assert cal.has_family and cal.enabled
+    assert cal.feed_url.startswith("http://localhost:3000/calendar/") and cal.feed_url.endswith(".ics")
+    assert cal.webcal_url == "webcal://" + cal.feed_url.removeprefix("http://")
+    assert cal.google_url.startswith("https://calendar.google.com/calendar/render?cid=webcal%3A%2F%2F")
+    old_key = cal.feed_url.rsplit("/", 1)[1].removesuffix(".ics")
+    assert cal.regenerate_feed() is None
+    assert cal.feed_url and cal.feed_url.rsplit("/", 1)[1].removesuffix(".ics") != old_key
+    assert "old link has stopped working" in cal.message
+    demo.expire_all()
+    assert calendar_service.family_for_token(demo, old_key) is None
+
+    assert cal.switch_feed(False) is None
+    assert not cal.enabled and cal.feed_url == "" and cal.webcal_url == "" and cal.google_url == ""
+    for bad in ("true", 1, None, [], {"enabled": True}, "x" * 10000):
+        assert cal.switch_feed(bad) is None
+        assert not cal.enabled and cal.error == "Choose on or off for the calendar feed."
+    assert cal.switch_feed(True) is None and cal.enabled and cal.feed_url and cal.error == ""
+    assert "Lily" not in snapshot(cal) and "Carter" not in snapshot(cal)
+
+
+def test_calendar_for_peter_is_empty_and_changes_nothing(demo):
+    from client_profile.models import Family
+
+    versions = {f.id: (f.calendar_feed_seq, f.calendar_feed_enabled) for f in demo.exec(select(Family))}
+    _, s = states(cookie_for(demo, "peter@example.com"))
+    cal = s["CalendarState"]
+    cal.load_calendar()
+    assert not cal.has_family and cal.feed_url == ""
+    cal.regenerate_feed()
+    cal.switch_feed(False)
+    assert cal.feed_url == "" and cal.error == "This calendar feed was not found."
+    demo.expire_all()
+    assert {f.id: (f.calendar_feed_seq, f.calendar_feed_enabled) for f in demo.exec(select(Family))} == versions
+
+
+@pytest.mark.parametrize("cookie", [None, "", "cp_session=not-a-token"])
+def test_calendar_handlers_without_a_session_send_to_login_and_change_nothing(demo, cookie):
+    from client_profile.models import Family
+
+    before = {f.id: (f.calendar_feed_seq, f.calendar_feed_enabled) for f in demo.exec(select(Family))}
+    _, s = states(cookie)
+    cal = s["CalendarState"]
+    for call in (cal.load_calendar, cal.regenerate_feed, lambda: cal.switch_feed(False)):
+        assert is_redirect_to_login(call())
+        assert cal.feed_url == "" and not cal.has_family
+    demo.expire_all()
+    assert {f.id: (f.calendar_feed_seq, f.calendar_feed_enabled) for f in demo.exec(select(Family))} == before
+
+
+def test_calendar_state_on_a_tab_whose_cookie_changes_to_another_family(demo):
+    root, s = states(cookie_for(demo, "anna@example.com"))
+    cal = s["CalendarState"]
+    cal.load_calendar()
+    anna_url = cal.feed_url
+    root.router = RouterData(headers=HeaderData(cookie=cookie_for(demo, "ben@example.com")))
+    cal.regenerate_feed()  # acts for Ben: Anna's link still works
+    from client_profile.services import calendar as calendar_service
+
+    demo.expire_all()
+    assert cal.feed_url != anna_url
+    assert calendar_service.family_for_token(demo, anna_url.rsplit("/", 1)[1].removesuffix(".ics")) is not None
