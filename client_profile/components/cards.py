@@ -69,6 +69,8 @@ def unpaid_prompt(state) -> rx.Component:
                 spacing="2", align="center",
             ),
             rx.vstack(rx.foreach(state.unpaid, item), spacing="2", width="100%"),
+            rx.link(rx.button(rx.icon("credit-card", size=16), "Pay now", size="3", width="100%"),
+                    href="/payments", underline="none", width="100%", id="unpaid-pay-now"),
             rx.cond(
                 state.bank_iban != "",
                 rx.el.details(

@@ -43,9 +43,10 @@ class WebhookEvent:
     object_id: str
 
 
-def _info(session) -> CheckoutSessionInfo:
-    pi = session.get("payment_intent") if hasattr(session, "get") else None
-    if pi is not None and not isinstance(pi, str):  # expanded object (localstripe) or id string (Stripe)
+def _info(obj) -> CheckoutSessionInfo:
+    session = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)  # StripeObject is not a dict (SDK 16)
+    pi = session.get("payment_intent")
+    if isinstance(pi, dict):  # expanded object (localstripe) or id string (Stripe)
         pi = pi.get("id")
     metadata = session.get("metadata") or {}
     return CheckoutSessionInfo(
@@ -91,8 +92,10 @@ class StripeGateway:
                                                    tolerance=WEBHOOK_TOLERANCE_SECONDS)
         except (stripe.SignatureVerificationError, ValueError) as exc:
             raise BadSignature(str(exc)) from None
-        obj = event["data"]["object"]
-        return WebhookEvent(id=event["id"], type=event["type"], object_id=str(obj.get("id") or ""))
+        data = event.to_dict()
+        obj = (data.get("data") or {}).get("object") or {}
+        return WebhookEvent(id=str(data.get("id") or ""), type=str(data.get("type") or ""),
+                            object_id=str(obj.get("id") or "") if isinstance(obj, dict) else "")
 
 
 def gateway() -> StripeGateway | None:

@@ -25,7 +25,7 @@ def quick_actions() -> rx.Component:
     return rx.hstack(
         rx.cond(HomeState.has_unpaid,
                 rx.link(rx.button(rx.icon("wallet", size=16), "Pay", size="2", width="100%"),
-                        href="#unpaid-prompt", underline="none", flex="1", min_width="8rem")),
+                        href="/payments", underline="none", flex="1", min_width="8rem")),
         _quick_action("All bookings", "/bookings", "calendar-days"),
         _quick_action("Benefits", "/benefits", "gift"),
         _quick_action("Orders", "/orders", "receipt"),

@@ -1,4 +1,4 @@
-"""The Bookings, Benefits and Orders tabs."""
+"""The Bookings and Benefits tabs (Orders: pages/orders.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import reflex as rx
 
 from client_profile.components.cards import booking_link
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
-from client_profile.state.lists import BenefitsState, BookingsState, OrdersState
+from client_profile.state.lists import BenefitsState, BookingsState
 from client_profile.state.shell import ShellState
 
 STATUS_COLORS = {"available": "green", "active": "green", "used": "gray", "expired": "red", "used up": "gray",
@@ -123,38 +123,7 @@ def benefits_page() -> rx.Component:
     )
 
 
-def _order(o) -> rx.Component:
-    return card(rx.vstack(
-        rx.hstack(rx.vstack(rx.text("Order ", o.number, weight="medium", size="2"),
-                            rx.text(o.created, size="1", color_scheme="gray"), spacing="0"),
-                  rx.hstack(rx.text(o.total, weight="bold", size="2"), status_badge(o.status), spacing="2",
-                            align="center"),
-                  justify="between", width="100%", align="start"),
-        rx.vstack(rx.foreach(o.lines, lambda i: rx.hstack(
-            rx.text(i.quantity, " × ", i.description, size="2"), rx.text(i.total, size="2"),
-            justify="between", width="100%")), spacing="1", width="100%"),
-        spacing="2", width="100%"), class_name="cp-order")
-
-
-def orders_page() -> rx.Component:
-    s = OrdersState
-    return page_shell(
-        "Orders",
-        s.refresh,
-        rx.heading("Orders", size="6", as_="h1"),
-        loading_or(s.loaded, rx.cond(s.has_family, rx.vstack(
-            section(rx.text("Unpaid (", s.unpaid.length(), ")"),
-                    rx.cond(s.unpaid.length() > 0, _grid(s.unpaid, _order), empty_note("Nothing unpaid.")),
-                    id="unpaid-orders"),
-            section("Paid", rx.cond(s.paid.length() > 0, _grid(s.paid, _order), empty_note("No paid orders yet.")),
-                    id="paid-orders"),
-            spacing="5", width="100%",
-        ), empty_note("Orders belong to a family account; nothing is shared with you here."))),
-    )
-
-
 PAGES = [
     (bookings_page, "/bookings", "Bookings", [ShellState.load_shell, BookingsState.load_bookings]),
     (benefits_page, "/benefits", "Benefits", [ShellState.load_shell, BenefitsState.load_benefits]),
-    (orders_page, "/orders", "Orders", [ShellState.load_shell, OrdersState.load_orders]),
 ]

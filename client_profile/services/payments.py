@@ -11,6 +11,7 @@ Rules:
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -52,7 +53,7 @@ from client_profile.models import (
 )
 from client_profile.services import billing
 from client_profile.services import formatting as fmt
-from client_profile.services.access import parse_id
+from client_profile.services.access import get_visible_booking, parse_id
 from client_profile.services.changes import bump_families
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
@@ -90,6 +91,19 @@ def get_charge(db: Session, principal: Principal, charge_id: object) -> Charge:
     if row is None:
         raise NotFound("payment item")
     return row
+
+
+def booking_label(db: Session, principal: Principal, booking_id: object) -> str:
+    """"Swimming - Beginners (Ema)" for a booking the principal may see; NotFound otherwise."""
+    from client_profile.models import ClassGroup, Programme
+
+    booking = get_visible_booking(db, principal, booking_id)
+    row = db.exec(select(Programme.name, Attendee.first_name)
+                  .join(ClassGroup, ClassGroup.programme_id == Programme.id)
+                  .join(Booking, Booking.class_id == ClassGroup.id)
+                  .join(Attendee, Attendee.id == Booking.attendee_id)
+                  .where(Booking.id == booking.id)).one()
+    return f"{row[0]} ({row[1]})"
 
 
 def online_payment_available(provider: Provider, gateway: StripeGateway | None) -> bool:
@@ -330,7 +344,9 @@ def start_checkout(uow: UnitOfWork, principal: Principal, charge_ids: list[objec
                                   expires_at=now + CHECKOUT_LIFETIME)
         db.add(attempt)
         db.flush()
-        attempt.idempotency_key = f"cp-checkout-{provider.id}-{attempt.id}"
+        # Fixed per attempt (stored, so a retried call sends the same key and gets the same session); the random
+        # part keeps keys unique at Stripe even if a database is restored or rebuilt and ids repeat.
+        attempt.idempotency_key = f"cp-checkout-{provider.id}-{attempt.id}-{secrets.token_hex(6)}"
         db.add_all([CheckoutAttemptItem(attempt_id=attempt.id, charge_id=c.id, amount_minor=c.amount_minor)
                     for c in charges])
         params = {

@@ -1,4 +1,4 @@
-"""States of the Bookings, Benefits and Orders tabs: each loads its view once per page load."""
+"""States of the Bookings and Benefits tabs: each loads its view once per page load (Orders: state/orders.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from client_profile.models import utcnow
 from client_profile.services import benefits as benefits_service
 from client_profile.services import formatting as fmt
 from client_profile.services import home as home_service
-from client_profile.services import orders as orders_service
 from client_profile.services.identity import Principal
 from client_profile.services.providers import current_provider
 from client_profile.state.live import LivePage
@@ -110,41 +109,3 @@ class BenefitsState(LivePage, rx.State):
         self.passes = [PassItem(**dataclasses.asdict(p)) for p in view.passes]
         self.ledger = [LedgerItem(**dataclasses.asdict(e)) for e in view.ledger]
         self.credit_balance = view.credit_balance
-
-
-@dataclasses.dataclass
-class OrderItemRow:
-    description: str = ""
-    quantity: int = 1
-    total: str = ""
-
-
-@dataclasses.dataclass
-class OrderListRow:
-    id: int = 0
-    number: str = ""
-    created: str = ""
-    status: str = ""
-    total: str = ""
-    lines: list[OrderItemRow] = dataclasses.field(default_factory=list)
-
-
-def _order_row(o: orders_service.OrderRow) -> OrderListRow:
-    return OrderListRow(id=o.id, number=o.number, created=o.created, status=o.status, total=o.total,
-                        lines=[OrderItemRow(i.description, i.quantity, i.total) for i in o.items])
-
-
-class OrdersState(LivePage, rx.State):
-    has_family: bool = False
-    unpaid: list[OrderListRow] = []
-    paid: list[OrderListRow] = []
-
-    @rx.event
-    def load_orders(self):
-        return self._run(only_if_changed=False)
-
-    def _load(self, db, principal: Principal):
-        view = orders_service.orders_view(db, principal, current_provider(db))
-        self.has_family = view.has_family
-        self.unpaid = [_order_row(o) for o in view.unpaid]
-        self.paid = [_order_row(o) for o in view.paid]

@@ -1,0 +1,202 @@
+"""The Orders tab (unpaid count and details, paid history) and one order's page (/orders/[order_id])."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from client_profile.db import unit_of_work
+from client_profile.integrations.stripe_gateway import gateway
+from client_profile.services import orders as orders_service
+from client_profile.services import payments as payments_service
+from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.identity import Principal
+from client_profile.services.providers import current_provider
+from client_profile.settings import get_settings
+from client_profile.state.live import LivePage
+from client_profile.state.payments import Transfer, go_to, transfer_of
+from client_profile.state.session import principal_for, to_login
+
+
+@dataclasses.dataclass
+class OrderItemRow:
+    description: str = ""
+    quantity: int = 1
+    total: str = ""
+
+
+@dataclasses.dataclass
+class OrderListRow:
+    id: int = 0
+    number: str = ""
+    created: str = ""
+    status: str = ""
+    total: str = ""
+    lines: list[OrderItemRow] = dataclasses.field(default_factory=list)
+
+
+def _order_row(o: orders_service.OrderRow) -> OrderListRow:
+    return OrderListRow(id=o.id, number=o.number, created=o.created, status=o.status, total=o.total,
+                        lines=[OrderItemRow(i.description, i.quantity, i.total) for i in o.items])
+
+
+class OrdersState(LivePage, rx.State):
+    has_family: bool = False
+    unpaid: list[OrderListRow] = []
+    paid: list[OrderListRow] = []
+
+    @rx.event
+    def load_orders(self):
+        return self._run(only_if_changed=False)
+
+    def _load(self, db, principal: Principal):
+        view = orders_service.orders_view(db, principal, current_provider(db))
+        self.has_family = view.has_family
+        self.unpaid = [_order_row(o) for o in view.unpaid]
+        self.paid = [_order_row(o) for o in view.paid]
+
+
+@dataclasses.dataclass
+class EntryView:
+    when: str = ""
+    who: str = ""
+    note: str = ""
+    returned: bool = False
+
+
+@dataclasses.dataclass
+class PassView:
+    name: str = ""
+    remaining: int = 0
+    total: int = 0
+    expires: str = ""
+    status: str = ""
+    used_entries: list[EntryView] = dataclasses.field(default_factory=list)  # not "entries": an ObjectVar method
+
+
+@dataclasses.dataclass
+class LineView:
+    description: str = ""
+    kind: str = ""
+    quantity: int = 1
+    unit_price: str = ""
+    total: str = ""
+    passes: list[PassView] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class OrderView:
+    id: int = 0
+    number: str = ""
+    created: str = ""
+    status: str = ""
+    total: str = ""
+    due: str = ""
+    overdue: bool = False
+    reference: str = ""
+    paid_on: str = ""
+    payment_method: str = ""
+    payable: bool = False
+    invoice_url: str = ""
+    invoice_number: str = ""
+    receipt_url: str = ""
+    receipt_number: str = ""
+    lines: list[LineView] = dataclasses.field(default_factory=list)
+
+
+def _order_view(d: orders_service.OrderDetail) -> OrderView:
+    return OrderView(
+        id=d.id, number=d.number, created=d.created, status=d.status, total=d.total, due=d.due, overdue=d.overdue,
+        reference=d.reference, paid_on=d.paid_on, payment_method=d.payment_method, payable=d.payable,
+        invoice_url=f"/documents/{d.invoice_id}.pdf" if d.invoice_id else "", invoice_number=d.invoice_number,
+        receipt_url=f"/documents/{d.receipt_id}.pdf" if d.receipt_id else "", receipt_number=d.receipt_number,
+        lines=[LineView(description=line.description, kind=line.kind, quantity=line.quantity,
+                        unit_price=line.unit_price, total=line.total,
+                        passes=[PassView(name=p.name, remaining=p.remaining, total=p.total, expires=p.expires,
+                                         status=p.status, used_entries=[EntryView(**dataclasses.asdict(e))
+                                                                   for e in p.entries])
+                                for p in line.passes])
+               for line in d.lines])
+
+
+def _order_id_from_path(path: str) -> str:
+    parts = [p for p in path.split("/") if p]
+    return parts[1] if len(parts) == 2 and parts[0] == "orders" else ""
+
+
+class OrderState(LivePage, rx.State):
+    found: bool = False
+    error: str = ""
+    order: OrderView = OrderView()
+    online: bool = False
+    has_bank: bool = False
+    transfer_open: bool = False
+    transfer: Transfer = Transfer()
+
+    # Backend-only: which order (from the URL) and which charge pays it, for this identity.
+    _order_id: str = ""
+    _charge_id: int = 0
+    _loaded_for_client: int = 0
+
+    @rx.event
+    def load_order(self):
+        self._order_id = _order_id_from_path(self.router.url.path)
+        self.transfer_open = False
+        self.error = ""
+        return self._run(only_if_changed=False)
+
+    def _load(self, db, principal: Principal):
+        provider = current_provider(db)
+        try:
+            detail = orders_service.order_detail(db, principal, provider, self._order_id)
+        except NotFound as exc:
+            self.found, self.order, self._charge_id = False, OrderView(), 0
+            self.error = str(exc)
+            self._loaded_for_client = principal.client_id
+            return None
+        self.found = True
+        self.order = _order_view(detail)
+        self._charge_id = detail.charge_id if detail.payable else 0
+        self.online = payments_service.online_payment_available(provider, gateway()) and detail.payable
+        self.has_bank = bool(provider.bank_iban) and detail.payable
+        self._loaded_for_client = principal.client_id
+        if self.transfer_open and self._charge_id:
+            self.transfer = transfer_of(payments_service.transfer_instructions(db, principal, provider,
+                                                                               [self._charge_id]))
+        elif not self._charge_id:
+            self.transfer_open = False
+        return None
+
+    @rx.event
+    def show_bank_transfer(self):
+        with unit_of_work() as db:
+            principal = principal_for(self, db)
+            if principal is None:
+                return to_login()
+            if principal.client_id != self._loaded_for_client or not self._charge_id:
+                return OrderState.load_order
+            try:
+                self.transfer = transfer_of(payments_service.transfer_instructions(
+                    db, principal, current_provider(db), [self._charge_id]))
+                self.transfer_open = True
+                self.error = ""
+            except DomainError as exc:
+                self.error = str(exc)
+        return None
+
+    @rx.event
+    def pay_online(self):
+        with unit_of_work() as db:
+            principal = principal_for(self, db)
+        if principal is None:
+            return to_login()
+        if principal.client_id != self._loaded_for_client or not self._charge_id:
+            return OrderState.load_order
+        try:
+            start = payments_service.start_checkout(unit_of_work, principal, [self._charge_id], gateway(),
+                                                    get_settings().base_url)
+        except DomainError as exc:
+            self.error = str(exc)
+            return OrderState.refresh
+        return go_to(start.url)

@@ -1,0 +1,272 @@
+"""The payments page: unpaid items first, paid history with documents, pay online or by bank transfer.
+
+Every handler re-derives the identity from the session cookie; charge ids from the browser are only ever
+checked against the rows loaded for this identity and then again by the service; amounts come from the
+database. The Checkout redirect is a full navigation to Stripe's URL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import reflex as rx
+
+from client_profile.db import unit_of_work
+from client_profile.integrations.stripe_gateway import gateway
+from client_profile.services import formatting as fmt
+from client_profile.services import home as home_service
+from client_profile.services import payments as payments_service
+from client_profile.services.access import parse_id
+from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.identity import Principal
+from client_profile.services.providers import current_provider
+from client_profile.settings import get_settings
+from client_profile.state.live import LivePage
+from client_profile.state.session import principal_for, to_login
+
+
+@dataclasses.dataclass
+class PayRow:
+    charge_id: int = 0
+    description: str = ""
+    amount: str = ""
+    attendee_id: int = 0
+    attendee: str = ""
+    order_id: int = 0
+    order_number: str = ""
+    due: str = ""
+    overdue: bool = False
+    reference: str = ""
+    status: str = ""
+    paid_on: str = ""
+    method: str = ""
+    invoice_url: str = ""
+    invoice_number: str = ""
+    receipt_url: str = ""
+    receipt_number: str = ""
+    selected: bool = False
+
+
+@dataclasses.dataclass
+class MemberChip:
+    id: int = 0
+    first_name: str = ""
+
+
+@dataclasses.dataclass
+class Transfer:
+    account_name: str = ""
+    iban: str = ""
+    bic: str = ""
+    amount: str = ""
+    reference: str = ""
+    due: str = ""
+    hint: str = ""
+    qr_svg: str = ""
+    note: str = ""
+
+
+def pay_row(item: payments_service.PaymentItem) -> PayRow:
+    return PayRow(
+        charge_id=item.charge_id, description=item.description, amount=item.amount, attendee_id=item.attendee_id,
+        attendee=item.attendee, order_id=item.order_id, order_number=item.order_number, due=item.due,
+        overdue=item.overdue, reference=item.reference, status=item.status, paid_on=item.paid_on,
+        method=item.method,
+        invoice_url=f"/documents/{item.invoice_id}.pdf" if item.invoice_id else "",
+        invoice_number=item.invoice_number,
+        receipt_url=f"/documents/{item.receipt_id}.pdf" if item.receipt_id else "",
+        receipt_number=item.receipt_number)
+
+
+def transfer_of(t: payments_service.TransferInstructions) -> Transfer:
+    return Transfer(**dataclasses.asdict(t))
+
+
+def go_to(url: str) -> rx.event.EventSpec:
+    """A full navigation to an absolute URL we produced (Stripe Checkout), safely quoted."""
+    return rx.call_script(f"window.location.assign({json.dumps(url)})")
+
+
+class PaymentsState(LivePage, rx.State):
+    error: str = ""
+    message: str = ""
+    message_tone: str = "info"      # success | info | warning | error
+    members: list[MemberChip] = []
+    selected_member_id: int = 0     # 0: everyone
+    unpaid: list[PayRow] = []
+    paid: list[PayRow] = []
+    online: bool = False
+    invoicing: bool = False
+    has_bank: bool = False
+    selected_total: str = ""
+    booking_filter: str = ""        # "Swimming - Beginners (Ema)" when opened from a booking
+    transfer_open: bool = False
+    transfer: Transfer = Transfer()
+    busy: bool = False
+
+    # Backend-only: every visible row, so switching members is a lookup; the ids the user ticked.
+    _all_unpaid: list[PayRow] = []
+    _all_paid: list[PayRow] = []
+    _amounts: dict[int, int] = {}
+    _currency: str = "EUR"
+    _selected: list[int] = []
+    _booking_id: int = 0
+    _checkout_id: int = 0
+    _loaded_for_client: int = 0
+
+    @rx.event
+    def load_payments(self):
+        params = self.router.url.query_parameters
+        self._booking_id = parse_id(params.get("booking", "")) or 0
+        self._checkout_id = parse_id(params.get("checkout", "")) or 0
+        self._selected = []
+        self.transfer_open = False
+        self.error = ""
+        return self._run(only_if_changed=False)
+
+    def _load(self, db, principal: Principal):
+        try:
+            provider = current_provider(db)
+        except DomainError as exc:
+            self.error = str(exc)
+            return None
+        self.booking_filter = ""
+        if self._booking_id:
+            try:
+                self.booking_filter = payments_service.booking_label(db, principal, self._booking_id)
+            except NotFound:
+                self._booking_id = 0
+                self.error = "This booking was not found. Showing all payments."
+        view = payments_service.payments_view(db, principal, provider, gateway(),
+                                              booking_id=self._booking_id or None)
+        names = {m.id: m.first_name for m in home_service.visible_members(db, principal)}
+        self.members = [MemberChip(id=i, first_name=n) for i, n in names.items()]
+        self._all_unpaid = [pay_row(i) for i in view.unpaid]
+        self._all_paid = [pay_row(i) for i in view.paid]
+        self._amounts = {i.charge_id: i.amount_minor for i in view.unpaid}
+        self._currency = view.unpaid[0].currency if view.unpaid else view.currency
+        self.online = view.online
+        self.invoicing = view.invoicing
+        self.has_bank = view.bank is not None
+        payable = [r.charge_id for r in self._all_unpaid if r.status == "unpaid"]
+        if self._loaded_for_client != principal.client_id:
+            self._selected = []
+        self._selected = [i for i in self._selected if i in payable] or payable
+        if self.selected_member_id not in names:
+            self.selected_member_id = 0
+        self._loaded_for_client = principal.client_id
+        self._checkout_message(db, principal)
+        self._show()
+        if self.transfer_open:
+            self._fill_transfer(db, principal, provider)
+        return None
+
+    def _checkout_message(self, db, principal: Principal) -> None:
+        self.message, self.message_tone = "", "info"
+        if self._checkout_id:
+            try:
+                attempt = payments_service.get_attempt(db, principal, self._checkout_id)
+            except NotFound:
+                self._checkout_id = 0
+                return
+            self.message_tone, self.message = payments_service.checkout_message(attempt)
+
+    def _visible(self, row: PayRow) -> bool:
+        return row.attendee_id == 0 or self.selected_member_id in (0, row.attendee_id)
+
+    def _show(self) -> None:
+        visible_unpaid = [r for r in self._all_unpaid if self._visible(r)]
+        visible_ids = {r.charge_id for r in visible_unpaid}
+        self._selected = [i for i in self._selected if i in visible_ids]
+        chosen = set(self._selected)
+        self.unpaid = [dataclasses.replace(r, selected=r.charge_id in chosen) for r in visible_unpaid]
+        self.paid = [r for r in self._all_paid if self._visible(r)]
+        total = sum(self._amounts.get(i, 0) for i in self._selected)
+        self.selected_total = fmt.money(total, self._currency) if self._selected else ""
+
+    def _fill_transfer(self, db, principal: Principal, provider) -> None:
+        ids = list(self._selected) or [r.charge_id for r in self.unpaid]
+        if not ids:
+            self.transfer_open = False
+            return
+        self.transfer = transfer_of(payments_service.transfer_instructions(db, principal, provider, ids))
+
+    @rx.event
+    def select_member(self, member_id: int):
+        wanted = parse_id(member_id)
+        with unit_of_work() as db:
+            principal = principal_for(self, db)
+            if principal is None:
+                return to_login()
+            if principal.client_id != self._loaded_for_client:
+                return PaymentsState.load_payments
+        if member_id in (0, "0"):
+            wanted = 0
+        if wanted is None or (wanted and wanted not in {m.id for m in self.members}):
+            self.error = "This family member was not found."
+            return None
+        self.error = ""
+        self.selected_member_id = wanted
+        self.transfer_open = False
+        self._show()
+        return None
+
+    @rx.event
+    def toggle_item(self, charge_id: int):
+        with unit_of_work() as db:
+            principal = principal_for(self, db)
+            if principal is None:
+                return to_login()
+            if principal.client_id != self._loaded_for_client:
+                return PaymentsState.load_payments
+        cid = parse_id(charge_id)
+        if cid is None or cid not in {r.charge_id for r in self.unpaid if r.status == "unpaid"}:
+            self.error = "This payment item was not found."
+            return None
+        self.error = ""
+        self._selected = [i for i in self._selected if i != cid] if cid in self._selected else self._selected + [cid]
+        self.transfer_open = False
+        self._show()
+        return None
+
+    @rx.event
+    def show_bank_transfer(self):
+        with unit_of_work() as db:
+            principal = principal_for(self, db)
+            if principal is None:
+                return to_login()
+            if principal.client_id != self._loaded_for_client:
+                return PaymentsState.load_payments
+            try:
+                self.transfer_open = True
+                self._fill_transfer(db, principal, current_provider(db))
+                self.error = ""
+            except DomainError as exc:
+                self.transfer_open = False
+                self.error = str(exc)
+        return None
+
+    @rx.event
+    def hide_bank_transfer(self):
+        self.transfer_open = False
+
+    @rx.event
+    def pay_online(self):
+        with unit_of_work() as db:
+            principal = principal_for(self, db)
+        if principal is None:
+            return to_login()
+        if principal.client_id != self._loaded_for_client:
+            return PaymentsState.load_payments
+        if not self._selected:
+            self.error = "Choose at least one item to pay."
+            return None
+        try:
+            start = payments_service.start_checkout(unit_of_work, principal, list(self._selected), gateway(),
+                                                    get_settings().base_url)
+        except DomainError as exc:
+            self.error = str(exc)
+            return PaymentsState.refresh
+        self.error = ""
+        return go_to(start.url)
