@@ -12,9 +12,12 @@ from fastapi.responses import RedirectResponse
 from client_profile.api import auth as auth_api
 from client_profile.api import calendar as calendar_api
 from client_profile.api import dev_mailbox, media
+from client_profile.api import payments as payments_api
 from client_profile.api.deps import principal_from_request
 from client_profile.db import unit_of_work
 from client_profile.pages import booking, home, lists
+from client_profile.pages import orders as orders_pages
+from client_profile.pages import payments as payments_page
 from client_profile.settings import get_settings
 
 settings = get_settings()
@@ -23,6 +26,7 @@ api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 api.include_router(auth_api.router)
 api.include_router(dev_mailbox.router)
 api.include_router(media.router)
+api.include_router(payments_api.router)
 api.include_router(calendar_api.router)
 
 # Paths the HTTP guard never redirects: the login itself, Reflex's own endpoints, static files.
@@ -86,3 +90,7 @@ app.add_page(home.home, route=home.ROUTE, title="Home · Client Profile", on_loa
 app.add_page(booking.booking_page, route=booking.ROUTE, title="Booking · Client Profile", on_load=booking.ON_LOAD)
 for page, route, title, on_load in lists.PAGES:
     app.add_page(page, route=route, title=f"{title} · Client Profile", on_load=on_load)
+for page, route, title, on_load in orders_pages.PAGES:
+    app.add_page(page, route=route, title=f"{title} · Client Profile", on_load=on_load)
+app.add_page(payments_page.payments_page, route=payments_page.ROUTE, title="Payments · Client Profile",
+             on_load=payments_page.ON_LOAD)

@@ -20,7 +20,8 @@ from client_profile.services.identity import Principal
 from client_profile.state.booking import BookingState
 from client_profile.state.calendar import CalendarState
 from client_profile.state.home import HomeState
-from client_profile.state.lists import BenefitsState, BookingsState, OrdersState
+from client_profile.state.lists import BenefitsState, BookingsState
+from client_profile.state.orders import OrdersState
 from client_profile.state.shell import ShellState
 
 APP_STATES = [HomeState, ShellState, BookingsState, BenefitsState, OrdersState, BookingState, CalendarState]
