@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
@@ -25,6 +26,8 @@ from client_profile.services.errors import NotFound
 router = APIRouter()
 log = logging.getLogger(__name__)
 
+# Payment transactions read, check and write: on SQLite they take the write lock at BEGIN (no stale snapshot).
+write_uow = partial(unit_of_work, immediate=True)
 _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 MAX_WEBHOOK_BYTES = 512 * 1024
 
@@ -35,7 +38,7 @@ async def stripe_webhook(request: Request) -> Response:
     if len(raw) > MAX_WEBHOOK_BYTES:
         return Response("Payload too large", status_code=413)
     # Database and Stripe work off the event loop (the raw body had to be read in it).
-    result = await run_in_threadpool(payments.handle_webhook, unit_of_work, gateway(), raw,
+    result = await run_in_threadpool(payments.handle_webhook, write_uow, gateway(), raw,
                                      request.headers.get("stripe-signature"))
     if result.status_code != 200:
         log.warning("stripe webhook refused: %s", result.outcome)
@@ -60,7 +63,7 @@ def checkout_return(request: Request, session_id: str = "") -> Response:
     gw = gateway()
     if gw is not None:
         try:
-            payments.reconcile_session(unit_of_work, gw, attempt.gateway_session_id)
+            payments.reconcile_session(write_uow, gw, attempt.gateway_session_id)
         except GatewayError:
             log.warning("checkout return: session could not be read back; the webhook will settle it")
     return _to_payments(f"?checkout={attempt.id}")
@@ -73,7 +76,7 @@ def checkout_cancel(attempt_id: str, request: Request) -> Response:
     if principal is None:
         return RedirectResponse("/login", status_code=303, headers=_NO_STORE)
     try:
-        attempt = payments.cancel_attempt(unit_of_work, gateway(), principal, attempt_id)
+        attempt = payments.cancel_attempt(write_uow, gateway(), principal, attempt_id)
     except NotFound:
         return _to_payments()
     return _to_payments(f"?checkout={attempt.id}")

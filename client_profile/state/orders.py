@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 
 import reflex as rx
 
@@ -194,7 +195,7 @@ class OrderState(LivePage, rx.State):
         if principal.client_id != self._loaded_for_client or not self._charge_id:
             return OrderState.load_order
         try:
-            start = payments_service.start_checkout(unit_of_work, principal, [self._charge_id], gateway(),
+            start = payments_service.start_checkout(partial(unit_of_work, immediate=True), principal, [self._charge_id], gateway(),
                                                     get_settings().base_url)
         except DomainError as exc:
             self.error = str(exc)

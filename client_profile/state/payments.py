@@ -8,6 +8,7 @@ database. The Checkout redirect is a full navigation to Stripe's URL.
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 import json
 
 import reflex as rx
@@ -263,7 +264,7 @@ class PaymentsState(LivePage, rx.State):
             self.error = "Choose at least one item to pay."
             return None
         try:
-            start = payments_service.start_checkout(unit_of_work, principal, list(self._selected), gateway(),
+            start = payments_service.start_checkout(partial(unit_of_work, immediate=True), principal, list(self._selected), gateway(),
                                                     get_settings().base_url)
         except DomainError as exc:
             self.error = str(exc)

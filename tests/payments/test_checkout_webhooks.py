@@ -48,7 +48,7 @@ def api():
 
 
 def uow():
-    return unit_of_work()
+    return unit_of_work(immediate=True)
 
 
 def _snapshot() -> tuple:
