@@ -33,7 +33,7 @@ from client_profile.models import (
     as_utc,
     utcnow,
 )
-from client_profile.services import changes
+from client_profile.services import changes, makeups
 from client_profile.services import formatting as fmt
 from client_profile.services.access import get_visible_booking, visible_bookings_clause
 from client_profile.services.errors import DomainError, NotFound
@@ -98,11 +98,7 @@ class CancelPreview:
     message: str  # plain words for the dialog
 
 
-def _earns_makeup(provider: Provider, programme: Programme) -> bool:
-    return provider.makeups_enabled and programme.makeups_enabled and provider.makeup_from_cancelled
-
-
-def _may_manage(db: Session, principal: Principal, booking: Booking) -> bool:
+def may_manage(db: Session, principal: Principal, booking: Booking) -> bool:
     """The family itself, or a shared person whose share includes managing the booking."""
     family_id = db.exec(select(Attendee.family_id).where(Attendee.id == booking.attendee_id)).one()
     if principal.family_id is not None and family_id == principal.family_id:
@@ -128,7 +124,7 @@ def _load_for_change(db: Session, principal: Principal, attendance_id: object):
     ).first()
     if row is None:
         raise NotFound("session")
-    if not _may_manage(db, principal, row[1]):
+    if not may_manage(db, principal, row[1]):
         raise DomainError("Your shared access to this booking does not include excusing sessions.")
     return row
 
@@ -144,6 +140,8 @@ def preview_cancel(db: Session, principal: Principal, provider: Provider, attend
     """What excusing this session would do, in plain words, before the client confirms."""
     now = now or utcnow()
     attendance, booking, session, _cls, programme = _load_for_change(db, principal, attendance_id)
+    booked_cls = db.get(ClassGroup, booking.class_id)
+    _cls = booked_cls  # a credit's deadline follows the booking's class (its end, for that policy)
     label = fmt.session_label(session.starts_at, provider.timezone)
 
     def refused(msg: str) -> CancelPreview:
@@ -167,8 +165,8 @@ def preview_cancel(db: Session, principal: Principal, provider: Provider, attend
     if _open_entry(db, attendance, booking) is not None:
         return CancelPreview(attendance.id, label, True, False, "entry",
                              "The entry used for this session goes back to your pass.")
-    if _earns_makeup(provider, programme):
-        valid = (now + timedelta(days=provider.makeup_validity_days)).astimezone(ZoneInfo(provider.timezone))
+    if makeups.earns_credit(provider, programme, AttendanceState.cancelled):
+        valid = makeups.credit_expiry(provider, _cls, now).astimezone(ZoneInfo(provider.timezone))
         return CancelPreview(attendance.id, label, True, False, "makeup",
                              f"You excuse it in time (before {deadline_label}), so you get a make-up credit "
                              f"to book another session by {fmt.day_label(valid.date())}.")
@@ -217,21 +215,11 @@ def excuse(db: Session, principal: Principal, provider: Provider, attendance_id:
             entry.returned_at = now
             db.add(entry)
     elif preview.outcome == "makeup":
-        existing = db.exec(select(MakeupCredit).where(MakeupCredit.source_attendance_id == attendance.id)).first()
-        if existing is not None:  # signed back up earlier, now excused again: the same credit comes back
-            existing.status, existing.closed_reason = MakeupCreditStatus.open, ""
-            existing.earned_at, existing.expires_at = now, now + timedelta(days=provider.makeup_validity_days)
-            db.add(existing)
-            credit = existing
-        else:
-            credit = MakeupCredit(attendee_id=booking.attendee_id, booking_id=booking.id,
-                                  source_attendance_id=attendance.id, earned_at=now,
-                                  expires_at=now + timedelta(days=provider.makeup_validity_days))
-            db.add(credit)
-        db.flush()
+        credit = makeups.grant_credit(db, provider, attendance, booking, db.get(ClassGroup, booking.class_id), now)
         credit_id = credit.id
     changes.bump_for_bookings(db, [booking.id])
     db.flush()
+    makeups.offer_freed_place(db, provider, session.id, now)
     return CancelResult(new_state, preview.outcome, preview.message, credit_id)
 
 
@@ -298,6 +286,8 @@ class SessionRow:
     deadline: str
     can_sign_back_up: bool
     note: str
+    class_name: str = ""
+    can_cancel_makeup: bool = False
 
 
 @dataclass
@@ -350,7 +340,7 @@ def booking_detail(db: Session, principal: Principal, provider: Provider, bookin
         .join(Attendee, Attendee.id == booking.attendee_id)
         .where(ClassGroup.id == booking.class_id)
     ).one()
-    can_manage = _may_manage(db, principal, booking)
+    can_manage = may_manage(db, principal, booking)
     tz = provider.timezone
     holidays = provider_holidays(db, provider)
     rows = db.exec(
@@ -400,6 +390,10 @@ def booking_detail(db: Session, principal: Principal, provider: Provider, bookin
             can_sign_back_up=(can_manage and future and not provider_cancelled
                               and attendance.state in (AttendanceState.cancelled, AttendanceState.late_cancelled)),
             note=session.note,
+            class_name=s_cls.name,
+            can_cancel_makeup=(can_manage and future and not provider_cancelled
+                               and attendance.state == AttendanceState.makeup
+                               and (in_time or provider.allow_late_cancellation)),
         )
         {"upcoming": detail.upcoming, "attended": detail.attended, "missed": detail.missed}[tab].append(row)
     detail.missed.reverse()  # newest first for history
