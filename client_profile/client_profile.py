@@ -15,7 +15,7 @@ from client_profile.api import dev_mailbox, media
 from client_profile.api import payments as payments_api
 from client_profile.api.deps import principal_from_request
 from client_profile.db import unit_of_work
-from client_profile.pages import booking, home, lists
+from client_profile.pages import booking, home, lists, makeups
 from client_profile.pages import orders as orders_pages
 from client_profile.pages import payments as payments_page
 from client_profile.settings import get_settings
@@ -88,6 +88,7 @@ app.register_lifespan_task(outbox_worker)
 
 app.add_page(home.home, route=home.ROUTE, title="Home · Client Profile", on_load=home.ON_LOAD)
 app.add_page(booking.booking_page, route=booking.ROUTE, title="Booking · Client Profile", on_load=booking.ON_LOAD)
+app.add_page(makeups.makeups_page, route=makeups.ROUTE, title="Make-ups · Client Profile", on_load=makeups.ON_LOAD)
 for page, route, title, on_load in lists.PAGES:
     app.add_page(page, route=route, title=f"{title} · Client Profile", on_load=on_load)
 for page, route, title, on_load in orders_pages.PAGES:

@@ -102,7 +102,10 @@ def benefits_page() -> rx.Component:
         rx.heading("Benefits", size="6", as_="h1"),
         loading_or(s.loaded, rx.vstack(
             section("Make-ups", rx.cond(s.makeups.length() > 0, _grid(s.makeups, _makeup),
-                                        empty_note("No make-up credits yet.")), id="makeups"),
+                                        empty_note("No make-up credits yet.")),
+                    rx.link(rx.button(rx.icon("calendar-plus", size=16), "Find and book make-ups", variant="soft"),
+                            href="/makeups", underline="none"),
+                    id="makeups"),
             rx.cond(s.has_family, rx.vstack(
                 section("Discounts", rx.cond(s.discounts.length() > 0, _grid(s.discounts, _discount),
                                              empty_note("No discounts.")), id="discounts"),

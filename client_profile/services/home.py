@@ -34,6 +34,7 @@ from client_profile.models import (
 from client_profile.services import formatting as fmt
 from client_profile.services.access import shared_booking_ids, visible_bookings_clause
 from client_profile.services.identity import Principal
+from client_profile.services.makeups import open_credit_ids
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class HomeView:
     family_discounts: list[str] = field(default_factory=list)
     unpaid_orders: int = 0
     credit_balance: str = ""
+    open_makeups: int = 0
 
 
 def _members_clause(principal: Principal):
@@ -196,6 +198,7 @@ def home_view(db: Session, principal: Principal, provider: Provider, now: dateti
         members=member_views, bookings=booking_summaries(db, principal, provider, today, now), unpaid=unpaid,
         unpaid_total=fmt.money(total, provider.currency) if unpaid else "", bank=bank,
         has_family=principal.family_id is not None,
+        open_makeups=len(open_credit_ids(db, principal, now)),
     )
     if principal.family_id is not None:
         discounts = db.exec(

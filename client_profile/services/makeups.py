@@ -517,3 +517,54 @@ def expire_offers(db: Session, provider: Provider, now: datetime | None = None) 
         MakeupWaitlistEntry.session_id.in_(select(ClassSession.id).where(ClassSession.starts_at <= now)))
         .values(status=WaitlistStatus.expired, closed_at=now)).rowcount
     return len(stale) + started
+
+
+# ------------------------------------------------------------------------------------------ the page
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    entry_id: int
+    attendee: str
+    day: str
+    time: str
+    class_name: str
+    status: str  # waiting / offered
+    hold_until: str
+
+
+@dataclass
+class MakeupsView:
+    credits: list[CreditOffers] = field(default_factory=list)
+    queue: list[QueueItem] = field(default_factory=list)
+    no_credit: str = ""
+
+
+def makeups_view(db: Session, principal: Principal, provider: Provider, now: datetime | None = None) -> MakeupsView:
+    """Everything the make-ups page shows: each open credit with its offers (or why none), and the waitlist."""
+    now = now or utcnow()
+    view = MakeupsView(credits=[offers_for(db, principal, provider, cid, now)
+                                for cid in open_credit_ids(db, principal, now)])
+    rows = db.exec(
+        select(MakeupWaitlistEntry, Attendee.first_name, ClassSession, ClassGroup.name)
+        .join(MakeupCredit, MakeupCredit.id == MakeupWaitlistEntry.credit_id)
+        .join(Booking, Booking.id == MakeupCredit.booking_id)
+        .join(Attendee, Attendee.id == Booking.attendee_id)
+        .join(ClassSession, ClassSession.id == MakeupWaitlistEntry.session_id)
+        .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
+        .where(Booking.provider_id == principal.provider_id, visible_bookings_clause(principal),
+               MakeupWaitlistEntry.status.in_([WaitlistStatus.waiting, WaitlistStatus.offered]))
+        .order_by(ClassSession.starts_at)
+    ).all()
+    tz = provider.timezone
+    for entry, first_name, session, class_name in rows:
+        start, end = fmt.local(session.starts_at, tz), fmt.local(session.ends_at, tz)
+        offered = entry.status == WaitlistStatus.offered and entry.offer_expires_at is not None \
+            and as_utc(entry.offer_expires_at) > now
+        view.queue.append(QueueItem(
+            entry.id, first_name, f"{start:%a} {start.day} {start:%b}", f"{start:%H:%M}–{end:%H:%M}", class_name,
+            "offered" if offered else "waiting",
+            fmt.session_label(entry.offer_expires_at, tz) if offered else ""))
+    if not view.credits:
+        view.no_credit = no_credit_explanation(provider)
+    return view

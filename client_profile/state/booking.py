@@ -8,6 +8,7 @@ import reflex as rx
 
 from client_profile.db import unit_of_work
 from client_profile.services import attendance as attendance_service
+from client_profile.services import makeups as makeups_service
 from client_profile.services.access import parse_id
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
@@ -32,12 +33,15 @@ class SessionItem:
     deadline: str = ""
     can_sign_back_up: bool = False
     note: str = ""
+    class_name: str = ""
+    can_cancel_makeup: bool = False
 
 
 def _item(r: attendance_service.SessionRow) -> SessionItem:
     return SessionItem(attendance_id=r.attendance_id, day=r.day, time=r.time, state=r.state, is_makeup=r.is_makeup,
                        online_link=r.online_link, venue=r.venue, can_cancel=r.can_cancel, deadline=r.deadline,
-                       can_sign_back_up=r.can_sign_back_up, note=r.note)
+                       can_sign_back_up=r.can_sign_back_up, note=r.note, class_name=r.class_name,
+                       can_cancel_makeup=r.can_cancel_makeup)
 
 
 class BookingState(LivePage, rx.State):
@@ -196,4 +200,21 @@ class BookingState(LivePage, rx.State):
                 return None
             self._load(db, principal)
         self.message = "You are signed back up for this session."
+        return None
+
+    @rx.event
+    def cancel_makeup(self, attendance_id: int):
+        self.message, self.error = "", ""
+        with unit_of_work() as db:
+            principal = principal_for(self, db)
+            if principal is None:
+                return to_login()
+            try:
+                back = makeups_service.cancel_makeup(db, principal, current_provider(db), parse_id(attendance_id))
+            except DomainError as exc:
+                self.error = str(exc)
+                return None
+            self._load(db, principal)
+        self.message = ("Make-up cancelled. Your make-up credit is back." if back else
+                        "Make-up cancelled after the deadline: the place is freed, the credit stays used.")
         return None

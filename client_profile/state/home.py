@@ -73,6 +73,7 @@ class HomeState(LivePage, rx.State):
     family_discounts: list[str] = []
     unpaid_orders: int = 0
     credit_balance: str = ""
+    open_makeups: int = 0
 
     # Backend-only: every member's bookings, loaded once per page load under the client id below, so that a
     # switch is a lookup. They never reach the browser.
@@ -128,6 +129,7 @@ class HomeState(LivePage, rx.State):
         self.family_discounts = view.family_discounts
         self.unpaid_orders = view.unpaid_orders
         self.credit_balance = view.credit_balance
+        self.open_makeups = view.open_makeups
         self.error = ""
         keep = self.selected_member_id if self.selected_member_id in by_member else 0
         self._show(keep or (view.members[0].id if view.members else 0))

@@ -21,10 +21,12 @@ from client_profile.state.booking import BookingState
 from client_profile.state.calendar import CalendarState
 from client_profile.state.home import HomeState
 from client_profile.state.lists import BenefitsState, BookingsState
+from client_profile.state.makeups import MakeupsState
 from client_profile.state.orders import OrdersState
 from client_profile.state.shell import ShellState
 
-APP_STATES = [HomeState, ShellState, BookingsState, BenefitsState, OrdersState, BookingState, CalendarState]
+APP_STATES = [HomeState, ShellState, BookingsState, BenefitsState, OrdersState, BookingState, CalendarState,
+              MakeupsState]
 # Every public handler of our states, on purpose: a new handler must be added here (and to the hostile-call
 # test below) before the suite passes, so nobody adds an endpoint without thinking about who may call it.
 KNOWN_HANDLERS = {
@@ -34,7 +36,9 @@ KNOWN_HANDLERS = {
     "BenefitsState": {"load_benefits", "refresh"},
     "OrdersState": {"load_orders", "refresh"},
     "BookingState": {"load_booking", "refresh", "show_tab", "show_sessions", "start_cancel", "close_cancel",
-                     "dialog_changed", "confirm_cancel", "sign_back_up"},
+                     "dialog_changed", "confirm_cancel", "sign_back_up", "cancel_makeup"},
+    "MakeupsState": {"load_makeups", "refresh", "choose", "close_confirm", "dialog_changed", "confirm_booking",
+                     "join_waitlist", "leave_waitlist", "accept_offer"},
     "CalendarState": {"load_calendar", "regenerate_feed", "switch_feed"},
 }
 # Strings that only exist in the Carter family's data.

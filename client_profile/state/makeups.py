@@ -1,0 +1,159 @@
+"""The make-ups page: each open credit with the sessions it can book (or why none), the waitlist."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from client_profile.db import unit_of_work
+from client_profile.services import makeups as makeups_service
+from client_profile.services.access import parse_id
+from client_profile.services.errors import DomainError
+from client_profile.services.identity import Principal
+from client_profile.services.providers import current_provider
+from client_profile.state.live import LivePage
+from client_profile.state.session import principal_for, to_login
+
+
+@dataclasses.dataclass
+class OfferItem:
+    credit_id: int = 0
+    session_id: int = 0
+    day: str = ""
+    time: str = ""
+    class_name: str = ""
+    place: str = ""
+    places_left: int = 0
+    on_waitlist: bool = False
+
+
+@dataclasses.dataclass
+class CreditItem:
+    credit_id: int = 0
+    attendee: str = ""
+    programme: str = ""
+    earned_from: str = ""
+    expires: str = ""
+    reason: str = ""
+    advice: str = ""
+    offers: list[OfferItem] = dataclasses.field(default_factory=list)
+    full: list[OfferItem] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class QueueRow:
+    entry_id: int = 0
+    attendee: str = ""
+    day: str = ""
+    time: str = ""
+    class_name: str = ""
+    status: str = ""
+    hold_until: str = ""
+
+
+def _offer(credit_id: int, o: makeups_service.Offer) -> OfferItem:
+    return OfferItem(credit_id, o.session_id, o.day, o.time, o.class_name, o.place, o.places_left, o.on_waitlist)
+
+
+class MakeupsState(LivePage, rx.State):
+    credits: list[CreditItem] = []
+    queue: list[QueueRow] = []
+    no_credit: str = ""
+    message: str = ""
+    error: str = ""
+    confirm_open: bool = False
+    confirm_label: str = ""
+    _pending: tuple[int, int] = (0, 0)
+
+    @rx.event
+    def load_makeups(self):
+        self.message, self.error, self.confirm_open = "", "", False
+        return self._run(only_if_changed=False)
+
+    def _load(self, db, principal: Principal):
+        view = makeups_service.makeups_view(db, principal, current_provider(db))
+        self.credits = [
+            CreditItem(c.credit_id, c.attendee, c.programme, c.earned_from, c.expires, c.reason, c.advice,
+                       [_offer(c.credit_id, o) for o in c.offers], [_offer(c.credit_id, o) for o in c.full])
+            for c in view.credits
+        ]
+        self.queue = [QueueRow(**dataclasses.asdict(q)) for q in view.queue]
+        self.no_credit = view.no_credit
+
+    def _act(self, action):
+        """Run one change for the logged-in client, then reload the page's data in the same transaction."""
+        self.message, self.error = "", ""
+        with unit_of_work(immediate=True) as db:
+            principal = principal_for(self, db)
+            if principal is None:
+                return to_login(), None
+            try:
+                result = action(db, principal, current_provider(db))
+            except DomainError as exc:
+                self.error = str(exc)
+                return None, None
+        with unit_of_work() as db:  # show what is true after the commit
+            principal = principal_for(self, db)
+            if principal is not None:
+                self._load(db, principal)
+        return None, result
+
+    @rx.event
+    def choose(self, credit_id: int, session_id: int):
+        """Ask to confirm booking this session with this credit (the label comes from the server)."""
+        cid, sid = parse_id(credit_id), parse_id(session_id)
+        for credit in self.credits:
+            for offer in credit.offers:
+                if credit.credit_id == cid and offer.session_id == sid:
+                    self._pending = (cid, sid)
+                    self.confirm_label = f"{credit.attendee}: {offer.class_name}, {offer.day} {offer.time}"
+                    self.confirm_open = True
+                    return None
+        self.error = "This session is not offered any more. Please look again."
+        return None
+
+    @rx.event
+    def close_confirm(self):
+        self.confirm_open, self._pending = False, (0, 0)
+
+    @rx.event
+    def dialog_changed(self, is_open: bool):
+        if is_open is not True:
+            self.confirm_open, self._pending = False, (0, 0)
+
+    @rx.event
+    def confirm_booking(self):
+        credit_id, session_id = self._pending
+        self.confirm_open, self._pending = False, (0, 0)
+        if not credit_id:
+            return None
+        spec, result = self._act(lambda db, p, prov: makeups_service.book_makeup(db, p, prov, credit_id,
+                                                                                    session_id))
+        if result is not None:
+            self.message = f"Booked: {self.confirm_label}. It is in the booking's sessions now."
+        return spec
+
+    @rx.event
+    def join_waitlist(self, credit_id: int, session_id: int):
+        cid, sid = parse_id(credit_id), parse_id(session_id)
+        spec, result = self._act(lambda db, p, prov: makeups_service.join_waitlist(db, p, prov, cid, sid))
+        if result is not None:
+            self.message = "You are on the waiting list. If a place frees up we hold it for you and let you know."
+        return spec
+
+    @rx.event
+    def leave_waitlist(self, entry_id: int):
+        eid = parse_id(entry_id)
+        spec, result = self._act(lambda db, p, prov: makeups_service.leave_waitlist(db, p, eid) or True)
+        if result is not None:
+            self.message = "You left the waiting list."
+        return spec
+
+    @rx.event
+    def accept_offer(self, entry_id: int):
+        eid = parse_id(entry_id)
+        spec, result = self._act(lambda db, p, prov: makeups_service.accept_offer(db, p, prov, eid))
+        if result is not None:
+            self.message = "Booked. The held place is yours."
+        return spec
