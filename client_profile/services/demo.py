@@ -317,9 +317,15 @@ def _build(db: Session, today: date) -> Provider:
     sister_classes = (("Beginners - Monday 16:00", MON, time(16, 0), "Martina Kovacova"),
                       ("Beginners - Thursday 17:00", THU, time(17, 0), "Tomas Hudec"),
                       ("Beginners - Saturday 09:00", SAT, time(9, 0), "Tomas Hudec"))
+    sisters = {}
     for name, weekday, start, instructor in sister_classes:
-        b.klass(swim, name, weekday, start, 45, venue="City Pool, Lane 2", instructor=instructor, capacity=8,
-                past=2, upcoming=6, extra_makeup=1, makeup_group="beginners")
+        sisters[weekday] = b.klass(swim, name, weekday, start, 45, venue="City Pool, Lane 2",
+                                   instructor=instructor, capacity=8, past=2, upcoming=6, extra_makeup=1,
+                                   makeup_group="beginners")
+    # The Saturday group is small and full (no extra make-up places), so "all sessions full" and the
+    # make-up waiting list can be seen whenever a Saturday falls in the make-up window.
+    sat_group, sat_past, sat_next = sisters[SAT]
+    sat_group.capacity, sat_group.extra_makeup_capacity, sat_group.extra_makeup_mode = 3, 0, "replace"
     advanced = b.programme("Swimming - Improvers", ProgrammeKind.course, 13500,
                            "Technique for all four strokes, for confident swimmers aged 8 to 12.")
     b.klass(advanced, "Improvers - Wednesday 17:00", WED, time(17, 0), 60, venue="City Pool, Lane 4",
@@ -366,6 +372,10 @@ def _build(db: Session, today: date) -> Provider:
                        expires_at=cancelled_row.changed_at + timedelta(days=provider.makeup_validity_days)))
     b.charge(novak, "Autumn term fee", 12000, due=b.today + timedelta(days=7), booking=ema_booking,
              created_days=-14)
+
+    horvath = b.family("Horvath")  # filled in by the provider, no login of their own
+    for first, age in (("Adam", 6), ("Nina", 7), ("Olivia", 8)):
+        b.booking(b.attendee(horvath, first, "Horvath", age, 30), sat_group, 12000, sat_past, sat_next)
 
     football_booking, _ = b.booking(jakub, football_sat, 9000, football_past, football_next)
     b.pay(b.charge(novak, "Football Juniors - term fee", 9000, due=b.today - timedelta(days=30),

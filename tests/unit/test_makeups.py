@@ -394,3 +394,19 @@ def test_demo_anna_has_offers_and_a_full_group_to_explain(db):
     assert result.bookable and result.offers
     assert {o.class_name for o in result.offers} <= {"Beginners - Monday 16:00", "Beginners - Thursday 17:00",
                                                      "Beginners - Saturday 09:00", "Beginners - Tuesday 16:00"}
+
+
+def test_demo_saturday_group_is_full_and_explained(db):
+    load_demo(db)
+    db.commit()
+    anna = db.exec(select(Client).where(Client.email == "anna@example.com")).one()
+    principal = Principal(anna.id, anna.provider_id, anna.family_id, 0, anna.email, anna.full_name)
+    provider = current_provider(db)
+    sat = db.exec(select(ClassGroup).where(ClassGroup.name == "Beginners - Saturday 09:00")).one()
+    next_sat = db.exec(select(ClassSession).where(ClassSession.class_id == sat.id,
+                                                  ClassSession.starts_at > datetime.now(timezone.utc))
+                       .order_by(ClassSession.starts_at)).first()
+    [credit] = makeups.open_credit_ids(db, principal)
+    result = makeups.offers_for(db, principal, provider, credit, next_sat.starts_at - timedelta(days=1))
+    assert next_sat.id in [o.session_id for o in result.full]
+    assert next_sat.id not in [o.session_id for o in result.offers]
