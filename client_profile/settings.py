@@ -30,6 +30,12 @@ class SmtpSecurity(str, Enum):
     ssl = "ssl"
 
 
+class WhatsAppProvider(str, Enum):
+    none = "none"
+    twilio = "twilio"
+    meta = "meta"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
 
@@ -54,6 +60,29 @@ class Settings(BaseSettings):
     # "external" leaves it to `client-profile worker`.
     outbox_worker: str = Field(default="app", alias="OUTBOX_WORKER")
     outbox_poll_seconds: float = Field(default=1.0, alias="OUTBOX_POLL_SECONDS")
+    # A claimed message is the claimer's for this long; longer than any send timeout (docs/decisions.md
+    # "Reminders are sent once").
+    outbox_claim_seconds: float = Field(default=120.0, alias="OUTBOX_CLAIM_SECONDS", gt=0)
+    # How often the worker looks for make-up credits whose booking deadline is 7 days away (and once at start).
+    reminder_scan_seconds: float = Field(default=600.0, alias="REMINDER_SCAN_SECONDS", gt=0)
+
+    # WhatsApp template messages for reminders (integrations.whatsapp): none, Twilio or the Meta Cloud API.
+    whatsapp_provider: WhatsAppProvider = Field(default=WhatsAppProvider.none, alias="WHATSAPP_PROVIDER")
+    whatsapp_timeout_seconds: float = Field(default=10.0, alias="WHATSAPP_TIMEOUT_SECONDS", gt=0, le=60)
+    twilio_account_sid: str = Field(default="", alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str = Field(default="", alias="TWILIO_AUTH_TOKEN")
+    twilio_whatsapp_from: str = Field(default="", alias="TWILIO_WHATSAPP_FROM")
+    twilio_api_base: str = Field(default="https://api.twilio.com", alias="TWILIO_API_BASE")
+    meta_access_token: str = Field(default="", alias="META_ACCESS_TOKEN")
+    meta_phone_number_id: str = Field(default="", alias="META_PHONE_NUMBER_ID")
+    meta_api_base: str = Field(default="https://graph.facebook.com/v21.0", alias="META_API_BASE")
+    # Template per reminder kind: a Content SID (HX...) for Twilio, an approved template name for Meta.
+    whatsapp_template_makeup_earned: str = Field(default="makeup_earned", alias="WHATSAPP_TEMPLATE_MAKEUP_EARNED")
+    whatsapp_template_makeup_expiring: str = Field(default="makeup_expiring",
+                                                   alias="WHATSAPP_TEMPLATE_MAKEUP_EXPIRING")
+    whatsapp_template_waitlist_offer: str = Field(default="makeup_waitlist_offer",
+                                                  alias="WHATSAPP_TEMPLATE_WAITLIST_OFFER")
+    whatsapp_template_language: str = Field(default="en", alias="WHATSAPP_TEMPLATE_LANGUAGE")
 
     session_idle_minutes: int = Field(default=24 * 60, alias="SESSION_IDLE_MINUTES", ge=5)
     session_absolute_days: int = Field(default=14, alias="SESSION_ABSOLUTE_DAYS", ge=1)
@@ -91,9 +120,36 @@ class Settings(BaseSettings):
         if self.stripe_secret_key and not self.stripe_webhook_secret.startswith("whsec_"):
             raise ValueError("STRIPE_WEBHOOK_SECRET (whsec_...) must be set with STRIPE_SECRET_KEY: payments are "
                              "confirmed by signed webhooks")
+        self._check_whatsapp()
         if self.secret_key and len(self.secret_key) < 32:
             raise ValueError("SECRET_KEY must be at least 32 characters")
         return self
+
+    def _check_whatsapp(self) -> None:
+        templates = (self.whatsapp_template_makeup_earned, self.whatsapp_template_makeup_expiring,
+                     self.whatsapp_template_waitlist_offer)
+        if self.outbox_claim_seconds <= max(self.whatsapp_timeout_seconds, self.smtp_timeout_seconds) * 2:
+            raise ValueError("OUTBOX_CLAIM_SECONDS must be more than twice WHATSAPP_TIMEOUT_SECONDS and "
+                             "SMTP_TIMEOUT_SECONDS (a send must end before its claim runs out)")
+        if self.whatsapp_provider == WhatsAppProvider.twilio:
+            if not self.twilio_account_sid.startswith("AC") or not self.twilio_auth_token:
+                raise ValueError("WHATSAPP_PROVIDER=twilio needs TWILIO_ACCOUNT_SID (AC...) and TWILIO_AUTH_TOKEN")
+            if not self.twilio_whatsapp_from.removeprefix("whatsapp:").startswith("+"):
+                raise ValueError("TWILIO_WHATSAPP_FROM must be the sender number in E.164, e.g. +420601234567")
+            if not all(t.startswith("HX") for t in templates):
+                raise ValueError("With Twilio, WHATSAPP_TEMPLATE_* must be Content SIDs (HX...)")
+        elif self.whatsapp_provider == WhatsAppProvider.meta:
+            if not self.meta_access_token or not self.meta_phone_number_id.isdigit():
+                raise ValueError("WHATSAPP_PROVIDER=meta needs META_ACCESS_TOKEN and META_PHONE_NUMBER_ID (digits)")
+            if not all(t and t.replace("_", "").isalnum() and t == t.lower() for t in templates):
+                raise ValueError("With Meta, WHATSAPP_TEMPLATE_* must be template names (lower case, digits, _)")
+        for name, base in (("TWILIO_API_BASE", self.twilio_api_base), ("META_API_BASE", self.meta_api_base)):
+            if not base.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+                raise ValueError(f"{name} must be an https:// URL (http only for a local stand-in)")
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return self.whatsapp_provider != WhatsAppProvider.none
 
     @property
     def cookie_secure(self) -> bool:

@@ -30,7 +30,12 @@ from client_profile.settings import Environment, Settings, SmtpSecurity, get_set
 
 
 class MailerError(Exception):
-    """The message could not be handed over; the outbox retries later."""
+    """The message could not be handed over; the outbox retries later unless ``permanent`` (the address or the
+    message was refused for good: retrying would fail the same way)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,9 @@ class OutgoingEmail:
     html: str | None = None
     # Development mailbox only: the one line printed on the console (may contain a login code).
     console_hint: str = ""
+    # A Message-ID that stays the same when the outbox hands the same row over again (after a crash), so the
+    # receiving side can recognise the copy. None: a fresh one.
+    message_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,12 +75,12 @@ def build_message(mail: OutgoingEmail, settings: Settings | None = None) -> Emai
     msg["From"] = s.mail_from
     to = (mail.to or "").strip()
     if to.count("@") != 1 or any(c.isspace() or ord(c) < 32 or c in ',;<>"' for c in to):
-        raise MailerError("invalid recipient address")
+        raise MailerError("invalid recipient address", permanent=True)
     local, _, to_domain = to.rpartition("@")
     msg["To"] = Address(addr_spec=f"{local}@{to_domain}")
     msg["Subject"] = _one_line(mail.subject)[:200]
     msg["Date"] = format_datetime(datetime.now(timezone.utc))
-    msg["Message-ID"] = make_msgid(domain=domain)
+    msg["Message-ID"] = f"<{mail.message_id}@{domain}>" if mail.message_id else make_msgid(domain=domain)
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(mail.text)
     if mail.html:
@@ -106,6 +114,9 @@ def _send_smtp(msg: EmailMessage, s: Settings) -> None:
             if s.smtp_username:
                 smtp.login(s.smtp_username, s.smtp_password)
             smtp.send_message(msg)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        raise MailerError(f"recipient refused: {codes}", permanent=all(c >= 500 for c in codes)) from exc
     except (OSError, smtplib.SMTPException) as exc:
         # The exception text never contains the message body (codes, links): only server replies.
         raise MailerError(f"{type(exc).__name__}: {str(exc)[:300]}") from exc

@@ -5,20 +5,33 @@
 - ``process_due`` claims due rows one by one with a conditional UPDATE (pending -> sending, with locked_until), so
   several processes never send one row twice; sends outside any transaction; marks the row sent and wipes the
   sealed secrets; on failure retries with exponential backoff (MAX_ATTEMPTS), then marks it failed (secrets wiped
-  too). A row stuck in "sending" (its process died) is claimable again once locked_until has passed.
+  too). A row stuck in "sending" (its process died) is reclaimed once locked_until has passed, as a recovery (below).
 - ``run_worker`` runs ``process_due`` in a thread, forever, until ``stop`` is set; ``nudge()`` wakes it at once
   (the login route calls it, so a login mail leaves within about a second).
 
-Renderers turn a row into an e-mail; "login" is built in, other features register theirs with
-``register_renderer``.
+Renderers turn a row into an e-mail (channel email) or a WhatsApp template message (channel whatsapp); "login"
+is built in, other features register theirs with ``register_renderer`` (services.reminders).
+
+Sent once (docs/decisions.md "Reminders are sent once"): the claim, the rendering and nothing else happen in one
+transaction; after it commits the only thing left is the send. So a row found in "sending" after its claim ran
+out is a row whose send may or may not have happened (the process died, or the database was unreachable when the
+outcome was to be recorded). Such a row is reclaimed as a *recovery*: an e-mail is handed over again with the
+same Message-ID (stable per row, so mail systems and people can recognise the copy); a WhatsApp message is not
+sent again (the phone cannot recognise a copy and it cannot be recalled): it is marked failed, "outcome unknown".
+Send errors are retried with backoff when the provider did not take the message (connection refused, 429, 5xx),
+marked failed at once when it refused it for good (4xx, a refused address), and treated like a crash when the
+outcome is unknown (a WhatsApp request without an answer).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -26,7 +39,7 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlmodel import Session
 
 from client_profile.db import unit_of_work
-from client_profile.integrations import mailer
+from client_profile.integrations import mailer, whatsapp
 from client_profile.integrations.crypto import SealError, seal, unseal
 from client_profile.integrations.email_templates import login_email, spaced_code
 from client_profile.models import Channel, Client, OutboxMessage, OutboxStatus, Provider
@@ -36,11 +49,13 @@ from client_profile.settings import get_settings
 log = logging.getLogger("client_profile.outbox")
 
 MAX_ATTEMPTS = 8
-CLAIM_SECONDS = 120  # a claimed row is ours for this long (an SMTP send has a 15 s timeout by default)
 SEALED_KEY = "_sealed"
 EXPIRES_KEY = "expires_at"  # a payload with it is not worth sending after that moment (login codes)
+PROVIDER_ID_KEY = "provider_message_id"  # recorded on a sent WhatsApp row (SM... / wamid...), for audit
+UNKNOWN_OUTCOME = "outcome unknown"
 
-Renderer = Callable[[Session, OutboxMessage, dict], mailer.OutgoingEmail]
+Outgoing = mailer.OutgoingEmail | whatsapp.TemplateMessage
+Renderer = Callable[[Session, OutboxMessage, dict], Outgoing]
 _RENDERERS: dict[str, Renderer] = {}
 
 
@@ -55,19 +70,45 @@ def register_renderer(kind: str) -> Callable[[Renderer], Renderer]:
     return deco
 
 
+def claim_seconds() -> float:
+    return get_settings().outbox_claim_seconds
+
+
 def enqueue(db: Session, *, provider_id: int, kind: str, dedupe_key: str, recipient_client_id: int | None = None,
             payload: dict | None = None, secrets: dict | None = None, channel: Channel = Channel.email,
-            now: datetime | None = None) -> None:
-    """Write one outbox row in the caller's transaction (one INSERT). ``secrets`` are sealed, never stored clear."""
+            now: datetime | None = None, if_absent: bool = False) -> bool:
+    """Write one outbox row in the caller's transaction (one INSERT). ``secrets`` are sealed, never stored clear.
+
+    ``if_absent``: a row with this dedupe_key already existing is not an error; nothing is written (INSERT ... ON
+    CONFLICT DO NOTHING, so the caller's transaction stays usable). Returns whether a row was written."""
     now = now or utcnow()
     data = dict(payload or {})
     if secrets:
         data[SEALED_KEY] = seal(json.dumps(secrets))
-    db.execute(insert(OutboxMessage).values(
+    values = dict(
         provider_id=provider_id, channel=channel, kind=kind, recipient_client_id=recipient_client_id,
         payload=data, dedupe_key=dedupe_key, status=OutboxStatus.pending, attempts=0, next_attempt_at=now,
         created_at=now, last_error="",
-    ))
+    )
+    if not if_absent:
+        db.execute(insert(OutboxMessage).values(**values))
+        return True
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - we support SQLite and PostgreSQL only
+        raise RuntimeError(f"unsupported database {dialect}")
+    stmt = (dialect_insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxMessage.id))
+    return db.execute(stmt).first() is not None  # RETURNING: rowcount is not reliable here on every driver
+
+
+def stable_message_id(row: OutboxMessage) -> str:
+    """The left part of the e-mail Message-ID for this row: the same on every hand-over of the row."""
+    digest = hashlib.sha256(f"{row.id}:{row.dedupe_key}".encode()).hexdigest()[:20]
+    return f"cp.{row.id}.{digest}"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -91,14 +132,16 @@ def _due(now: datetime):
 
 
 def _finish(message_id: int, attempts: int, payload: dict | None, *, sent: bool, error: str = "",
-            now: datetime) -> None:
+            now: datetime, final: bool = False, provider_message_id: str = "") -> None:
     """Record the outcome. Write-only (the claim already read attempts and payload): on SQLite a transaction
-    that starts with a write waits for the lock instead of failing."""
+    that starts with a write waits for the lock instead of failing. ``final``: failed now, no retry."""
     om = OutboxMessage
     if sent:
-        values = dict(status=OutboxStatus.sent, sent_at=now, locked_until=None, last_error="",
-                      payload=_wiped(payload))
-    elif attempts >= MAX_ATTEMPTS or error.startswith("skipped:"):
+        done = _wiped(payload)
+        if provider_message_id:
+            done[PROVIDER_ID_KEY] = provider_message_id[:100]
+        values = dict(status=OutboxStatus.sent, sent_at=now, locked_until=None, last_error="", payload=done)
+    elif final or attempts >= MAX_ATTEMPTS or error.startswith("skipped:"):
         values = dict(status=OutboxStatus.failed, locked_until=None, last_error=error[:500],
                       payload=_wiped(payload))
     else:
@@ -108,44 +151,90 @@ def _finish(message_id: int, attempts: int, payload: dict | None, *, sent: bool,
         db.execute(update(om).where(om.id == message_id, om.status == OutboxStatus.sending).values(**values))
 
 
-def _process_one(message_id: int, now: datetime) -> bool:
-    """Claim, render, send, record. True when the message was sent."""
+def _claim(db: Session, message_id: int, now: datetime) -> bool | None:
+    """Claim a due row: True for a normal claim (it was pending), False for a recovery (it was left in "sending"
+    past its claim: its last send may have happened), None when it is not ours to send."""
     om = OutboxMessage
-    with unit_of_work() as db:
+    locked = now + timedelta(seconds=claim_seconds())
+    for recovery, condition in (
+        (False, and_(om.status == OutboxStatus.pending, om.next_attempt_at <= now)),
+        (True, and_(om.status == OutboxStatus.sending, om.locked_until < now)),
+    ):
         claimed = db.execute(
-            update(om).where(om.id == message_id, _due(now)).values(
-                status=OutboxStatus.sending, locked_until=now + timedelta(seconds=CLAIM_SECONDS),
-                attempts=om.attempts + 1,
+            update(om).where(om.id == message_id, om.kind.in_(list(_RENDERERS)), condition).values(
+                status=OutboxStatus.sending, locked_until=locked, attempts=om.attempts + 1,
             )
         ).rowcount == 1
-        if not claimed:
+        if claimed:
+            return not recovery
+    return None
+
+
+def _process_one(message_id: int, now: datetime) -> bool:
+    """Claim, render, send, record. True when the message was sent."""
+    with unit_of_work() as db:
+        claim = _claim(db, message_id, now)
+        if claim is None:
             return False  # another worker has it, or it is done
+        recovery = claim is False
         row = db.get(OutboxMessage, message_id)
-        attempts, payload = row.attempts, dict(row.payload or {})
+        attempts, payload, channel = row.attempts, dict(row.payload or {}), row.channel
+        outgoing: Outgoing | None = None
+        final = False
         try:
+            if recovery and channel == Channel.whatsapp:
+                # The last hand-over may have reached the provider: never risk a second WhatsApp message.
+                raise _Unknown()
             expires = (row.payload or {}).get(EXPIRES_KEY)
             if expires and datetime.fromisoformat(expires) <= now:
                 raise SkipMessage("expired before it could be sent")
             secret_values = json.loads(unseal(row.payload[SEALED_KEY])) if SEALED_KEY in (row.payload or {}) else {}
-            mail = _RENDERERS[row.kind](db, row, secret_values)
+            outgoing = _RENDERERS[row.kind](db, row, secret_values)
+            if isinstance(outgoing, mailer.OutgoingEmail):
+                if channel != Channel.email:
+                    raise TypeError("an e-mail rendered for a WhatsApp row")
+                outgoing = dataclasses.replace(outgoing, message_id=outgoing.message_id or stable_message_id(row))
+            elif isinstance(outgoing, whatsapp.TemplateMessage):
+                if channel != Channel.whatsapp:
+                    raise TypeError("a WhatsApp message rendered for an e-mail row")
+                outgoing = dataclasses.replace(outgoing, reference=outgoing.reference or f"outbox-{row.id}")
+            else:
+                raise TypeError(f"renderer returned {type(outgoing).__name__}")
+        except _Unknown:
+            outgoing, error, final = None, f"{UNKNOWN_OUTCOME}: the worker stopped during the last send; "                                           "not sent again so that it cannot arrive twice", True
         except SkipMessage as exc:
-            mail, error = None, f"skipped: {exc}"
+            outgoing, error = None, f"skipped: {exc}"
         except SealError:
-            mail, error = None, "skipped: sealed payload cannot be opened (was SECRET_KEY changed?)"
+            outgoing, error = None, "skipped: sealed payload cannot be opened (was SECRET_KEY changed?)"
         except Exception as exc:  # a bug in a renderer: keep the row, retry with backoff
             log.exception("rendering outbox message %s failed", message_id)
-            mail, error = None, f"render: {type(exc).__name__}"
-    if mail is None:
-        _finish(message_id, attempts, payload, sent=False, error=error, now=now)
+            outgoing, error = None, f"render: {type(exc).__name__}"
+    if outgoing is None:
+        _finish(message_id, attempts, payload, sent=False, error=error, now=now, final=final)
         return False
+    provider_message_id = ""
     try:
-        mailer.send(mail)
+        if isinstance(outgoing, mailer.OutgoingEmail):
+            mailer.send(outgoing)
+        else:
+            provider_message_id = whatsapp.send(outgoing).provider_message_id
     except Exception as exc:
         log.warning("sending outbox message %s failed: %s", message_id, type(exc).__name__)
-        _finish(message_id, attempts, payload, sent=False, error=str(exc) or type(exc).__name__, now=now)
+        error = str(exc) or type(exc).__name__
+        if getattr(exc, "outcome_unknown", False):
+            # The provider may have taken it: like a crash during the send, it is not sent again.
+            _finish(message_id, attempts, payload, sent=False, error=f"{UNKNOWN_OUTCOME}: {error}", now=now,
+                    final=True)
+        else:
+            _finish(message_id, attempts, payload, sent=False, error=error, now=now,
+                    final=bool(getattr(exc, "permanent", False)))
         return False
-    _finish(message_id, attempts, payload, sent=True, now=now)
+    _finish(message_id, attempts, payload, sent=True, now=now, provider_message_id=provider_message_id)
     return True
+
+
+class _Unknown(Exception):
+    pass
 
 
 def process_due(now: datetime | None = None, limit: int = 20) -> int:
@@ -182,8 +271,14 @@ def nudge() -> None:
 
 async def run_worker(stop: asyncio.Event, poll_seconds: float | None = None) -> None:
     """Send due messages until ``stop`` is set: every ``poll_seconds`` (settings.outbox_poll_seconds by
-    default) and right after ``nudge()``. Start it as a task, e.g. a Reflex lifespan task."""
-    poll = poll_seconds if poll_seconds is not None else get_settings().outbox_poll_seconds
+    default) and right after ``nudge()``. Also runs the periodic jobs (services.reminders.scan_expiring: once at
+    start, then every REMINDER_SCAN_SECONDS). Start it as a task, e.g. a Reflex lifespan task."""
+    from client_profile.services import reminders  # registers the reminder renderers and the expiry scan
+
+    settings = get_settings()
+    poll = poll_seconds if poll_seconds is not None else settings.outbox_poll_seconds
+    scan_every = settings.reminder_scan_seconds
+    next_scan = time.monotonic()
     wake = asyncio.Event()
     entry = (asyncio.get_running_loop(), wake)
     with _waiters_lock:
@@ -191,6 +286,12 @@ async def run_worker(stop: asyncio.Event, poll_seconds: float | None = None) -> 
     try:
         while not stop.is_set():
             wake.clear()
+            if time.monotonic() >= next_scan:
+                next_scan = time.monotonic() + scan_every
+                try:
+                    await asyncio.to_thread(reminders.run_scan)
+                except Exception:
+                    log.exception("reminder scan failed")
             try:
                 while await asyncio.to_thread(process_due) > 0 and not stop.is_set():
                     pass  # a full batch may mean more are due
@@ -198,7 +299,8 @@ async def run_worker(stop: asyncio.Event, poll_seconds: float | None = None) -> 
                 log.exception("outbox worker pass failed")
             waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
             try:
-                await asyncio.wait(waits, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(waits, timeout=min(poll, max(next_scan - time.monotonic(), 0.01)),
+                                   return_when=asyncio.FIRST_COMPLETED)
             finally:
                 for w in waits:
                     w.cancel()

@@ -1,0 +1,327 @@
+"""Make-up reminders: "you have a make-up to book", "your make-up credit expires in 7 days", waitlist offers.
+
+Rules (one place):
+- Who: the active clients of the family the credit's attendee belongs to, plus people the booking is shared with
+  (an active share with ``notify``). Checked again when the message is sent: a share revoked or a preference
+  changed in between stops it.
+- Channels, per client: e-mail unless the client turned reminder e-mails off (``reminders_opt_out``); WhatsApp
+  in addition only when WhatsApp is configured (WHATSAPP_PROVIDER), the client opted in (``whatsapp_opt_in``) and
+  the stored number is valid E.164. The two are independent (consent is per channel).
+- Once: every message has a dedupe key (kind, credit or offer, client, channel); enqueueing again is a no-op
+  (INSERT ... ON CONFLICT DO NOTHING in the caller's transaction). The expiry reminder is keyed by the credit
+  only: one per credit, ever.
+- Worth sending: the renderer looks at the credit/offer when the message leaves; a credit that was used, voided
+  or has expired, or an offer no longer open, sends nothing.
+- The expiry reminder: credits still open whose booking deadline is within 7 days, earned more than a day ago
+  (a fresh credit's own message already gives the deadline).
+
+Everything here runs in the caller's transaction; the outbox worker sends after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import String, cast, exists, literal, or_, select
+from sqlmodel import Session
+
+from client_profile.integrations import whatsapp
+from client_profile.integrations.mailer import OutgoingEmail
+from client_profile.integrations.reminder_templates import reminder_email
+from client_profile.models import (
+    Attendance,
+    Attendee,
+    Booking,
+    BookingShare,
+    Channel,
+    ClassGroup,
+    ClassSession,
+    Client,
+    MakeupCredit,
+    MakeupCreditStatus,
+    MakeupWaitlistEntry,
+    OutboxMessage,
+    Programme,
+    Provider,
+)
+from client_profile.models.base import as_utc, utcnow
+from client_profile.models.benefits import WaitlistStatus
+from client_profile.services import formatting as fmt
+from client_profile.services import outbox
+from client_profile.services.outbox import SkipMessage, register_renderer
+from client_profile.settings import get_settings
+
+EXPIRY_NOTICE = timedelta(days=7)
+FRESH_CREDIT = timedelta(days=1)
+KIND_EARNED = "makeup_earned"
+KIND_EXPIRING = "makeup_expiring"
+KIND_OFFER = "waitlist_offer"
+
+
+# ------------------------------------------------------------------------------------------------ recipients
+
+
+def _recipients(db: Session, booking_id: int, family_id: int) -> list[Client]:
+    """Active family clients and notify-sharers of the booking, each once, in id order."""
+    shared = select(BookingShare.grantee_client_id).where(
+        BookingShare.booking_id == booking_id, BookingShare.notify.is_(True), BookingShare.revoked_at.is_(None),
+        BookingShare.grantee_client_id.is_not(None))
+    return list(db.execute(
+        select(Client).where(Client.is_active.is_(True),
+                             or_(Client.family_id == family_id, Client.id.in_(shared)))
+        .order_by(Client.id)
+    ).scalars())
+
+
+def _may_receive(db: Session, client: Client | None, booking_id: int, family_id: int) -> bool:
+    return client is not None and any(c.id == client.id for c in _recipients(db, booking_id, family_id))
+
+
+def channels_for(client: Client) -> list[Channel]:
+    """The channels a reminder goes out on for this client, by their preferences and the configuration."""
+    out = []
+    if not client.reminders_opt_out and client.email:
+        out.append(Channel.email)
+    if get_settings().whatsapp_enabled and client.whatsapp_opt_in and whatsapp.is_e164(client.whatsapp_phone):
+        out.append(Channel.whatsapp)
+    return out
+
+
+def _enqueue_all(db: Session, *, provider_id: int, kind: str, key: str, recipients: list[Client], payload: dict,
+                 secrets: dict | None = None, now: datetime) -> int:
+    written = 0
+    for client in recipients:
+        for channel in channels_for(client):
+            written += outbox.enqueue(
+                db, provider_id=provider_id, kind=kind, dedupe_key=f"{key}:c{client.id}:{channel.value}",
+                recipient_client_id=client.id, payload=payload, secrets=secrets, channel=channel, now=now,
+                if_absent=True)
+    return written
+
+
+def _credit_context(db: Session, credit_id: object):
+    if isinstance(credit_id, bool) or not isinstance(credit_id, int) or credit_id <= 0:
+        return None
+    return db.execute(
+        select(MakeupCredit, Booking, Attendee)
+        .join(Booking, Booking.id == MakeupCredit.booking_id)
+        .join(Attendee, Attendee.id == MakeupCredit.attendee_id)
+        .where(MakeupCredit.id == credit_id)
+    ).first()
+
+
+# ------------------------------------------------------------------------------------------------ triggers
+
+
+def notify_makeup_earned(db: Session, credit_id: int, now: datetime | None = None) -> int:
+    """Queue "you have a make-up to book" for a credit just earned (or earned again). Call it in the transaction
+    that opened the credit. Returns how many messages were queued (0 for a credit that is not open)."""
+    now = now or utcnow()
+    found = _credit_context(db, credit_id)
+    if found is None:
+        return 0
+    credit, booking, attendee = found
+    if credit.status != MakeupCreditStatus.open or as_utc(credit.expires_at) <= now:
+        return 0
+    # Keyed by when it was earned: a credit voided (signed back up) and earned again is news again.
+    key = f"{KIND_EARNED}:{credit.id}:{int(as_utc(credit.earned_at).timestamp())}"
+    return _enqueue_all(db, provider_id=booking.provider_id, kind=KIND_EARNED, key=key,
+                        recipients=_recipients(db, booking.id, attendee.family_id),
+                        payload={"credit_id": credit.id}, now=now)
+
+
+def scan_expiring(db: Session, now: datetime | None = None) -> int:
+    """Queue "your make-up credit expires in 7 days" for every open credit whose booking deadline is within 7
+    days, once per credit ever. Returns how many messages were queued."""
+    now = now or utcnow()
+    already = exists().where(
+        OutboxMessage.kind == KIND_EXPIRING,
+        OutboxMessage.dedupe_key.like(literal(f"{KIND_EXPIRING}:") + cast(MakeupCredit.id, String) + literal(":%")),
+    )
+    rows = db.execute(
+        select(MakeupCredit, Booking, Attendee)
+        .join(Booking, Booking.id == MakeupCredit.booking_id)
+        .join(Attendee, Attendee.id == MakeupCredit.attendee_id)
+        .where(MakeupCredit.status == MakeupCreditStatus.open, MakeupCredit.expires_at > now,
+               MakeupCredit.expires_at <= now + EXPIRY_NOTICE, MakeupCredit.earned_at <= now - FRESH_CREDIT,
+               ~already)
+        .order_by(MakeupCredit.id)
+    ).all()
+    written = 0
+    for credit, booking, attendee in rows:
+        written += _enqueue_all(db, provider_id=booking.provider_id, kind=KIND_EXPIRING,
+                                key=f"{KIND_EXPIRING}:{credit.id}",
+                                recipients=_recipients(db, booking.id, attendee.family_id),
+                                payload={"credit_id": credit.id}, now=now)
+    return written
+
+
+def run_scan(now: datetime | None = None) -> int:
+    """The worker's periodic job: scan_expiring in its own unit of work."""
+    from client_profile.db import unit_of_work
+
+    with unit_of_work() as db:
+        return scan_expiring(db, now)
+
+
+def notify_waitlist_offer(db: Session, waitlist_entry_id: int, offer_url: str, expires_at: datetime,
+                          now: datetime | None = None) -> int:
+    """Queue "a place is free for you: confirm by <time>" for an entry that was just offered a place. The link
+    carries a token: it is sealed in the outbox and wiped once sent; nothing is sent after ``expires_at``."""
+    now = now or utcnow()
+    if not isinstance(offer_url, str) or not offer_url.startswith(("https://", "http://")) or len(offer_url) > 2000:
+        raise ValueError("offer_url must be an absolute http(s) URL")
+    expires_at = as_utc(expires_at)
+    entry = db.get(MakeupWaitlistEntry, waitlist_entry_id) \
+        if isinstance(waitlist_entry_id, int) and not isinstance(waitlist_entry_id, bool) else None
+    if entry is None or expires_at <= now:
+        return 0
+    found = _credit_context(db, entry.credit_id)
+    if found is None:
+        return 0
+    _credit, booking, attendee = found
+    key = f"{KIND_OFFER}:{entry.id}:{int(expires_at.timestamp())}"
+    return _enqueue_all(db, provider_id=booking.provider_id, kind=KIND_OFFER, key=key,
+                        recipients=_recipients(db, booking.id, attendee.family_id),
+                        payload={"entry_id": entry.id, outbox.EXPIRES_KEY: expires_at.isoformat(),
+                                 "offer_expires_at": expires_at.isoformat()},
+                        secrets={"offer_url": offer_url}, now=now)
+
+
+# ------------------------------------------------------------------------------------------------ rendering
+
+
+def _links() -> tuple[str, str]:
+    base = get_settings().base_url
+    return f"{base}/benefits", f"{base}/account"
+
+
+def _credit_facts(db: Session, row: OutboxMessage):
+    """The credit and what the messages name, or SkipMessage when there is nothing to remind about."""
+    credit_id = (row.payload or {}).get("credit_id")
+    found = db.execute(
+        select(MakeupCredit, Booking, Attendee, Programme, ClassGroup, ClassSession, Provider)
+        .join(Booking, Booking.id == MakeupCredit.booking_id)
+        .join(Attendee, Attendee.id == MakeupCredit.attendee_id)
+        .join(ClassGroup, ClassGroup.id == Booking.class_id)
+        .join(Programme, Programme.id == ClassGroup.programme_id)
+        .join(Attendance, Attendance.id == MakeupCredit.source_attendance_id)
+        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .join(Provider, Provider.id == Booking.provider_id)
+        .where(MakeupCredit.id == credit_id)
+    ).first() if isinstance(credit_id, int) else None
+    if found is None:
+        raise SkipMessage("the credit is gone")
+    credit = found[0]
+    if credit.status != MakeupCreditStatus.open:
+        raise SkipMessage(f"the credit is {credit.status.value}")
+    if as_utc(credit.expires_at) <= utcnow():
+        raise SkipMessage("the credit has expired")
+    return found
+
+
+def _recipient(db: Session, row: OutboxMessage, booking: Booking, attendee: Attendee) -> Client:
+    client = db.get(Client, row.recipient_client_id) if row.recipient_client_id else None
+    if not _may_receive(db, client, booking.id, attendee.family_id):
+        raise SkipMessage("the recipient no longer gets this booking's reminders")
+    if row.channel not in channels_for(client):
+        raise SkipMessage(f"the recipient turned {row.channel.value} reminders off")
+    return client
+
+
+def _greeting(client: Client) -> str:
+    first = (client.full_name or "").split(" ", 1)[0].strip()
+    return f"Hello {first}," if first else "Hello,"
+
+
+def _deadline(credit: MakeupCredit, provider: Provider) -> str:
+    return fmt.day_label(fmt.local(credit.expires_at, provider.timezone).date())
+
+
+@register_renderer(KIND_EARNED)
+def _render_earned(db: Session, row: OutboxMessage, _secrets: dict):
+    credit, booking, attendee, programme, _cls, source, provider = _credit_facts(db, row)
+    client = _recipient(db, row, booking, attendee)
+    benefits, account = _links()
+    who, deadline = attendee.first_name, _deadline(credit, provider)
+    if row.channel == Channel.whatsapp:
+        return whatsapp.TemplateMessage(to=client.whatsapp_phone, kind=KIND_EARNED,
+                                        variables=[provider.name, who, programme.name, deadline, benefits])
+    when = fmt.session_label(source.starts_at, provider.timezone)
+    rendered = reminder_email(
+        provider_name=provider.name, brand_color=provider.brand_color,
+        subject=f"{who} has a make-up session to book", greeting=_greeting(client),
+        paragraphs=[f"{who}'s {programme.name} session on {when} was excused in time, so {who} can make it up "
+                    "in another session of the same course.",
+                    f"Choose a session and book it by {deadline} on the Benefits page: you see the sessions with "
+                    "free places and can book with one tap."],
+        button_label="Book a make-up", link=benefits, settings_link=account)
+    return OutgoingEmail(to=client.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
+
+
+@register_renderer(KIND_EXPIRING)
+def _render_expiring(db: Session, row: OutboxMessage, _secrets: dict):
+    credit, booking, attendee, programme, _cls, source, provider = _credit_facts(db, row)
+    client = _recipient(db, row, booking, attendee)
+    benefits, account = _links()
+    who, deadline = attendee.first_name, _deadline(credit, provider)
+    if row.channel == Channel.whatsapp:
+        return whatsapp.TemplateMessage(to=client.whatsapp_phone, kind=KIND_EXPIRING,
+                                        variables=[provider.name, who, programme.name, deadline, benefits])
+    when = fmt.session_label(source.starts_at, provider.timezone)
+    rendered = reminder_email(
+        provider_name=provider.name, brand_color=provider.brand_color,
+        subject=f"{who}'s make-up expires on {deadline}", greeting=_greeting(client),
+        paragraphs=[f"{who} still has a make-up session to book for {programme.name} (for the session on "
+                    f"{when}).",
+                    f"Book it by {deadline}: after that day the make-up can no longer be used. The Benefits page "
+                    "shows the sessions with free places."],
+        button_label="Book a make-up", link=benefits, settings_link=account)
+    return OutgoingEmail(to=client.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
+
+
+@register_renderer(KIND_OFFER)
+def _render_offer(db: Session, row: OutboxMessage, secrets: dict):
+    entry_id = (row.payload or {}).get("entry_id")
+    found = db.execute(
+        select(MakeupWaitlistEntry, Booking, Attendee, Programme, ClassGroup, ClassSession, Provider)
+        .join(MakeupCredit, MakeupCredit.id == MakeupWaitlistEntry.credit_id)
+        .join(Booking, Booking.id == MakeupCredit.booking_id)
+        .join(Attendee, Attendee.id == MakeupCredit.attendee_id)
+        .join(ClassSession, ClassSession.id == MakeupWaitlistEntry.session_id)
+        .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
+        .join(Programme, Programme.id == ClassGroup.programme_id)
+        .join(Provider, Provider.id == Booking.provider_id)
+        .where(MakeupWaitlistEntry.id == entry_id)
+    ).first() if isinstance(entry_id, int) else None
+    if found is None:
+        raise SkipMessage("the waitlist entry is gone")
+    entry, booking, attendee, programme, cls, session, provider = found
+    if entry.status != WaitlistStatus.offered:
+        raise SkipMessage(f"the offer is {entry.status.value}")
+    offer_url = secrets.get("offer_url")
+    if not offer_url:
+        raise SkipMessage("the offer link is missing")
+    client = _recipient(db, row, booking, attendee)
+    _, account = _links()
+    expires = datetime.fromisoformat(row.payload["offer_expires_at"])
+    who = attendee.first_name
+    when = fmt.session_label(session.starts_at, provider.timezone)
+    until = fmt.session_label(expires, provider.timezone)
+    if row.channel == Channel.whatsapp:
+        return whatsapp.TemplateMessage(to=client.whatsapp_phone, kind=KIND_OFFER,
+                                        variables=[provider.name, who, f"{programme.name}, {cls.name}, {when}",
+                                                   until, offer_url])
+    rendered = reminder_email(
+        provider_name=provider.name, brand_color=provider.brand_color,
+        subject=f"A make-up place is free for {who}: {when}", greeting=_greeting(client),
+        paragraphs=[f"A place has become free in {programme.name} ({cls.name}) on {when}, and it is held for "
+                    f"{who} until {until}.",
+                    "Confirm it with the button below. If you do not confirm by then, the place goes to the next "
+                    "person in the queue and your make-up stays available."],
+        button_label="Confirm the place", link=offer_url, settings_link=account)
+    return OutgoingEmail(to=client.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
+
+
+__all__ = ["notify_makeup_earned", "scan_expiring", "notify_waitlist_offer", "run_scan", "channels_for",
+           "EXPIRY_NOTICE", "KIND_EARNED", "KIND_EXPIRING", "KIND_OFFER"]

@@ -1,0 +1,143 @@
+"""`client-profile worker` as a real process: reminders leave through a real SMTP server (aiosmtpd) and the local
+WhatsApp server, the worker is killed (SIGKILL) while WhatsApp holds a request, started again, and every e-mail and
+every WhatsApp message has arrived exactly once. On SQLite, and on PostgreSQL with TEST_DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from client_profile.db import unit_of_work
+from client_profile.models import Channel, OutboxMessage, OutboxStatus
+from client_profile.services import reminders
+from client_profile.settings import PROJECT_ROOT
+from tests.reminder_helpers import NOW, build_world, make_credit
+from tests.whatsapp_stub import WhatsAppStub, twilio_env
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def wa():
+    stub = WhatsAppStub().start()
+    yield stub
+    stub.stop()
+
+
+def _start_worker(env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "client_profile.cli", "worker", "--poll-seconds", "0.2"],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def _statuses() -> dict[int, tuple[OutboxStatus, str, Channel]]:
+    with unit_of_work() as db:
+        return {r.id: (r.status, r.last_error, r.channel)
+                for r in db.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()}
+
+
+def _wait(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}: {_statuses()}")
+
+
+def test_reminders_arrive_exactly_once_across_a_killed_worker(db, smtp, wa):
+    inbox, smtp_port = smtp
+    world = build_world(db)
+    credits = [make_credit(db, world, i) for i in range(3)]
+    # Expiring in 5 days: the worker's scan at start queues its reminder.
+    make_credit(db, world, 3, earned=NOW - timedelta(days=85), expires=NOW + timedelta(days=5))
+    db.commit()
+    env = {**os.environ, **twilio_env(wa), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
+           "SMTP_SECURITY": "none", "SMTP_USERNAME": "", "SMTP_PASSWORD": "", "SMTP_TIMEOUT_SECONDS": "1.5",
+           "MAIL_FROM": "Little Otters <hello@otters.example>", "WHATSAPP_TIMEOUT_SECONDS": "1.5",
+           "OUTBOX_CLAIM_SECONDS": "3.5", "OUTBOX_POLL_SECONDS": "0.2", "PYTHONUNBUFFERED": "1"}
+    from tests.login_helpers import override_env
+
+    with override_env(**{k: env[k] for k in twilio_env(wa)}):  # the same WhatsApp config in this process
+        for credit in credits:
+            reminders.notify_makeup_earned(db, credit, NOW)
+        db.commit()
+    # 3 credits x (anna e-mail + anna WhatsApp + tom e-mail + grandma e-mail) = 12 rows; + 4 from the scan.
+    assert len(_statuses()) == 12
+
+    wa.stall_on = 2  # the second WhatsApp request is taken and never answered
+    worker = _start_worker(env)
+    try:
+        assert wa.stalled.wait(20), worker.stdout.read() if worker.poll() is not None else "no stall"
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    before = _statuses()
+    assert len(before) == 16  # the scan ran at start
+    assert sum(1 for s, _, _ in before.values() if s == OutboxStatus.sending) == 1
+    assert any(s == OutboxStatus.pending for s, _, _ in before.values())  # killed mid-way
+
+    worker = _start_worker(env)
+    try:
+        _wait(lambda: all(s in (OutboxStatus.sent, OutboxStatus.failed) for s, _, _ in _statuses().values()), 30,
+              "every message to be settled")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        out, _ = worker.communicate(timeout=10)
+    assert "Outbox worker stopped." in out
+
+    after = _statuses()
+    failed = [(err, ch) for s, err, ch in after.values() if s == OutboxStatus.failed]
+    # The request WhatsApp took without answering is not sent again: it arrived once, and the row says why.
+    assert len(failed) == 1 and failed[0][1] == Channel.whatsapp and failed[0][0].startswith("outcome unknown")
+
+    # E-mail: 12 distinct messages, each exactly once.
+    ids = [m["Message-ID"] for m in inbox.messages]
+    assert len(ids) == 12 and len(set(ids)) == 12
+    keys = sorted((str(m["To"]), str(m["Subject"])) for m in inbox.messages)
+    assert keys.count(("anna@example.com", "Ema has a make-up session to book")) == 3
+    assert sum(1 for _, subj in keys if subj.startswith("Ema's make-up expires on")) == 3
+
+    # WhatsApp: 4 messages (3 earned + 1 expiring), each exactly once, the stalled one included.
+    forms = [r.form for r in wa.requests]
+    assert len(forms) == 4
+    assert all(f["To"] == "whatsapp:+420601234567" for f in forms)
+    assert sorted(f["ContentSid"][:3] for f in forms) == ["HXa", "HXa", "HXa", "HXb"]
+    # One request per WhatsApp row: three recorded as sent, the stalled one as "outcome unknown".
+    assert sum(1 for s, _, ch in after.values() if ch == Channel.whatsapp and s == OutboxStatus.sent) == 3
