@@ -155,9 +155,31 @@ def mark_attendance(db: Session, session_id: int, attendee_id: int, state: str,
     row.changed_at = _now(now)
     row.changed_by_client_id = None  # the provider
     db.add(row)
+    _makeup_credit_follows(db, row, current, target, _now(now))
     bump_families(db, [attendee.family_id])
     db.flush()
     return AttendanceChange(row.id, attendee.first_name, current.value, target.value, True)
+
+
+def _makeup_credit_follows(db: Session, row: Attendance, before: AttendanceState, after: AttendanceState,
+                           now: datetime) -> None:
+    """A regular session marked missed earns a make-up credit when the provider's policy says so; correcting
+    it away from missed withdraws that credit if it is still unused (services.makeups has the rules)."""
+    from client_profile.models import ClassGroup, Programme
+    from client_profile.services import makeups
+    from client_profile.services.providers import current_provider
+
+    if row.makeup_credit_id is not None:  # a make-up attendance never earns another make-up
+        return
+    if before == AttendanceState.missed and after != AttendanceState.missed:
+        makeups.void_credit_of(db, row.id, "Attendance corrected by the provider")
+    elif after == AttendanceState.missed:
+        booking = db.get(Booking, row.booking_id)
+        cls = db.get(ClassGroup, booking.class_id)
+        programme = db.get(Programme, cls.programme_id)
+        provider = current_provider(db)
+        if makeups.earns_credit(provider, programme, AttendanceState.missed):
+            makeups.grant_credit(db, provider, row, booking, cls, now)
 
 
 def session_attendees(db: Session, session_id: int) -> list[SessionAttendee]:

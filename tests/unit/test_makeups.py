@@ -410,3 +410,35 @@ def test_demo_saturday_group_is_full_and_explained(db):
     result = makeups.offers_for(db, principal, provider, credit, next_sat.starts_at - timedelta(days=1))
     assert next_sat.id in [o.session_id for o in result.full]
     assert next_sat.id not in [o.session_id for o in result.offers]
+
+
+def test_a_missed_session_earns_a_credit_only_when_the_policy_says_so(db):
+    from client_profile.services.provider_sessions import mark_attendance
+
+    w = World(db, 1)
+    booking = db.exec(select(Booking)).first()
+    kid = db.get(Attendee, booking.attendee_id)
+    s = ClassSession(class_id=w.source.id, starts_at=NOW - timedelta(days=1), ends_at=NOW - timedelta(hours=23))
+    db.add(s)
+    db.flush()
+    att = Attendance(booking_id=booking.id, session_id=s.id)
+    db.add(att)
+    db.commit()
+    w.provider.makeup_from_missed = False
+    db.add(w.provider)
+    db.commit()
+    mark_attendance(db, s.id, kid.id, "missed", NOW)
+    db.commit()
+    assert db.exec(select(MakeupCredit).where(MakeupCredit.source_attendance_id == att.id)).first() is None
+    mark_attendance(db, s.id, kid.id, "attended", NOW)
+    w.provider.makeup_from_missed = True
+    db.add(w.provider)
+    db.commit()
+    mark_attendance(db, s.id, kid.id, "missed", NOW)
+    db.commit()
+    credit = db.exec(select(MakeupCredit).where(MakeupCredit.source_attendance_id == att.id)).one()
+    assert credit.status == MakeupCreditStatus.open
+    mark_attendance(db, s.id, kid.id, "attended", NOW)  # the provider corrects it: the credit goes
+    db.commit()
+    db.refresh(credit)
+    assert credit.status == MakeupCreditStatus.void
