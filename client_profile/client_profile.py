@@ -15,6 +15,7 @@ from client_profile.api import dev_mailbox, media
 from client_profile.api import payments as payments_api
 from client_profile.api.deps import principal_from_request
 from client_profile.db import unit_of_work
+from client_profile.pages import account as account_page
 from client_profile.pages import booking, home, lists, makeups
 from client_profile.pages import orders as orders_pages
 from client_profile.pages import payments as payments_page
@@ -95,3 +96,5 @@ for page, route, title, on_load in orders_pages.PAGES:
     app.add_page(page, route=route, title=f"{title} · Client Profile", on_load=on_load)
 app.add_page(payments_page.payments_page, route=payments_page.ROUTE, title="Payments · Client Profile",
              on_load=payments_page.ON_LOAD)
+app.add_page(account_page.account_page, route=account_page.ROUTE, title="Account · Client Profile",
+             on_load=account_page.ON_LOAD)

@@ -17,6 +17,7 @@ from client_profile.models import Attendee, Booking, Client
 from client_profile.services import auth
 from client_profile.services.demo import load_demo
 from client_profile.services.identity import Principal
+from client_profile.state.account import AccountState
 from client_profile.state.booking import BookingState
 from client_profile.state.calendar import CalendarState
 from client_profile.state.home import HomeState
@@ -26,7 +27,7 @@ from client_profile.state.orders import OrdersState
 from client_profile.state.shell import ShellState
 
 APP_STATES = [HomeState, ShellState, BookingsState, BenefitsState, OrdersState, BookingState, CalendarState,
-              MakeupsState]
+              MakeupsState, AccountState]
 # Every public handler of our states, on purpose: a new handler must be added here (and to the hostile-call
 # test below) before the suite passes, so nobody adds an endpoint without thinking about who may call it.
 KNOWN_HANDLERS = {
@@ -40,6 +41,7 @@ KNOWN_HANDLERS = {
     "MakeupsState": {"load_makeups", "refresh", "choose", "close_confirm", "dialog_changed", "confirm_booking",
                      "join_waitlist", "leave_waitlist", "accept_offer"},
     "CalendarState": {"load_calendar", "regenerate_feed", "switch_feed"},
+    "AccountState": {"load_account", "toggle_email_reminders", "save_whatsapp", "stop_whatsapp"},
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")
