@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
-from client_profile.pages.payments import transfer_panel
+from client_profile.pages.payments import doc_link, transfer_panel
 from client_profile.state.orders import OrderState, OrdersState
 from client_profile.state.shell import ShellState
 
@@ -111,14 +111,8 @@ def _payment_box() -> rx.Component:
                     rx.cond(s.transfer_open, transfer_panel(s)),
                     spacing="3", width="100%")),
         rx.hstack(
-            rx.cond(o.invoice_url != "", rx.link(rx.hstack(rx.icon("file-down", size=14),
-                                                            rx.text("Invoice ", o.invoice_number, size="2"),
-                                                            spacing="1", align="center"),
-                                                  href=o.invoice_url, download=True, class_name="cp-doc")),
-            rx.cond(o.receipt_url != "", rx.link(rx.hstack(rx.icon("file-down", size=14),
-                                                            rx.text("Receipt ", o.receipt_number, size="2"),
-                                                            spacing="1", align="center"),
-                                                  href=o.receipt_url, download=True, class_name="cp-doc")),
+            doc_link(o.invoice_url, "Invoice", o.invoice_number),
+            doc_link(o.receipt_url, "Receipt", o.receipt_number),
             spacing="4", wrap="wrap"),
         spacing="3", width="100%"), id="order-payment")
 

@@ -68,10 +68,11 @@ def _unpaid_row(row) -> rx.Component:
         border=rx.cond(row.overdue, f"1px solid {rx.color('red', 7)}", "none"))
 
 
-def _doc_link(url, label, number) -> rx.Component:
-    return rx.cond(url != "", rx.link(rx.hstack(rx.icon("file-down", size=14), rx.text(label, " ", number, size="2"),
-                                                spacing="1", align="center"),
-                                      href=url, is_external=False, download=True, class_name="cp-doc"))
+def doc_link(url, label, number) -> rx.Component:
+    """A document download: a full browser request (reload_document), not routing inside the app."""
+    return rx.cond(url != "", rx.link(
+        rx.hstack(rx.icon("file-down", size=14), rx.text(label, " ", number, size="2"), spacing="1", align="center"),
+        href=url, reload_document=True, download="", class_name="cp-doc", underline="none"))
 
 
 def _paid_row(row) -> rx.Component:
@@ -84,8 +85,8 @@ def _paid_row(row) -> rx.Component:
         ),
         rx.text("Paid ", row.paid_on, rx.cond(row.method != "", rx.text.span(" · ", row.method)), size="2",
                 color_scheme="gray"),
-        rx.hstack(_doc_link(row.invoice_url, "Invoice", row.invoice_number),
-                  _doc_link(row.receipt_url, "Receipt", row.receipt_number), spacing="4", wrap="wrap"),
+        rx.hstack(doc_link(row.invoice_url, "Invoice", row.invoice_number),
+                  doc_link(row.receipt_url, "Receipt", row.receipt_number), spacing="4", wrap="wrap"),
         spacing="2", width="100%",
     ), class_name="cp-paid", data_item=row.description)
 

@@ -97,8 +97,21 @@ def _fresh_database(tmp: Path) -> str:
     return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
+E2E_WEBHOOK_SECRET = "whsec_e2e_" + uuid.uuid4().hex
+
+
 @pytest.fixture(scope="session")
-def app_env(smtp_server, tmp_path_factory):
+def stripe_stub():
+    """localstripe + the test-only Checkout extension on loopback (GPL, test dependency only)."""
+    from tests.stripe_stub.localstripe_ext import LocalStripe
+
+    stub = LocalStripe(free_port()).start()
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture(scope="session")
+def app_env(smtp_server, stripe_stub, tmp_path_factory):
     """The environment the app runs with (its database URL is what tests use to act as the provider)."""
     _, smtp_port = smtp_server
     tmp = tmp_path_factory.mktemp("e2e")
@@ -114,6 +127,8 @@ def app_env(smtp_server, tmp_path_factory):
         "MAIL_FROM": "Little Otters <no-reply@little-otters.example>",
         "LOGIN_MIN_SECONDS_BETWEEN": "0", "LOGIN_MAX_PER_EMAIL_HOUR": "100", "LOGIN_MAX_PER_IP_HOUR": "1000",
         "OUTBOX_POLL_SECONDS": "0.2",
+        "STRIPE_SECRET_KEY": "sk_test_e2e", "STRIPE_WEBHOOK_SECRET": E2E_WEBHOOK_SECRET,
+        "STRIPE_API_BASE": stripe_stub.url,
         "REFLEX_USE_NPM": "1", "REFLEX_TELEMETRY_ENABLED": "false",
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
     }
@@ -123,6 +138,8 @@ def app_env(smtp_server, tmp_path_factory):
     if os.environ.get("TEST_REDIS_URL"):
         env.update(REFLEX_REDIS_URL=os.environ["TEST_REDIS_URL"], GRANIAN_WORKERS="2")
     env["_E2E_PORT"], env["_E2E_TMP"] = str(port), str(tmp)
+    # Stripe (the stand-in) signs and sends every event to the app's webhook route.
+    stripe_stub.register_webhook(f"http://127.0.0.1:{port}/stripe/webhook", E2E_WEBHOOK_SECRET)
     return env
 
 
