@@ -199,8 +199,14 @@ def _candidates(db: Session, provider: Provider, cls: ClassGroup, attendee_id: i
     if cls.makeup_group is not None:
         compatible = and_(compatible, or_(ClassGroup.makeup_group == cls.makeup_group,
                                           ClassGroup.makeup_group.is_(None)))
+    # Not offered: sessions already on the attendee's calendar, and sessions of a class they are booked in
+    # (an excused regular session is signed back up for, not made up). A cancelled make-up can be re-booked.
     already = (select(Attendance.session_id).join(Booking, Booking.id == Attendance.booking_id)
-               .where(Booking.attendee_id == attendee_id))
+               .join(ClassSession, ClassSession.id == Attendance.session_id)
+               .where(Booking.attendee_id == attendee_id,
+                      or_(Attendance.state.in_([AttendanceState.scheduled, AttendanceState.attended,
+                                                AttendanceState.makeup]),
+                          ClassSession.class_id == Booking.class_id)))
     return db.exec(
         select(ClassSession, ClassGroup).join(ClassGroup, ClassGroup.id == ClassSession.class_id)
         .where(compatible, ClassSession.status == SessionStatus.scheduled,
@@ -320,8 +326,16 @@ def book_makeup(db: Session, principal: Principal, provider: Provider, credit_id
     taken = places_taken(db, [session_id], now, except_entry=waitlist_entry_id).get(session_id, 0)
     if taken >= makeup_limit(provider, offered[session_id]):
         raise DomainError("Sorry, the last place in this session was just taken. Please choose another one.")
-    attendance = Attendance(booking_id=booking.id, session_id=session_id, state=AttendanceState.makeup,
-                            makeup_credit_id=credit.id, changed_at=now, changed_by_client_id=principal.client_id)
+    attendance = db.exec(select(Attendance).where(Attendance.booking_id == booking.id,
+                                                  Attendance.session_id == session_id)).first()
+    if attendance is None:
+        attendance = Attendance(booking_id=booking.id, session_id=session_id)
+    elif attendance.state not in (AttendanceState.cancelled, AttendanceState.late_cancelled):
+        raise DomainError("This session is already on the calendar.")
+    # A make-up cancelled earlier for this session is booked again on the same row.
+    attendance.state, attendance.makeup_credit_id = AttendanceState.makeup, credit.id
+    attendance.cancel_reason = attendance.cancel_note = ""
+    attendance.changed_at, attendance.changed_by_client_id = now, principal.client_id
     db.add(attendance)
     db.flush()
     # Any place this credit was queueing for is no longer needed.

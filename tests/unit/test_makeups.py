@@ -442,3 +442,16 @@ def test_a_missed_session_earns_a_credit_only_when_the_policy_says_so(db):
     db.commit()
     db.refresh(credit)
     assert credit.status == MakeupCreditStatus.void
+
+
+def test_a_cancelled_makeup_can_be_booked_again(db):
+    w = World(db, 1, capacity=2)
+    p, credit = w.principals[0], w.credits[0]
+    first = makeups.book_makeup(db, p, w.provider, credit, w.session.id, NOW)
+    db.commit()
+    makeups.cancel_makeup(db, p, w.provider, first.id, NOW)
+    db.commit()
+    assert w.session.id in [o.session_id for o in makeups.offers_for(db, p, w.provider, credit, NOW).offers]
+    again = makeups.book_makeup(db, p, w.provider, credit, w.session.id, NOW)
+    db.commit()
+    assert again.id == first.id and again.state == AttendanceState.makeup
