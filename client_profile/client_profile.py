@@ -31,7 +31,7 @@ api.include_router(payments_api.router)
 api.include_router(calendar_api.router)
 
 # Paths the HTTP guard never redirects: the login itself, Reflex's own endpoints, static files.
-_PUBLIC_PREFIXES = ("/login", "/auth/", "/dev/", "/media/", "/_event", "/_upload", "/_health", "/ping",
+_PUBLIC_PREFIXES = ("/login", "/auth/", "/dev/", "/media/", "/calendar/", "/_event", "/_upload", "/_health", "/ping",
                     "/assets/", "/favicon", "/manifest", "/__", "/_next", "/static/")
 
 

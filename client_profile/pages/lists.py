@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from client_profile.components.calendar_card import calendar_card
 from client_profile.components.cards import booking_link
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
+from client_profile.state.calendar import CalendarState
 from client_profile.state.lists import BenefitsState, BookingsState
 from client_profile.state.shell import ShellState
 
@@ -54,6 +56,7 @@ def bookings_page() -> rx.Component:
                                       empty_note("No active bookings."))),
             section("Past", rx.cond(BookingsState.past.length() > 0, _grid(BookingsState.past, _booking),
                                     empty_note("No past bookings."))),
+            calendar_card(),
             spacing="5", width="100%",
         )),
     )
@@ -127,6 +130,7 @@ def benefits_page() -> rx.Component:
 
 
 PAGES = [
-    (bookings_page, "/bookings", "Bookings", [ShellState.load_shell, BookingsState.load_bookings]),
+    (bookings_page, "/bookings", "Bookings",
+     [ShellState.load_shell, BookingsState.load_bookings, CalendarState.load_calendar]),
     (benefits_page, "/benefits", "Benefits", [ShellState.load_shell, BenefitsState.load_benefits]),
 ]

@@ -319,10 +319,11 @@ _STATE_LABEL = {
 }
 
 
-def _link(provider: Provider, cls: ClassGroup, session: ClassSession) -> str:
-    if not provider.livestream_enabled:
+def livestream_link(provider: Provider, cls: ClassGroup, session: ClassSession) -> str:
+    """The join link of an online session (the session's own link overrides the class's), or ""."""
+    if not provider.livestream_enabled or not cls.is_online:
         return ""
-    link = session.online_link or (cls.online_link if cls.is_online else "")
+    link = session.online_link or cls.online_link
     return link if link.startswith(("https://", "http://")) else ""
 
 
@@ -383,7 +384,7 @@ def booking_detail(db: Session, principal: Principal, provider: Provider, bookin
             attendance_id=attendance.id, day=f"{start:%a} {start.day} {start:%b}",
             time=f"{start:%H:%M}–{end:%H:%M}", state=state, tab=tab,
             is_makeup=attendance.state == AttendanceState.makeup,
-            online_link=_link(provider, s_cls, session), venue=session.venue or ("Online" if s_cls.is_online
+            online_link=livestream_link(provider, s_cls, session), venue=session.venue or ("Online" if s_cls.is_online
                                                                                  else s_cls.venue),
             can_cancel=can_cancel,
             deadline=fmt.session_label(deadline, tz) if deadline is not None and in_time else "",

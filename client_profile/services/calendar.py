@@ -42,7 +42,7 @@ from client_profile.models import (
     SessionStatus,
     as_utc,
 )
-from client_profile.services.attendance import _link as livestream_link
+from client_profile.services.attendance import livestream_link
 from client_profile.services.changes import bump_families
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal

@@ -1,0 +1,41 @@
+"""The Bookings tab offers the family's calendar feed (fetched and parsed back), and an online class's
+sessions show the livestream link while in-person ones do not."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from icalendar import Calendar
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import login, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def test_calendar_feed_and_livestream_link(app_server, smtp_server, phone_page):
+    page = phone_page
+    login(page, app_server, smtp_server, "anna@example.com")
+    page.goto(app_server + "/bookings")
+    url_input = page.get_by_label("Calendar feed link")
+    expect(url_input).to_have_value(re.compile(r"/calendar/\d+-[A-Za-z0-9_-]+\.ics$"))
+    screenshot(page, "bookings-calendar-phone")
+    feed = page.request.get(url_input.input_value())
+    assert feed.status == 200 and feed.headers["content-type"].startswith("text/calendar")
+    cal = Calendar.from_ical(feed.body())
+    summaries = {str(e.get("SUMMARY")) for e in cal.walk("VEVENT")}
+    assert any(s.startswith("Ema: Swimming - Beginners") for s in summaries)
+    assert any(s.startswith("Jakub: Chess Online") for s in summaries)
+    assert not any("Lily" in s for s in summaries)
+
+    page.goto(app_server + "/bookings")
+    page.locator(".cp-booking-link", has_text="Chess Online").first.click()
+    page.wait_for_url(re.compile(r"/bookings/\d+/?$"))
+    link = page.locator("#next-sessions .cp-livestream").first
+    expect(link).to_have_attribute("href", re.compile(r"^https://"))
+    page.goto(app_server + "/bookings")
+    page.locator(".cp-booking-link", has_text="Football Juniors").first.click()
+    page.wait_for_url(re.compile(r"/bookings/\d+/?$"))
+    expect(page.locator("#next-sessions .cp-session").first).to_be_visible()
+    expect(page.locator("#next-sessions .cp-livestream")).to_have_count(0)
