@@ -92,6 +92,9 @@ def grant_credit(db: Session, provider: Provider, attendance: Attendance, bookin
             db.execute(update(MakeupCredit).where(MakeupCredit.id == old).values(
                 status=MakeupCreditStatus.expired,
                 closed_reason=f"Only {provider.makeup_carry_over_max} make-up credits carry over"))
+    from client_profile.services import reminders  # "you have a make-up to book", in this transaction
+
+    reminders.notify_makeup_earned(db, credit.id, now)
     return credit
 
 
@@ -501,18 +504,15 @@ def offer_freed_place(db: Session, provider: Provider, session_id: int, now: dat
         return None
     booking_id = db.exec(select(MakeupCredit.booking_id).where(MakeupCredit.id == entry.credit_id)).one()
     changes.bump_for_bookings(db, [booking_id])
-    _notify_offer(db, entry.id, expires)
+    _notify_offer(db, entry.id, expires, now)
     return entry.id
 
 
-def _notify_offer(db: Session, entry_id: int, expires: datetime) -> None:
-    try:
-        from client_profile.services import reminders
-    except ImportError:  # pragma: no cover - the reminders module ships with the same feature
-        return
+def _notify_offer(db: Session, entry_id: int, expires: datetime, now: datetime) -> None:
+    from client_profile.services import reminders
     from client_profile.settings import get_settings
 
-    reminders.notify_waitlist_offer(db, entry_id, f"{get_settings().base_url}/makeups", expires)
+    reminders.notify_waitlist_offer(db, entry_id, f"{get_settings().base_url}/makeups", expires, now=now)
 
 
 def expire_offers(db: Session, provider: Provider, now: datetime | None = None) -> int:

@@ -157,9 +157,20 @@ def scan_expiring(db: Session, now: datetime | None = None) -> int:
 
 
 def run_scan(now: datetime | None = None) -> int:
-    """The worker's periodic job: scan_expiring in its own unit of work."""
+    """The worker's periodic job: expire waitlist offers (passing places on), then scan_expiring."""
     from client_profile.db import unit_of_work
 
+    from client_profile.services import makeups
+    from client_profile.services.providers import current_provider
+
+    from client_profile.services.errors import DomainError
+
+    with unit_of_work(immediate=True) as db:
+        # Waitlist offers that ran out pass to the next in the queue (which queues that offer's message).
+        try:
+            makeups.expire_offers(db, current_provider(db), now)
+        except DomainError:  # no provider set up yet: nothing to expire
+            pass
     with unit_of_work() as db:
         return scan_expiring(db, now)
 

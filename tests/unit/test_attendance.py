@@ -297,3 +297,15 @@ def test_holiday_rows_are_read_only_when_the_policy_is_on(demo):
     demo.add(ProviderHoliday(provider_id=prov.id, day=date(2026, 12, 24), name="Christmas Eve"))
     demo.commit()
     assert att.provider_holidays(demo, prov) == {date(2026, 12, 24)}
+
+
+def test_an_earned_credit_queues_its_reminder_in_the_same_transaction(demo):
+    from client_profile.models import OutboxMessage
+    from client_profile.services.reminders import KIND_EARNED
+
+    anna, prov = principal(demo, "anna@example.com"), current_provider(demo)
+    attendance, session = next_scheduled(demo, "Ema", skip=1)
+    result = att.excuse(demo, anna, prov, attendance.id, "", "", session.starts_at - timedelta(days=2))
+    demo.commit()
+    queued = demo.exec(select(OutboxMessage).where(OutboxMessage.kind == KIND_EARNED)).all()
+    assert queued and all(str(result.credit_id) in m.dedupe_key for m in queued)
