@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from client_profile.db import unit_of_work
 from client_profile.integrations import whatsapp
 from client_profile.models import Channel, Client, MakeupCredit, MakeupCreditStatus, OutboxMessage, OutboxStatus
 from client_profile.services import outbox, reminders
