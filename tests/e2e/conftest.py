@@ -103,11 +103,9 @@ E2E_WEBHOOK_SECRET = "whsec_e2e_" + uuid.uuid4().hex
 @pytest.fixture(scope="session")
 def stripe_stub():
     """localstripe + the test-only Checkout extension on loopback (GPL, test dependency only)."""
-    from tests.stripe_stub.localstripe_ext import LocalStripe
+    from tests.stripe_stub.localstripe_ext import shared_localstripe
 
-    stub = LocalStripe(free_port()).start()
-    yield stub
-    stub.stop()
+    return shared_localstripe(free_port())  # shared with the payment tests of the same run
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from client_profile.services import auth
 from client_profile.services.demo import load_demo
 from client_profile.services.identity import Principal
 from client_profile.settings import reset_settings_cache
-from tests.stripe_stub.localstripe_ext import LocalStripe
+from tests.stripe_stub.localstripe_ext import shared_localstripe
 
 WEBHOOK_SECRET = "whsec_test_" + "s" * 24
 
@@ -35,9 +35,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def localstripe():
-    stub = LocalStripe(_free_port()).start()
-    yield stub
-    stub.stop()
+    yield shared_localstripe(_free_port())  # a daemon thread; ends with the test process
 
 
 @pytest.fixture

@@ -209,6 +209,17 @@ def _install(app: web.Application) -> None:
     app.router.add_get("/_config/checkout/state/{id}", _state)
 
 
+_SHARED: list[LocalStripe] = []
+
+
+def shared_localstripe(port: int) -> LocalStripe:
+    """The one stand-in of this test process: localstripe's aiohttp app is a module-level object that can be
+    started only once, so every fixture (payments tests, e2e) shares it."""
+    if not _SHARED:
+        _SHARED.append(LocalStripe(port).start())
+    return _SHARED[0]
+
+
 class LocalStripe:
     """localstripe + the extension on 127.0.0.1:<port>, in a daemon thread with its own event loop."""
 
