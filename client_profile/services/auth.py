@@ -40,6 +40,7 @@ from client_profile.integrations.crypto import constant_time_equal, keyed_hash, 
 from client_profile.models import AuthSession, Client, LoginRequest
 from client_profile.models.base import utcnow
 from client_profile.services import outbox
+from client_profile.services.changes import version_expression
 from client_profile.services.errors import DomainError
 from client_profile.services.identity import Principal, normalize_email
 from client_profile.services.providers import current_provider
@@ -476,7 +477,7 @@ _PRINCIPAL_QUERY_COLUMNS = (
 
 
 _PRINCIPAL_STMT = (
-    select(*_PRINCIPAL_QUERY_COLUMNS)
+    select(*_PRINCIPAL_QUERY_COLUMNS, version_expression(Client.id, Client.family_id).label("data_version"))
     .select_from(AuthSession)
     .join(Client, Client.id == AuthSession.client_id)
     .where(AuthSession.token_hash == bindparam("token_hash"))
@@ -505,7 +506,7 @@ def principal_for_token(db: Session, token: str | None, now: datetime | None = N
                    .values(last_seen_at=now, idle_expires_at=idle))
     return Principal(
         client_id=row.client_id, provider_id=row.provider_id, family_id=row.family_id, session_id=row.id,
-        email=row.email, full_name=row.full_name,
+        email=row.email, full_name=row.full_name, data_version=int(row.data_version),
     )
 
 

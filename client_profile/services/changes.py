@@ -41,29 +41,36 @@ def bump_for_sessions(db: Session, session_ids: Iterable[int]) -> None:
         db.execute(update(Family).where(Family.id.in_(families)).values(data_version=Family.data_version + 1))
 
 
-def _version_statement():
-    client_id, family_id = bindparam("client_id"), bindparam("family_id")
+def version_expression(client_id, family_id):
+    """A scalar SQL expression: the version of everything a client (with this family) can see. It changes
+    whenever any of those families' data_version moves or a share to the client is granted or revoked.
+    `client_id`/`family_id` are columns (to embed it in the session lookup) or bind parameters."""
     active_shares = (BookingShare.grantee_client_id == client_id) & BookingShare.revoked_at.is_(None)
     shared_families = (
         select(Attendee.family_id)
         .join(Booking, Booking.attendee_id == Attendee.id)
         .join(BookingShare, BookingShare.booking_id == Booking.id)
         .where(active_shares)
+        .correlate_except(Attendee, Booking, BookingShare)  # the client columns come from the outer query
+    )
+    family_alias = Family.__table__.alias("visible_family")
+    versions = (
+        select(func.coalesce(func.sum(family_alias.c.data_version), 0))
+        .where(or_(family_alias.c.id == family_id, family_alias.c.id.in_(shared_families)))
+        .scalar_subquery()
     )
     # Mixing in the count of active shares makes granting/revoking a share visible too.
     shares = select(func.count()).select_from(BookingShare).where(active_shares).scalar_subquery()
-    return (
-        select(func.coalesce(func.sum(Family.data_version), 0) * 1000 + shares)
-        .where(or_(Family.id == family_id, Family.id.in_(shared_families)))
-    )
+    return versions * 1000 + shares
 
 
-# Built once: this runs on every open page every 1.5 s and on every member switch.
-_VERSION_STMT = _version_statement()
+# Built once: the same expression the session lookup embeds (services.auth), for callers with a principal.
+_VERSION_STMT = select(version_expression(bindparam("client_id"), bindparam("family_id")))
 
 
 def version_for(db: Session, principal: Principal) -> int:
-    """A number that changes whenever anything the principal can see changes (one query)."""
+    """A number that changes whenever anything the principal can see changes. The session lookup already
+    returns it (Principal.data_version); this asks again, e.g. within a longer unit of work."""
     family_id = principal.family_id if principal.family_id is not None else -1
     params = {"client_id": principal.client_id, "family_id": family_id}
     return int(db.connection().execute(_VERSION_STMT, params).scalar_one())

@@ -21,6 +21,8 @@ class Principal:
     session_id: int
     email: str
     full_name: str
+    # services.changes.version_expression at the moment of the session lookup (one query for both).
+    data_version: int = -1
 
 
 def normalize_email(raw: object) -> str:

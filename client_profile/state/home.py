@@ -7,7 +7,6 @@ import dataclasses
 import reflex as rx
 
 from client_profile.db import unit_of_work
-from client_profile.services import changes
 from client_profile.services import home as home_service
 from client_profile.services.access import parse_id
 from client_profile.services.errors import DomainError
@@ -142,7 +141,7 @@ class HomeState(LivePage, rx.State):
 
     @rx.event
     def select_member(self, member_id: int):
-        """Switch member from what this page loaded: a session check and a version check, no data query.
+        """Switch member from what this page loaded: one query (the session lookup returns the data version).
         If anything the family can see changed since (including a revoked share), reload instead."""
         wanted = parse_id(member_id)
         with unit_of_work() as db:
@@ -150,7 +149,7 @@ class HomeState(LivePage, rx.State):
             if principal is None:
                 return to_login()
             other_login = principal.client_id != self._loaded_for_client
-            changed = other_login or changes.version_for(db, principal) != self._seen_version
+            changed = other_login or principal.data_version != self._seen_version
         if other_login:
             # A different login on this tab: never show or switch from another identity's snapshot.
             self._bookings_by_member = {}

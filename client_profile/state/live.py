@@ -1,8 +1,8 @@
 """Pages that keep themselves up to date.
 
 A page state mixes in LivePage, implements `_load(db, principal)` and puts `live_poller(State.refresh)` on the
-page. Every 1.5 s the open page asks whether anything its family can see has changed (one indexed query after the
-session check) and reloads only when it has: changes by the provider (admin CLI), by a payment webhook or by the
+page. Every 1.5 s the open page asks whether anything its family can see has changed (answered by the session lookup
+itself) and reloads only when it has: changes by the provider (admin CLI), by a payment webhook or by the
 same family on another device appear without a reload, whichever worker holds the tab.
 """
 
@@ -12,7 +12,6 @@ import reflex as rx
 from sqlmodel import Session
 
 from client_profile.db import unit_of_work
-from client_profile.services import changes
 from client_profile.services.identity import Principal
 from client_profile.state.session import principal_for, to_login
 
@@ -31,7 +30,7 @@ class LivePage(rx.State, mixin=True):
             principal = principal_for(self, db)
             if principal is None:
                 return to_login()
-            version = changes.version_for(db, principal)
+            version = principal.data_version  # looked up with the session, in the same query
             if only_if_changed and version == self._seen_version:
                 return None
             result = self._load(db, principal)
