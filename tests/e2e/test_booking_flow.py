@@ -103,3 +103,13 @@ def test_another_familys_booking_is_not_found(app_env, app_server, smtp_server, 
         phone_page.goto(app_server + path)
         expect(phone_page.locator("#not-found")).to_be_visible()
         expect(phone_page.get_by_text("Lily")).to_have_count(0)
+
+
+def test_booking_page_leads_to_its_payments(app_server, smtp_server, phone_page):
+    page = phone_page
+    login(page, app_server, smtp_server, "anna@example.com")
+    page.locator("#active-bookings").get_by_role("link", name="Swimming - Beginners").click()
+    page.wait_for_url(re.compile(r"/bookings/\d+/?$"))
+    page.locator(".cp-booking-payments").click()
+    page.wait_for_url(re.compile(r"/payments\?booking=\d+$"))
+    expect(page.get_by_text("Autumn term fee").first).to_be_visible()
