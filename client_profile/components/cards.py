@@ -89,6 +89,6 @@ def unpaid_prompt(state) -> rx.Component:
             ),
             spacing="3", width="100%",
         ),
-        color_scheme="amber", variant="surface", width="100%", id="unpaid-prompt", role="region",
+        color_scheme="amber", variant="surface", width="100%", display="block", id="unpaid-prompt", role="region",
         aria_label="Payment due",
     )
