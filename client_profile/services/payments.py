@@ -18,6 +18,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -499,6 +500,69 @@ def mark_charge_paid(db: Session, charge: Charge, when: datetime) -> bool:
     if changed:
         db.refresh(charge)
     return bool(changed)
+
+
+@dataclass(frozen=True)
+class BankTransferRecorded:
+    charge_id: int
+    reference: str
+    description: str
+    amount: str
+    family_id: int
+    documents: list[str]      # numbers of the invoice/receipt issued (none when invoicing is off)
+
+
+def record_bank_transfer(db: Session, reference_or_charge_id: object, amount_minor: int,
+                         received_on: date | None = None,
+                         now: datetime | None = None) -> BankTransferRecorded:
+    """The provider saw a transfer for a charge on its bank statement (admin CLI): the charge, found by its
+    payment reference (or its id), turns paid exactly once, with a bank-transfer Payment and its documents.
+    The amount must be the charge's exactly; anything else (and a repeat) raises and changes nothing."""
+    now = now or utcnow()
+    key = str(reference_or_charge_id).strip()
+    charge = db.exec(select(Charge).where(Charge.reference == key).order_by(Charge.id)).first() \
+        if key else None
+    if charge is None and parse_id(key) is not None:
+        charge = db.get(Charge, parse_id(key))
+    if charge is None:
+        raise NotFound("payment reference or charge")
+    provider = db.get(Provider, charge.provider_id)
+    if charge.status == ChargeStatus.paid:
+        raise DomainError(f"Charge {charge.id} ({charge.reference}) is already paid; nothing was recorded.")
+    if charge.status != ChargeStatus.unpaid:
+        raise DomainError(f"Charge {charge.id} ({charge.reference}) is cancelled; nothing was recorded.")
+    if type(amount_minor) is not int or amount_minor != charge.amount_minor:
+        got = fmt.money(amount_minor, charge.currency) if type(amount_minor) is int else repr(amount_minor)
+        raise DomainError(f"The transfer of {got} does not match charge {charge.id} ({charge.reference}), "
+                          f"which is {fmt.money(charge.amount_minor, charge.currency)}; nothing was "
+                          "recorded. Settle a partial or extra payment with the family.")
+    processing = select(CheckoutAttempt.id).join(
+        CheckoutAttemptItem, CheckoutAttemptItem.attempt_id == CheckoutAttempt.id).where(
+        CheckoutAttemptItem.charge_id == charge.id, CheckoutAttempt.status == CheckoutStatus.processing)
+    if db.exec(processing).first() is not None:
+        raise DomainError(f"An online payment for charge {charge.id} is being processed by the bank; "
+                          "wait for it to settle before recording a transfer.")
+    received_at = now
+    if received_on is not None:
+        if received_on > today_for(provider, now):
+            raise DomainError(f"The transfer cannot have arrived in the future ({received_on.isoformat()}).")
+        # The day is what matters; local noon keeps it on that day wherever it is shown.
+        noon = datetime(received_on.year, received_on.month, received_on.day, 12,
+                        tzinfo=ZoneInfo(provider.timezone))
+        received_at = min(as_utc(noon), now)
+    if not mark_charge_paid(db, charge, received_at):
+        raise DomainError(f"Charge {charge.id} ({charge.reference}) is already paid; nothing was recorded.")
+    payment = Payment(provider_id=charge.provider_id, charge_id=charge.id, method=PaymentMethod.bank_transfer,
+                      status=PaymentStatus.succeeded, amount_minor=amount_minor, currency=charge.currency,
+                      gateway_id=f"bank-transfer:{charge.id}", created_at=now, succeeded_at=received_at)
+    db.add(payment)
+    db.flush()
+    # Documents are dated when issued (gap-free numbers stay in date order); they state the payment date.
+    docs = billing.issue_documents(db, provider, charge, payment, issue_invoice=True, when=now)
+    bump_families(db, [charge.family_id])
+    return BankTransferRecorded(charge.id, charge.reference, charge.description,
+                                fmt.money(charge.amount_minor, charge.currency), charge.family_id,
+                                [d.number for d in docs])
 
 
 def reconcile_session(uow: UnitOfWork, gateway: StripeGateway, session_id: str,
