@@ -1,5 +1,5 @@
 """The admin CLI: ``client-profile migrate | demo | prepare | worker | share | unshare | photo | sessions |
-attendance | cancel-session | restore-session | set-link``.
+attendance | cancel-session | restore-session | set-link | provider | holiday | invoice-profile | paid``.
 
 Exit codes: 0 success, 1 the action failed (the message says why and nothing was changed), 2 bad usage.
 """
@@ -350,6 +350,151 @@ def _cmd_set_link(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------------------------- provider
+
+
+def _show_value(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "":
+        return "-"
+    if hasattr(value, "strftime") and not hasattr(value, "year"):
+        return value.strftime("%H:%M")
+    return str(value)
+
+
+def _print_changes(what: str, changes) -> None:
+    if not changes:
+        _out(f"{what}: nothing changed (the values were already set).")
+        return
+    for change in changes:
+        field, before, after = change.field, _show_value(change.before), _show_value(change.after)
+        if field == "default_vat_rate_bp":  # stored in basis points, set in percent
+            field = "default_vat_rate"
+            before, after = f"{change.before / 100:g} %", f"{change.after / 100:g} %"
+        _out(f"{what}: {field}: {before} -> {after}")
+
+
+def _cmd_provider_show(_args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.provider_admin import show_provider
+
+    with unit_of_work() as db:
+        info = show_provider(db)
+    _out(f"Provider {info['provider']['name']!r} ({info['provider']['slug']}), {info['families']} families")
+    for name, value in info["provider"].items():
+        if name not in ("id", "slug", "name"):
+            _out(f"  {name:<30} {_show_value(value)}")
+    _out("Holidays:" + ("" if info["holidays"] else " none"))
+    for day, name in info["holidays"]:
+        _out(f"  {day}  {name}")
+    _out("Invoice profile (invoice-profile set ...):")
+    for name, value in info["invoice_profile"].items():
+        _out(f"  {name:<30} {_show_value(value)}")
+    return 0
+
+
+def _cmd_provider_create(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.provider_admin import create_provider
+
+    with unit_of_work() as db:
+        provider = create_provider(db, args.slug, args.name, currency=args.currency, timezone=args.timezone,
+                                   language=args.language, contact_email=args.email)
+        text = (f"Created provider {provider.name!r} ({provider.slug}): {provider.currency}, "
+                f"{provider.timezone}, language {provider.language}. Next: `client-profile provider set` for "
+                "policies and bank details, `client-profile provider show` to check.")
+    _out(text)
+    return 0
+
+
+def _cmd_provider_set(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.provider_admin import update_provider
+
+    with unit_of_work() as db:
+        changes = update_provider(db, **_assignments(args.assignments))
+    _print_changes("Provider", changes)
+    return 0
+
+
+def _cmd_holiday(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.provider_admin import add_holiday, remove_holiday
+
+    with unit_of_work() as db:
+        if args.action == "add":
+            holiday = add_holiday(db, args.day, " ".join(args.name))
+            label = f" ({holiday.name})" if holiday.name else ""
+            text = f"{holiday.day.isoformat()} is a holiday{label}."
+        else:
+            holiday = remove_holiday(db, args.day)
+            text = f"{holiday.day.isoformat()} is no longer a holiday."
+    _out(text)
+    return 0
+
+
+def _cmd_invoice_profile_set(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.provider_admin import set_invoice_profile
+
+    with unit_of_work() as db:
+        changes = set_invoice_profile(db, **_assignments(args.assignments))
+    _print_changes("Invoice profile", changes)
+    return 0
+
+
+def _cmd_invoice_profile_logo(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.provider_admin import set_logo
+
+    if args.remove == (args.file is not None):
+        raise SystemExit("client-profile invoice-profile logo: give a picture file, or --remove")
+    data = None
+    if args.file is not None:
+        try:
+            data = Path(args.file).read_bytes()
+        except OSError as exc:
+            raise CliError(f"Cannot read {args.file}: {exc.strerror}.") from None
+    with unit_of_work() as db:
+        size = set_logo(db, data)
+    _out("Invoices have no logo now." if size is None else
+         f"Invoice logo stored ({size[0]} x {size[1]} px); it appears on documents issued from now on.")
+    return 0
+
+
+def _cmd_paid(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.payments import record_bank_transfer
+    from client_profile.services.provider_admin import get_provider, parse_amount, parse_day
+
+    with unit_of_work(immediate=True) as db:
+        amount_minor = parse_amount(args.amount, get_provider(db).currency)
+        received_on = parse_day(args.on, "transfer's date") if args.on else None
+        done = record_bank_transfer(db, args.charge, amount_minor, received_on)
+    _out(f"Recorded a bank transfer of {done.amount} for charge {done.charge_id} ({done.reference}, "
+         f"{done.description}): it is paid now.")
+    _out(f"Issued {', '.join(done.documents)}." if done.documents else
+         "No documents issued (invoicing is off).")
+    return 0
+
+
+def _assignment(value: str) -> tuple[str, str]:
+    name, sep, text = value.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"{value!r} is not FIELD=VALUE")
+    return name.strip(), text
+
+
+def _assignments(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for name, text in pairs:
+        if name in fields:
+            raise CliError(f"{name} is given twice.")
+        fields[name] = text
+    return fields
+
+
 # --------------------------------------------------------------------------------------------- parsing
 
 
@@ -461,6 +606,54 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--class", dest="class_id", type=_positive_id("a class id"), metavar="ID")
     p.add_argument("url", metavar="URL", help="an http(s) URL, or \"\" to clear")
     p.set_defaults(func=_cmd_set_link)
+
+    p = sub.add_parser("provider", help="show, create or change the provider and its policies")
+    provider = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = provider.add_parser("show", help="print the provider's settings, holidays and invoice profile")
+    q.set_defaults(func=_cmd_provider_show)
+    q = provider.add_parser("create", help="create the installation's provider (once)")
+    q.add_argument("--slug", required=True, help="short name in lower case, e.g. little-otters")
+    q.add_argument("--name", required=True, help="the name clients see")
+    q.add_argument("--currency", default="EUR", help="ISO 4217 code (default EUR)")
+    q.add_argument("--timezone", default="UTC", help="IANA time zone, e.g. Europe/Bratislava (default UTC)")
+    q.add_argument("--language", default="en", help="language code (default en)")
+    q.add_argument("--email", default="", help="contact e-mail shown to clients")
+    q.set_defaults(func=_cmd_provider_create)
+    q = provider.add_parser("set", help="change policy fields: FIELD=VALUE ... (`provider show` lists them; "
+                                        "yes/no, numbers, HH:MM, \"\" clears text)")
+    q.add_argument("assignments", nargs="+", type=_assignment, metavar="FIELD=VALUE")
+    q.set_defaults(func=_cmd_provider_set)
+
+    p = sub.add_parser("holiday", help="add or remove a day the provider is closed")
+    holiday = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = holiday.add_parser("add", help="add a holiday: YYYY-MM-DD [NAME]")
+    q.add_argument("day", metavar="YYYY-MM-DD")
+    q.add_argument("name", nargs="*", metavar="NAME")
+    q.set_defaults(func=_cmd_holiday)
+    q = holiday.add_parser("remove", help="remove a holiday: YYYY-MM-DD")
+    q.add_argument("day", metavar="YYYY-MM-DD")
+    q.set_defaults(func=_cmd_holiday)
+
+    p = sub.add_parser("invoice-profile", help="what invoices say about the provider: legal details, VAT, "
+                                               "logo")
+    invoice = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = invoice.add_parser("set", help="FIELD=VALUE ...: legal_name, company_id, tax_id, vat_id, vat_payer, "
+                                       "default_vat_rate (percent), exemption_note, footer")
+    q.add_argument("assignments", nargs="+", type=_assignment, metavar="FIELD=VALUE")
+    q.set_defaults(func=_cmd_invoice_profile_set)
+    q = invoice.add_parser("logo", help="set (or --remove) the logo printed on invoices and receipts")
+    q.add_argument("file", nargs="?", metavar="FILE",
+                   help="a PNG or JPEG; stored as a PNG of at most 450 x 150 px")
+    q.add_argument("--remove", action="store_true", help="remove the logo")
+    q.set_defaults(func=_cmd_invoice_profile_logo)
+
+    p = sub.add_parser("paid", help="record a bank transfer received for a charge (issues its "
+                                    "invoice/receipt)")
+    p.add_argument("charge", metavar="REFERENCE|CHARGE_ID",
+                   help="the payment reference on the statement, or the charge id")
+    p.add_argument("--amount", required=True, metavar="AMOUNT", help="the amount received, e.g. 120.00")
+    p.add_argument("--on", metavar="YYYY-MM-DD", help="the day it arrived (default today)")
+    p.set_defaults(func=_cmd_paid)
     return parser
 
 
