@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from client_profile.models.base import as_utc
 
 _SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CZK": "Kč", "HUF": "Ft", "PLN": "zł", "CHF": "CHF"}
-_NO_MINOR = {"HUF", "JPY", "KRW", "ISK"}
+# Currencies whose amounts have no minor units (the one list, also used when parsing amounts).
+NO_MINOR_CURRENCIES = frozenset({"HUF", "JPY", "KRW", "ISK"})
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -16,7 +17,7 @@ def money(amount_minor: int, currency: str) -> str:
     """12000, "EUR" -> "EUR 120.00" (an unambiguous, locale-neutral form)."""
     sign = "-" if amount_minor < 0 else ""
     value = abs(amount_minor)
-    if currency.upper() in _NO_MINOR:
+    if currency.upper() in NO_MINOR_CURRENCIES:
         return f"{sign}{currency.upper()} {value:,}"
     return f"{sign}{currency.upper()} {value // 100:,}.{value % 100:02d}"
 

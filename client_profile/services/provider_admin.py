@@ -193,7 +193,7 @@ def _bic(field: str, value: object) -> str:
 def parse_amount(text: object, currency: str) -> int:
     """"120.00" in `currency` -> 12000 minor units, exactly (Decimal, never float). Positive only; no more
     decimals than the currency has."""
-    digits = 0 if currency.upper() in fmt._NO_MINOR else 2  # the one list of currencies without minor units
+    digits = 0 if currency.upper() in fmt.NO_MINOR_CURRENCIES else 2
     raw = text.strip() if isinstance(text, str) else str(text) if isinstance(text, (int, Decimal)) else ""
     if not re.fullmatch(r"\d{1,12}(\.\d+)?", raw):
         raise DomainError(f"The amount must be a positive number like 120.00 (with a dot), not {text!r}.")
