@@ -161,60 +161,33 @@ class BookingState(LivePage, rx.State):
 
     @rx.event
     def confirm_cancel(self, form: dict):
-        if not self._pending_attendance_id:
-            self.cancel_open = False
+        attendance_id = self._pending_attendance_id
+        self._close()
+        if not attendance_id:
             return None
         form = form if isinstance(form, dict) else {}
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                return to_login()
-            try:
-                reason = form.get("reason", "")
-                result = attendance_service.excuse(db, principal, current_provider(db), self._pending_attendance_id,
-                                                   "" if reason == "none" else reason, form.get("note", ""))
-            except DomainError as exc:
-                self.error = str(exc)
-                self.cancel_open = False
-                return None
-            self._load(db, principal)
-        self.cancel_open = False
-        self._pending_attendance_id = 0
-        self.message = {
+        reason = form.get("reason", "")
+        reason = "" if reason == "none" else reason
+        spec, result = self._act(lambda db, p, prov: attendance_service.excuse(
+            db, p, prov, attendance_id, reason, form.get("note", "")))
+        self.message = "" if result is None else {
             "makeup": "Excused. A make-up credit was added to Benefits.",
             "entry": "Excused. The entry went back to your pass.",
         }.get(result.outcome, "Excused. The place was freed.")
-        return None
+        return spec
 
     @rx.event
     def sign_back_up(self, attendance_id: int):
-        self.message, self.error = "", ""
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                return to_login()
-            try:
-                attendance_service.sign_back_up(db, principal, current_provider(db), parse_id(attendance_id))
-            except DomainError as exc:
-                self.error = str(exc)
-                return None
-            self._load(db, principal)
-        self.message = "You are signed back up for this session."
-        return None
+        wanted = parse_id(attendance_id)
+        spec, result = self._act(lambda db, p, prov: attendance_service.sign_back_up(db, p, prov, wanted) or True)
+        self.message = "" if result is None else "You are signed back up for this session."
+        return spec
 
     @rx.event
     def cancel_makeup(self, attendance_id: int):
-        self.message, self.error = "", ""
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                return to_login()
-            try:
-                back = makeups_service.cancel_makeup(db, principal, current_provider(db), parse_id(attendance_id))
-            except DomainError as exc:
-                self.error = str(exc)
-                return None
-            self._load(db, principal)
-        self.message = ("Make-up cancelled. Your make-up credit is back." if back else
-                        "Make-up cancelled after the deadline: the place is freed, the credit stays used.")
-        return None
+        wanted = parse_id(attendance_id)
+        spec, result = self._act(lambda db, p, prov: makeups_service.cancel_makeup(db, p, prov, wanted))
+        self.message = "" if result is None else (
+            "Make-up cancelled. Your make-up credit is back." if result else
+            "Make-up cancelled after the deadline: the place is freed, the credit stays used.")
+        return spec

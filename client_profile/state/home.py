@@ -28,7 +28,10 @@ class MemberRow:
 
 @dataclasses.dataclass
 class BookingRow:
+    """A booking card (home and the Bookings tab, which also shows whose booking it is)."""
+
     id: int = 0
+    member: str = ""
     programme: str = ""
     class_name: str = ""
     schedule: str = ""

@@ -12,25 +12,13 @@ from client_profile.services import formatting as fmt
 from client_profile.services import home as home_service
 from client_profile.services.identity import Principal
 from client_profile.services.providers import current_provider
+from client_profile.state.home import BookingRow
 from client_profile.state.live import LivePage
 
 
-@dataclasses.dataclass
-class ListBookingRow:
-    id: int = 0
-    member: str = ""
-    programme: str = ""
-    class_name: str = ""
-    schedule: str = ""
-    place: str = ""
-    is_online: bool = False
-    next_session: str = ""
-    shared_with_me: bool = False
-
-
 class BookingsState(LivePage, rx.State):
-    active: list[ListBookingRow] = []
-    past: list[ListBookingRow] = []
+    active: list[BookingRow] = []
+    past: list[BookingRow] = []
 
     @rx.event
     def load_bookings(self):
@@ -43,7 +31,7 @@ class BookingsState(LivePage, rx.State):
         rows = home_service.booking_summaries(db, principal, provider, fmt.local(now, provider.timezone).date(), now)
         active, past = [], []
         for b in rows:
-            row = ListBookingRow(id=b.id, member=names.get(b.attendee_id, ""), programme=b.programme,
+            row = BookingRow(id=b.id, member=names.get(b.attendee_id, ""), programme=b.programme,
                                  class_name=b.class_name, schedule=b.schedule, place=b.place, is_online=b.is_online,
                                  next_session=b.next_session, shared_with_me=b.shared_with_me)
             (active if b.is_active else past).append(row)

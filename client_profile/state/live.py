@@ -12,7 +12,10 @@ import reflex as rx
 from sqlmodel import Session
 
 from client_profile.db import unit_of_work
+from client_profile.services import changes
+from client_profile.services.errors import DomainError
 from client_profile.services.identity import Principal
+from client_profile.services.providers import current_provider
 from client_profile.state.session import principal_for, to_login
 
 POLL_MS = 1500
@@ -37,6 +40,24 @@ class LivePage(rx.State, mixin=True):
         self._seen_version = version
         self.loaded = True
         return result
+
+    def _act(self, action, immediate: bool = False):
+        """Run one change `action(db, principal, provider)` for the logged-in client and reload the page's
+        data in the same transaction. Returns (event to return, the action's result or None on a refusal,
+        whose message is put in the state's `error` var)."""
+        self.error = ""
+        with unit_of_work(immediate=immediate) as db:
+            principal = principal_for(self, db)
+            if principal is None:
+                return to_login(), None
+            try:
+                result = action(db, principal, current_provider(db))
+            except DomainError as exc:
+                self.error = str(exc)
+                return None, None
+            self._load(db, principal)
+            self._seen_version = changes.version_for(db, principal)  # including this change's own bump
+        return None, result
 
     @rx.event
     def refresh(self, _tick: str = ""):

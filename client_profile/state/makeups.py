@@ -6,14 +6,11 @@ import dataclasses
 
 import reflex as rx
 
-from client_profile.db import unit_of_work
 from client_profile.services import makeups as makeups_service
 from client_profile.services.access import parse_id
-from client_profile.services.errors import DomainError
 from client_profile.services.identity import Principal
 from client_profile.services.providers import current_provider
 from client_profile.state.live import LivePage
-from client_profile.state.session import principal_for, to_login
 
 
 @dataclasses.dataclass
@@ -81,24 +78,6 @@ class MakeupsState(LivePage, rx.State):
         self.queue = [QueueRow(**dataclasses.asdict(q)) for q in view.queue]
         self.no_credit = view.no_credit
 
-    def _act(self, action):
-        """Run one change for the logged-in client, then reload the page's data in the same transaction."""
-        self.message, self.error = "", ""
-        with unit_of_work(immediate=True) as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                return to_login(), None
-            try:
-                result = action(db, principal, current_provider(db))
-            except DomainError as exc:
-                self.error = str(exc)
-                return None, None
-        with unit_of_work() as db:  # show what is true after the commit
-            principal = principal_for(self, db)
-            if principal is not None:
-                self._load(db, principal)
-        return None, result
-
     @rx.event
     def choose(self, credit_id: int, session_id: int):
         """Ask to confirm booking this session with this credit (the label comes from the server)."""
@@ -129,31 +108,31 @@ class MakeupsState(LivePage, rx.State):
         if not credit_id:
             return None
         spec, result = self._act(lambda db, p, prov: makeups_service.book_makeup(db, p, prov, credit_id,
-                                                                                    session_id))
-        if result is not None:
-            self.message = f"Booked: {self.confirm_label}. It is in the booking's sessions now."
+                                                                                    session_id), immediate=True)
+        self.message = "" if result is None else f"Booked: {self.confirm_label}. It is in the booking's sessions now."
         return spec
 
     @rx.event
     def join_waitlist(self, credit_id: int, session_id: int):
         cid, sid = parse_id(credit_id), parse_id(session_id)
-        spec, result = self._act(lambda db, p, prov: makeups_service.join_waitlist(db, p, prov, cid, sid))
-        if result is not None:
-            self.message = "You are on the waiting list. If a place frees up we hold it for you and let you know."
+        spec, result = self._act(lambda db, p, prov: makeups_service.join_waitlist(db, p, prov, cid, sid),
+                                 immediate=True)
+        self.message = "" if result is None else ("You are on the waiting list. If a place frees up we hold it for "
+                                                  "you and let you know.")
         return spec
 
     @rx.event
     def leave_waitlist(self, entry_id: int):
         eid = parse_id(entry_id)
-        spec, result = self._act(lambda db, p, prov: makeups_service.leave_waitlist(db, p, eid) or True)
-        if result is not None:
-            self.message = "You left the waiting list."
+        spec, result = self._act(lambda db, p, prov: makeups_service.leave_waitlist(db, p, eid) or True,
+                                 immediate=True)
+        self.message = "" if result is None else "You left the waiting list."
         return spec
 
     @rx.event
     def accept_offer(self, entry_id: int):
         eid = parse_id(entry_id)
-        spec, result = self._act(lambda db, p, prov: makeups_service.accept_offer(db, p, prov, eid))
-        if result is not None:
-            self.message = "Booked. The held place is yours."
+        spec, result = self._act(lambda db, p, prov: makeups_service.accept_offer(db, p, prov, eid),
+                                 immediate=True)
+        self.message = "" if result is None else "Booked. The held place is yours."
         return spec
