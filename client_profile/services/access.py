@@ -30,7 +30,7 @@ def visible_bookings_clause(principal: Principal):
 
 def get_visible_booking(db: Session, principal: Principal, booking_id: object) -> Booking:
     """The booking if the principal may see it; NotFound otherwise (also for malformed ids)."""
-    if isinstance(booking_id, bool) or not isinstance(booking_id, int) or not 0 < booking_id < 2**62:
+    if not is_id(booking_id):
         raise NotFound("booking")
     row = db.exec(
         select(Booking).join(Attendee, Attendee.id == Booking.attendee_id)
@@ -42,13 +42,16 @@ def get_visible_booking(db: Session, principal: Principal, booking_id: object) -
     return row
 
 
+MAX_ID = 2**62  # below every database's integer range, so a huge id is "not found", never a driver error
+
+
+def is_id(value: object) -> bool:
+    """Whether an id handed to a service is a real positive integer id (not a bool, float, string or junk)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < MAX_ID
+
+
 def parse_id(value: object) -> int | None:
     """A positive int id from client input ("12" or 12); None for anything else (bools, floats, junk)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if 0 < value < 2**62 else None
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
-        number = int(value)
-        return number if number > 0 else None
-    return None
+        value = int(value)
+    return value if is_id(value) else None

@@ -35,7 +35,7 @@ from client_profile.models import (
 )
 from client_profile.services import changes, makeups
 from client_profile.services import formatting as fmt
-from client_profile.services.access import get_visible_booking, visible_bookings_clause
+from client_profile.services.access import get_visible_booking, is_id, visible_bookings_clause
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
 
@@ -110,7 +110,7 @@ def may_manage(db: Session, principal: Principal, booking: Booking) -> bool:
 
 def _load_for_change(db: Session, principal: Principal, attendance_id: object):
     """The attendance with its booking, session, class and programme, if the principal may manage it."""
-    if isinstance(attendance_id, bool) or not isinstance(attendance_id, int) or not 0 < attendance_id < 2**62:
+    if not is_id(attendance_id):
         raise NotFound("session")
     row = db.exec(
         select(Attendance, Booking, ClassSession, ClassGroup, Programme)

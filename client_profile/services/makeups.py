@@ -41,7 +41,7 @@ from client_profile.models import (
 )
 from client_profile.services import changes
 from client_profile.services import formatting as fmt
-from client_profile.services.access import visible_bookings_clause
+from client_profile.services.access import is_id, visible_bookings_clause
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
 
@@ -176,7 +176,7 @@ class CreditOffers:
 
 
 def _credit_row(db: Session, principal: Principal, credit_id: object):
-    if isinstance(credit_id, bool) or not isinstance(credit_id, int) or not 0 < credit_id < 2**62:
+    if not is_id(credit_id):
         raise NotFound("make-up credit")
     row = db.exec(
         select(MakeupCredit, Booking, ClassGroup, Programme, Attendee, ClassSession.starts_at)
@@ -307,7 +307,7 @@ def book_makeup(db: Session, principal: Principal, provider: Provider, credit_id
     now = now or utcnow()
     credit, booking, cls, programme, attendee, _src = _credit_row(db, principal, credit_id)
     _ensure_may_manage(db, principal, booking)
-    if isinstance(session_id, bool) or not isinstance(session_id, int) or not 0 < session_id < 2**62:
+    if not is_id(session_id):
         raise NotFound("session")
     if credit.status != MakeupCreditStatus.open or as_utc(credit.expires_at) <= now:
         raise DomainError("This make-up credit was already used or has expired.")
@@ -358,7 +358,7 @@ def cancel_makeup(db: Session, principal: Principal, provider: Provider, attenda
     from client_profile.services.attendance import cancellation_deadline, provider_holidays
 
     now = now or utcnow()
-    if isinstance(attendance_id, bool) or not isinstance(attendance_id, int) or not 0 < attendance_id < 2**62:
+    if not is_id(attendance_id):
         raise NotFound("make-up")
     row = db.exec(
         select(Attendance, Booking, ClassSession)
@@ -449,7 +449,7 @@ def leave_waitlist(db: Session, principal: Principal, entry_id: object, now: dat
 
 
 def _visible_entry(db: Session, principal: Principal, entry_id: object) -> MakeupWaitlistEntry:
-    if isinstance(entry_id, bool) or not isinstance(entry_id, int) or not 0 < entry_id < 2**62:
+    if not is_id(entry_id):
         raise NotFound("waiting list entry")
     entry = db.exec(
         select(MakeupWaitlistEntry).join(MakeupCredit, MakeupCredit.id == MakeupWaitlistEntry.credit_id)

@@ -44,6 +44,7 @@ from client_profile.models import (
 from client_profile.models.base import as_utc
 from client_profile.services import formatting as fmt
 from client_profile.services.changes import bump_families, bump_for_sessions
+from client_profile.services.access import is_id
 from client_profile.services.errors import DomainError, NotFound
 
 MAX_LINK_LENGTH = 500
@@ -88,7 +89,7 @@ class SessionAttendee:
 
 
 def _id(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**62:
+    if not is_id(value):
         raise NotFound(what)
     return value
 

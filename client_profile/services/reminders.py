@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, cast, exists, literal, or_, select
 from sqlmodel import Session
 
+from client_profile.services.access import is_id
 from client_profile.integrations import whatsapp
 from client_profile.integrations.mailer import OutgoingEmail
 from client_profile.integrations.reminder_templates import reminder_email
@@ -100,7 +101,7 @@ def _enqueue_all(db: Session, *, provider_id: int, kind: str, key: str, recipien
 
 
 def _credit_context(db: Session, credit_id: object):
-    if isinstance(credit_id, bool) or not isinstance(credit_id, int) or credit_id <= 0:
+    if not is_id(credit_id):
         return None
     return db.execute(
         select(MakeupCredit, Booking, Attendee)
@@ -159,11 +160,9 @@ def scan_expiring(db: Session, now: datetime | None = None) -> int:
 def run_scan(now: datetime | None = None) -> int:
     """The worker's periodic job: expire waitlist offers (passing places on), then scan_expiring."""
     from client_profile.db import unit_of_work
-
     from client_profile.services import makeups
-    from client_profile.services.providers import current_provider
-
     from client_profile.services.errors import DomainError
+    from client_profile.services.providers import current_provider
 
     with unit_of_work(immediate=True) as db:
         # Waitlist offers that ran out pass to the next in the queue (which queues that offer's message).

@@ -15,12 +15,13 @@ from sqlmodel import Session, select
 
 from client_profile.models import Attendee, Booking, BookingShare, Client, utcnow
 from client_profile.services.changes import bump_for_bookings
+from client_profile.services.access import is_id
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import normalize_email
 
 
 def _booking(db: Session, booking_id: object) -> Booking:
-    if isinstance(booking_id, bool) or not isinstance(booking_id, int) or booking_id <= 0:
+    if not is_id(booking_id):
         raise NotFound("booking")
     booking = db.get(Booking, booking_id)
     if booking is None:
