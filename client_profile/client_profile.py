@@ -20,6 +20,7 @@ from client_profile.pages import booking, home, lists, makeups
 from client_profile.pages import orders as orders_pages
 from client_profile.pages import payments as payments_page
 from client_profile.settings import get_settings
+from client_profile.state.guard import TabGuard
 
 settings = get_settings()
 
@@ -86,6 +87,8 @@ app = rx.App(
     style={"font_family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
 )
 app.register_lifespan_task(outbox_worker)
+# Before every event: a tab's stored state never reaches a socket without that same login (state/guard.py).
+app.add_middleware(TabGuard())
 
 app.add_page(home.home, route=home.ROUTE, title="Home · Client Profile", on_load=home.ON_LOAD)
 app.add_page(booking.booking_page, route=booking.ROUTE, title="Booking · Client Profile", on_load=booking.ON_LOAD)
