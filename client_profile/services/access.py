@@ -28,6 +28,24 @@ def visible_bookings_clause(principal: Principal):
     return or_(own, shared) if own is not None else shared
 
 
+def managed_bookings_clause(principal: Principal):
+    """A WHERE clause over Booking (joined to Attendee): the bookings the principal may change (excuse sessions,
+    book and cancel make-ups, join or leave a waiting list): their own family's, and bookings shared with them
+    with the manage scope. A view-only or pay-only share sees a booking but may not change it."""
+    own = Attendee.family_id == principal.family_id if principal.family_id is not None else None
+    shared = Booking.id.in_(shared_booking_ids(principal).where(BookingShare.can_manage.is_(True)))
+    return or_(own, shared) if own is not None else shared
+
+
+def may_manage(db: Session, principal: Principal, booking: Booking) -> bool:
+    """Whether the principal may change this (visible) booking: see managed_bookings_clause."""
+    return db.exec(
+        select(Booking.id).join(Attendee, Attendee.id == Booking.attendee_id)
+        .where(Booking.id == booking.id, Booking.provider_id == principal.provider_id,
+               managed_bookings_clause(principal))
+    ).first() is not None
+
+
 def get_visible_booking(db: Session, principal: Principal, booking_id: object) -> Booking:
     """The booking if the principal may see it; NotFound otherwise (also for malformed ids)."""
     if not is_id(booking_id):

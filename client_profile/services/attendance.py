@@ -35,7 +35,7 @@ from client_profile.models import (
 )
 from client_profile.services import changes, makeups
 from client_profile.services import formatting as fmt
-from client_profile.services.access import get_visible_booking, is_id, visible_bookings_clause
+from client_profile.services.access import get_visible_booking, is_id, may_manage, visible_bookings_clause
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
 
@@ -96,16 +96,6 @@ class CancelPreview:
     late: bool
     outcome: str  # "makeup" | "entry" | "nothing" | "refused"
     message: str  # plain words for the dialog
-
-
-def may_manage(db: Session, principal: Principal, booking: Booking) -> bool:
-    """The family itself, or a shared person whose share includes managing the booking."""
-    family_id = db.exec(select(Attendee.family_id).where(Attendee.id == booking.attendee_id)).one()
-    if principal.family_id is not None and family_id == principal.family_id:
-        return True
-    return db.exec(select(BookingShare.id).where(
-        BookingShare.booking_id == booking.id, BookingShare.grantee_client_id == principal.client_id,
-        BookingShare.revoked_at.is_(None), BookingShare.can_manage.is_(True))).first() is not None
 
 
 def _load_for_change(db: Session, principal: Principal, attendance_id: object):

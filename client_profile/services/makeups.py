@@ -41,7 +41,7 @@ from client_profile.models import (
 )
 from client_profile.services import changes
 from client_profile.services import formatting as fmt
-from client_profile.services.access import is_id, visible_bookings_clause
+from client_profile.services.access import is_id, may_manage, visible_bookings_clause
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
 
@@ -293,8 +293,6 @@ def no_credit_explanation(provider: Provider) -> str:
 
 
 def _ensure_may_manage(db: Session, principal: Principal, booking: Booking) -> None:
-    from client_profile.services.attendance import may_manage
-
     if not may_manage(db, principal, booking):
         raise DomainError("Your shared access to this booking does not include booking make-ups.")
 
@@ -433,7 +431,7 @@ def join_waitlist(db: Session, principal: Principal, provider: Provider, credit_
 
 def leave_waitlist(db: Session, principal: Principal, entry_id: object, now: datetime | None = None) -> None:
     now = now or utcnow()
-    entry = _visible_entry(db, principal, entry_id)
+    entry = _managed_entry(db, principal, entry_id)
     if entry.status not in (WaitlistStatus.waiting, WaitlistStatus.offered):
         raise DomainError("You are no longer on this waiting list.")
     was_offered = entry.status == WaitlistStatus.offered
@@ -448,17 +446,20 @@ def leave_waitlist(db: Session, principal: Principal, entry_id: object, now: dat
         offer_freed_place(db, current_provider(db), entry.session_id, now)
 
 
-def _visible_entry(db: Session, principal: Principal, entry_id: object) -> MakeupWaitlistEntry:
+def _managed_entry(db: Session, principal: Principal, entry_id: object) -> MakeupWaitlistEntry:
+    """A waiting-list entry of a booking the principal may see and change (the same rule as joining it)."""
     if not is_id(entry_id):
         raise NotFound("waiting list entry")
-    entry = db.exec(
-        select(MakeupWaitlistEntry).join(MakeupCredit, MakeupCredit.id == MakeupWaitlistEntry.credit_id)
+    row = db.exec(
+        select(MakeupWaitlistEntry, Booking).join(MakeupCredit, MakeupCredit.id == MakeupWaitlistEntry.credit_id)
         .join(Booking, Booking.id == MakeupCredit.booking_id).join(Attendee, Attendee.id == Booking.attendee_id)
         .where(MakeupWaitlistEntry.id == entry_id, Booking.provider_id == principal.provider_id,
                visible_bookings_clause(principal))
     ).first()
-    if entry is None:
+    if row is None:
         raise NotFound("waiting list entry")
+    entry, booking = row
+    _ensure_may_manage(db, principal, booking)
     return entry
 
 
@@ -466,7 +467,7 @@ def accept_offer(db: Session, principal: Principal, provider: Provider, entry_id
                  now: datetime | None = None) -> Attendance:
     """Confirm a held place (a click is required; nothing is booked automatically)."""
     now = now or utcnow()
-    entry = _visible_entry(db, principal, entry_id)
+    entry = _managed_entry(db, principal, entry_id)
     if entry.status != WaitlistStatus.offered or entry.offer_expires_at is None or \
             as_utc(entry.offer_expires_at) <= now:
         raise DomainError("This offer has expired or was withdrawn.")

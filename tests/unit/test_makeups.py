@@ -455,3 +455,43 @@ def test_a_cancelled_makeup_can_be_booked_again(db):
     again = makeups.book_makeup(db, p, w.provider, credit, w.session.id, NOW)
     db.commit()
     assert again.id == first.id and again.state == AttendanceState.makeup
+
+
+def _share(db, w: World, booking_id: int, email: str, *, can_manage: bool) -> Principal:
+    from client_profile.models import BookingShare
+
+    grantee = Client(provider_id=w.provider.id, email=email)
+    db.add(grantee)
+    db.flush()
+    db.add(BookingShare(booking_id=booking_id, grantee_client_id=grantee.id, grantee_email=email,
+                        can_manage=can_manage))
+    db.flush()
+    return Principal(grantee.id, w.provider.id, None, 0, email, "Grandpa")
+
+
+@pytest.mark.parametrize("offered", [False, True], ids=["waiting", "offered"])
+def test_a_view_only_sharer_cannot_leave_or_accept_the_familys_waitlist_place(db, offered):
+    """Security finding: leave_waitlist checked visibility only; a view-only sharer withdrew the family's entry
+    (and, had it held an offered place, passed the place to the next family)."""
+    w = World(db, 2, capacity=1)
+    (p0, p1), (c0, c1) = w.principals, w.credits
+    booked = makeups.book_makeup(db, p0, w.provider, c0, w.session.id, NOW)
+    entry = makeups.join_waitlist(db, p1, w.provider, c1, w.session.id, NOW)
+    if offered:
+        makeups.cancel_makeup(db, p0, w.provider, booked.id, NOW + timedelta(minutes=5))
+    db.commit()
+    booking_id = db.get(MakeupCredit, c1).booking_id
+    viewer = _share(db, w, booking_id, "viewer@example.com", can_manage=False)
+    manager = _share(db, w, booking_id, "manager@example.com", can_manage=True)
+    db.commit()
+    status = db.get(MakeupWaitlistEntry, entry.id).status
+    for call in (lambda: makeups.leave_waitlist(db, viewer, entry.id, NOW + timedelta(minutes=6)),
+                 lambda: makeups.accept_offer(db, viewer, w.provider, entry.id, NOW + timedelta(minutes=6))):
+        with pytest.raises(DomainError, match="shared access"):
+            call()
+        db.rollback()
+        assert db.get(MakeupWaitlistEntry, entry.id).status == status
+    # A share with the manage scope may, like the family itself.
+    makeups.leave_waitlist(db, manager, entry.id, NOW + timedelta(minutes=6))
+    db.commit()
+    assert db.get(MakeupWaitlistEntry, entry.id).status == WaitlistStatus.withdrawn
