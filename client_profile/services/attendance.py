@@ -389,7 +389,5 @@ def booking_detail(db: Session, principal: Principal, provider: Provider, bookin
         {"upcoming": detail.upcoming, "attended": detail.attended, "missed": detail.missed}[tab].append(row)
     detail.missed.reverse()  # newest first for history
     detail.attended.reverse()
-    detail.open_credits = db.exec(select(func.count()).select_from(MakeupCredit).where(
-        MakeupCredit.booking_id == booking.id, MakeupCredit.status == MakeupCreditStatus.open,
-        MakeupCredit.expires_at > now)).one()
+    detail.open_credits = sum(makeups.bookable_credits(db, principal, provider, now, booking.id).values())
     return detail

@@ -34,7 +34,7 @@ from client_profile.models import (
 from client_profile.services import formatting as fmt
 from client_profile.services.access import shared_booking_ids, visible_bookings_clause
 from client_profile.services.identity import Principal
-from client_profile.services.makeups import open_credit_ids
+from client_profile.services.makeups import bookable_credits
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,8 @@ class HomeView:
     family_discounts: list[str] = field(default_factory=list)
     unpaid_orders: int = 0
     credit_balance: str = ""
-    open_makeups: int = 0
+    # Per attendee: open make-up credits with a bookable session right now (makeups.bookable_credits).
+    makeups_by_member: dict[int, int] = field(default_factory=dict)
 
 
 def _members_clause(principal: Principal):
@@ -198,7 +199,7 @@ def home_view(db: Session, principal: Principal, provider: Provider, now: dateti
         members=member_views, bookings=booking_summaries(db, principal, provider, today, now), unpaid=unpaid,
         unpaid_total=fmt.money(total, provider.currency) if unpaid else "", bank=bank,
         has_family=principal.family_id is not None,
-        open_makeups=len(open_credit_ids(db, principal, now)),
+        makeups_by_member=bookable_credits(db, principal, provider, now),
     )
     if principal.family_id is not None:
         discounts = db.exec(

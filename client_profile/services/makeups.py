@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, func, or_, true, update
 from sqlmodel import Session, select
 
 from client_profile.models import (
@@ -41,7 +41,7 @@ from client_profile.models import (
 )
 from client_profile.services import changes
 from client_profile.services import formatting as fmt
-from client_profile.services.access import is_id, may_manage, visible_bookings_clause
+from client_profile.services.access import is_id, managed_bookings_clause, may_manage, visible_bookings_clause
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
 
@@ -173,6 +173,8 @@ class CreditOffers:
     full: list[Offer] = field(default_factory=list)  # compatible, in the window, but full: waitlist candidates
     reason: str = ""  # why nothing is offered, in plain words ("" when something is)
     advice: str = ""  # what the parent can do about it
+    booking_id: int = 0
+    count: int = 1  # open credits of this booking shown as this one card (the soonest-expiring is used first)
 
 
 def _credit_row(db: Session, principal: Principal, credit_id: object):
@@ -194,10 +196,12 @@ def _credit_row(db: Session, principal: Principal, credit_id: object):
     return row
 
 
-def _candidates(db: Session, provider: Provider, cls: ClassGroup, attendee_id: int, now: datetime):
-    """Compatible, scheduled sessions in the booking window that the attendee is not already in."""
+def _candidates(db: Session, provider: Provider, cls: ClassGroup, attendee_id: int, now: datetime,
+                beyond_window: bool = False):
+    """Compatible, scheduled sessions in the booking window that the attendee is not already in
+    (``beyond_window``: also the later ones, to tell when the next one opens)."""
     window_start = now + timedelta(hours=provider.makeup_min_hours_before)
-    window_end = now + timedelta(days=provider.makeup_window_days)
+    window_end = None if beyond_window else now + timedelta(days=provider.makeup_window_days)
     compatible = ClassGroup.programme_id == cls.programme_id
     if cls.makeup_group is not None:
         compatible = and_(compatible, or_(ClassGroup.makeup_group == cls.makeup_group,
@@ -213,7 +217,8 @@ def _candidates(db: Session, provider: Provider, cls: ClassGroup, attendee_id: i
     return db.exec(
         select(ClassSession, ClassGroup).join(ClassGroup, ClassGroup.id == ClassSession.class_id)
         .where(compatible, ClassSession.status == SessionStatus.scheduled,
-               ClassSession.starts_at > window_start, ClassSession.starts_at <= window_end,
+               ClassSession.starts_at > window_start,
+               ClassSession.starts_at <= window_end if window_end is not None else true(),
                ClassSession.id.not_in(already))
         .order_by(ClassSession.starts_at)
     ).all()
@@ -227,7 +232,7 @@ def offers_for(db: Session, principal: Principal, provider: Provider, credit_id:
     result = CreditOffers(
         credit_id=credit.id, attendee=attendee.first_name, programme=programme.name,
         earned_from=fmt.session_label(source_start, tz),
-        expires=fmt.day_label(fmt.local(credit.expires_at, tz).date()), bookable=False,
+        expires=fmt.day_label(fmt.local(credit.expires_at, tz).date()), bookable=False, booking_id=booking.id,
     )
     if not (provider.makeups_enabled and programme.makeups_enabled):
         result.reason = f"Make-ups are switched off for {programme.name}."
@@ -257,18 +262,35 @@ def offers_for(db: Session, principal: Principal, provider: Provider, credit_id:
     if result.offers:
         return result
     days, hours = provider.makeup_window_days, provider.makeup_min_hours_before
+    opens = _next_window_opening(db, provider, cls, attendee.id, now)
+    later = f" More sessions open for make-ups on {opens}." if opens else ""
+    if len(result.full) == 1:
+        only = result.full[0]
+        result.reason = (f"The only {programme.name} session you could make up in the next {days} days "
+                         f"({only.day}, {only.class_name}) is full.")
+    elif result.full:
+        result.reason = (f"All {len(result.full)} {programme.name} sessions you could make up in the next "
+                         f"{days} days are full.")
     if result.full:
-        result.reason = (f"All {len(result.full)} matching {programme.name} session"
-                         f"{'s' if len(result.full) > 1 else ''} in the next {days} days "
-                         f"{'are' if len(result.full) > 1 else 'is'} full.")
-        result.advice = ("Join the waiting list for a session: if a place frees up, we hold it for you and let "
-                         f"you know. Or look again later: new sessions appear {days} days ahead. Your credit is "
-                         f"valid until {result.expires}.")
+        result.advice = ("Join the waiting list: if a place frees up, we hold it for you and let you know."
+                         f"{later} Your credit is valid until {result.expires}.")
     else:
-        result.reason = (f"There are no matching {programme.name} sessions in the next {days} days "
+        result.reason = (f"There are no {programme.name} sessions to make up in the next {days} days "
                          f"(make-ups can be booked from {days} days until {hours} hours before a session).")
-        result.advice = f"Look again in a few days: your credit is valid until {result.expires}."
+        result.advice = f"{later.strip() or 'Look again in a few days.'} Your credit is valid until {result.expires}."
     return result
+
+
+def _next_window_opening(db: Session, provider: Provider, cls: ClassGroup, attendee_id: int,
+                         now: datetime) -> str:
+    """The day the next compatible session beyond the window becomes bookable ("" when none is scheduled)."""
+    window_end = now + timedelta(days=provider.makeup_window_days)
+    later = [s for s, _ in _candidates(db, provider, cls, attendee_id, now, beyond_window=True)
+             if as_utc(s.starts_at) > window_end]
+    if not later:
+        return ""
+    opens = as_utc(later[0].starts_at) - timedelta(days=provider.makeup_window_days)
+    return fmt.day_label(fmt.local(opens, provider.timezone).date())
 
 
 def open_credit_ids(db: Session, principal: Principal, now: datetime | None = None) -> list[int]:
@@ -280,6 +302,28 @@ def open_credit_ids(db: Session, principal: Principal, now: datetime | None = No
                MakeupCredit.status == MakeupCreditStatus.open, MakeupCredit.expires_at > now)
         .order_by(MakeupCredit.expires_at)
     ).all())
+
+
+def bookable_credits(db: Session, principal: Principal, provider: Provider, now: datetime | None = None,
+                     booking_id: int | None = None) -> dict[int, int]:
+    """How many open credits each attendee has that the principal may use right now: on a booking they may
+    manage, with at least one offered session that has a free place (the engine's own offers). The make-up
+    entry points (home, booking page) show only for these; other credits stay in Benefits with the reason.
+    Returns {attendee_id: count}; attendees with none are absent."""
+    now = now or utcnow()
+    where = [Booking.provider_id == principal.provider_id, managed_bookings_clause(principal),
+             MakeupCredit.status == MakeupCreditStatus.open, MakeupCredit.expires_at > now]
+    if booking_id is not None:
+        where.append(Booking.id == booking_id)
+    rows = db.exec(
+        select(MakeupCredit.id, Booking.attendee_id).join(Booking, Booking.id == MakeupCredit.booking_id)
+        .join(Attendee, Attendee.id == Booking.attendee_id).where(*where)
+    ).all()
+    counts: dict[int, int] = {}
+    for credit_id, attendee_id in rows:
+        if offers_for(db, principal, provider, credit_id, now).offers:
+            counts[attendee_id] = counts.get(attendee_id, 0) + 1
+    return counts
 
 
 def no_credit_explanation(provider: Provider) -> str:
@@ -558,8 +602,15 @@ class MakeupsView:
 def makeups_view(db: Session, principal: Principal, provider: Provider, now: datetime | None = None) -> MakeupsView:
     """Everything the make-ups page shows: each open credit with its offers (or why none), and the waitlist."""
     now = now or utcnow()
-    view = MakeupsView(credits=[offers_for(db, principal, provider, cid, now)
-                                for cid in open_credit_ids(db, principal, now)])
+    view = MakeupsView()
+    by_booking: dict[int, CreditOffers] = {}
+    for cid in open_credit_ids(db, principal, now):  # soonest-expiring first: that one is used first
+        offers = offers_for(db, principal, provider, cid, now)
+        if offers.booking_id in by_booking:  # one card, one explanation per booking, however many credits
+            by_booking[offers.booking_id].count += 1
+            continue
+        by_booking[offers.booking_id] = offers
+        view.credits.append(offers)
     rows = db.exec(
         select(MakeupWaitlistEntry, Attendee.first_name, ClassSession, ClassGroup.name)
         .join(MakeupCredit, MakeupCredit.id == MakeupWaitlistEntry.credit_id)

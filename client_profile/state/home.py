@@ -81,6 +81,7 @@ class HomeState(LivePage, rx.State):
     # switch is a lookup. They never reach the browser.
     _bookings_by_member: dict[int, tuple[list[BookingRow], list[BookingRow]]] = {}
     _loaded_for_client: int = 0
+    _makeups_by_member: dict[int, int] = {}
 
     @rx.var
     def selected_member_name(self) -> str:
@@ -131,7 +132,7 @@ class HomeState(LivePage, rx.State):
         self.family_discounts = view.family_discounts
         self.unpaid_orders = view.unpaid_orders
         self.credit_balance = view.credit_balance
-        self.open_makeups = view.open_makeups
+        self._makeups_by_member = view.makeups_by_member
         self.error = ""
         keep = self.selected_member_id if self.selected_member_id in by_member else 0
         self._show(keep or (view.members[0].id if view.members else 0))
@@ -141,6 +142,7 @@ class HomeState(LivePage, rx.State):
         active, past = self._bookings_by_member.get(member_id, ([], []))
         self.active_bookings = active
         self.past_bookings = past
+        self.open_makeups = self._makeups_by_member.get(member_id, 0)
 
     @rx.event
     def select_member(self, member_id: int):
