@@ -70,6 +70,25 @@ def earns_credit(provider: Provider, programme: Programme, state: AttendanceStat
     return False
 
 
+def no_credit_reason(provider: Provider, programme: Programme, state: AttendanceState) -> str:
+    """Why an attendance in this state earns no make-up credit, in plain words ("" when it does, or when the
+    state is not about missing a session). The one place both the excuse dialog and the session list ask."""
+    if state not in (AttendanceState.cancelled, AttendanceState.late_cancelled, AttendanceState.missed):
+        return ""
+    if not provider.makeups_enabled:
+        return f"{provider.name} does not offer make-ups."
+    if not programme.makeups_enabled:
+        return f"Make-ups are switched off for {programme.name}."
+    if state == AttendanceState.late_cancelled:
+        return "Excused after the deadline, so it does not earn a make-up."
+    if earns_credit(provider, programme, state):
+        return ""
+    if state == AttendanceState.missed:
+        return (f"Missed without an excuse: at {provider.name} only sessions excused before the deadline earn "
+                "a make-up.")
+    return f"{provider.name} gives no make-ups for excused sessions."
+
+
 def grant_credit(db: Session, provider: Provider, attendance: Attendance, booking: Booking, cls: ClassGroup,
                  now: datetime) -> MakeupCredit:
     """Open (or re-open) the credit an attendance earns; applies the carry-over cap. The caller checked
@@ -254,7 +273,7 @@ def offers_for(db: Session, principal: Principal, provider: Provider, credit_id:
     for session, s_cls in rows:
         start, end = fmt.local(session.starts_at, tz), fmt.local(session.ends_at, tz)
         left = makeup_limit(provider, s_cls) - taken.get(session.id, 0)
-        offer = Offer(session_id=session.id, day=f"{start:%a} {start.day} {start:%b}",
+        offer = Offer(session_id=session.id, day=fmt.short_day(start, fmt.local(now, tz)),
                       time=f"{start:%H:%M}–{end:%H:%M}", class_name=s_cls.name,
                       place=session.venue or ("Online" if s_cls.is_online else s_cls.venue),
                       places_left=max(left, 0), on_waitlist=session.id in waiting)
@@ -628,7 +647,7 @@ def makeups_view(db: Session, principal: Principal, provider: Provider, now: dat
         offered = entry.status == WaitlistStatus.offered and entry.offer_expires_at is not None \
             and as_utc(entry.offer_expires_at) > now
         view.queue.append(QueueItem(
-            entry.id, first_name, f"{start:%a} {start.day} {start:%b}", f"{start:%H:%M}–{end:%H:%M}", class_name,
+            entry.id, first_name, fmt.short_day(start, fmt.local(now, tz)), f"{start:%H:%M}–{end:%H:%M}", class_name,
             "offered" if offered else "waiting",
             fmt.session_label(entry.offer_expires_at, tz) if offered else ""))
     if not view.credits:

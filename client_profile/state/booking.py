@@ -35,13 +35,15 @@ class SessionItem:
     note: str = ""
     class_name: str = ""
     can_cancel_makeup: bool = False
+    outcome: str = ""
+    livestream_from: str = ""
 
 
 def _item(r: attendance_service.SessionRow) -> SessionItem:
     return SessionItem(attendance_id=r.attendance_id, day=r.day, time=r.time, state=r.state, is_makeup=r.is_makeup,
                        online_link=r.online_link, venue=r.venue, can_cancel=r.can_cancel, deadline=r.deadline,
                        can_sign_back_up=r.can_sign_back_up, note=r.note, class_name=r.class_name,
-                       can_cancel_makeup=r.can_cancel_makeup)
+                       can_cancel_makeup=r.can_cancel_makeup, outcome=r.outcome, livestream_from=r.livestream_from)
 
 
 class BookingState(LivePage, rx.State):
@@ -112,6 +114,7 @@ class BookingState(LivePage, rx.State):
         self.upcoming = [_item(r) for r in detail.upcoming]
         self.attended = [_item(r) for r in detail.attended]
         self.missed = [_item(r) for r in detail.missed]
+        self._reload_at = detail.reload_at.timestamp() if detail.reload_at else 0.0
         return None
 
     @rx.event

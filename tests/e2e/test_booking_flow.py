@@ -69,14 +69,16 @@ def test_booking_sessions_excuse_sign_back_up_and_live_attendance(app_env, app_s
     dialog.get_by_role("button", name="Excuse session").click()
     expect(page.locator("#booking-message")).to_contain_text("make-up credit")
     expect(dialog).to_have_count(0)
-    assert _count(page, "Upcoming") == upcoming_before - 1
-
-    _filter(page, "Cancelled").click()
+    # The excused session stays in the list, marked, with its undo (no "Excuse until" any more).
+    assert _count(page, "Upcoming") == upcoming_before
     row = sessions.locator(f".cp-session[data-day='{day}']")
-    expect(row).to_contain_text("cancelled")
+    expect(row).to_contain_text("excused")
+    expect(row.locator(".cp-outcome")).to_have_text("Excused by you · a make-up credit was added to Benefits")
+    expect(row).not_to_contain_text("Excuse until")
+    screenshot(page, f"booking-excused-{viewport}")
     row.get_by_role("button", name="Sign back up").click()
     expect(page.locator("#booking-message")).to_contain_text("signed back up")
-    _filter(page, "Upcoming").click()
+    expect(row).to_contain_text("scheduled")
     assert _count(page, "Upcoming") == upcoming_before
 
     # The provider changes a past attendance from the admin CLI: the open page follows without a reload.
