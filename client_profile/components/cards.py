@@ -69,8 +69,12 @@ def unpaid_prompt(state) -> rx.Component:
                 spacing="2", align="center",
             ),
             rx.vstack(rx.foreach(state.unpaid, item), spacing="2", width="100%"),
-            rx.link(rx.button(rx.icon("credit-card", size=16), "Pay now", size="3", width="100%"),
-                    href="/payments", underline="none", width="100%", id="unpaid-pay-now"),
+            rx.cond(state.online_payment,
+                    rx.link(rx.button(rx.icon("credit-card", size=16), "Pay now", size="3", width="100%"),
+                            href="/payments", underline="none", width="100%", id="unpaid-pay-now"),
+                    rx.link(rx.button(rx.icon("landmark", size=16), "Pay by bank transfer", size="3", width="100%"),
+                            href="/payments?pay=transfer#bank-transfer", underline="none", width="100%",
+                            id="unpaid-pay-now")),
             rx.cond(
                 state.bank_iban != "",
                 rx.el.details(

@@ -133,8 +133,7 @@ def _actions() -> rx.Component:
                                           size="3", variant="soft", id="pay-transfer")),
             gap="0.5rem", wrap="wrap", width="100%",
         ),
-        rx.cond(~s.online, rx.text("Online payment is not available; please pay by bank transfer.", size="1",
-                                   color_scheme="gray")),
+        rx.cond(s.online_note != "", rx.text(s.online_note, size="1", color_scheme="gray", id="online-note")),
         rx.cond(s.transfer_open, transfer_panel(s)),
         spacing="3", width="100%",
     )

@@ -34,7 +34,9 @@ from client_profile.models import (
 from client_profile.services import formatting as fmt
 from client_profile.services.access import shared_booking_ids, visible_bookings_clause
 from client_profile.services.identity import Principal
+from client_profile.integrations.stripe_gateway import gateway
 from client_profile.services.makeups import bookable_credits
+from client_profile.services.payments import online_payment_available
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class HomeView:
     family_discounts: list[str] = field(default_factory=list)
     unpaid_orders: int = 0
     credit_balance: str = ""
+    online_payment: bool = False  # "Pay now" (card) or "Pay by bank transfer"
     # Per attendee: open make-up credits with a bookable session right now (makeups.bookable_credits).
     makeups_by_member: dict[int, int] = field(default_factory=dict)
 
@@ -200,6 +203,7 @@ def home_view(db: Session, principal: Principal, provider: Provider, now: dateti
         unpaid_total=fmt.money(total, provider.currency) if unpaid else "", bank=bank,
         has_family=principal.family_id is not None,
         makeups_by_member=bookable_credits(db, principal, provider, now),
+        online_payment=online_payment_available(provider, gateway()),
     )
     if principal.family_id is not None:
         discounts = db.exec(

@@ -58,6 +58,7 @@ from client_profile.services.access import get_visible_booking, parse_id
 from client_profile.services.changes import bump_families
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
+from client_profile.settings import Environment, get_settings
 
 MAX_ITEMS_PER_CHECKOUT = 20
 MIN_ONLINE_MINOR = 50          # Stripe's minimum charge is about 0.50 in EUR/USD/GBP
@@ -111,6 +112,19 @@ def online_payment_available(provider: Provider, gateway: StripeGateway | None) 
     return bool(provider.online_payment_enabled and gateway is not None)
 
 
+def online_payment_note(provider: Provider, gateway: StripeGateway | None) -> str:
+    """Why card payment is not offered, in words for the payer ("" when it is). Outside production it names the
+    settings that turn it on, for whoever is trying the app."""
+    if online_payment_available(provider, gateway):
+        return ""
+    if not provider.online_payment_enabled:
+        return f"{provider.name} takes payments by bank transfer."
+    if get_settings().env != Environment.production:
+        return ("Card payment is not set up on this installation: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET "
+                "to offer it (docs/deployment.md, Stripe). Bank transfer works without them.")
+    return "Card payment is not available at the moment. Please pay by bank transfer."
+
+
 # ------------------------------------------------------------------------------------------------- views
 
 
@@ -152,6 +166,7 @@ class PaymentsView:
     paid: list[PaymentItem] = field(default_factory=list)
     bank: BankDetails | None = None
     online: bool = False
+    online_note: str = ""  # why card payment is not offered (online_payment_note)
     invoicing: bool = False
     currency: str = "EUR"
 
@@ -185,6 +200,7 @@ def payments_view(db: Session, principal: Principal, provider: Provider, gateway
         query = query.where(Charge.id.in_(charge_ids or [0]))
     rows = db.exec(query.order_by(Charge.due_on, Charge.id)).all()
     view = PaymentsView(bank=_bank(provider), online=online_payment_available(provider, gateway),
+                        online_note=online_payment_note(provider, gateway),
                         invoicing=provider.invoicing_enabled, currency=provider.currency)
     if not rows:
         return view

@@ -76,6 +76,7 @@ class HomeState(LivePage, rx.State):
     unpaid_orders: int = 0
     credit_balance: str = ""
     open_makeups: int = 0
+    online_payment: bool = False
 
     # Backend-only: every member's bookings, loaded once per page load under the client id below, so that a
     # switch is a lookup. They never reach the browser.
@@ -133,6 +134,7 @@ class HomeState(LivePage, rx.State):
         self.unpaid_orders = view.unpaid_orders
         self.credit_balance = view.credit_balance
         self._makeups_by_member = view.makeups_by_member
+        self.online_payment = view.online_payment
         self.error = ""
         keep = self.selected_member_id if self.selected_member_id in by_member else 0
         self._show(keep or (view.members[0].id if view.members else 0))

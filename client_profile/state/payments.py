@@ -98,6 +98,7 @@ class PaymentsState(LivePage, rx.State):
     unpaid: list[PayRow] = []
     paid: list[PayRow] = []
     online: bool = False
+    online_note: str = ""
     invoicing: bool = False
     has_bank: bool = False
     selected_total: str = ""
@@ -122,7 +123,8 @@ class PaymentsState(LivePage, rx.State):
         self._booking_id = parse_id(params.get("booking", "")) or 0
         self._checkout_id = parse_id(params.get("checkout", "")) or 0
         self._selected = []
-        self.transfer_open = False
+        # "Pay by bank transfer" (home, without card payment) opens the instructions straight away.
+        self.transfer_open = params.get("pay", "") == "transfer"
         self.error = ""
         return self._run(only_if_changed=False)
 
@@ -148,6 +150,7 @@ class PaymentsState(LivePage, rx.State):
         self._amounts = {i.charge_id: i.amount_minor for i in view.unpaid}
         self._currency = view.unpaid[0].currency if view.unpaid else view.currency
         self.online = view.online
+        self.online_note = view.online_note
         self.invoicing = view.invoicing
         self.has_bank = view.bank is not None
         payable = [r.charge_id for r in self._all_unpaid if r.status == "unpaid"]

@@ -300,6 +300,15 @@ def test_payments_handlers_never_touch_another_familys_items(demo):
     assert "not available" in s.error
 
 
+def test_pay_by_bank_transfer_opens_the_instructions_straight_away(demo):
+    s = _state(PaymentsState, _cookie(ANNA), f"{BASE}/payments?pay=transfer")
+    s.load_payments()
+    assert s.transfer_open and s.transfer.amount == "EUR 138.00" and s.transfer.iban
+    plain = _state(PaymentsState, _cookie(ANNA), f"{BASE}/payments")
+    plain.load_payments()
+    assert not plain.transfer_open
+
+
 def _ben_charges() -> list[int]:
     fam = principal(None, BEN).family_id
     with Session(get_engine()) as db:

@@ -163,3 +163,25 @@ def test_home_view_issues_a_constant_number_of_queries(demo, engine):
         demo.add(Booking(provider_id=provider.id, attendee_id=ema.attendee_id, class_id=cls.id))
     demo.commit()
     assert count() == before
+
+
+def test_without_card_payment_the_prompt_says_bank_transfer_and_why(demo):
+    """Issue: "Pay now" promised online payment that the payments page then did not offer, with no reason."""
+    from client_profile.integrations.stripe_gateway import gateway
+    from client_profile.services.payments import online_payment_note, payments_view
+    from tests.login_helpers import override_env
+
+    anna, provider = principal(demo, "anna@example.com"), current_provider(demo)
+    with override_env(STRIPE_SECRET_KEY=None, CLIENT_PROFILE_ENV="development"):
+        assert home.home_view(demo, anna, provider).online_payment is False
+        note = payments_view(demo, anna, provider, gateway()).online_note
+        assert "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET" in note  # whoever tries the app learns how
+    with override_env(STRIPE_SECRET_KEY=None, CLIENT_PROFILE_ENV="production", SMTP_HOST="127.0.0.1"):
+        assert online_payment_note(provider, None) == ("Card payment is not available at the moment. Please pay "
+                                                       "by bank transfer.")
+    with override_env(STRIPE_SECRET_KEY="sk_test_x", STRIPE_WEBHOOK_SECRET="whsec_x"):
+        assert home.home_view(demo, anna, provider).online_payment is True
+        assert online_payment_note(provider, gateway()) == ""
+        provider.online_payment_enabled = False
+        assert home.home_view(demo, anna, provider).online_payment is False
+        assert online_payment_note(provider, gateway()) == f"{provider.name} takes payments by bank transfer."
