@@ -18,7 +18,7 @@ TONES = {"success": "green", "info": "blue", "warning": "amber", "error": "red"}
 
 def status_badge(status) -> rx.Component:
     return rx.badge(
-        rx.match(status, ("paid", "Paid"), ("processing", "Processing"), "Unpaid"),
+        rx.match(status, ("paid", "Paid"), ("processing", "Processing"), ("family", "Due"), "Unpaid"),
         color_scheme=rx.match(status, ("paid", "green"), ("processing", "blue"), "amber"), size="2",
         class_name="cp-pay-status",
     )
@@ -53,11 +53,13 @@ def _unpaid_row(row) -> rx.Component:
         rx.cond(row.status == "unpaid",
                 rx.checkbox(checked=row.selected, on_change=lambda _v: s.toggle_item(row.charge_id), size="3",
                             aria_label="Pay " + row.description, class_name="cp-pay-check"),
-                rx.icon("hourglass", size=18, color=rx.color("blue", 10))),
+                rx.cond(row.status == "processing", rx.icon("hourglass", size=18, color=rx.color("blue", 10)),
+                        rx.icon("users", size=18, color=rx.color("gray", 10)))),
         rx.vstack(
             rx.text(row.description, weight="medium", size="3"),
             _who(row),
             due,
+            rx.cond(row.payer != "", rx.text(row.payer, size="1", color_scheme="gray", class_name="cp-payer")),
             rx.text("Reference ", rx.code(row.reference), size="1", color_scheme="gray"),
             spacing="1", min_width="0", flex="1",
         ),
@@ -158,7 +160,7 @@ def payments_page() -> rx.Component:
             section(rx.text("Unpaid (", s.unpaid.length(), ")"),
                     rx.cond(s.unpaid.length() > 0,
                             rx.vstack(rx.vstack(rx.foreach(s.unpaid, _unpaid_row), spacing="2", width="100%"),
-                                      _actions(), spacing="4", width="100%"),
+                                      rx.cond(s.has_payable, _actions()), spacing="4", width="100%"),
                             rx.callout("Nothing to pay. Thank you!", icon="circle-check", color_scheme="green",
                                        width="100%")),
                     id="unpaid-items"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from client_profile.models import Attendee, Booking, BookingShare
+from client_profile.models import Attendee, Booking, BookingShare, Charge
 from client_profile.services.errors import NotFound
 from client_profile.services.identity import Principal
 
@@ -44,6 +44,23 @@ def may_manage(db: Session, principal: Principal, booking: Booking) -> bool:
         .where(Booking.id == booking.id, Booking.provider_id == principal.provider_id,
                managed_bookings_clause(principal))
     ).first() is not None
+
+
+def payable_charges_clause(principal: Principal):
+    """A WHERE clause over Charge: what the principal may pay and whose documents they may download: their
+    family's charges, plus the charges of bookings shared with them with the pay scope."""
+    shared = shared_booking_ids(principal).where(BookingShare.can_pay.is_(True))
+    clauses = [Charge.booking_id.in_(shared)]
+    if principal.family_id is not None:
+        clauses.append(Charge.family_id == principal.family_id)
+    return (Charge.provider_id == principal.provider_id) & or_(*clauses)
+
+
+def visible_charges_clause(principal: Principal):
+    """A WHERE clause over Charge: what the principal may see is due, i.e. the payable charges plus those of
+    any booking shared with them (a view-only sharer sees what is due and who pays it, but cannot pay it)."""
+    return (Charge.provider_id == principal.provider_id) & or_(
+        payable_charges_clause(principal), Charge.booking_id.in_(shared_booking_ids(principal)))
 
 
 def get_visible_booking(db: Session, principal: Principal, booking_id: object) -> Booking:

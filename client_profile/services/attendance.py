@@ -19,7 +19,6 @@ from client_profile.models import (
     AttendanceState,
     Attendee,
     Booking,
-    BookingShare,
     ClassGroup,
     ClassSession,
     EntryPass,

@@ -16,7 +16,6 @@ from client_profile.models import (
     AttendanceState,
     Attendee,
     Booking,
-    BookingShare,
     BookingStatus,
     Charge,
     ChargeStatus,
@@ -32,7 +31,7 @@ from client_profile.models import (
     utcnow,
 )
 from client_profile.services import formatting as fmt
-from client_profile.services.access import shared_booking_ids, visible_bookings_clause
+from client_profile.services.access import payable_charges_clause, shared_booking_ids, visible_bookings_clause
 from client_profile.services.identity import Principal
 from client_profile.integrations.stripe_gateway import gateway
 from client_profile.services.makeups import bookable_credits
@@ -161,16 +160,9 @@ def booking_summaries(db: Session, principal: Principal, provider: Provider, tod
 
 
 def unpaid_charges(db: Session, principal: Principal) -> list[Charge]:
-    """Unpaid charges the principal may see and pay: the family's own, plus shared bookings' with can_pay."""
-    payable_shared = select(BookingShare.booking_id).where(
-        BookingShare.grantee_client_id == principal.client_id, BookingShare.revoked_at.is_(None),
-        BookingShare.can_pay.is_(True))
-    clauses = [Charge.booking_id.in_(payable_shared)]
-    if principal.family_id is not None:
-        clauses.append(Charge.family_id == principal.family_id)
+    """Unpaid charges the principal may pay (access.payable_charges_clause), oldest due first."""
     return list(db.exec(
-        select(Charge).where(Charge.provider_id == principal.provider_id, Charge.status == ChargeStatus.unpaid,
-                             or_(*clauses))
+        select(Charge).where(payable_charges_clause(principal), Charge.status == ChargeStatus.unpaid)
         .order_by(Charge.due_on, Charge.id)
     ).all())
 

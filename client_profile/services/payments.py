@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, update
+from sqlalchemy import case, or_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
@@ -34,12 +34,12 @@ from client_profile.integrations.stripe_gateway import (
 from client_profile.models import (
     Attendee,
     Booking,
-    BookingShare,
     Charge,
     ChargeStatus,
     CheckoutAttempt,
     CheckoutAttemptItem,
     CheckoutStatus,
+    Family,
     Invoice,
     InvoiceKind,
     Order,
@@ -54,7 +54,12 @@ from client_profile.models import (
 )
 from client_profile.services import billing
 from client_profile.services import formatting as fmt
-from client_profile.services.access import get_visible_booking, parse_id
+from client_profile.services.access import (
+    get_visible_booking,
+    parse_id,
+    payable_charges_clause,
+    visible_charges_clause,
+)
 from client_profile.services.changes import bump_families
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
@@ -73,17 +78,6 @@ UnitOfWork = Callable[[], AbstractContextManager[Session]]
 
 
 # ------------------------------------------------------------------------------------------------- scope
-
-
-def payable_charges_clause(principal: Principal):
-    """Charges the principal may see and pay: their family's, plus shared bookings' with can_pay."""
-    shared = select(BookingShare.booking_id).where(
-        BookingShare.grantee_client_id == principal.client_id, BookingShare.revoked_at.is_(None),
-        BookingShare.can_pay.is_(True))
-    clauses = [Charge.booking_id.in_(shared)]
-    if principal.family_id is not None:
-        clauses.append(Charge.family_id == principal.family_id)
-    return (Charge.provider_id == principal.provider_id) & or_(*clauses)
 
 
 def get_charge(db: Session, principal: Principal, charge_id: object) -> Charge:
@@ -143,7 +137,8 @@ class PaymentItem:
     due: str
     overdue: bool
     reference: str
-    status: str               # unpaid | processing | paid
+    status: str               # unpaid | processing | paid | family (due, paid by the booking's family)
+    payer: str = ""           # who pays an item the principal sees but may not pay
     paid_on: str = ""
     method: str = ""
     invoice_id: int = 0
@@ -187,12 +182,16 @@ def payments_view(db: Session, principal: Principal, provider: Provider, gateway
     `charge_ids` to those charges (an order page)."""
     now = now or utcnow()
     today = fmt.local(now, provider.timezone).date()
+    payable = case((payable_charges_clause(principal), True), else_=False)
     query = (
-        select(Charge, Attendee.id, Attendee.first_name, Order.number)
+        select(Charge, Attendee.id, Attendee.first_name, Order.number, Family.name, payable)
         .outerjoin(Booking, Booking.id == Charge.booking_id)
         .outerjoin(Attendee, Attendee.id == Booking.attendee_id)
         .outerjoin(Order, Order.id == Charge.order_id)
-        .where(payable_charges_clause(principal), Charge.status != ChargeStatus.cancelled)
+        .join(Family, Family.id == Charge.family_id)
+        # What is due on a booking shared without the pay scope is shown too (who pays it), never its history.
+        .where(visible_charges_clause(principal), Charge.status != ChargeStatus.cancelled,
+               or_(payable, Charge.status == ChargeStatus.unpaid))
     )
     if booking_id is not None:
         query = query.where(Charge.booking_id == booking_id)
@@ -219,7 +218,7 @@ def payments_view(db: Session, principal: Principal, provider: Provider, gateway
             payments[p.charge_id] = p  # the latest succeeded payment
         for d in db.exec(select(Invoice).where(Invoice.charge_id.in_(paid_ids)).order_by(Invoice.id)).all():
             docs[(d.charge_id, d.kind)] = d
-    for charge, attendee_id, first_name, order_number in rows:
+    for charge, attendee_id, first_name, order_number, family_name, can_pay in rows:
         base = dict(
             charge_id=charge.id, description=charge.description, amount=fmt.money(charge.amount_minor, charge.currency),
             amount_minor=charge.amount_minor, currency=charge.currency, attendee_id=attendee_id or 0,
@@ -228,9 +227,10 @@ def payments_view(db: Session, principal: Principal, provider: Provider, gateway
             reference=charge.reference,
         )
         if charge.status == ChargeStatus.unpaid:
+            status = "processing" if charge.id in processing else "unpaid" if can_pay else "family"
             view.unpaid.append(PaymentItem(
-                **base, overdue=bool(charge.due_on and charge.due_on < today),
-                status="processing" if charge.id in processing else "unpaid"))
+                **base, overdue=bool(charge.due_on and charge.due_on < today), status=status,
+                payer="" if can_pay else f"The {family_name} family pays this"))
         else:
             payment = payments.get(charge.id)
             invoice = docs.get((charge.id, InvoiceKind.invoice))

@@ -218,7 +218,10 @@ def test_payments_view_unpaid_first_then_paid_with_documents(demo):
     assert "Lily" not in repr(view) and "Carter" not in repr(view)
     with Session(get_engine()) as db:
         peter = payments.payments_view(db, principal(db, PETER), current_provider(db), None)
-    assert peter.unpaid == [] and peter.paid == []  # a view-only share shows no money
+    # A view-only share shows what is due on the shared booking and who pays it; no history, no documents.
+    assert [(i.description, i.status, i.payer) for i in peter.unpaid] == [
+        ("Autumn term fee", "family", "The Novak family pays this")]
+    assert peter.paid == [] and not peter.unpaid[0].invoice_id
 
 
 def test_transfer_instructions_name_every_item_and_carry_an_epc_qr(demo):
@@ -360,3 +363,20 @@ def test_payment_handler_inventory_is_known():
         found = {n for n in cls.event_handlers if not n.startswith("set_") and n != "setvar"}
         assert found == KNOWN_HANDLERS[cls.__name__]
         assert not [n for n in cls.event_handlers if n.startswith("set_")]
+
+
+def test_a_view_only_sharer_sees_what_is_due_and_who_pays_it(demo):
+    """Issue: Peter saw "Nothing to pay. Thank you!" while EUR 120 was unpaid on the booking shared with him."""
+    s = _state(PaymentsState, _cookie("peter@example.com"), f"{BASE}/payments")
+    s.load_payments()
+    assert [(r.description, r.status, r.payer) for r in s.unpaid] == [
+        ("Autumn term fee", "family", "The Novak family pays this")]
+    assert not s.has_payable and s.selected_total == "" and s.paid == []  # no history, no documents
+    s.toggle_item(s.unpaid[0].charge_id)
+    assert s._selected == [] and s.error
+    s.show_bank_transfer()
+    assert not s.transfer_open
+    # Anna pays it as before.
+    a = _state(PaymentsState, _cookie(ANNA), f"{BASE}/payments")
+    a.load_payments()
+    assert a.has_payable and all(r.status == "unpaid" and r.payer == "" for r in a.unpaid)
