@@ -11,6 +11,7 @@ NAV_ITEMS = [
     ("Bookings", "/bookings", "calendar-days"),
     ("Benefits", "/benefits", "gift"),
     ("Orders", "/orders", "receipt"),
+    ("Payments", "/payments", "wallet"),
 ]
 # Below 48em (768 px, Reflex's "md" breakpoint) phones get the bottom bar; from there on, the header nav.
 

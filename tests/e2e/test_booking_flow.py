@@ -115,3 +115,24 @@ def test_booking_page_leads_to_its_payments(app_server, smtp_server, phone_page)
     page.locator(".cp-booking-payments").click()
     page.wait_for_url(re.compile(r"/payments\?booking=\d+$"))
     expect(page.get_by_text("Autumn term fee").first).to_be_visible()
+
+
+def test_tabs_and_filters_live_in_the_url(app_server, smtp_server, phone_page):
+    """Back returns to the previous tab or filter instead of leaving the booking; a reload keeps the view."""
+    page = phone_page
+    login(page, app_server, smtp_server, "anna@example.com")
+    page.locator("#active-bookings").get_by_role("link", name="Swimming - Beginners").click()
+    page.wait_for_url(re.compile(r"/bookings/\d+/?$"))
+    page.get_by_role("tab", name="Sessions").click()
+    page.wait_for_url(re.compile(r"\?tab=sessions$"))
+    _filter(page, "Cancelled").click()
+    page.wait_for_url(re.compile(r"\?tab=sessions&filter=missed$"))
+    expect(_filter(page, "Cancelled")).to_have_attribute("aria-pressed", "true")
+    page.reload()
+    expect(_filter(page, "Cancelled")).to_have_attribute("aria-pressed", "true")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"\?tab=sessions$"))
+    expect(_filter(page, "Upcoming")).to_have_attribute("aria-pressed", "true")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/bookings/\d+/?$"))
+    expect(page.get_by_role("tab", name="Overview")).to_have_attribute("aria-selected", "true")
