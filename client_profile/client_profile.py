@@ -85,6 +85,7 @@ app = rx.App(
         rx.el.meta(name="description", content="Your bookings, sessions, payments and benefits in one place."),
     ],
     style={"font_family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
+    stylesheets=["/app.css"],
 )
 app.register_lifespan_task(outbox_worker)
 # Before every event: a tab's stored state never reaches a socket without that same login (state/guard.py).

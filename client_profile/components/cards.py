@@ -49,6 +49,10 @@ def booking_card(b) -> rx.Component:
     ))
 
 
+# The whole width on a phone (one thumb), a button's width on a desktop.
+_PAY_WIDTH = rx.breakpoints(initial="100%", md="18rem")
+
+
 def unpaid_prompt(state) -> rx.Component:
     """The first thing a client with something unpaid sees: what, how much, and how to pay it."""
     item = lambda u: rx.hstack(  # noqa: E731
@@ -71,9 +75,9 @@ def unpaid_prompt(state) -> rx.Component:
             rx.vstack(rx.foreach(state.unpaid, item), spacing="2", width="100%"),
             rx.cond(state.online_payment,
                     rx.link(rx.button(rx.icon("credit-card", size=16), "Pay now", size="3", width="100%"),
-                            href="/payments", underline="none", width="100%", id="unpaid-pay-now"),
+                            href="/payments", underline="none", width=_PAY_WIDTH, id="unpaid-pay-now"),
                     rx.link(rx.button(rx.icon("landmark", size=16), "Pay by bank transfer", size="3", width="100%"),
-                            href="/payments?pay=transfer#bank-transfer", underline="none", width="100%",
+                            href="/payments?pay=transfer#bank-transfer", underline="none", width=_PAY_WIDTH,
                             id="unpaid-pay-now")),
             rx.cond(
                 state.bank_iban != "",

@@ -146,6 +146,12 @@ def section(title, *children: rx.Component, **props) -> rx.Component:
     )
 
 
+def card_grid(items, render) -> rx.Component:
+    """Cards side by side as the width allows (at least 22rem each); a lone card uses the whole width."""
+    return rx.grid(rx.foreach(items, render), grid_template_columns="repeat(auto-fit, minmax(min(100%, 22rem), 1fr))",
+                   spacing="3", width="100%")
+
+
 def card(*children: rx.Component, **props) -> rx.Component:
     return rx.card(*children, width="100%", size="2", **props)
 
