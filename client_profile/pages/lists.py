@@ -61,7 +61,9 @@ def _makeup(m) -> rx.Component:
     return card(rx.hstack(
         rx.vstack(rx.text(m.attendee, " · ", m.programme, weight="medium", size="2"),
                   rx.text("From: ", m.earned_from, size="1", color_scheme="gray"),
-                  rx.text(m.detail, size="1", color_scheme="gray"), spacing="1"),
+                  rx.text(m.detail, size="1", color_scheme="gray"),
+                  rx.cond(m.note != "", rx.text(m.note, size="1", color=rx.color("amber", 11), class_name="cp-makeup-note")),
+                  spacing="1"),
         status_badge(m.status), justify="between", width="100%", align="start"))
 
 

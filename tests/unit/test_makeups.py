@@ -539,3 +539,16 @@ def test_entry_points_count_only_credits_with_a_bookable_session_now(db):
     assert makeups.bookable_credits(db, manager, w.provider, NOW) == {kid1: 1}
     # Another family never counts someone else's credit.
     assert kid1 not in makeups.bookable_credits(db, p0, w.provider, NOW)
+
+
+def test_benefits_explain_a_credit_that_cannot_be_used_now(db):
+    from client_profile.services.benefits import benefits_view
+
+    w = World(db, 2, capacity=1)
+    (p0, p1), (c0, _c1) = w.principals, w.credits
+    assert benefits_view(db, p1, w.provider, NOW).makeups[0].note == ""  # bookable: the page offers it
+    makeups.book_makeup(db, p0, w.provider, c0, w.session.id, NOW)
+    db.commit()
+    row = benefits_view(db, p1, w.provider, NOW).makeups[0]
+    assert row.status == "available" and row.note.startswith("The only Swim session you could make up")
+    assert "valid until" in row.note
