@@ -67,6 +67,7 @@ class Transfer:
     hint: str = ""
     qr_svg: str = ""
     note: str = ""
+    amount_value: str = ""
 
 
 def pay_row(item: payments_service.PaymentItem) -> PayRow:
@@ -193,7 +194,7 @@ class PaymentsState(LivePage, rx.State):
         self.selected_total = fmt.money(total, self._currency) if self._selected else ""
 
     def _fill_transfer(self, db, principal: Principal, provider) -> None:
-        ids = list(self._selected) or [r.charge_id for r in self.unpaid]
+        ids = list(self._selected)  # nothing ticked: no amount, no reference, no QR
         if not ids:
             self.transfer_open = False
             return

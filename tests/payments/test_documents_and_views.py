@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import io
 import threading
 from functools import partial
@@ -224,14 +226,22 @@ def test_payments_view_unpaid_first_then_paid_with_documents(demo):
     assert peter.paid == [] and not peter.unpaid[0].invoice_id
 
 
-def test_transfer_instructions_name_every_item_and_carry_an_epc_qr(demo):
+def test_one_transfer_for_several_items_has_one_reference_and_carries_an_epc_qr(demo):
+    """Issue: two items gave the reference "202600001 202600005" while the page said to use it as the variable
+    symbol (one number). Several items now get one transfer request with its own reference and total."""
     ids = unpaid_ids(None, ANNA)
     with Session(get_engine()) as db:
         t = payments.transfer_instructions(db, principal(db, ANNA), current_provider(db), ids)
         refs = [db.get(Charge, i).reference for i in ids]
-    assert t.amount == "EUR 138.00" and t.reference == " ".join(refs)
+        db.commit()
+    assert t.amount == "EUR 138.00" and t.amount_value == "138.00"
+    assert re.fullmatch(r"9\d{9}", t.reference) and t.reference not in refs
     assert t.iban == "SK31 1200 0000 1987 4263 7541" and t.account_name == "Little Otters s.r.o."
-    assert t.qr_svg.startswith("data:image/svg+xml") and t.note
+    assert t.qr_svg.startswith("data:image/svg+xml") and "one reference" in t.note
+    with Session(get_engine()) as db:  # the same selection keeps its reference; one item uses its own
+        again = payments.transfer_instructions(db, principal(db, ANNA), current_provider(db), list(reversed(ids)))
+        single = payments.transfer_instructions(db, principal(db, ANNA), current_provider(db), ids[:1])
+    assert again.reference == t.reference and single.reference == refs[0] and single.note == ""
     with Session(get_engine()) as db, pytest.raises(DomainError):
         paid = db.exec(select(Charge).where(Charge.status == ChargeStatus.paid,
                                             Charge.family_id == principal(db, ANNA).family_id)).first()
@@ -309,6 +319,12 @@ def test_pay_by_bank_transfer_opens_the_instructions_straight_away(demo):
     assert s.transfer_open and s.transfer.amount == "EUR 138.00" and s.transfer.iban
     plain = _state(PaymentsState, _cookie(ANNA), f"{BASE}/payments")
     plain.load_payments()
+    assert not plain.transfer_open
+    # Nothing ticked: no amount, no reference, no QR.
+    for row in list(plain.unpaid):
+        plain.toggle_item(row.charge_id)
+    assert plain.selected_total == ""
+    plain.show_bank_transfer()
     assert not plain.transfer_open
 
 
