@@ -87,6 +87,10 @@ app = rx.App(
     style={"font_family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
     stylesheets=["/app.css"],
 )
+# Reflex's default overlay reports a lost connection as a red developer toast naming the websocket URL; the
+# shell shows a plain "Connection lost - reconnecting" banner instead (components/layout.connection_lost) and
+# only the toast provider (for "Link copied" and the like) stays.
+app.app_wraps[(5, "Overlay")] = lambda stateful: None
 app.register_lifespan_task(outbox_worker)
 # Before every event: a tab's stored state never reaches a socket without that same login (state/guard.py).
 app.add_middleware(TabGuard())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.components.core.banner import has_connection_errors
 
 from client_profile.state.shell import ShellState
 
@@ -119,11 +120,27 @@ def bottom_nav(active: str) -> rx.Component:
     )
 
 
+def connection_lost() -> rx.Component:
+    """Shown while the websocket is down: the page cannot act, so it says so and takes no taps (assets/app.css
+    greys out and disables the page under `.cp-offline`) until Reflex reconnects and the page reloads its data."""
+    return rx.cond(
+        has_connection_errors,
+        rx.box(
+            rx.hstack(rx.spinner(size="2"), rx.text("Connection lost - reconnecting...", size="2", weight="medium"),
+                      spacing="2", align="center", justify="center"),
+            role="status", aria_live="polite", id="connection-lost",
+            position="fixed", top="0", left="0", right="0", z_index="50", padding="0.6rem 1rem",
+            background=rx.color("amber", 4), border_bottom=f"1px solid {rx.color('amber', 7)}",
+        ),
+    )
+
+
 def page_shell(active: str, live, *content: rx.Component) -> rx.Component:
     """`live`: the page state's refresh handler (or None); the page then updates itself when its data changes."""
     from client_profile.state.live import live_poller
 
     return rx.box(
+        connection_lost(),
         header(active),
         live_poller(live) if live is not None else rx.fragment(),
         rx.el.main(
@@ -135,6 +152,7 @@ def page_shell(active: str, live, *content: rx.Component) -> rx.Component:
         ),
         bottom_nav(active),
         min_height="100vh", background=rx.color("gray", 2),
+        class_name=rx.cond(has_connection_errors, "cp-shell cp-offline", "cp-shell"),
     )
 
 

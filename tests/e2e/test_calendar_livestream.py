@@ -21,6 +21,9 @@ def test_calendar_feed_and_livestream_link(app_server, smtp_server, phone_page):
     url_input = page.get_by_label("Calendar feed link")
     expect(url_input).to_have_value(re.compile(r"/calendar/\d+-[A-Za-z0-9_-]+\.ics$"))
     screenshot(page, "bookings-calendar-phone")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_server)
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.get_by_text("Link copied")).to_be_visible()  # the toast still shows without Reflex's overlay
     feed = page.request.get(url_input.input_value())
     assert feed.status == 200 and feed.headers["content-type"].startswith("text/calendar")
     cal = Calendar.from_ical(feed.body())
