@@ -57,7 +57,8 @@ def unpaid_prompt(state) -> rx.Component:
     """The first thing a client with something unpaid sees: what, how much, and how to pay it."""
     item = lambda u: rx.hstack(  # noqa: E731
         rx.vstack(
-            rx.text(u.description, weight="medium", size="2"),
+            rx.text(u.description, rx.cond(u.attendee != "", rx.text.span(" · ", u.attendee)), weight="medium",
+                    size="2"),
             rx.cond(u.due != "", rx.text(rx.cond(u.overdue, "Overdue since ", "Due "), u.due, size="1",
                                          color=rx.cond(u.overdue, rx.color("red", 11), rx.color("gray", 11)))),
             spacing="0",

@@ -70,6 +70,7 @@ class UnpaidItem:
     due: str
     overdue: bool
     reference: str
+    attendee: str = ""  # who the item is for ("" for a family-level item such as an order)
 
 
 @dataclass(frozen=True)
@@ -159,10 +160,13 @@ def booking_summaries(db: Session, principal: Principal, provider: Provider, tod
     return result
 
 
-def unpaid_charges(db: Session, principal: Principal) -> list[Charge]:
-    """Unpaid charges the principal may pay (access.payable_charges_clause), oldest due first."""
+def unpaid_charges(db: Session, principal: Principal) -> list[tuple[Charge, str | None]]:
+    """Unpaid charges the principal may pay (access.payable_charges_clause), oldest due first, each with the
+    first name of the attendee it is for (None for a family-level item)."""
     return list(db.exec(
-        select(Charge).where(payable_charges_clause(principal), Charge.status == ChargeStatus.unpaid)
+        select(Charge, Attendee.first_name)
+        .outerjoin(Booking, Booking.id == Charge.booking_id).outerjoin(Attendee, Attendee.id == Booking.attendee_id)
+        .where(payable_charges_clause(principal), Charge.status == ChargeStatus.unpaid)
         .order_by(Charge.due_on, Charge.id)
     ).all())
 
@@ -177,14 +181,14 @@ def home_view(db: Session, principal: Principal, provider: Provider, now: dateti
                has_photo=a.photo_jpeg is not None)
         for a in members
     ]
-    charges = unpaid_charges(db, principal)
+    rows = unpaid_charges(db, principal)
     unpaid = [
         UnpaidItem(charge_id=c.id, description=c.description, amount=fmt.money(c.amount_minor, c.currency),
                    due=fmt.day_label(c.due_on) if c.due_on else "", overdue=bool(c.due_on and c.due_on < today),
-                   reference=c.reference)
-        for c in charges
+                   reference=c.reference, attendee=first_name or "")
+        for c, first_name in rows
     ]
-    total = sum(c.amount_minor for c in charges)
+    total = sum(c.amount_minor for c, _ in rows)
     bank = None
     if unpaid and provider.bank_iban:
         bank = BankDetails(provider.bank_account_name, provider.bank_iban, provider.bank_bic,

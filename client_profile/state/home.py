@@ -49,6 +49,7 @@ class UnpaidRow:
     due: str = ""
     overdue: bool = False
     reference: str = ""
+    attendee: str = ""
 
 
 def _booking_row(b: home_service.BookingSummary) -> BookingRow:
@@ -124,7 +125,7 @@ class HomeState(LivePage, rx.State):
         self._bookings_by_member = by_member
         self._loaded_for_client = client_id
         self.unpaid = [UnpaidRow(charge_id=u.charge_id, description=u.description, amount=u.amount, due=u.due,
-                                 overdue=u.overdue, reference=u.reference) for u in view.unpaid]
+                                 overdue=u.overdue, reference=u.reference, attendee=u.attendee) for u in view.unpaid]
         self.unpaid_total = view.unpaid_total
         bank = view.bank
         self.bank_account_name, self.bank_iban, self.bank_bic, self.bank_hint = (
@@ -159,8 +160,7 @@ class HomeState(LivePage, rx.State):
             changed = other_login or principal.data_version != self._seen_version
         if other_login:
             # A different login on this tab: never show or switch from another identity's snapshot.
-            self._bookings_by_member = {}
-            self.members = []
+            self.reset()
             return HomeState.load_home
         if changed:
             # The family's data changed (e.g. a revoked share): reload; _apply keeps the wish only if still valid.

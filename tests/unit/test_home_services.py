@@ -41,7 +41,8 @@ def test_anna_home_shows_her_family_and_the_unpaid_fee_first(demo):
     assert swim.next_session.startswith("Tue ") and swim.next_session.endswith("16:00")
     chess = next(b for b in view.bookings if b.programme == "Chess Online")
     assert chess.is_online and chess.place == "Online"
-    assert [(u.description, u.amount) for u in view.unpaid][0] == ("Autumn term fee", "EUR 120.00")
+    assert [(u.description, u.amount, u.attendee) for u in view.unpaid][0] == ("Autumn term fee", "EUR 120.00", "Ema")
+    assert view.unpaid[1].attendee == ""  # an order is for the whole family
     assert "Swim cap + goggles" in {u.description for u in view.unpaid}
     assert view.unpaid_total == "EUR 138.00"
     assert view.bank is not None and view.bank.iban
