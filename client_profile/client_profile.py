@@ -16,7 +16,7 @@ from client_profile.api import payments as payments_api
 from client_profile.api.deps import principal_from_request
 from client_profile.db import unit_of_work
 from client_profile.pages import account as account_page
-from client_profile.pages import booking, home, lists, makeups
+from client_profile.pages import booking, home, lists, makeups, not_found
 from client_profile.pages import orders as orders_pages
 from client_profile.pages import payments as payments_page
 from client_profile.settings import get_settings
@@ -83,6 +83,9 @@ app = rx.App(
     head_components=[
         rx.el.meta(name="theme-color", content="#0d9488"),
         rx.el.meta(name="description", content="Your bookings, sessions, payments and benefits in one place."),
+        rx.el.link(rel="icon", href="/favicon.ico", sizes="48x48"),
+        rx.el.link(rel="icon", href="/icon-192.png", type="image/png", sizes="192x192"),
+        rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
     ],
     style={"font_family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
     stylesheets=["/app.css"],
@@ -106,3 +109,4 @@ app.add_page(payments_page.payments_page, route=payments_page.ROUTE, title="Paym
              on_load=payments_page.ON_LOAD)
 app.add_page(account_page.account_page, route=account_page.ROUTE, title="Account · Client Profile",
              on_load=account_page.ON_LOAD)
+app.add_page(not_found.not_found_page, route=not_found.ROUTE, title=not_found.TITLE)
