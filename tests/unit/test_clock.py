@@ -63,16 +63,18 @@ def test_production_refuses_the_setting_with_a_clear_message():
     with pytest.raises(ValidationError, match="CLIENT_PROFILE_NOW .* refused in production"):
         Settings(**prod, CLIENT_PROFILE_NOW=START)
     for env in ("development", "test"):
-        assert Settings(CLIENT_PROFILE_ENV=env, CLIENT_PROFILE_NOW=START).clock_start == datetime.fromisoformat(START)
+        shifted = Settings(CLIENT_PROFILE_ENV=env, CLIENT_PROFILE_NOW=START)
+        assert shifted.clock_start == datetime.fromisoformat(START)
     assert Settings(CLIENT_PROFILE_ENV="test", CLIENT_PROFILE_NOW="").clock_start is None
     with pytest.raises(ValidationError, match="UTC offset"):
         Settings(CLIENT_PROFILE_ENV="test", CLIENT_PROFILE_NOW="2026-12-03T07:10:00")  # which timezone?
 
 
 def test_the_cli_refuses_it_in_production_and_loads_the_demo_at_it_elsewhere(cli):  # noqa: F811
-    refused = cli("migrate", CLIENT_PROFILE_ENV="production", SECRET_KEY="p" * 40, SMTP_HOST="smtp.example.org",
-                  CLIENT_PROFILE_NOW=START)
-    assert refused.returncode == 1 and "CLIENT_PROFILE_NOW" in refused.stderr and "production" in refused.stderr
+    refused = cli("migrate", CLIENT_PROFILE_ENV="production", SECRET_KEY="p" * 40,
+                  SMTP_HOST="smtp.example.org", CLIENT_PROFILE_NOW=START)
+    assert refused.returncode == 1
+    assert "CLIENT_PROFILE_NOW" in refused.stderr and "refused in production" in refused.stderr
     assert cli("migrate").returncode == 0
     assert cli("demo", CLIENT_PROFILE_NOW=START).returncode == 0
     with sqlite3.connect(cli.db_file) as conn:

@@ -1,5 +1,5 @@
-"""The demo works whenever it is loaded: at every weekday x {00:30, 07:00, 12:00, 16:30, 23:30} in the provider's
-timezone, around both DST switches and over New Year, the clock frozen at that instant.
+"""The demo works whenever it is loaded: at every weekday x {00:30, 07:00, 12:00, 16:30, 23:30} in the
+provider's timezone, around both DST switches and over New Year, the clock frozen at that instant.
 
 Each case loads the demo into its own in-memory SQLite database and checks, through the real services:
 (a) Ema can book a make-up, and cancel it in time so the credit comes back (services.makeups);
@@ -19,7 +19,15 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from client_profile import clock
-from client_profile.models import Attendance, AttendanceState, Booking, Client, MakeupCreditStatus, MakeupCredit
+from client_profile.models import (
+    Attendance,
+    AttendanceState,
+    Booking,
+    Charge,
+    Client,
+    MakeupCredit,
+    MakeupCreditStatus,
+)
 from client_profile.services import attendance, makeups
 from client_profile.services.demo import DEMO_TIMEZONE, load_demo
 from client_profile.services.identity import Principal
@@ -94,7 +102,8 @@ def test_the_demo_works_whenever_it_is_loaded(fresh_db, instant):
         # (b) a full sister group in the window: shown as full, and its waiting list can be joined.
         result = makeups.offers_for(db, who, provider, credit_id)
         assert result.full and all(o.places_left == 0 for o in result.full)
-        assert {o.class_name for o in result.full} <= {"Beginners - Tuesday 17:00", "Beginners - Saturday 09:00"}
+        full_groups = {"Beginners - Tuesday 17:00", "Beginners - Saturday 09:00"}
+        assert {o.class_name for o in result.full} <= full_groups
         entry = makeups.join_waitlist(db, who, provider, credit_id, result.full[0].session_id)
         db.commit()
         assert entry.id is not None and entry.session_id == result.full[0].session_id
@@ -112,8 +121,6 @@ def test_the_demo_takes_its_now_from_the_clock_and_refuses_a_naive_one(fresh_db)
     with time_machine.travel(instant, tick=False):
         load_demo(fresh_db)
         fresh_db.commit()
-    from client_profile.models import Charge
-
     fee = fresh_db.exec(select(Charge).where(Charge.description == "Autumn term fee",
                                              Charge.status == "unpaid")).one()
     assert fee.due_on == date(2026, 12, 10)
