@@ -81,3 +81,33 @@ def test_the_cli_refuses_it_in_production_and_loads_the_demo_at_it_elsewhere(cli
         [(due,)] = conn.execute("SELECT due_on FROM charge WHERE description = 'Autumn term fee' "
                                 "AND status = 'unpaid'").fetchall()
     assert due == "2026-12-10"  # a week after the shifted "today", whatever the real date
+
+
+def test_test_now_is_parsed_drawn_and_handed_to_child_processes(monkeypatch):
+    from tests.clock_helpers import child_clock, draw, parse
+
+    assert parse("2026-12-05T23:30:00+01:00") == datetime(2026, 12, 5, 22, 30, tzinfo=timezone.utc)
+    assert parse("2026-12-05T22:30:00Z") == datetime(2026, 12, 5, 22, 30, tzinfo=timezone.utc)
+    with pytest.raises(ValueError, match="UTC offset"):
+        parse("2026-12-05T22:30:00")
+    with time_machine.travel(REAL, tick=False):
+        drawn = [parse(draw()) for _ in range(50)]
+        assert all(abs(d - REAL) <= timedelta(days=365) and d.second == 0 for d in drawn)
+        assert len(set(drawn)) > 1
+        monkeypatch.setenv("TEST_NOW", REAL.isoformat())
+        assert child_clock({"CLIENT_PROFILE_ENV": "test"}) == {"CLIENT_PROFILE_NOW": REAL.isoformat()}
+        assert child_clock({"CLIENT_PROFILE_ENV": "production"}) == {}  # production refuses a shifted clock
+        monkeypatch.delenv("TEST_NOW")
+        assert child_clock({"CLIENT_PROFILE_ENV": "test"}) == {}
+
+
+def test_under_test_now_the_suite_runs_at_that_instant():
+    import os
+
+    from tests.clock_helpers import parse
+
+    if not os.environ.get("TEST_NOW"):
+        pytest.skip("TEST_NOW is not set: the suite runs at the real time")
+    TEST_NOW = parse(os.environ["TEST_NOW"])  # noqa: N806
+    # Started at TEST_NOW when the run began, and running on since (no suite takes a day).
+    assert TEST_NOW <= clock.utcnow() < TEST_NOW + timedelta(days=1)
