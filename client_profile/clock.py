@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
+from client_profile.settings import get_settings
+
 _ZERO = timedelta(0)
 # (the settings object the offset was computed for, the offset): recomputed when the settings are reloaded.
 _cached: tuple[object, timedelta] | None = None
@@ -23,8 +25,6 @@ _cached: tuple[object, timedelta] | None = None
 
 def _offset() -> timedelta:
     global _cached
-    from client_profile.settings import get_settings
-
     settings = get_settings()
     if _cached is None or _cached[0] is not settings:
         start = settings.clock_start
