@@ -29,7 +29,12 @@ run: install
 	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
 
 ## All tests on SQLite; again on PostgreSQL + Redis (2 workers) when TEST_DATABASE_URL and TEST_REDIS_URL are set.
+## Both at one instant, TEST_NOW (drawn at random when not given, printed: TEST_NOW=... make test replays it).
+ifeq ($(strip $(TEST_NOW)),)
+test: export TEST_NOW := $(shell $(PYTHON) -m tests.clock_helpers)
+endif
 test: install
+	@echo "TEST_NOW=$(TEST_NOW)  (replay: TEST_NOW=$(TEST_NOW) make test)"
 	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $(BIN)/python -m pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ] && [ -n "$$TEST_REDIS_URL" ]; then \
 	  echo "== again on PostgreSQL + Redis with 2 workers =="; \

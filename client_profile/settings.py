@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import datetime
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
@@ -43,6 +44,10 @@ class Settings(BaseSettings):
     # key) must be asked for explicitly (`make run` does).
     env: Environment = Field(default=Environment.production, alias="CLIENT_PROFILE_ENV")
     secret_key: str = Field(default="", alias="SECRET_KEY")
+    # Development/test only (refused in production): the app's clock starts at this instant (ISO 8601 with a
+    # UTC offset) and advances with real time (client_profile.clock). For trying the app or running the
+    # browser tests "on a Thursday morning"; docs/decisions.md "One clock".
+    clock_start: datetime | None = Field(default=None, alias="CLIENT_PROFILE_NOW")
     base_url: str = Field(default="http://localhost:3000", alias="BASE_URL")
     database_url: str = Field(default=f"sqlite:///{PROJECT_ROOT / 'client_profile.db'}", alias="REFLEX_DB_URL")
     redis_url: str = Field(default="", alias="REFLEX_REDIS_URL")
@@ -106,8 +111,24 @@ class Settings(BaseSettings):
             raise ValueError("BASE_URL must start with http:// or https://")
         return v
 
+    @field_validator("clock_start", mode="before")
+    @classmethod
+    def _empty_is_none(cls, v):
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("clock_start")
+    @classmethod
+    def _aware(cls, v: datetime | None) -> datetime | None:
+        if v is not None and v.utcoffset() is None:
+            raise ValueError("CLIENT_PROFILE_NOW must be an ISO instant with a UTC offset, e.g. "
+                             "2026-12-03T07:10:00+00:00")
+        return v
+
     @model_validator(mode="after")
     def _check_production(self) -> Settings:
+        if self.env == Environment.production and self.clock_start is not None:
+            raise ValueError("CLIENT_PROFILE_NOW (a shifted clock) is for development and tests only and is "
+                             "refused in production: unset it, or set CLIENT_PROFILE_ENV=development")
         if self.env == Environment.production:
             missing = [n for n, v in (("SECRET_KEY", self.secret_key), ("SMTP_HOST", self.smtp_host)) if not v]
             if missing:

@@ -3,6 +3,11 @@
 The suite runs on SQLite by default. With TEST_DATABASE_URL (a PostgreSQL server URL, e.g.
 postgresql+psycopg://postgres@127.0.0.1/test) it creates a fresh database on that server for the run.
 Each test gets an empty schema: tables are truncated between tests.
+
+The clock: with TEST_NOW (an ISO instant, e.g. TEST_NOW=2026-12-03T07:10:00+00:00) the run starts at that
+instant and time then runs on (time-machine, tick=True: sleeps and timeouts still work), and the browser tests
+start the app with CLIENT_PROFILE_NOW at it. Without TEST_NOW the tests run at the real time. `make test` and
+.ci/run draw a random TEST_NOW when none is given and print it; the header of every run says how to replay it.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="cp-tests-"))
@@ -19,6 +25,8 @@ os.environ["BASE_URL"] = "http://localhost:3000"
 os.environ["DEV_MAILBOX_DIR"] = str(_TMP / "mailbox")
 os.environ.pop("SMTP_HOST", None)
 os.environ.pop("REFLEX_REDIS_URL", None)
+# The test process's clock is set with TEST_NOW (below), never by the app's development setting.
+os.environ.pop("CLIENT_PROFILE_NOW", None)
 
 
 def _database_url() -> str:
@@ -39,6 +47,15 @@ def _database_url() -> str:
 os.environ["REFLEX_DB_URL"] = _database_url()
 
 import pytest  # noqa: E402
+import time_machine  # noqa: E402
+
+from tests.clock_helpers import parse as _parse_instant  # noqa: E402
+
+# Started here, before the test modules are imported, so that module-level constants see TEST_NOW too.
+TEST_NOW = _parse_instant(os.environ["TEST_NOW"]) if os.environ.get("TEST_NOW") else None
+_TRAVEL = time_machine.travel(TEST_NOW, tick=True) if TEST_NOW else None
+if _TRAVEL is not None:
+    _TRAVEL.start()
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
@@ -90,7 +107,58 @@ def db(clean_db):
 def pytest_collection_modifyitems(config, items):
     """Browser tests last: Playwright's sync API keeps an event loop running in the main thread until the
     session ends, which asyncio-based tests cannot share."""
-    items.sort(key=lambda item: "/tests/e2e/" in str(item.fspath).replace("\\", "/"))
+    items.sort(key=_is_e2e)
     for item in items:
-        if "/tests/e2e/" in str(item.fspath).replace("\\", "/"):
+        if _is_e2e(item):
             item.add_marker(pytest.mark.e2e)
+
+
+def _is_e2e(item) -> bool:
+    return "/tests/e2e/" in str(item.fspath).replace("\\", "/")
+
+
+def _replay() -> str:
+    return f"TEST_NOW={TEST_NOW.isoformat()} make test" if TEST_NOW else ""
+
+
+def pytest_report_header(config):
+    if TEST_NOW is None:
+        start = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        return f"clock: real time, started {start} (to replay about then: TEST_NOW={start} make test)"
+    return f"clock: TEST_NOW={TEST_NOW.isoformat()} (replay: {_replay()})"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Under TEST_NOW the clock started at that instant when the run began and runs on, never back (module
+    constants and fixtures made earlier stay in the past). A failing test's report says when it started.
+
+    Browser tests run on the real clock in this process: the app they drive runs in its own process with
+    CLIENT_PROFILE_NOW (tests/e2e/conftest.py), and what this process serves them must keep real time: the
+    Stripe stand-in signs webhooks with time.time(), and the app's stripe library rejects a signature more
+    than 5 minutes away from its own (real) time.time(); the SMTP server and Chromium keep real time anyway.
+    """
+    global _TRAVEL
+    if _TRAVEL is not None and _is_e2e(item):
+        _TRAVEL.stop()
+        _TRAVEL = None
+    item.stash[_STARTED] = datetime.now(timezone.utc)
+    return (yield)
+
+
+_STARTED = pytest.StashKey[datetime]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed and TEST_NOW is not None and _STARTED in item.stash and not _is_e2e(item):
+        at = item.stash[_STARTED].replace(microsecond=0).isoformat()
+        report.sections.append(("clock", f"this test started at {at}; replay it alone: "
+                                         f"TEST_NOW={at} .venv/bin/python -m pytest '{item.nodeid}'"))
+    return report
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if TEST_NOW is not None and exitstatus not in (0, 5):
+        terminalreporter.write_line(f"Ran at TEST_NOW={TEST_NOW.isoformat()}; replay: {_replay()}", red=True)

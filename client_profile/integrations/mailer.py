@@ -19,13 +19,14 @@ import ssl
 import sys
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid, parseaddr, parsedate_to_datetime
 from pathlib import Path
 
+from client_profile.clock import utcnow
 from client_profile.settings import Environment, Settings, SmtpSecurity, get_settings
 
 
@@ -79,7 +80,7 @@ def build_message(mail: OutgoingEmail, settings: Settings | None = None) -> Emai
     local, _, to_domain = to.rpartition("@")
     msg["To"] = Address(addr_spec=f"{local}@{to_domain}")
     msg["Subject"] = _one_line(mail.subject)[:200]
-    msg["Date"] = format_datetime(datetime.now(timezone.utc))
+    msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = f"<{mail.message_id}@{domain}>" if mail.message_id else make_msgid(domain=domain)
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(mail.text)
@@ -130,7 +131,7 @@ def _write_dev_mailbox(msg: EmailMessage, mail: OutgoingEmail, s: Settings) -> N
         raise MailerError("the development mailbox is disabled")
     folder = Path(s.dev_mailbox_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
     final = folder / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
     tmp = final.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from client_profile.clock import utcnow  # the one clock; re-exported for the models and services
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+__all__ = ["as_utc", "utcnow"]
 
 
 def as_utc(value: datetime) -> datetime:

@@ -1,7 +1,9 @@
 """Demo data: one provider ("Little Otters Swim & Sport") with three logins that show every feature.
 
-Dates are relative to ``today`` so the demo always looks alive. Session times are local times in the
-provider's timezone (Europe/Bratislava), stored as aware UTC. The fixed facts (names, ages, amounts, counts)
+Dates are relative to the instant it is loaded (``now``, from client_profile.clock) so the demo always looks
+alive: sessions that started before ``now`` are past, the rest (today's later ones too) are upcoming. Session
+times are local times in the provider's timezone (Europe/Bratislava), stored as aware UTC. Whatever the weekday
+and hour, Ema has a make-up to book and a full group to read about (see the sister classes in ``_build``). The fixed facts (names, ages, amounts, counts)
 are relied on by tests and by the demo walkthrough; change them only together with tests/unit/test_demo.py.
 
 ``load_demo`` is idempotent: when the demo provider exists it changes nothing. ``reset=True`` deletes every
@@ -11,12 +13,14 @@ row of the demo provider (and nothing of any other provider) and builds the demo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select as sa_select, update
 from sqlmodel import Session, select
 
+from client_profile import clock
 from client_profile.models import (
     Attendance,
     AttendanceState,
@@ -108,24 +112,26 @@ def _years_ago(today: date, years: int) -> date:
         return today.replace(year=today.year - years, day=28)
 
 
-def _weekly(today: date, weekday: int, past: int, upcoming: int) -> tuple[list[date], list[date]]:
-    """The ``past`` occurrences of ``weekday`` strictly before today, the ``upcoming`` ones strictly after."""
-    back = (today.weekday() - weekday) % 7 or 7
-    last = today - timedelta(days=back)
-    ahead = (weekday - today.weekday()) % 7 or 7
-    nxt = today + timedelta(days=ahead)
-    return ([last - timedelta(weeks=i) for i in range(past - 1, -1, -1)],
+def _weekly(now: datetime, tz: ZoneInfo, weekday: int, start: time, past: int,
+            upcoming: int) -> tuple[list[date], list[date]]:
+    """The days of the ``past`` weekly sessions (on ``weekday`` at local ``start``) that started before ``now``
+    and of the ``upcoming`` ones that start at or after it (today's included when it has not started yet)."""
+    today = now.astimezone(tz).date()
+    nxt = today + timedelta(days=(weekday - today.weekday()) % 7)
+    if datetime.combine(nxt, start, tzinfo=tz) < now:
+        nxt += timedelta(weeks=1)
+    return ([nxt - timedelta(weeks=i) for i in range(past, 0, -1)],
             [nxt + timedelta(weeks=i) for i in range(upcoming)])
 
 
 class _Builder:
     """Builds the demo inside one session; numbering follows the order in which rows are made."""
 
-    def __init__(self, db: Session, today: date) -> None:
+    def __init__(self, db: Session, now: datetime) -> None:
         self.db = db
-        self.today = today
         self.tz = ZoneInfo(DEMO_TIMEZONE)
-        self.now = datetime.combine(today, time(12, 0), tzinfo=self.tz).astimezone(timezone.utc)
+        self.now = now.astimezone(timezone.utc)
+        self.today = self.now.astimezone(self.tz).date()
         self.provider: Provider | None = None
         self._charge_no = 0
         self._order_no = 0
@@ -162,10 +168,10 @@ class _Builder:
               dates: list[date] | None = None, extra_makeup: int = 0, makeup_group: str | None = None,
               online_link: str = "") -> tuple[ClassGroup, list[ClassSession], list[ClassSession]]:
         if dates is None:
-            past_days, next_days = _weekly(self.today, weekday, past, upcoming)
+            past_days, next_days = _weekly(self.now, self.tz, weekday, start, past, upcoming)
         else:
-            past_days = [d for d in dates if d < self.today]
-            next_days = [d for d in dates if d > self.today]
+            past_days = [d for d in dates if self.at(d, start) < self.now]
+            next_days = [d for d in dates if self.at(d, start) >= self.now]
         all_days = past_days + next_days
         group = self.add(ClassGroup(
             programme_id=programme.id, name=name, instructor=instructor, venue=venue,
@@ -174,7 +180,7 @@ class _Builder:
             extra_makeup_capacity=extra_makeup, makeup_group=makeup_group, created_at=self.days(-200)))
         sessions = [ClassSession(class_id=group.id, starts_at=self.at(d, start),
                                  ends_at=self.at(d, start) + timedelta(minutes=minutes),
-                                 status=SessionStatus.completed if d < self.today
+                                 status=SessionStatus.completed if d in past_days
                                  else SessionStatus.scheduled)
                     for d in all_days]
         self.add(*sessions)
@@ -206,7 +212,7 @@ class _Builder:
         for session, state in zip(past, states, strict=True):
             changed = {AttendanceState.cancelled: session.starts_at - timedelta(days=2),
                        AttendanceState.late_cancelled: session.starts_at - timedelta(hours=3)}.get(
-                state, session.ends_at + timedelta(minutes=30))
+                state, min(session.ends_at + timedelta(minutes=30), self.now))  # one in progress: now
             rows.append(Attendance(booking_id=booking.id, session_id=session.id, state=state,
                                    changed_at=changed))
         rows += [Attendance(booking_id=booking.id, session_id=s.id, state=AttendanceState.scheduled,
@@ -260,8 +266,10 @@ class _Builder:
         return order
 
 
+@lru_cache(maxsize=1)
 def demo_logo_png() -> bytes:
-    """A small generated logo (a wave in a circle and the name), resized like any uploaded logo."""
+    """A small generated logo (a wave in a circle and the name), resized like any uploaded logo (made once per
+    process: it never changes)."""
     import io
 
     from PIL import Image, ImageDraw, ImageFont
@@ -285,8 +293,8 @@ def demo_logo_png() -> bytes:
 # --------------------------------------------------------------------------------------------- the demo
 
 
-def _build(db: Session, today: date) -> Provider:
-    b = _Builder(db, today)
+def _build(db: Session, now: datetime) -> Provider:
+    b = _Builder(db, now)
     d = b.days
 
     provider = b.provider = b.add(Provider(
@@ -315,19 +323,32 @@ def _build(db: Session, today: date) -> Provider:
         swim, "Beginners - Tuesday 16:00", TUE, time(16, 0), 45, venue="City Pool, Lane 3",
         instructor="Martina Kovacova", capacity=8, past=5, upcoming=8, extra_makeup=1,
         makeup_group="beginners")
-    # Sister classes of the same programme: make-up options within the next few days, whatever today is.
-    sister_classes = (("Beginners - Monday 16:00", MON, time(16, 0), "Martina Kovacova"),
-                      ("Beginners - Thursday 17:00", THU, time(17, 0), "Tomas Hudec"),
-                      ("Beginners - Saturday 09:00", SAT, time(9, 0), "Tomas Hudec"))
-    sisters = {}
-    for name, weekday, start, instructor in sister_classes:
-        sisters[weekday] = b.klass(swim, name, weekday, start, 45, venue="City Pool, Lane 2",
-                                   instructor=instructor, capacity=8, past=2, upcoming=6, extra_makeup=1,
-                                   makeup_group="beginners")
-    # The Saturday group is small and full (no extra make-up places), so "all sessions full" and the
-    # make-up waiting list can be seen whenever a Saturday falls in the make-up window.
-    sat_group, sat_past, sat_next = sisters[SAT]
-    sat_group.capacity, sat_group.extra_makeup_capacity, sat_group.extra_makeup_mode = 3, 0, "replace"
+    # Sister classes of the same programme (one make-up group), chosen so that the demo works whenever it is
+    # loaded. Make-ups are offered for sessions starting in (now + 2 h, now + 4 days], and a make-up cancelled
+    # less than 24 h before its start keeps the credit used. So at any instant Ema needs:
+    #  - a sister session with free places between 24 h and 4 days ahead (bookable, and cancellable in time):
+    #    the free groups meet Monday 16:00, Wednesday 17:00 and Saturday 10:00, at most 65 hours apart (66 h
+    #    across a DST night), so every 72-hour stretch holds one, and the first of them is never more than
+    #    4 days away either;
+    #  - a full sister session in the window, to explain and queue for: two small groups the Horvath children
+    #    fill, Tuesday 17:00 and Saturday 09:00, are 80 and 88 hours apart (89 h across a DST night), inside
+    #    the 94 hours of the window whatever the hour.
+    # A weekly class on one weekday alone is in a 4-day window only about half of the week; hence three free
+    # groups and two full ones. tests/unit/test_demo_instants.py loads the demo at every weekday and hour that
+    # matters, both DST weekends and New Year's Eve, and checks all of this through the make-up service.
+    sister_classes = (("Beginners - Monday 16:00", MON, time(16, 0), "Martina Kovacova", False),
+                      ("Beginners - Tuesday 17:00", TUE, time(17, 0), "Tomas Hudec", True),
+                      ("Beginners - Wednesday 17:00", WED, time(17, 0), "Tomas Hudec", False),
+                      ("Beginners - Saturday 09:00", SAT, time(9, 0), "Tomas Hudec", True),
+                      ("Beginners - Saturday 10:00", SAT, time(10, 0), "Martina Kovacova", False))
+    full_groups = []
+    for name, weekday, start, instructor, full in sister_classes:
+        group, past, upcoming = b.klass(swim, name, weekday, start, 45, venue="City Pool, Lane 2",
+                                        instructor=instructor, capacity=8, past=2, upcoming=6, extra_makeup=1,
+                                        makeup_group="beginners")
+        if full:  # small and full, no extra make-up places: "all sessions full" and the waiting list
+            group.capacity, group.extra_makeup_capacity, group.extra_makeup_mode = 3, 0, "replace"
+            full_groups.append((group, past, upcoming))
     advanced = b.programme("Swimming - Improvers", ProgrammeKind.course, 13500,
                            "Technique for all four strokes, for confident swimmers aged 8 to 12.")
     b.klass(advanced, "Improvers - Wednesday 17:00", WED, time(17, 0), 60, venue="City Pool, Lane 4",
@@ -375,9 +396,11 @@ def _build(db: Session, today: date) -> Provider:
     b.charge(novak, "Autumn term fee", 12000, due=b.today + timedelta(days=7), booking=ema_booking,
              created_days=-14)
 
-    horvath = b.family("Horvath")  # filled in by the provider, no login of their own
+    horvath = b.family("Horvath")  # filled in by the provider, no login of their own; they swim twice a week
     for first, age in (("Adam", 6), ("Nina", 7), ("Olivia", 8)):
-        b.booking(b.attendee(horvath, first, "Horvath", age, 30), sat_group, 12000, sat_past, sat_next)
+        kid = b.attendee(horvath, first, "Horvath", age, 30)
+        for group, past, upcoming in full_groups:
+            b.booking(kid, group, 12000, past, upcoming)
 
     football_booking, _ = b.booking(jakub, football_sat, 9000, football_past, football_next)
     b.pay(b.charge(novak, "Football Juniors - term fee", 9000, due=b.today - timedelta(days=30),
@@ -518,13 +541,18 @@ def _counts(db: Session, provider_id: int) -> dict[str, int]:
     }
 
 
-def load_demo(db: Session, today: date | None = None, reset: bool = False) -> DemoSummary:
+def load_demo(db: Session, today: date | None = None, reset: bool = False,
+              now: datetime | None = None) -> DemoSummary:
     """Loads the Little Otters demo (idempotent). ``reset`` deletes the demo provider's rows and rebuilds.
 
-    ``today`` defaults to the current date in the demo provider's timezone. The caller commits.
+    The demo is built as seen at ``now`` (aware; default: the app's clock). ``today`` alone means noon of that
+    day in the demo provider's timezone. The caller commits.
     """
-    if today is None:
-        today = datetime.now(ZoneInfo(DEMO_TIMEZONE)).date()
+    if now is None:
+        now = (datetime.combine(today, time(12, 0), tzinfo=ZoneInfo(DEMO_TIMEZONE)) if today is not None
+               else clock.utcnow())
+    elif now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime")
     existing = db.exec(select(Provider).where(Provider.slug == DEMO_SLUG)).first()
     if existing is None:
         other = db.exec(select(Provider).order_by(Provider.id)).first()
@@ -538,7 +566,7 @@ def load_demo(db: Session, today: date | None = None, reset: bool = False) -> De
         _delete_provider(db, existing.id)
         existing = None
     if existing is None:
-        existing = _build(db, today)
+        existing = _build(db, now)
         created = True
     return DemoSummary(provider_id=existing.id, provider_slug=existing.slug, provider_name=existing.name,
                        created=created, counts=_counts(db, existing.id), logins=LOGINS)

@@ -24,6 +24,7 @@ from sqlalchemy import case, or_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
+from client_profile.clock import to_wall
 from client_profile.integrations.epc_qr import epc_qr_svg_data_uri
 from client_profile.integrations.stripe_gateway import (
     BadSignature,
@@ -424,7 +425,8 @@ def start_checkout(uow: UnitOfWork, principal: Principal, charge_ids: list[objec
             "payment_intent_data": {"metadata": {"attempt_id": str(attempt.id)}},
             "success_url": f"{base_url}/pay/return?session_id={{CHECKOUT_SESSION_ID}}",
             "cancel_url": f"{base_url}/pay/cancel/{attempt.id}",
-            "expires_at": int((now + CHECKOUT_LIFETIME).timestamp()),
+            # Stripe keeps real time: under a shifted development clock (CLIENT_PROFILE_NOW) the same moment.
+            "expires_at": int(to_wall(now + CHECKOUT_LIFETIME).timestamp()),
         }
         attempt_id, key = attempt.id, attempt.idempotency_key
 

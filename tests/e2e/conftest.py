@@ -1,5 +1,7 @@
 """End-to-end fixtures: a real SMTP server (aiosmtpd), the app built and served in production mode on a free
-port with the demo data, and headless Debian Chromium driven by Playwright.
+port with the demo data, and headless Debian Chromium driven by Playwright. Under TEST_NOW the app runs at
+that instant (CLIENT_PROFILE_NOW, in the test environment: see app_env) while this process keeps real time
+(tests/conftest.py says why).
 
 With TEST_DATABASE_URL the app uses a fresh PostgreSQL database; with TEST_REDIS_URL it runs the Redis state
 manager with 2 workers, as a scaled-out installation would.
@@ -23,6 +25,8 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from tests.clock_helpers import parse as parse_instant
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -135,6 +139,13 @@ def app_env(smtp_server, stripe_stub, tmp_path_factory):
         env.pop(key, None)
     if os.environ.get("TEST_REDIS_URL"):
         env.update(REFLEX_REDIS_URL=os.environ["TEST_REDIS_URL"], GRANIAN_WORKERS="2")
+    if os.environ.get("TEST_NOW"):
+        # The app (and the admin CLI the tests call) run at TEST_NOW: each process's clock starts there and
+        # runs on. Production refuses a shifted clock, so these runs use the "test" environment; with
+        # SMTP_HOST set it behaves as production does (no development mailbox). Stripe keeps real time
+        # (clock.to_wall).
+        env.update(CLIENT_PROFILE_NOW=parse_instant(os.environ["TEST_NOW"]).isoformat(),
+                   CLIENT_PROFILE_ENV="test")
     env["_E2E_PORT"], env["_E2E_TMP"] = str(port), str(tmp)
     # Stripe (the stand-in) signs and sends every event to the app's webhook route.
     stripe_stub.register_webhook(f"http://127.0.0.1:{port}/stripe/webhook", E2E_WEBHOOK_SECRET)

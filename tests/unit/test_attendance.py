@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from client_profile.clock import utcnow
 from client_profile.models import (
     Attendance,
     AttendanceState,
@@ -106,7 +107,7 @@ def next_scheduled(db, first_name: str, programme: str = "Swimming - Beginners",
         .join(Booking, Booking.id == Attendance.booking_id).join(Attendee, Attendee.id == Booking.attendee_id)
         .join(ClassGroup, ClassGroup.id == Booking.class_id).join(Programme, Programme.id == ClassGroup.programme_id)
         .where(Attendee.first_name == first_name, Programme.name == programme,
-               Attendance.state == AttendanceState.scheduled, ClassSession.starts_at > datetime.now(timezone.utc))
+               Attendance.state == AttendanceState.scheduled, ClassSession.starts_at > utcnow())
         .order_by(ClassSession.starts_at)
     ).all()
     return rows[skip]

@@ -16,6 +16,8 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from tests.clock_helpers import child_clock
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -37,8 +39,9 @@ def cli(tmp_path):
     workdir.mkdir()
 
     def run(*args: str, **overrides: str) -> subprocess.CompletedProcess:
+        child = {**env, **overrides}
         return subprocess.run([sys.executable, "-m", "client_profile.cli", *args], cwd=workdir,
-                              env={**env, **overrides}, capture_output=True, text=True, timeout=120)
+                              env={**child_clock(child), **child}, capture_output=True, text=True, timeout=120)
 
     run.db_file = db_file
     return run

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from client_profile import cli as cli_module
 from client_profile.models import Charge, ChargeStatus, Invoice, InvoiceProfile, Payment, Provider
+from tests.clock_helpers import child_clock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,7 +36,7 @@ def cli(tmp_path):
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "client_profile.cli", *args], check=False, cwd=workdir,
-                              env=env, capture_output=True, text=True, timeout=120)
+                              env={**env, **child_clock(env)}, capture_output=True, text=True, timeout=120)
 
     run.db_file = db_file
     return run

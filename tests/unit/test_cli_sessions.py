@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock_helpers import child_clock
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,7 +30,8 @@ def cli(tmp_path_factory):
     workdir.mkdir()
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "client_profile.cli", *args], cwd=workdir, env=env,
+        return subprocess.run([sys.executable, "-m", "client_profile.cli", *args], cwd=workdir,
+                              env={**env, **child_clock(env)},
                               capture_output=True, text=True, timeout=120)
 
     run.db_file = db_file

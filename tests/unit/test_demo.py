@@ -1,4 +1,7 @@
-"""services.demo.load_demo: every fixed fact of the demo, idempotency and reset."""
+"""services.demo.load_demo: every fixed fact of the demo, idempotency and reset.
+
+The facts are checked by ``check_*(db, now)`` functions, for the demo as loaded at ``now``; the tests here run
+them at noon of fixed days, tests/unit/test_demo_instants.py at every weekday and hour that matters."""
 
 from __future__ import annotations
 
@@ -89,6 +92,10 @@ def _now(today: date) -> datetime:
     return datetime.combine(today, time(12), tzinfo=TZ)
 
 
+def _today(now: datetime) -> date:
+    return now.astimezone(TZ).date()
+
+
 @pytest.fixture
 def demo(db):
     summary = load_demo(db, today=TODAY)
@@ -97,6 +104,10 @@ def demo(db):
 
 
 def test_provider_settings(db, demo):
+    check_provider_settings(db, demo)
+
+
+def check_provider_settings(db, demo):
     p = db.exec(select(Provider)).one()
     assert (demo.provider_id, demo.provider_slug, demo.created) == (p.id, "little-otters", True)
     assert p.slug == "little-otters" and p.name == "Little Otters Swim & Sport"
@@ -110,6 +121,11 @@ def test_provider_settings(db, demo):
 
 
 def test_families_clients_and_ages(db, demo):
+    check_families_clients_and_ages(db, _now(TODAY))
+
+
+def check_families_clients_and_ages(db, now):
+    today = _today(now)
     anna, ben, peter = (_client(db, e) for e in ("anna@example.com", "ben@example.com", "peter@example.com"))
     assert (anna.full_name, ben.full_name, peter.full_name) == ("Anna Novak", "Ben Carter", "Peter Novak")
     assert db.get(Family, anna.family_id).name == "Novak"
@@ -119,12 +135,17 @@ def test_families_clients_and_ages(db, demo):
     novak = _attendees(db, anna.family_id)
     carter = _attendees(db, ben.family_id)
     assert set(novak) == {"Ema", "Jakub"} and set(carter) == {"Lily"}
-    assert _age(novak["Ema"].birth_date, TODAY) == 7
-    assert _age(novak["Jakub"].birth_date, TODAY) == 10
-    assert _age(carter["Lily"].birth_date, TODAY) == 8
+    assert _age(novak["Ema"].birth_date, today) == 7
+    assert _age(novak["Jakub"].birth_date, today) == 10
+    assert _age(carter["Lily"].birth_date, today) == 8
 
 
 def test_ema_swimming_booking_sessions_and_makeup_credit(db, demo):
+    check_ema_swimming_booking_sessions_and_makeup_credit(db, _now(TODAY))
+
+
+def check_ema_swimming_booking_sessions_and_makeup_credit(db, now):
+    today = _today(now)
     ema = _attendees(db, _client(db, "anna@example.com").family_id)["Ema"]
     bookings = _bookings(db, ema)
     assert set(bookings) == {"Swimming - Beginners"}
@@ -134,7 +155,6 @@ def test_ema_swimming_booking_sessions_and_makeup_credit(db, demo):
     assert group.venue and group.instructor and not group.is_online
 
     rows = _attendance(db, booking)
-    now = _now(TODAY)
     past = [(a, s) for a, s in rows if as_utc(s.starts_at) < now]
     upcoming = [(a, s) for a, s in rows if as_utc(s.starts_at) > now]
     assert len(past) + len(upcoming) == len(rows)
@@ -146,7 +166,8 @@ def test_ema_swimming_booking_sessions_and_makeup_credit(db, demo):
         assert (local.weekday(), local.time()) == (1, time(16, 0))
         assert as_utc(s.ends_at) > as_utc(s.starts_at)
     starts = [_local(s.starts_at).date() for _, s in upcoming]
-    assert starts[0] > TODAY and starts[0] - TODAY <= timedelta(days=7)
+    # The next session is within a week (today's counts when it has not started yet).
+    assert starts[0] >= today and starts[0] - today <= timedelta(days=7)
     assert all(b - a == timedelta(days=7) for a, b in zip(starts, starts[1:]))
 
     credits = db.exec(select(MakeupCredit)).all()
@@ -161,12 +182,16 @@ def test_ema_swimming_booking_sessions_and_makeup_credit(db, demo):
 
 
 def test_ema_unpaid_term_fee_and_share_with_peter(db, demo):
+    check_ema_unpaid_term_fee_and_share_with_peter(db, _now(TODAY))
+
+
+def check_ema_unpaid_term_fee_and_share_with_peter(db, now):
     anna = _client(db, "anna@example.com")
     ema = _attendees(db, anna.family_id)["Ema"]
     booking = _bookings(db, ema)["Swimming - Beginners"][0]
     charge = db.exec(select(Charge).where(Charge.booking_id == booking.id)).one()
     assert (charge.description, charge.amount_minor, charge.currency) == ("Autumn term fee", 12000, "EUR")
-    assert charge.status == ChargeStatus.unpaid and charge.due_on == TODAY + timedelta(days=7)
+    assert charge.status == ChargeStatus.unpaid and charge.due_on == _today(now) + timedelta(days=7)
     assert charge.family_id == anna.family_id
     assert db.exec(select(Payment).where(Payment.charge_id == charge.id)).all() == []
 
@@ -193,10 +218,13 @@ def _paid(db, charge: Charge) -> bool:
 
 
 def test_jakub_bookings(db, demo):
+    check_jakub_bookings(db, _now(TODAY))
+
+
+def check_jakub_bookings(db, now):
     jakub = _attendees(db, _client(db, "anna@example.com").family_id)["Jakub"]
     bookings = _bookings(db, jakub)
     assert set(bookings) == {"Football Juniors", "Chess Online", "Summer Camp 2026"}
-    now = _now(TODAY)
 
     football, fgroup, _ = bookings["Football Juniors"]
     assert (fgroup.weekday, fgroup.start_time) == (5, time(10, 0))
@@ -219,10 +247,13 @@ def test_jakub_bookings(db, demo):
 
 
 def test_family_discounts(db, demo):
+    check_family_discounts(db, _now(TODAY))
+
+
+def check_family_discounts(db, now):
     family_id = _client(db, "anna@example.com").family_id
     discounts = {d.name: d for d in db.exec(select(Discount).where(Discount.family_id == family_id))}
     assert set(discounts) == {"Sibling discount 10%", "Early bird 5%"}
-    now = _now(TODAY)
     sibling, early = discounts["Sibling discount 10%"], discounts["Early bird 5%"]
     assert sibling.attendee_id is None and early.attendee_id is None
     assert sibling.percent == 10 and (sibling.valid_until is None or as_utc(sibling.valid_until) > now)
@@ -231,10 +262,13 @@ def test_family_discounts(db, demo):
 
 
 def test_entry_passes(db, demo):
+    check_entry_passes(db, _now(TODAY))
+
+
+def check_entry_passes(db, now):
     family_id = _client(db, "anna@example.com").family_id
     passes = {p.name: p for p in db.exec(select(EntryPass).where(EntryPass.family_id == family_id))}
     assert set(passes) == {"Open Swim 10 entries", "Open Swim 5 entries"}
-    now = _now(TODAY)
     ten = passes["Open Swim 10 entries"]
     used = db.exec(select(func.count()).select_from(EntryPassEntry).where(
         EntryPassEntry.entry_pass_id == ten.id, EntryPassEntry.returned_at.is_(None))).one()
@@ -247,6 +281,10 @@ def test_entry_passes(db, demo):
 
 
 def test_credit_ledger_and_orders(db, demo):
+    check_credit_ledger_and_orders(db, _now(TODAY))
+
+
+def check_credit_ledger_and_orders(db, now=None):
     family_id = _client(db, "anna@example.com").family_id
     entries = db.exec(select(CreditEntry).where(CreditEntry.family_id == family_id)
                       .order_by(CreditEntry.created_at)).all()
@@ -277,6 +315,10 @@ def test_credit_ledger_and_orders(db, demo):
 
 
 def test_lily_in_the_same_class_everything_paid(db, demo):
+    check_lily_in_the_same_class_everything_paid(db, _now(TODAY))
+
+
+def check_lily_in_the_same_class_everything_paid(db, now=None):
     ben = _client(db, "ben@example.com")
     lily = _attendees(db, ben.family_id)["Lily"]
     ema = _attendees(db, _client(db, "anna@example.com").family_id)["Ema"]
@@ -290,6 +332,10 @@ def test_lily_in_the_same_class_everything_paid(db, demo):
 
 
 def test_peter_sees_only_the_shared_booking(db, demo):
+    check_peter_sees_only_the_shared_booking(db, _now(TODAY))
+
+
+def check_peter_sees_only_the_shared_booking(db, now=None):
     peter = _client(db, "peter@example.com")
     assert peter.family_id is None
     shares = db.exec(select(BookingShare).where(BookingShare.grantee_client_id == peter.id,
@@ -298,6 +344,10 @@ def test_peter_sees_only_the_shared_booking(db, demo):
 
 
 def test_money_invariants(db, demo):
+    check_money_invariants(db, _now(TODAY))
+
+
+def check_money_invariants(db, now=None):
     charges = db.exec(select(Charge)).all()
     assert len({c.reference for c in charges}) == len(charges)
     documents = db.exec(select(Invoice)).all()
@@ -319,6 +369,16 @@ def test_money_invariants(db, demo):
     for p in db.exec(select(Payment)).all():
         assert p.status == PaymentStatus.succeeded and p.succeeded_at is not None
     assert all(c.currency == "EUR" for c in charges)
+
+
+def check_all_facts(db, summary, now: datetime) -> None:
+    """Every fixed fact of the demo loaded at ``now`` (aware)."""
+    check_provider_settings(db, summary)
+    for check in (check_families_clients_and_ages, check_ema_swimming_booking_sessions_and_makeup_credit,
+                  check_ema_unpaid_term_fee_and_share_with_peter, check_jakub_bookings, check_family_discounts,
+                  check_entry_passes, check_credit_ledger_and_orders, check_lily_in_the_same_class_everything_paid,
+                  check_peter_sees_only_the_shared_booking, check_money_invariants):
+        check(db, now)
 
 
 def test_second_run_changes_nothing(db, demo):

@@ -28,6 +28,7 @@ from client_profile.models import (
     Provider,
     SessionStatus,
     WaitlistStatus,
+    utcnow,
 )
 from client_profile.services import makeups
 from client_profile.services.demo import load_demo
@@ -405,8 +406,10 @@ def test_demo_anna_has_offers_and_a_full_group_to_explain(db):
     [credit] = makeups.open_credit_ids(db, principal)
     result = makeups.offers_for(db, principal, provider, credit)
     assert result.bookable and result.offers
-    assert {o.class_name for o in result.offers} <= {"Beginners - Monday 16:00", "Beginners - Thursday 17:00",
-                                                     "Beginners - Saturday 09:00", "Beginners - Tuesday 16:00"}
+    assert {o.class_name for o in result.offers} <= {"Beginners - Monday 16:00", "Beginners - Wednesday 17:00",
+                                                     "Beginners - Saturday 10:00"}
+    assert result.full and {o.class_name for o in result.full} <= {"Beginners - Tuesday 17:00",
+                                                                   "Beginners - Saturday 09:00"}
 
 
 def test_demo_saturday_group_is_full_and_explained(db):
@@ -417,7 +420,7 @@ def test_demo_saturday_group_is_full_and_explained(db):
     provider = current_provider(db)
     sat = db.exec(select(ClassGroup).where(ClassGroup.name == "Beginners - Saturday 09:00")).one()
     next_sat = db.exec(select(ClassSession).where(ClassSession.class_id == sat.id,
-                                                  ClassSession.starts_at > datetime.now(timezone.utc))
+                                                  ClassSession.starts_at > utcnow())
                        .order_by(ClassSession.starts_at)).first()
     [credit] = makeups.open_credit_ids(db, principal)
     result = makeups.offers_for(db, principal, provider, credit, next_sat.starts_at - timedelta(days=1))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from PIL import Image
 from sqlmodel import select
 
+from client_profile.clock import utcnow
 from client_profile.models import (
     Charge,
     ChargeStatus,
@@ -381,9 +382,9 @@ def test_bank_transfer_unknown_cancelled_and_dates(db, demo):
         with pytest.raises(DomainError, match="not found"):
             record_bank_transfer(db, key, 100)
         db.rollback()
-    tomorrow = datetime.now(UTC).date() + timedelta(days=2)
+    in_two_days = utcnow().date() + timedelta(days=2)
     with pytest.raises(DomainError, match="future"):
-        record_bank_transfer(db, term.reference, 12000, received_on=tomorrow)
+        record_bank_transfer(db, term.reference, 12000, received_on=in_two_days)
     db.rollback()
     gear_row = db.get(Charge, gear.id)
     gear_row.status = ChargeStatus.cancelled
@@ -394,7 +395,7 @@ def test_bank_transfer_unknown_cancelled_and_dates(db, demo):
     db.rollback()
     assert _state(db) == before
 
-    received = datetime.now(UTC).date() - timedelta(days=5)
+    received = utcnow().date() - timedelta(days=5)
     record_bank_transfer(db, term.reference, 12000, received_on=received)
     db.commit()
     db.expire_all()

@@ -22,6 +22,7 @@ from client_profile.db import unit_of_work
 from client_profile.models import Channel, OutboxMessage, OutboxStatus
 from client_profile.services import reminders
 from client_profile.settings import PROJECT_ROOT
+from tests.clock_helpers import child_clock
 from tests.reminder_helpers import NOW, build_world, make_credit
 from tests.whatsapp_stub import WhatsAppStub, twilio_env
 
@@ -60,7 +61,8 @@ def wa():
 def _start_worker(env: dict) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "client_profile.cli", "worker", "--poll-seconds", "0.2"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=PROJECT_ROOT, env={**env, **child_clock(env)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
