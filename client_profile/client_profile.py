@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 
 import reflex as rx
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 
+from client_profile import log_limits
 from client_profile.api import auth as auth_api
 from client_profile.api import calendar as calendar_api
 from client_profile.api import dev_mailbox, media
@@ -23,6 +25,12 @@ from client_profile.pages import payments as payments_page
 from client_profile.settings import get_settings
 
 settings = get_settings()
+
+# Issue 8 finding 6, before Reflex sets up its socket server and loggers: one websocket message is at most
+# SOCKET_MAX_MESSAGE_BYTES (Reflex reads REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE when it creates the socket.io server;
+# our setting is the one knob), and no framework log record carries more than a few KB of a bad event.
+os.environ["REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE"] = str(settings.socket_max_message_bytes)
+log_limits.install()
 
 
 def build_api() -> FastAPI:
