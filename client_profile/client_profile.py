@@ -19,7 +19,7 @@ from client_profile.api.deps import principal_from_request
 from client_profile.api.headers import security_headers
 from client_profile.db import unit_of_work
 from client_profile.pages import account as account_page
-from client_profile.pages import booking, home, lists, makeups
+from client_profile.pages import booking, home, lists, login_bridge, makeups
 from client_profile.pages import orders as orders_pages
 from client_profile.pages import payments as payments_page
 from client_profile.settings import get_settings
@@ -112,3 +112,5 @@ app.add_page(payments_page.payments_page, route=payments_page.ROUTE, title="Paym
              on_load=payments_page.ON_LOAD)
 app.add_page(account_page.account_page, route=account_page.ROUTE, title="Account · Client Profile",
              on_load=account_page.ON_LOAD)
+# Only reached by in-app navigation (state.session.to_login); a request for /login gets api/auth.py's page.
+app.add_page(login_bridge.login_bridge, route=login_bridge.ROUTE, title="Log in · Client Profile")

@@ -9,9 +9,9 @@ and lifespan scopes pass untouched.
   host, which a self-hoster serves from the same TLS setup; no ``preload``: that is a separate opt-in).
 - A Content-Security-Policy for responses that do not bring their own (the login pages bring a stricter one):
   scripts from 'self' plus the SHA-256 of each inline script of the compiled front end (React Router writes its
-  bootstrap inline), no 'unsafe-inline' for scripts; ``'unsafe-eval'`` because Reflex runs ``rx.call_script``
-  code sent by our server with ``eval`` (reflex state.js ``_call_script``), which we use for the full navigation
-  to /login; the websocket only to BASE_URL's origin; ``object-src 'none'``, ``base-uri 'none'``,
+  bootstrap inline), no 'unsafe-inline' and no 'unsafe-eval' for scripts (so no ``rx.call_script`` or
+  ``rx.call_function`` sent from a handler: Reflex runs those with ``eval``; scripts compiled into components are
+  fine); the websocket only to BASE_URL's origin; ``object-src 'none'``, ``base-uri 'none'``,
   ``form-action 'self'`` and ``frame-ancestors`` from FRAME_ANCESTORS (default ``'none'``).
 - ``X-Frame-Options: DENY`` too while FRAME_ANCESTORS is ``'none'`` (older browsers); removed otherwise, so it
   cannot contradict the CSP.
@@ -52,7 +52,7 @@ def content_security_policy(settings: Settings, script_hashes: tuple[str, ...] =
     hashes = "".join(f" 'sha256-{h}'" for h in script_hashes)
     return "; ".join((
         "default-src 'self'",
-        f"script-src 'self' 'unsafe-eval'{hashes}",
+        f"script-src 'self'{hashes}",
         "style-src 'self' 'unsafe-inline'",  # Radix/emotion insert style elements at run time
         "img-src 'self' data: blob:",
         "font-src 'self' data:",

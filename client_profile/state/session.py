@@ -21,5 +21,6 @@ def principal_for(state: rx.State, db: Session) -> Principal | None:
 
 
 def to_login() -> rx.event.EventSpec:
-    """A full navigation (not SPA routing): /login is a plain HTTP page, and the next socket must reconnect."""
-    return rx.call_script(f"window.location.replace('{LOGIN_URL}')")
+    """To the login page. The front end routes this in-app to pages/login_bridge.py, which does the full navigation
+    (/login is a plain HTTP page, and the next socket must reconnect). Not rx.call_script: the CSP has no eval."""
+    return rx.redirect(LOGIN_URL, replace=True)

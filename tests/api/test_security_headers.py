@@ -139,3 +139,15 @@ def test_the_app_installs_the_middleware():
     from client_profile.client_profile import api, app
 
     assert list(app.api_transformer) == [api, security_headers]
+
+
+def test_no_handler_sends_a_script_to_the_browser():
+    """The CSP has no 'unsafe-eval', and Reflex runs rx.call_script/rx.call_function sent by a handler with eval."""
+    from pathlib import Path
+
+    import client_profile
+
+    root = Path(client_profile.__file__).parent
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
+                 if "call_script(" in p.read_text() or "call_function(" in p.read_text()]
+    assert offenders == []

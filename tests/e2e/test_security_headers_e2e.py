@@ -1,5 +1,6 @@
 """Issue 8 findings 5 and 7a against the real production build in Chromium: the app works under its CSP (no
-violation while logging in, loading home and switching member), a same-site page cannot frame the logged-in home,
+violation while logging in, loading home, switching member and being sent to /login by a handler once the session
+is gone), a same-site page cannot frame the logged-in home,
 and a forged Host header does not come back in a trailing-slash redirect. One test, to keep the e2e cost low."""
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def test_app_runs_under_its_csp_and_cannot_be_framed(app_server, smtp_server, ph
     # The served page carries the policy (prod mode: the compiled front end through our middleware).
     home = page.request.get(base + "/")
     csp = home.headers["content-security-policy"]
-    assert "script-src 'self' 'unsafe-eval' 'sha256-" in csp and "'unsafe-inline'" not in csp.split("style-src")[0]
+    scripts = csp.split("script-src ", 1)[1].split(";", 1)[0]
+    assert scripts.startswith("'self' 'sha256-") and "unsafe" not in scripts
     assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp and "base-uri 'none'" in csp
     assert re.search(r"connect-src 'self' ws://localhost:\d+", csp)
     assert home.headers["x-content-type-options"] == "nosniff" and home.headers["x-frame-options"] == "DENY"
@@ -66,3 +68,14 @@ def test_app_runs_under_its_csp_and_cannot_be_framed(app_server, smtp_server, ph
                   cookies=cookies, follow_redirects=False)
     assert r.status_code == 307  # the static front end adds the trailing slash
     assert r.headers["location"] == base + "/payments/"
+
+    # A handler that finds the session gone sends the tab to the login page without eval (state.session.to_login:
+    # rx.redirect, then pages/login_bridge.py's compiled script does the full navigation).
+    page.goto(base + "/")
+    expect(page.locator("button.cp-member[data-member='Ema']")).to_be_visible()
+    seen = len(console)
+    assert page.request.post(base + "/auth/logout").status < 400
+    page.locator("button.cp-member[data-member='Ema']").click()
+    page.wait_for_url(re.compile(r"/login/?$"))
+    expect(page.locator("input[name=email]")).to_be_visible()  # the server's login page, not the bridge
+    assert not [m for m in console[seen:] if "Content Security Policy" in m or "EvalError" in m], console[seen:]
