@@ -76,3 +76,19 @@ def test_the_app_installs_the_cap_and_the_socket_message_limit():
     cap = get_settings().socket_max_message_bytes
     assert cap == 64 * 1024 < 1_000_000  # Reflex's default is 1 000 000 bytes
     assert app.sio is not None and app.sio.eio.max_http_buffer_size == cap
+
+
+def test_reflex_logging_a_megabyte_bad_event_writes_a_few_kilobytes(caplog):
+    """The real path: Reflex's socket namespace gets an event from a socket it has no token for (no login) and
+    logs it with the whole payload."""
+    import asyncio
+
+    from client_profile.client_profile import app
+
+    caplog.set_level(logging.WARNING)
+    event = {"name": "reflex___state____state.x", "payload": {"junk": "A" * 1_000_000 + "\ud800"}}
+    asyncio.run(app.event_namespace.on_event("no-such-sid", event))
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("reflex")]
+    assert messages, "Reflex logged nothing"
+    assert all(len(m) <= log_limits.MAX_CHARS + 60 for m in messages)
+    assert all(m.encode("utf-8") for m in messages)  # no lone surrogate left to break a UTF-8 stream
