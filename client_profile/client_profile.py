@@ -112,5 +112,5 @@ app.add_page(payments_page.payments_page, route=payments_page.ROUTE, title="Paym
              on_load=payments_page.ON_LOAD)
 app.add_page(account_page.account_page, route=account_page.ROUTE, title="Account · Client Profile",
              on_load=account_page.ON_LOAD)
-# Only reached by in-app navigation (state.session.to_login); a request for /login gets api/auth.py's page.
+# Only reached by in-app navigation (state.session.to_login); it loads api/auth.py's /login page.
 app.add_page(login_bridge.login_bridge, route=login_bridge.ROUTE, title="Log in · Client Profile")
