@@ -472,8 +472,12 @@ def _cmd_paid(args: argparse.Namespace) -> int:
         amount_minor = parse_amount(args.amount, get_provider(db).currency)
         received_on = parse_day(args.on, "transfer's date") if args.on else None
         done = record_bank_transfer(db, args.charge, amount_minor, received_on)
-    _out(f"Recorded a bank transfer of {done.amount} for charge {done.charge_id} ({done.reference}, "
-         f"{done.description}): it is paid now.")
+    if len(done.charge_ids) > 1:
+        _out(f"Recorded a bank transfer of {done.amount} for {done.reference}: charges "
+             f"{', '.join(map(str, done.charge_ids))} ({done.description}) are paid now.")
+    else:
+        _out(f"Recorded a bank transfer of {done.amount} for charge {done.charge_id} ({done.reference}, "
+             f"{done.description}): it is paid now.")
     _out(f"Issued {', '.join(done.documents)}." if done.documents else
          "No documents issued (invoicing is off).")
     return 0
@@ -650,7 +654,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("paid", help="record a bank transfer received for a charge (issues its "
                                     "invoice/receipt)")
     p.add_argument("charge", metavar="REFERENCE|CHARGE_ID",
-                   help="the payment reference on the statement, or the charge id")
+                   help="the payment reference on the statement (an item's, or one covering several items), or the charge id")
     p.add_argument("--amount", required=True, metavar="AMOUNT", help="the amount received, e.g. 120.00")
     p.add_argument("--on", metavar="YYYY-MM-DD", help="the day it arrived (default today)")
     p.set_defaults(func=_cmd_paid)

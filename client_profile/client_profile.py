@@ -19,10 +19,11 @@ from client_profile.api.deps import principal_from_request
 from client_profile.api.headers import security_headers
 from client_profile.db import unit_of_work
 from client_profile.pages import account as account_page
-from client_profile.pages import booking, home, lists, login_bridge, makeups
+from client_profile.pages import booking, home, lists, login_bridge, makeups, not_found
 from client_profile.pages import orders as orders_pages
 from client_profile.pages import payments as payments_page
 from client_profile.settings import get_settings
+from client_profile.state.guard import TabGuard
 
 settings = get_settings()
 
@@ -96,10 +97,20 @@ app = rx.App(
     head_components=[
         rx.el.meta(name="theme-color", content="#0d9488"),
         rx.el.meta(name="description", content="Your bookings, sessions, payments and benefits in one place."),
+        rx.el.link(rel="icon", href="/favicon.ico", sizes="48x48"),
+        rx.el.link(rel="icon", href="/icon-192.png", type="image/png", sizes="192x192"),
+        rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
     ],
     style={"font_family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
+    stylesheets=["/app.css"],
 )
+# Reflex's default overlay reports a lost connection as a red developer toast naming the websocket URL; the
+# shell shows a plain "Connection lost - reconnecting" banner instead (components/layout.connection_lost) and
+# only the toast provider (for "Link copied" and the like) stays.
+app.app_wraps[(5, "Overlay")] = lambda stateful: None
 app.register_lifespan_task(outbox_worker)
+# Before every event: a tab's stored state never reaches a socket without that same login (state/guard.py).
+app.add_middleware(TabGuard())
 
 app.add_page(home.home, route=home.ROUTE, title="Home · Client Profile", on_load=home.ON_LOAD)
 app.add_page(booking.booking_page, route=booking.ROUTE, title="Booking · Client Profile", on_load=booking.ON_LOAD)
@@ -114,3 +125,4 @@ app.add_page(account_page.account_page, route=account_page.ROUTE, title="Account
              on_load=account_page.ON_LOAD)
 # Only reached by in-app navigation (state.session.to_login); it loads api/auth.py's /login page.
 app.add_page(login_bridge.login_bridge, route=login_bridge.ROUTE, title="Log in · Client Profile")
+app.add_page(not_found.not_found_page, route=not_found.ROUTE, title=not_found.TITLE)

@@ -49,11 +49,16 @@ def booking_card(b) -> rx.Component:
     ))
 
 
+# The whole width on a phone (one thumb), a button's width on a desktop.
+_PAY_WIDTH = rx.breakpoints(initial="100%", md="18rem")
+
+
 def unpaid_prompt(state) -> rx.Component:
     """The first thing a client with something unpaid sees: what, how much, and how to pay it."""
     item = lambda u: rx.hstack(  # noqa: E731
         rx.vstack(
-            rx.text(u.description, weight="medium", size="2"),
+            rx.text(u.description, rx.cond(u.attendee != "", rx.text.span(" · ", u.attendee)), weight="medium",
+                    size="2"),
             rx.cond(u.due != "", rx.text(rx.cond(u.overdue, "Overdue since ", "Due "), u.due, size="1",
                                          color=rx.cond(u.overdue, rx.color("red", 11), rx.color("gray", 11)))),
             spacing="0",
@@ -69,8 +74,12 @@ def unpaid_prompt(state) -> rx.Component:
                 spacing="2", align="center",
             ),
             rx.vstack(rx.foreach(state.unpaid, item), spacing="2", width="100%"),
-            rx.link(rx.button(rx.icon("credit-card", size=16), "Pay now", size="3", width="100%"),
-                    href="/payments", underline="none", width="100%", id="unpaid-pay-now"),
+            rx.cond(state.online_payment,
+                    rx.link(rx.button(rx.icon("credit-card", size=16), "Pay now", size="3", width="100%"),
+                            href="/payments", underline="none", width=_PAY_WIDTH, id="unpaid-pay-now"),
+                    rx.link(rx.button(rx.icon("landmark", size=16), "Pay by bank transfer", size="3", width="100%"),
+                            href="/payments?pay=transfer#bank-transfer", underline="none", width=_PAY_WIDTH,
+                            id="unpaid-pay-now")),
             rx.cond(
                 state.bank_iban != "",
                 rx.el.details(

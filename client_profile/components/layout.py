@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.components.core.banner import has_connection_errors
 
 from client_profile.state.shell import ShellState
 
@@ -11,6 +12,7 @@ NAV_ITEMS = [
     ("Bookings", "/bookings", "calendar-days"),
     ("Benefits", "/benefits", "gift"),
     ("Orders", "/orders", "receipt"),
+    ("Payments", "/payments", "wallet"),
 ]
 # Below 48em (768 px, Reflex's "md" breakpoint) phones get the bottom bar; from there on, the header nav.
 
@@ -48,7 +50,7 @@ def account_menu() -> rx.Component:
                         href="/account", underline="none", color=rx.color("gray", 12), padding_x="0.75rem",
                         padding_y="0.35rem", width="100%"),
                 _post_button("Log out", "/auth/logout", "log-out"),
-                _post_button("Log out on all devices", "/auth/logout-all", "shield-off"),
+                # "Log out on all devices" lives on /account, apart from this, behind a confirmation.
                 spacing="2", width="14rem",
             ),
             align="end",
@@ -118,11 +120,27 @@ def bottom_nav(active: str) -> rx.Component:
     )
 
 
+def connection_lost() -> rx.Component:
+    """Shown while the websocket is down: the page cannot act, so it says so and takes no taps (assets/app.css
+    greys out and disables the page under `.cp-offline`) until Reflex reconnects and the page reloads its data."""
+    return rx.cond(
+        has_connection_errors,
+        rx.box(
+            rx.hstack(rx.spinner(size="2"), rx.text("Connection lost - reconnecting...", size="2", weight="medium"),
+                      spacing="2", align="center", justify="center"),
+            role="status", aria_live="polite", id="connection-lost",
+            position="fixed", top="0", left="0", right="0", z_index="50", padding="0.6rem 1rem",
+            background=rx.color("amber", 4), border_bottom=f"1px solid {rx.color('amber', 7)}",
+        ),
+    )
+
+
 def page_shell(active: str, live, *content: rx.Component) -> rx.Component:
     """`live`: the page state's refresh handler (or None); the page then updates itself when its data changes."""
     from client_profile.state.live import live_poller
 
     return rx.box(
+        connection_lost(),
         header(active),
         live_poller(live) if live is not None else rx.fragment(),
         rx.el.main(
@@ -134,6 +152,7 @@ def page_shell(active: str, live, *content: rx.Component) -> rx.Component:
         ),
         bottom_nav(active),
         min_height="100vh", background=rx.color("gray", 2),
+        class_name=rx.cond(has_connection_errors, "cp-shell cp-offline", "cp-shell"),
     )
 
 
@@ -143,6 +162,12 @@ def section(title, *children: rx.Component, **props) -> rx.Component:
         *children,
         spacing="3", width="100%", **props,
     )
+
+
+def card_grid(items, render) -> rx.Component:
+    """Cards side by side as the width allows (at least 22rem each); a lone card uses the whole width."""
+    return rx.grid(rx.foreach(items, render), grid_template_columns="repeat(auto-fit, minmax(min(100%, 22rem), 1fr))",
+                   spacing="3", width="100%")
 
 
 def card(*children: rx.Component, **props) -> rx.Component:

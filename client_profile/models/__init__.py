@@ -28,6 +28,9 @@ from client_profile.models.billing import (
     Payment,
     PaymentMethod,
     PaymentStatus,
+    TransferRequest,
+    TransferRequestItem,
+    TransferRequestStatus,
 )
 from client_profile.models.booking import Attendance, AttendanceState, Booking, BookingStatus
 from client_profile.models.catalog import ClassGroup, ClassSession, Programme, ProgrammeKind, SessionStatus
@@ -38,6 +41,9 @@ from client_profile.models.provider import Provider, ProviderHoliday
 from client_profile.models.sharing import BookingShare
 
 __all__ = [
+    "TransferRequest",
+    "TransferRequestItem",
+    "TransferRequestStatus",
     "Attendance", "AttendanceState", "Attendee", "AuthSession", "Booking", "BookingShare", "BookingStatus",
     "Channel", "Charge", "ChargeStatus", "CheckoutAttempt", "CheckoutAttemptItem", "CheckoutStatus", "ClassGroup", "ClassSession", "Client", "CreditEntry", "CreditKind",
     "Discount", "EntryPass", "EntryPassEntry", "Family", "Invoice", "InvoiceKind", "InvoiceProfile", "LoginRequest",

@@ -229,3 +229,44 @@ class CheckoutAttemptItem(SQLModel, table=True):
     charge_id: int = Field(sa_column=Column(Integer, ForeignKey("charge.id", ondelete="RESTRICT"), index=True,
                                             nullable=False))
     amount_minor: int
+
+
+class TransferRequestStatus(str, enum.Enum):
+    open = "open"
+    paid = "paid"
+
+
+class TransferRequest(SQLModel, table=True):
+    """One bank transfer for several unpaid items: its own reference (variable symbol) and total, so the payer
+    writes one number and the provider finds every item it pays. A single item is paid with its own reference."""
+
+    __tablename__ = "transfer_request"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "reference", name="uq_transfer_request_reference"),
+        CheckConstraint("amount_minor > 0", name="ck_transfer_request_amount"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    family_id: int = Field(sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), index=True,
+                                            nullable=False))
+    # Ten digits starting with 9: never one of the charges' references (year + five digits).
+    reference: str = Field(max_length=32)
+    amount_minor: int
+    currency: str = Field(default="EUR", max_length=3)
+    status: TransferRequestStatus = Field(default=TransferRequestStatus.open, sa_column=Column(
+        Enum(TransferRequestStatus, native_enum=False, length=16), nullable=False))
+    created_by_client_id: int | None = Field(default=None, foreign_key="client.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    paid_at: datetime | None = None
+
+
+class TransferRequestItem(SQLModel, table=True):
+    __tablename__ = "transfer_request_item"
+    __table_args__ = (UniqueConstraint("request_id", "charge_id", name="uq_transfer_request_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(sa_column=Column(Integer, ForeignKey("transfer_request.id", ondelete="CASCADE"),
+                                             index=True, nullable=False))
+    charge_id: int = Field(sa_column=Column(Integer, ForeignKey("charge.id", ondelete="CASCADE"), index=True,
+                                            nullable=False))

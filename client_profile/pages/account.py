@@ -82,10 +82,29 @@ def _sessions() -> rx.Component:
         rx.text("Devices", weight="medium"),
         rx.text("Lost a phone or used a shared computer? Log out everywhere: every device, this one included, "
                 "will need a new login code.", size="2", color_scheme="gray"),
-        native_form(
-            rx.button(rx.icon("shield-off", size=16), "Log out on all devices", type="submit", color_scheme="red",
-                      variant="soft"),
-            action="/auth/logout-all",
+        # Nothing happens on the first tap: a dialog says what it does and asks again (one tap on a phone
+        # must never end every session).
+        rx.alert_dialog.root(
+            rx.alert_dialog.trigger(
+                rx.button(rx.icon("shield-off", size=16), "Log out on all devices", color_scheme="red",
+                          variant="soft", size="3", id="logout-all-open")),
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Log out on all devices?"),
+                rx.alert_dialog.description(
+                    "Every phone, tablet and computer where you are logged in, this one included, will need a "
+                    "new login code from your e-mail.", size="2"),
+                rx.hstack(
+                    rx.alert_dialog.cancel(rx.button("Keep me logged in", variant="soft", color_scheme="gray",
+                                                     size="3")),
+                    native_form(
+                        rx.button("Log out everywhere", type="submit", color_scheme="red", size="3",
+                                  id="logout-all-confirm"),
+                        action="/auth/logout-all",
+                    ),
+                    spacing="3", justify="end", padding_top="1rem", wrap="wrap",
+                ),
+                max_width="26rem",
+            ),
         ),
         spacing="2", width="100%",
     ))

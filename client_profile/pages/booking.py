@@ -12,8 +12,8 @@ from client_profile.state.shell import ShellState
 ROUTE = "/bookings/[booking_id]"
 ON_LOAD = [ShellState.load_shell, S.load_booking]
 
-STATE_COLORS = [("scheduled", "teal"), ("attended", "green"), ("make-up", "blue"), ("cancelled", "gray"),
-                ("late cancelled", "orange"), ("missed", "red"), ("cancelled by provider", "gray"),
+STATE_COLORS = [("scheduled", "teal"), ("attended", "green"), ("make-up", "blue"), ("excused", "amber"),
+                ("excused late", "orange"), ("missed", "red"), ("cancelled by provider", "gray"),
                 ("awaiting attendance", "gray")]
 
 
@@ -33,10 +33,13 @@ def session_row(s) -> rx.Component:
                                               spacing="1", align="center"),
                                     href=s.online_link, is_external=True, class_name="cp-livestream"),
                             rx.cond(s.venue != "", rx.text(s.venue, size="1", color_scheme="gray"))),
+                    rx.cond(s.livestream_from != "", rx.text("Join link from ", s.livestream_from, size="1",
+                                                              color_scheme="gray", class_name="cp-livestream-from")),
                     rx.cond(s.deadline != "", rx.text("Excuse until ", s.deadline, size="1", color_scheme="gray")),
                     spacing="3", wrap="wrap",
                 ),
                 rx.cond(s.is_makeup, rx.text("Make-up in ", s.class_name, size="1", color=rx.color("blue", 11))),
+                rx.cond(s.outcome != "", rx.text(s.outcome, size="1", color_scheme="gray", class_name="cp-outcome")),
                 rx.cond(s.note != "", rx.text(s.note, size="1", color_scheme="gray")),
                 spacing="1", min_width="0",
             ),

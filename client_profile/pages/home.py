@@ -6,7 +6,7 @@ import reflex as rx
 
 from client_profile.components.cards import booking_card, unpaid_prompt
 from client_profile.components.family import member_switcher
-from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
+from client_profile.components.layout import card, card_grid, empty_note, loading_or, page_shell, section
 from client_profile.state.home import HomeState
 from client_profile.state.shell import ShellState
 
@@ -69,16 +69,14 @@ def bookings_section() -> rx.Component:
         section(
             HomeState.selected_member_name + "'s bookings",
             rx.cond(HomeState.active_bookings.length() > 0,
-                    rx.grid(rx.foreach(HomeState.active_bookings, booking_card),
-                            columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%"),
+                    card_grid(HomeState.active_bookings, booking_card),
                     empty_note("No active bookings.")),
             id="active-bookings",
         ),
         rx.cond(
             HomeState.past_bookings.length() > 0,
             section(HomeState.selected_member_name + "'s past bookings",
-                    rx.grid(rx.foreach(HomeState.past_bookings, booking_card),
-                            columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%"),
+                    card_grid(HomeState.past_bookings, booking_card),
                     id="past-bookings"),
         ),
         spacing="5", width="100%",

@@ -6,7 +6,7 @@ import reflex as rx
 
 from client_profile.components.calendar_card import calendar_card
 from client_profile.components.cards import booking_link
-from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
+from client_profile.components.layout import card, card_grid, empty_note, loading_or, page_shell, section
 from client_profile.state.calendar import CalendarState
 from client_profile.state.lists import BenefitsState, BookingsState
 from client_profile.state.shell import ShellState
@@ -41,20 +41,15 @@ def _booking(b) -> rx.Component:
     ))
 
 
-def _grid(items, render) -> rx.Component:
-    return rx.grid(rx.foreach(items, render), columns=rx.breakpoints(initial="1", md="2"), spacing="3",
-                   width="100%")
-
-
 def bookings_page() -> rx.Component:
     return page_shell(
         "Bookings",
         BookingsState.refresh,
         rx.heading("Bookings", size="6", as_="h1"),
         loading_or(BookingsState.loaded, rx.vstack(
-            section("Active", rx.cond(BookingsState.active.length() > 0, _grid(BookingsState.active, _booking),
+            section("Active", rx.cond(BookingsState.active.length() > 0, card_grid(BookingsState.active, _booking),
                                       empty_note("No active bookings."))),
-            section("Past", rx.cond(BookingsState.past.length() > 0, _grid(BookingsState.past, _booking),
+            section("Past", rx.cond(BookingsState.past.length() > 0, card_grid(BookingsState.past, _booking),
                                     empty_note("No past bookings."))),
             calendar_card(),
             spacing="5", width="100%",
@@ -66,7 +61,9 @@ def _makeup(m) -> rx.Component:
     return card(rx.hstack(
         rx.vstack(rx.text(m.attendee, " · ", m.programme, weight="medium", size="2"),
                   rx.text("From: ", m.earned_from, size="1", color_scheme="gray"),
-                  rx.text(m.detail, size="1", color_scheme="gray"), spacing="1"),
+                  rx.text(m.detail, size="1", color_scheme="gray"),
+                  rx.cond(m.note != "", rx.text(m.note, size="1", color=rx.color("amber", 11), class_name="cp-makeup-note")),
+                  spacing="1"),
         status_badge(m.status), justify="between", width="100%", align="start"))
 
 
@@ -104,15 +101,15 @@ def benefits_page() -> rx.Component:
         s.refresh,
         rx.heading("Benefits", size="6", as_="h1"),
         loading_or(s.loaded, rx.vstack(
-            section("Make-ups", rx.cond(s.makeups.length() > 0, _grid(s.makeups, _makeup),
+            section("Make-ups", rx.cond(s.makeups.length() > 0, card_grid(s.makeups, _makeup),
                                         empty_note("No make-up credits yet.")),
                     rx.link(rx.button(rx.icon("calendar-plus", size=16), "Find and book make-ups", variant="soft"),
                             href="/makeups", underline="none"),
                     id="makeups"),
             rx.cond(s.has_family, rx.vstack(
-                section("Discounts", rx.cond(s.discounts.length() > 0, _grid(s.discounts, _discount),
+                section("Discounts", rx.cond(s.discounts.length() > 0, card_grid(s.discounts, _discount),
                                              empty_note("No discounts.")), id="discounts"),
-                section("Entry passes", rx.cond(s.passes.length() > 0, _grid(s.passes, _pass),
+                section("Entry passes", rx.cond(s.passes.length() > 0, card_grid(s.passes, _pass),
                                                 empty_note("No entry passes.")), id="passes"),
                 section("Credit", card(rx.vstack(
                     rx.hstack(rx.text("Balance", size="2", color_scheme="gray"),

@@ -51,7 +51,11 @@ def _credit(c) -> rx.Component:
             rx.vstack(rx.heading(c.attendee, " · ", c.programme, size="3", as_="h3"),
                       rx.text("From the session on ", c.earned_from, size="1", color_scheme="gray"),
                       spacing="1"),
-            rx.badge("Book by ", c.expires, color_scheme="teal"),
+            rx.vstack(
+                rx.badge("Book by ", c.expires, color_scheme="teal"),
+                rx.cond(c.count > 1, rx.badge(c.count, " make-up credits", color_scheme="gray",
+                                              class_name="cp-credit-count")),
+                align="end", spacing="1"),
             justify="between", width="100%", align="start", wrap="wrap",
         ),
         rx.cond(c.offers.length() > 0,

@@ -18,7 +18,7 @@ TONES = {"success": "green", "info": "blue", "warning": "amber", "error": "red"}
 
 def status_badge(status) -> rx.Component:
     return rx.badge(
-        rx.match(status, ("paid", "Paid"), ("processing", "Processing"), "Unpaid"),
+        rx.match(status, ("paid", "Paid"), ("processing", "Processing"), ("family", "Due"), "Unpaid"),
         color_scheme=rx.match(status, ("paid", "green"), ("processing", "blue"), "amber"), size="2",
         class_name="cp-pay-status",
     )
@@ -53,11 +53,13 @@ def _unpaid_row(row) -> rx.Component:
         rx.cond(row.status == "unpaid",
                 rx.checkbox(checked=row.selected, on_change=lambda _v: s.toggle_item(row.charge_id), size="3",
                             aria_label="Pay " + row.description, class_name="cp-pay-check"),
-                rx.icon("hourglass", size=18, color=rx.color("blue", 10))),
+                rx.cond(row.status == "processing", rx.icon("hourglass", size=18, color=rx.color("blue", 10)),
+                        rx.icon("users", size=18, color=rx.color("gray", 10)))),
         rx.vstack(
             rx.text(row.description, weight="medium", size="3"),
             _who(row),
             due,
+            rx.cond(row.payer != "", rx.text(row.payer, size="1", color_scheme="gray", class_name="cp-payer")),
             rx.text("Reference ", rx.code(row.reference), size="1", color_scheme="gray"),
             spacing="1", min_width="0", flex="1",
         ),
@@ -91,29 +93,44 @@ def _paid_row(row) -> rx.Component:
     ), class_name="cp-paid", data_item=row.description)
 
 
+def _copy(label: str, value) -> rx.Component:
+    return rx.icon_button(rx.icon("copy", size=16), on_click=rx.set_clipboard(value), variant="ghost", size="2",
+                          aria_label=f"Copy the {label}", title=f"Copy the {label}", class_name="cp-copy")
+
+
 def transfer_panel(state) -> rx.Component:
     t = state.transfer
-    line = lambda label, value: rx.hstack(  # noqa: E731
-        rx.text(label, size="2", color_scheme="gray", min_width="7rem"), rx.text(value, size="2", weight="medium"),
-        spacing="2", wrap="wrap")
+
+    def line(label: str, value, copy=None) -> rx.Component:
+        return rx.hstack(
+            rx.text(label, size="2", color_scheme="gray", min_width="7rem"),
+            rx.text(value, size="2", weight="medium"),
+            _copy(label.lower(), copy) if copy is not None else rx.fragment(),
+            spacing="2", wrap="wrap", align="center")
+
+    qr = rx.image(src=t.qr_svg, alt="QR code for a banking app (EPC / SEPA)", width="11rem", height="11rem",
+                  class_name="cp-epc-qr")
     return card(rx.flex(
         rx.vstack(
             rx.heading("Bank transfer", size="4", as_="h3"),
             line("Account holder", t.account_name),
-            line("IBAN", rx.code(t.iban)),
+            line("IBAN", rx.code(t.iban), t.iban),
             rx.cond(t.bic != "", line("BIC", rx.code(t.bic))),
-            line("Amount", t.amount),
-            line("Reference", rx.code(t.reference, class_name="cp-transfer-ref")),
+            line("Amount", t.amount, t.amount_value),
+            line("Reference", rx.code(t.reference, class_name="cp-transfer-ref"), t.reference),
             rx.cond(t.due != "", line("Due", t.due)),
             rx.cond(t.note != "", rx.text(t.note, size="1", color_scheme="gray")),
             rx.cond(t.hint != "", rx.text(t.hint, size="1", color_scheme="gray")),
             spacing="2", flex="1", min_width="14rem",
         ),
-        rx.cond(t.qr_svg != "", rx.vstack(
-            rx.image(src=t.qr_svg, alt="QR code for your banking app (EPC / SEPA)", width="11rem", height="11rem",
-                     class_name="cp-epc-qr"),
-            rx.text("Scan with your banking app", size="1", color_scheme="gray"),
-            align="center", spacing="1")),
+        rx.cond(t.qr_svg != "", rx.fragment(
+            # A desktop shows the code to scan with the phone's banking app; a phone cannot scan itself, so
+            # there the code is one tap away, for paying from another device.
+            rx.vstack(qr, rx.text("Scan with your banking app", size="1", color_scheme="gray"), align="center",
+                      spacing="1", display=rx.breakpoints(initial="none", md="flex")),
+            rx.el.details(rx.el.summary("QR code for a banking app on another device"), rx.center(qr),
+                          display=rx.breakpoints(initial="block", md="none"), width="100%"),
+        )),
         gap="1rem", wrap="wrap", width="100%", align="start",
     ), id="bank-transfer")
 
@@ -121,8 +138,9 @@ def transfer_panel(state) -> rx.Component:
 def _actions() -> rx.Component:
     s = PaymentsState
     return rx.vstack(
-        rx.cond(s.selected_total != "", rx.text("Selected: ", rx.text.strong(s.selected_total, id="selected-total"),
-                                                size="3")),
+        rx.cond(s.selected_total != "",
+                rx.text("Selected: ", rx.text.strong(s.selected_total, id="selected-total"), size="3"),
+                rx.text("Tick the items you want to pay.", size="2", color_scheme="gray", id="nothing-selected")),
         rx.flex(
             rx.cond(s.online, rx.button(rx.icon("credit-card", size=16), "Pay online", on_click=s.pay_online,
                                         size="3", disabled=s.selected_total == "", id="pay-online",
@@ -130,11 +148,11 @@ def _actions() -> rx.Component:
             rx.cond(s.has_bank, rx.button(rx.icon("landmark", size=16), "Pay by bank transfer",
                                           on_click=rx.cond(s.transfer_open, s.hide_bank_transfer,
                                                            s.show_bank_transfer),
-                                          size="3", variant="soft", id="pay-transfer")),
+                                          size="3", variant="soft", id="pay-transfer",
+                                          disabled=s.selected_total == "")),
             gap="0.5rem", wrap="wrap", width="100%",
         ),
-        rx.cond(~s.online, rx.text("Online payment is not available; please pay by bank transfer.", size="1",
-                                   color_scheme="gray")),
+        rx.cond(s.online_note != "", rx.text(s.online_note, size="1", color_scheme="gray", id="online-note")),
         rx.cond(s.transfer_open, transfer_panel(s)),
         spacing="3", width="100%",
     )
@@ -159,7 +177,7 @@ def payments_page() -> rx.Component:
             section(rx.text("Unpaid (", s.unpaid.length(), ")"),
                     rx.cond(s.unpaid.length() > 0,
                             rx.vstack(rx.vstack(rx.foreach(s.unpaid, _unpaid_row), spacing="2", width="100%"),
-                                      _actions(), spacing="4", width="100%"),
+                                      rx.cond(s.has_payable, _actions()), spacing="4", width="100%"),
                             rx.callout("Nothing to pay. Thank you!", icon="circle-check", color_scheme="green",
                                        width="100%")),
                     id="unpaid-items"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from client_profile.models import Attendee, Booking, BookingShare
+from client_profile.models import Attendee, Booking, BookingShare, Charge
 from client_profile.services.errors import NotFound
 from client_profile.services.identity import Principal
 
@@ -26,6 +26,41 @@ def visible_bookings_clause(principal: Principal):
     own = Attendee.family_id == principal.family_id if principal.family_id is not None else None
     shared = Booking.id.in_(shared_booking_ids(principal))
     return or_(own, shared) if own is not None else shared
+
+
+def managed_bookings_clause(principal: Principal):
+    """A WHERE clause over Booking (joined to Attendee): the bookings the principal may change (excuse sessions,
+    book and cancel make-ups, join or leave a waiting list): their own family's, and bookings shared with them
+    with the manage scope. A view-only or pay-only share sees a booking but may not change it."""
+    own = Attendee.family_id == principal.family_id if principal.family_id is not None else None
+    shared = Booking.id.in_(shared_booking_ids(principal).where(BookingShare.can_manage.is_(True)))
+    return or_(own, shared) if own is not None else shared
+
+
+def may_manage(db: Session, principal: Principal, booking: Booking) -> bool:
+    """Whether the principal may change this (visible) booking: see managed_bookings_clause."""
+    return db.exec(
+        select(Booking.id).join(Attendee, Attendee.id == Booking.attendee_id)
+        .where(Booking.id == booking.id, Booking.provider_id == principal.provider_id,
+               managed_bookings_clause(principal))
+    ).first() is not None
+
+
+def payable_charges_clause(principal: Principal):
+    """A WHERE clause over Charge: what the principal may pay and whose documents they may download: their
+    family's charges, plus the charges of bookings shared with them with the pay scope."""
+    shared = shared_booking_ids(principal).where(BookingShare.can_pay.is_(True))
+    clauses = [Charge.booking_id.in_(shared)]
+    if principal.family_id is not None:
+        clauses.append(Charge.family_id == principal.family_id)
+    return (Charge.provider_id == principal.provider_id) & or_(*clauses)
+
+
+def visible_charges_clause(principal: Principal):
+    """A WHERE clause over Charge: what the principal may see is due, i.e. the payable charges plus those of
+    any booking shared with them (a view-only sharer sees what is due and who pays it, but cannot pay it)."""
+    return (Charge.provider_id == principal.provider_id) & or_(
+        payable_charges_clause(principal), Charge.booking_id.in_(shared_booking_ids(principal)))
 
 
 def get_visible_booking(db: Session, principal: Principal, booking_id: object) -> Booking:

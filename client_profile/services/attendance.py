@@ -19,7 +19,6 @@ from client_profile.models import (
     AttendanceState,
     Attendee,
     Booking,
-    BookingShare,
     ClassGroup,
     ClassSession,
     EntryPass,
@@ -35,7 +34,7 @@ from client_profile.models import (
 )
 from client_profile.services import changes, makeups
 from client_profile.services import formatting as fmt
-from client_profile.services.access import get_visible_booking, is_id, visible_bookings_clause
+from client_profile.services.access import get_visible_booking, is_id, may_manage, visible_bookings_clause
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
 
@@ -96,16 +95,6 @@ class CancelPreview:
     late: bool
     outcome: str  # "makeup" | "entry" | "nothing" | "refused"
     message: str  # plain words for the dialog
-
-
-def may_manage(db: Session, principal: Principal, booking: Booking) -> bool:
-    """The family itself, or a shared person whose share includes managing the booking."""
-    family_id = db.exec(select(Attendee.family_id).where(Attendee.id == booking.attendee_id)).one()
-    if principal.family_id is not None and family_id == principal.family_id:
-        return True
-    return db.exec(select(BookingShare.id).where(
-        BookingShare.booking_id == booking.id, BookingShare.grantee_client_id == principal.client_id,
-        BookingShare.revoked_at.is_(None), BookingShare.can_manage.is_(True))).first() is not None
 
 
 def _load_for_change(db: Session, principal: Principal, attendance_id: object):
@@ -170,10 +159,8 @@ def preview_cancel(db: Session, principal: Principal, provider: Provider, attend
         return CancelPreview(attendance.id, label, True, False, "makeup",
                              f"You excuse it in time (before {deadline_label}), so you get a make-up credit "
                              f"to book another session by {fmt.day_label(valid.date())}.")
-    why = ("make-ups are switched off for this programme" if provider.makeups_enabled
-           and not programme.makeups_enabled else f"{provider.name} does not offer make-ups")
-    return CancelPreview(attendance.id, label, True, False, "nothing",
-                         f"The place is freed. Nothing is earned: {why}.")
+    why = makeups.no_credit_reason(provider, programme, AttendanceState.cancelled)
+    return CancelPreview(attendance.id, label, True, False, "nothing", f"The place is freed. Nothing is earned: {why}")
 
 
 @dataclass(frozen=True)
@@ -277,8 +264,8 @@ class SessionRow:
     attendance_id: int
     day: str  # "Tue 1 Dec"
     time: str  # "16:00–17:00"
-    state: str  # scheduled / attended / cancelled / late cancelled / missed / make-up / cancelled by provider
-    tab: str  # upcoming / attended / missed (cancelled or missed)
+    state: str  # scheduled / attended / excused / excused late / missed / make-up / cancelled by provider / ...
+    tab: str  # upcoming (including excused future ones) / attended / missed (past excused, missed, cancelled)
     is_makeup: bool
     online_link: str
     venue: str
@@ -288,6 +275,8 @@ class SessionRow:
     note: str
     class_name: str = ""
     can_cancel_makeup: bool = False
+    outcome: str = ""  # "Excused by you · a make-up credit was added", or why nothing was earned
+    livestream_from: str = ""  # "16:45": when the join link appears, for an online session not yet open
 
 
 @dataclass
@@ -310,13 +299,23 @@ class BookingDetail:
     attended: list[SessionRow] = field(default_factory=list)
     missed: list[SessionRow] = field(default_factory=list)
     open_credits: int = 0
+    # The next instant at which something on the page changes by itself (a deadline passes, a livestream
+    # opens or ends, a session starts): the open page reloads then even if no data changed.
+    reload_at: datetime | None = None
 
 
 _STATE_LABEL = {
     AttendanceState.scheduled: "scheduled", AttendanceState.attended: "attended",
-    AttendanceState.cancelled: "cancelled", AttendanceState.late_cancelled: "late cancelled",
+    AttendanceState.cancelled: "excused", AttendanceState.late_cancelled: "excused late",
     AttendanceState.missed: "missed", AttendanceState.makeup: "make-up",
 }
+_EXCUSED = (AttendanceState.cancelled, AttendanceState.late_cancelled)
+# The join link shows from shortly before the start until the end (never for past or future-only sessions).
+LIVESTREAM_OPENS_BEFORE = timedelta(minutes=15)
+
+
+def livestream_open(session: ClassSession, now: datetime) -> bool:
+    return as_utc(session.starts_at) - LIVESTREAM_OPENS_BEFORE <= now < as_utc(session.ends_at)
 
 
 def livestream_link(provider: Provider, cls: ClassGroup, session: ClassSession) -> str:
@@ -343,6 +342,7 @@ def booking_detail(db: Session, principal: Principal, provider: Provider, bookin
     ).one()
     can_manage = may_manage(db, principal, booking)
     tz = provider.timezone
+    now_local = fmt.local(now, tz)
     holidays = provider_holidays(db, provider)
     rows = db.exec(
         select(Attendance, ClassSession, ClassGroup)
@@ -361,6 +361,10 @@ def booking_detail(db: Session, principal: Principal, provider: Provider, bookin
         status=booking.status.value, shared_with_me=attendee.family_id != principal.family_id,
         can_manage=can_manage,
     )
+    credits_by_source = dict(db.exec(
+        select(MakeupCredit.source_attendance_id, MakeupCredit.status)
+        .where(MakeupCredit.source_attendance_id.in_([a.id for a, _, _ in rows]))).all()) if rows else {}
+    boundaries: list[datetime] = []
     for attendance, session, s_cls in rows:
         start, end = fmt.local(session.starts_at, tz), fmt.local(session.ends_at, tz)
         future = as_utc(session.starts_at) > now
@@ -371,8 +375,11 @@ def booking_detail(db: Session, principal: Principal, provider: Provider, bookin
         can_cancel = (can_manage and future and not provider_cancelled
                       and attendance.state == AttendanceState.scheduled
                       and (in_time or provider.allow_late_cancellation))
-        if provider_cancelled or attendance.state in (AttendanceState.cancelled, AttendanceState.late_cancelled,
-                                                      AttendanceState.missed):
+        excused = attendance.state in _EXCUSED
+        if future and not provider_cancelled and (excused or attendance.state in (
+                AttendanceState.scheduled, AttendanceState.makeup)):
+            tab = "upcoming"  # an excused session stays in the list, with its undo
+        elif provider_cancelled or excused or attendance.state == AttendanceState.missed:
             tab = "missed"
         elif future:
             tab = "upcoming"
@@ -380,26 +387,44 @@ def booking_detail(db: Session, principal: Principal, provider: Provider, bookin
             tab = "attended"
             if attendance.state != AttendanceState.attended:
                 state = "awaiting attendance"
+        attending = not provider_cancelled and attendance.state in (AttendanceState.scheduled,
+                                                                    AttendanceState.makeup)
+        link = livestream_link(provider, s_cls, session) if attending else ""
+        opens = as_utc(session.starts_at) - LIVESTREAM_OPENS_BEFORE
+        if future or as_utc(session.ends_at) > now:
+            boundaries += [opens, as_utc(session.starts_at), as_utc(session.ends_at)]
+            if deadline is not None:
+                boundaries.append(deadline)
+        outcome = ""
+        if excused or attendance.state == AttendanceState.missed:
+            who = ("Excused by you" if attendance.changed_by_client_id == principal.client_id else "Excused") \
+                if excused else ""
+            credit = credits_by_source.get(attendance.id)
+            earned = {MakeupCreditStatus.open: "a make-up credit was added to Benefits",
+                      MakeupCreditStatus.used: "its make-up credit is used",
+                      MakeupCreditStatus.expired: "its make-up credit expired"}.get(credit, "")
+            why = "" if earned else makeups.no_credit_reason(provider, programme, attendance.state)
+            outcome = " · ".join(p for p in (who, earned or why) if p)
         row = SessionRow(
-            attendance_id=attendance.id, day=f"{start:%a} {start.day} {start:%b}",
+            attendance_id=attendance.id, day=fmt.short_day(start, now_local),
             time=f"{start:%H:%M}–{end:%H:%M}", state=state, tab=tab,
             is_makeup=attendance.state == AttendanceState.makeup,
-            online_link=livestream_link(provider, s_cls, session), venue=session.venue or ("Online" if s_cls.is_online
-                                                                                 else s_cls.venue),
+            online_link=link if livestream_open(session, now) else "",
+            venue=session.venue or ("Online" if s_cls.is_online else s_cls.venue),
             can_cancel=can_cancel,
-            deadline=fmt.session_label(deadline, tz) if deadline is not None and in_time else "",
-            can_sign_back_up=(can_manage and future and not provider_cancelled
-                              and attendance.state in (AttendanceState.cancelled, AttendanceState.late_cancelled)),
+            deadline=fmt.session_label(deadline, tz) if can_cancel and in_time else "",
+            can_sign_back_up=(can_manage and future and not provider_cancelled and excused),
             note=session.note,
             class_name=s_cls.name,
             can_cancel_makeup=(can_manage and future and not provider_cancelled
                                and attendance.state == AttendanceState.makeup
                                and (in_time or provider.allow_late_cancellation)),
+            outcome=outcome,
+            livestream_from=f"{fmt.local(opens, tz):%H:%M}" if link and now < opens else "",
         )
         {"upcoming": detail.upcoming, "attended": detail.attended, "missed": detail.missed}[tab].append(row)
+    detail.reload_at = min((b for b in boundaries if b > now), default=None)
     detail.missed.reverse()  # newest first for history
     detail.attended.reverse()
-    detail.open_credits = db.exec(select(func.count()).select_from(MakeupCredit).where(
-        MakeupCredit.booking_id == booking.id, MakeupCredit.status == MakeupCreditStatus.open,
-        MakeupCredit.expires_at > now)).one()
+    detail.open_credits = sum(makeups.bookable_credits(db, principal, provider, now, booking.id).values())
     return detail

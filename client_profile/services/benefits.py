@@ -26,6 +26,7 @@ from client_profile.models import (
     utcnow,
 )
 from client_profile.services import formatting as fmt
+from client_profile.services import makeups
 from client_profile.services.access import visible_bookings_clause
 from client_profile.services.identity import Principal
 
@@ -38,6 +39,7 @@ class MakeupRow:
     earned_from: str
     status: str  # available / used / expired
     detail: str
+    note: str = ""  # for an available credit with nothing to book now: the make-up engine's reason and advice
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,12 @@ def benefits_view(db: Session, principal: Principal, provider: Provider, now: da
             "expired": f"Expired {fmt.day_label(fmt.local(credit.expires_at, tz).date())}",
             "used": f"Used {fmt.day_label(fmt.local(credit.used_at, tz).date())}" if credit.used_at else "Used",
         }.get(status, credit.closed_reason)
+        note = ""
+        if status == "available":
+            offers = makeups.offers_for(db, principal, provider, credit.id, now)
+            note = "" if offers.offers else f"{offers.reason} {offers.advice}".strip()
         view.makeups.append(MakeupRow(credit.id, first_name, programme,
-                                      f"Session {fmt.session_label(source_start, tz)}", status, detail))
+                                      f"Session {fmt.session_label(source_start, tz)}", status, detail, note))
     if principal.family_id is None:
         return view
 

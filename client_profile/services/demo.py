@@ -55,6 +55,8 @@ from client_profile.models import (
     ProgrammeKind,
     Provider,
     SessionStatus,
+    TransferRequest,
+    TransferRequestItem,
 )
 from client_profile.services import billing
 from client_profile.services.errors import DomainError
@@ -462,6 +464,9 @@ def _delete_provider(db: Session, provider_id: int) -> None:
         update(Attendance).where(Attendance.booking_id.in_(bookings)).values(makeup_credit_id=None),
         delete(Invoice).where(Invoice.provider_id == provider_id),
         delete(Payment).where(Payment.provider_id == provider_id),
+        delete(TransferRequestItem).where(TransferRequestItem.request_id.in_(
+            sa_select(TransferRequest.id).where(TransferRequest.provider_id == provider_id))),
+        delete(TransferRequest).where(TransferRequest.provider_id == provider_id),
         delete(CheckoutAttemptItem).where(CheckoutAttemptItem.attempt_id.in_(
             sa_select(CheckoutAttempt.id).where(CheckoutAttempt.provider_id == provider_id))),
         delete(CheckoutAttempt).where(CheckoutAttempt.provider_id == provider_id),

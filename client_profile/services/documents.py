@@ -10,7 +10,7 @@ from client_profile.services import billing
 from client_profile.services.access import parse_id
 from client_profile.services.errors import NotFound
 from client_profile.services.identity import Principal
-from client_profile.services.payments import payable_charges_clause
+from client_profile.services.access import payable_charges_clause
 
 
 def get_document(db: Session, principal: Principal, doc_id: object) -> Invoice:

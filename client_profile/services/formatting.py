@@ -32,6 +32,12 @@ def session_label(dt: datetime, tz: str) -> str:
     return f"{d:%a} {d.day} {d:%b}, {d:%H:%M}"
 
 
+def short_day(d: date | datetime, today: date | datetime) -> str:
+    """"Tue 1 Dec" for a day in the current year (of ``today``), "Tue 5 Jan 2027" for any other year."""
+    year = "" if d.year == today.year else f" {d.year}"
+    return f"{d:%a} {d.day} {d:%b}{year}"
+
+
 def day_label(d: date) -> str:
     return f"{d.day} {d:%b} {d.year}"
 

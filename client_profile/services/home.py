@@ -16,7 +16,6 @@ from client_profile.models import (
     AttendanceState,
     Attendee,
     Booking,
-    BookingShare,
     BookingStatus,
     Charge,
     ChargeStatus,
@@ -32,9 +31,11 @@ from client_profile.models import (
     utcnow,
 )
 from client_profile.services import formatting as fmt
-from client_profile.services.access import shared_booking_ids, visible_bookings_clause
+from client_profile.services.access import payable_charges_clause, shared_booking_ids, visible_bookings_clause
 from client_profile.services.identity import Principal
-from client_profile.services.makeups import open_credit_ids
+from client_profile.integrations.stripe_gateway import gateway
+from client_profile.services.makeups import bookable_credits
+from client_profile.services.payments import online_payment_available
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class UnpaidItem:
     due: str
     overdue: bool
     reference: str
+    attendee: str = ""  # who the item is for ("" for a family-level item such as an order)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,9 @@ class HomeView:
     family_discounts: list[str] = field(default_factory=list)
     unpaid_orders: int = 0
     credit_balance: str = ""
-    open_makeups: int = 0
+    online_payment: bool = False  # "Pay now" (card) or "Pay by bank transfer"
+    # Per attendee: open make-up credits with a bookable session right now (makeups.bookable_credits).
+    makeups_by_member: dict[int, int] = field(default_factory=dict)
 
 
 def _members_clause(principal: Principal):
@@ -156,17 +160,13 @@ def booking_summaries(db: Session, principal: Principal, provider: Provider, tod
     return result
 
 
-def unpaid_charges(db: Session, principal: Principal) -> list[Charge]:
-    """Unpaid charges the principal may see and pay: the family's own, plus shared bookings' with can_pay."""
-    payable_shared = select(BookingShare.booking_id).where(
-        BookingShare.grantee_client_id == principal.client_id, BookingShare.revoked_at.is_(None),
-        BookingShare.can_pay.is_(True))
-    clauses = [Charge.booking_id.in_(payable_shared)]
-    if principal.family_id is not None:
-        clauses.append(Charge.family_id == principal.family_id)
+def unpaid_charges(db: Session, principal: Principal) -> list[tuple[Charge, str | None]]:
+    """Unpaid charges the principal may pay (access.payable_charges_clause), oldest due first, each with the
+    first name of the attendee it is for (None for a family-level item)."""
     return list(db.exec(
-        select(Charge).where(Charge.provider_id == principal.provider_id, Charge.status == ChargeStatus.unpaid,
-                             or_(*clauses))
+        select(Charge, Attendee.first_name)
+        .outerjoin(Booking, Booking.id == Charge.booking_id).outerjoin(Attendee, Attendee.id == Booking.attendee_id)
+        .where(payable_charges_clause(principal), Charge.status == ChargeStatus.unpaid)
         .order_by(Charge.due_on, Charge.id)
     ).all())
 
@@ -181,14 +181,14 @@ def home_view(db: Session, principal: Principal, provider: Provider, now: dateti
                has_photo=a.photo_jpeg is not None)
         for a in members
     ]
-    charges = unpaid_charges(db, principal)
+    rows = unpaid_charges(db, principal)
     unpaid = [
         UnpaidItem(charge_id=c.id, description=c.description, amount=fmt.money(c.amount_minor, c.currency),
                    due=fmt.day_label(c.due_on) if c.due_on else "", overdue=bool(c.due_on and c.due_on < today),
-                   reference=c.reference)
-        for c in charges
+                   reference=c.reference, attendee=first_name or "")
+        for c, first_name in rows
     ]
-    total = sum(c.amount_minor for c in charges)
+    total = sum(c.amount_minor for c, _ in rows)
     bank = None
     if unpaid and provider.bank_iban:
         bank = BankDetails(provider.bank_account_name, provider.bank_iban, provider.bank_bic,
@@ -198,7 +198,8 @@ def home_view(db: Session, principal: Principal, provider: Provider, now: dateti
         members=member_views, bookings=booking_summaries(db, principal, provider, today, now), unpaid=unpaid,
         unpaid_total=fmt.money(total, provider.currency) if unpaid else "", bank=bank,
         has_family=principal.family_id is not None,
-        open_makeups=len(open_credit_ids(db, principal, now)),
+        makeups_by_member=bookable_credits(db, principal, provider, now),
+        online_payment=online_payment_available(provider, gateway()),
     )
     if principal.family_id is not None:
         discounts = db.exec(

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, func, or_, true, update
 from sqlmodel import Session, select
 
 from client_profile.models import (
@@ -41,7 +41,7 @@ from client_profile.models import (
 )
 from client_profile.services import changes
 from client_profile.services import formatting as fmt
-from client_profile.services.access import is_id, visible_bookings_clause
+from client_profile.services.access import is_id, managed_bookings_clause, may_manage, visible_bookings_clause
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
 
@@ -68,6 +68,25 @@ def earns_credit(provider: Provider, programme: Programme, state: AttendanceStat
     if state == AttendanceState.missed:
         return provider.makeup_from_missed
     return False
+
+
+def no_credit_reason(provider: Provider, programme: Programme, state: AttendanceState) -> str:
+    """Why an attendance in this state earns no make-up credit, in plain words ("" when it does, or when the
+    state is not about missing a session). The one place both the excuse dialog and the session list ask."""
+    if state not in (AttendanceState.cancelled, AttendanceState.late_cancelled, AttendanceState.missed):
+        return ""
+    if not provider.makeups_enabled:
+        return f"{provider.name} does not offer make-ups."
+    if not programme.makeups_enabled:
+        return f"Make-ups are switched off for {programme.name}."
+    if state == AttendanceState.late_cancelled:
+        return "Excused after the deadline, so it does not earn a make-up."
+    if earns_credit(provider, programme, state):
+        return ""
+    if state == AttendanceState.missed:
+        return (f"Missed without an excuse: at {provider.name} only sessions excused before the deadline earn "
+                "a make-up.")
+    return f"{provider.name} gives no make-ups for excused sessions."
 
 
 def grant_credit(db: Session, provider: Provider, attendance: Attendance, booking: Booking, cls: ClassGroup,
@@ -173,6 +192,8 @@ class CreditOffers:
     full: list[Offer] = field(default_factory=list)  # compatible, in the window, but full: waitlist candidates
     reason: str = ""  # why nothing is offered, in plain words ("" when something is)
     advice: str = ""  # what the parent can do about it
+    booking_id: int = 0
+    count: int = 1  # open credits of this booking shown as this one card (the soonest-expiring is used first)
 
 
 def _credit_row(db: Session, principal: Principal, credit_id: object):
@@ -194,10 +215,12 @@ def _credit_row(db: Session, principal: Principal, credit_id: object):
     return row
 
 
-def _candidates(db: Session, provider: Provider, cls: ClassGroup, attendee_id: int, now: datetime):
-    """Compatible, scheduled sessions in the booking window that the attendee is not already in."""
+def _candidates(db: Session, provider: Provider, cls: ClassGroup, attendee_id: int, now: datetime,
+                beyond_window: bool = False):
+    """Compatible, scheduled sessions in the booking window that the attendee is not already in
+    (``beyond_window``: also the later ones, to tell when the next one opens)."""
     window_start = now + timedelta(hours=provider.makeup_min_hours_before)
-    window_end = now + timedelta(days=provider.makeup_window_days)
+    window_end = None if beyond_window else now + timedelta(days=provider.makeup_window_days)
     compatible = ClassGroup.programme_id == cls.programme_id
     if cls.makeup_group is not None:
         compatible = and_(compatible, or_(ClassGroup.makeup_group == cls.makeup_group,
@@ -213,7 +236,8 @@ def _candidates(db: Session, provider: Provider, cls: ClassGroup, attendee_id: i
     return db.exec(
         select(ClassSession, ClassGroup).join(ClassGroup, ClassGroup.id == ClassSession.class_id)
         .where(compatible, ClassSession.status == SessionStatus.scheduled,
-               ClassSession.starts_at > window_start, ClassSession.starts_at <= window_end,
+               ClassSession.starts_at > window_start,
+               ClassSession.starts_at <= window_end if window_end is not None else true(),
                ClassSession.id.not_in(already))
         .order_by(ClassSession.starts_at)
     ).all()
@@ -227,7 +251,7 @@ def offers_for(db: Session, principal: Principal, provider: Provider, credit_id:
     result = CreditOffers(
         credit_id=credit.id, attendee=attendee.first_name, programme=programme.name,
         earned_from=fmt.session_label(source_start, tz),
-        expires=fmt.day_label(fmt.local(credit.expires_at, tz).date()), bookable=False,
+        expires=fmt.day_label(fmt.local(credit.expires_at, tz).date()), bookable=False, booking_id=booking.id,
     )
     if not (provider.makeups_enabled and programme.makeups_enabled):
         result.reason = f"Make-ups are switched off for {programme.name}."
@@ -249,7 +273,7 @@ def offers_for(db: Session, principal: Principal, provider: Provider, credit_id:
     for session, s_cls in rows:
         start, end = fmt.local(session.starts_at, tz), fmt.local(session.ends_at, tz)
         left = makeup_limit(provider, s_cls) - taken.get(session.id, 0)
-        offer = Offer(session_id=session.id, day=f"{start:%a} {start.day} {start:%b}",
+        offer = Offer(session_id=session.id, day=fmt.short_day(start, fmt.local(now, tz)),
                       time=f"{start:%H:%M}–{end:%H:%M}", class_name=s_cls.name,
                       place=session.venue or ("Online" if s_cls.is_online else s_cls.venue),
                       places_left=max(left, 0), on_waitlist=session.id in waiting)
@@ -257,18 +281,35 @@ def offers_for(db: Session, principal: Principal, provider: Provider, credit_id:
     if result.offers:
         return result
     days, hours = provider.makeup_window_days, provider.makeup_min_hours_before
+    opens = _next_window_opening(db, provider, cls, attendee.id, now)
+    later = f" More sessions open for make-ups on {opens}." if opens else ""
+    if len(result.full) == 1:
+        only = result.full[0]
+        result.reason = (f"The only {programme.name} session you could make up in the next {days} days "
+                         f"({only.day}, {only.class_name}) is full.")
+    elif result.full:
+        result.reason = (f"All {len(result.full)} {programme.name} sessions you could make up in the next "
+                         f"{days} days are full.")
     if result.full:
-        result.reason = (f"All {len(result.full)} matching {programme.name} session"
-                         f"{'s' if len(result.full) > 1 else ''} in the next {days} days "
-                         f"{'are' if len(result.full) > 1 else 'is'} full.")
-        result.advice = ("Join the waiting list for a session: if a place frees up, we hold it for you and let "
-                         f"you know. Or look again later: new sessions appear {days} days ahead. Your credit is "
-                         f"valid until {result.expires}.")
+        result.advice = ("Join the waiting list: if a place frees up, we hold it for you and let you know."
+                         f"{later} Your credit is valid until {result.expires}.")
     else:
-        result.reason = (f"There are no matching {programme.name} sessions in the next {days} days "
+        result.reason = (f"There are no {programme.name} sessions to make up in the next {days} days "
                          f"(make-ups can be booked from {days} days until {hours} hours before a session).")
-        result.advice = f"Look again in a few days: your credit is valid until {result.expires}."
+        result.advice = f"{later.strip() or 'Look again in a few days.'} Your credit is valid until {result.expires}."
     return result
+
+
+def _next_window_opening(db: Session, provider: Provider, cls: ClassGroup, attendee_id: int,
+                         now: datetime) -> str:
+    """The day the next compatible session beyond the window becomes bookable ("" when none is scheduled)."""
+    window_end = now + timedelta(days=provider.makeup_window_days)
+    later = [s for s, _ in _candidates(db, provider, cls, attendee_id, now, beyond_window=True)
+             if as_utc(s.starts_at) > window_end]
+    if not later:
+        return ""
+    opens = as_utc(later[0].starts_at) - timedelta(days=provider.makeup_window_days)
+    return fmt.day_label(fmt.local(opens, provider.timezone).date())
 
 
 def open_credit_ids(db: Session, principal: Principal, now: datetime | None = None) -> list[int]:
@@ -282,6 +323,28 @@ def open_credit_ids(db: Session, principal: Principal, now: datetime | None = No
     ).all())
 
 
+def bookable_credits(db: Session, principal: Principal, provider: Provider, now: datetime | None = None,
+                     booking_id: int | None = None) -> dict[int, int]:
+    """How many open credits each attendee has that the principal may use right now: on a booking they may
+    manage, with at least one offered session that has a free place (the engine's own offers). The make-up
+    entry points (home, booking page) show only for these; other credits stay in Benefits with the reason.
+    Returns {attendee_id: count}; attendees with none are absent."""
+    now = now or utcnow()
+    where = [Booking.provider_id == principal.provider_id, managed_bookings_clause(principal),
+             MakeupCredit.status == MakeupCreditStatus.open, MakeupCredit.expires_at > now]
+    if booking_id is not None:
+        where.append(Booking.id == booking_id)
+    rows = db.exec(
+        select(MakeupCredit.id, Booking.attendee_id).join(Booking, Booking.id == MakeupCredit.booking_id)
+        .join(Attendee, Attendee.id == Booking.attendee_id).where(*where)
+    ).all()
+    counts: dict[int, int] = {}
+    for credit_id, attendee_id in rows:
+        if offers_for(db, principal, provider, credit_id, now).offers:
+            counts[attendee_id] = counts.get(attendee_id, 0) + 1
+    return counts
+
+
 def no_credit_explanation(provider: Provider) -> str:
     if not provider.makeups_enabled:
         return f"{provider.name} does not offer make-ups."
@@ -293,8 +356,6 @@ def no_credit_explanation(provider: Provider) -> str:
 
 
 def _ensure_may_manage(db: Session, principal: Principal, booking: Booking) -> None:
-    from client_profile.services.attendance import may_manage
-
     if not may_manage(db, principal, booking):
         raise DomainError("Your shared access to this booking does not include booking make-ups.")
 
@@ -433,7 +494,7 @@ def join_waitlist(db: Session, principal: Principal, provider: Provider, credit_
 
 def leave_waitlist(db: Session, principal: Principal, entry_id: object, now: datetime | None = None) -> None:
     now = now or utcnow()
-    entry = _visible_entry(db, principal, entry_id)
+    entry = _managed_entry(db, principal, entry_id)
     if entry.status not in (WaitlistStatus.waiting, WaitlistStatus.offered):
         raise DomainError("You are no longer on this waiting list.")
     was_offered = entry.status == WaitlistStatus.offered
@@ -448,17 +509,20 @@ def leave_waitlist(db: Session, principal: Principal, entry_id: object, now: dat
         offer_freed_place(db, current_provider(db), entry.session_id, now)
 
 
-def _visible_entry(db: Session, principal: Principal, entry_id: object) -> MakeupWaitlistEntry:
+def _managed_entry(db: Session, principal: Principal, entry_id: object) -> MakeupWaitlistEntry:
+    """A waiting-list entry of a booking the principal may see and change (the same rule as joining it)."""
     if not is_id(entry_id):
         raise NotFound("waiting list entry")
-    entry = db.exec(
-        select(MakeupWaitlistEntry).join(MakeupCredit, MakeupCredit.id == MakeupWaitlistEntry.credit_id)
+    row = db.exec(
+        select(MakeupWaitlistEntry, Booking).join(MakeupCredit, MakeupCredit.id == MakeupWaitlistEntry.credit_id)
         .join(Booking, Booking.id == MakeupCredit.booking_id).join(Attendee, Attendee.id == Booking.attendee_id)
         .where(MakeupWaitlistEntry.id == entry_id, Booking.provider_id == principal.provider_id,
                visible_bookings_clause(principal))
     ).first()
-    if entry is None:
+    if row is None:
         raise NotFound("waiting list entry")
+    entry, booking = row
+    _ensure_may_manage(db, principal, booking)
     return entry
 
 
@@ -466,7 +530,7 @@ def accept_offer(db: Session, principal: Principal, provider: Provider, entry_id
                  now: datetime | None = None) -> Attendance:
     """Confirm a held place (a click is required; nothing is booked automatically)."""
     now = now or utcnow()
-    entry = _visible_entry(db, principal, entry_id)
+    entry = _managed_entry(db, principal, entry_id)
     if entry.status != WaitlistStatus.offered or entry.offer_expires_at is None or \
             as_utc(entry.offer_expires_at) <= now:
         raise DomainError("This offer has expired or was withdrawn.")
@@ -557,8 +621,15 @@ class MakeupsView:
 def makeups_view(db: Session, principal: Principal, provider: Provider, now: datetime | None = None) -> MakeupsView:
     """Everything the make-ups page shows: each open credit with its offers (or why none), and the waitlist."""
     now = now or utcnow()
-    view = MakeupsView(credits=[offers_for(db, principal, provider, cid, now)
-                                for cid in open_credit_ids(db, principal, now)])
+    view = MakeupsView()
+    by_booking: dict[int, CreditOffers] = {}
+    for cid in open_credit_ids(db, principal, now):  # soonest-expiring first: that one is used first
+        offers = offers_for(db, principal, provider, cid, now)
+        if offers.booking_id in by_booking:  # one card, one explanation per booking, however many credits
+            by_booking[offers.booking_id].count += 1
+            continue
+        by_booking[offers.booking_id] = offers
+        view.credits.append(offers)
     rows = db.exec(
         select(MakeupWaitlistEntry, Attendee.first_name, ClassSession, ClassGroup.name)
         .join(MakeupCredit, MakeupCredit.id == MakeupWaitlistEntry.credit_id)
@@ -576,7 +647,7 @@ def makeups_view(db: Session, principal: Principal, provider: Provider, now: dat
         offered = entry.status == WaitlistStatus.offered and entry.offer_expires_at is not None \
             and as_utc(entry.offer_expires_at) > now
         view.queue.append(QueueItem(
-            entry.id, first_name, f"{start:%a} {start.day} {start:%b}", f"{start:%H:%M}–{end:%H:%M}", class_name,
+            entry.id, first_name, fmt.short_day(start, fmt.local(now, tz)), f"{start:%H:%M}–{end:%H:%M}", class_name,
             "offered" if offered else "waiting",
             fmt.session_label(entry.offer_expires_at, tz) if offered else ""))
     if not view.credits:

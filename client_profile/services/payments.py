@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, update
+from sqlalchemy import case, or_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
@@ -35,12 +35,12 @@ from client_profile.integrations.stripe_gateway import (
 from client_profile.models import (
     Attendee,
     Booking,
-    BookingShare,
     Charge,
     ChargeStatus,
     CheckoutAttempt,
     CheckoutAttemptItem,
     CheckoutStatus,
+    Family,
     Invoice,
     InvoiceKind,
     Order,
@@ -50,15 +50,24 @@ from client_profile.models import (
     PaymentStatus,
     ProcessedWebhookEvent,
     Provider,
+    TransferRequest,
+    TransferRequestItem,
+    TransferRequestStatus,
     as_utc,
     utcnow,
 )
 from client_profile.services import billing
 from client_profile.services import formatting as fmt
-from client_profile.services.access import get_visible_booking, parse_id
+from client_profile.services.access import (
+    get_visible_booking,
+    parse_id,
+    payable_charges_clause,
+    visible_charges_clause,
+)
 from client_profile.services.changes import bump_families
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
+from client_profile.settings import Environment, get_settings
 
 MAX_ITEMS_PER_CHECKOUT = 20
 MIN_ONLINE_MINOR = 50          # Stripe's minimum charge is about 0.50 in EUR/USD/GBP
@@ -73,17 +82,6 @@ UnitOfWork = Callable[[], AbstractContextManager[Session]]
 
 
 # ------------------------------------------------------------------------------------------------- scope
-
-
-def payable_charges_clause(principal: Principal):
-    """Charges the principal may see and pay: their family's, plus shared bookings' with can_pay."""
-    shared = select(BookingShare.booking_id).where(
-        BookingShare.grantee_client_id == principal.client_id, BookingShare.revoked_at.is_(None),
-        BookingShare.can_pay.is_(True))
-    clauses = [Charge.booking_id.in_(shared)]
-    if principal.family_id is not None:
-        clauses.append(Charge.family_id == principal.family_id)
-    return (Charge.provider_id == principal.provider_id) & or_(*clauses)
 
 
 def get_charge(db: Session, principal: Principal, charge_id: object) -> Charge:
@@ -112,6 +110,19 @@ def online_payment_available(provider: Provider, gateway: StripeGateway | None) 
     return bool(provider.online_payment_enabled and gateway is not None)
 
 
+def online_payment_note(provider: Provider, gateway: StripeGateway | None) -> str:
+    """Why card payment is not offered, in words for the payer ("" when it is). Outside production it names the
+    settings that turn it on, for whoever is trying the app."""
+    if online_payment_available(provider, gateway):
+        return ""
+    if not provider.online_payment_enabled:
+        return f"{provider.name} takes payments by bank transfer."
+    if get_settings().env != Environment.production:
+        return ("Card payment is not set up on this installation: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET "
+                "to offer it (docs/deployment.md, Stripe). Bank transfer works without them.")
+    return "Card payment is not available at the moment. Please pay by bank transfer."
+
+
 # ------------------------------------------------------------------------------------------------- views
 
 
@@ -130,7 +141,8 @@ class PaymentItem:
     due: str
     overdue: bool
     reference: str
-    status: str               # unpaid | processing | paid
+    status: str               # unpaid | processing | paid | family (due, paid by the booking's family)
+    payer: str = ""           # who pays an item the principal sees but may not pay
     paid_on: str = ""
     method: str = ""
     invoice_id: int = 0
@@ -153,6 +165,7 @@ class PaymentsView:
     paid: list[PaymentItem] = field(default_factory=list)
     bank: BankDetails | None = None
     online: bool = False
+    online_note: str = ""  # why card payment is not offered (online_payment_note)
     invoicing: bool = False
     currency: str = "EUR"
 
@@ -173,12 +186,16 @@ def payments_view(db: Session, principal: Principal, provider: Provider, gateway
     `charge_ids` to those charges (an order page)."""
     now = now or utcnow()
     today = fmt.local(now, provider.timezone).date()
+    payable = case((payable_charges_clause(principal), True), else_=False)
     query = (
-        select(Charge, Attendee.id, Attendee.first_name, Order.number)
+        select(Charge, Attendee.id, Attendee.first_name, Order.number, Family.name, payable)
         .outerjoin(Booking, Booking.id == Charge.booking_id)
         .outerjoin(Attendee, Attendee.id == Booking.attendee_id)
         .outerjoin(Order, Order.id == Charge.order_id)
-        .where(payable_charges_clause(principal), Charge.status != ChargeStatus.cancelled)
+        .join(Family, Family.id == Charge.family_id)
+        # What is due on a booking shared without the pay scope is shown too (who pays it), never its history.
+        .where(visible_charges_clause(principal), Charge.status != ChargeStatus.cancelled,
+               or_(payable, Charge.status == ChargeStatus.unpaid))
     )
     if booking_id is not None:
         query = query.where(Charge.booking_id == booking_id)
@@ -186,6 +203,7 @@ def payments_view(db: Session, principal: Principal, provider: Provider, gateway
         query = query.where(Charge.id.in_(charge_ids or [0]))
     rows = db.exec(query.order_by(Charge.due_on, Charge.id)).all()
     view = PaymentsView(bank=_bank(provider), online=online_payment_available(provider, gateway),
+                        online_note=online_payment_note(provider, gateway),
                         invoicing=provider.invoicing_enabled, currency=provider.currency)
     if not rows:
         return view
@@ -204,7 +222,7 @@ def payments_view(db: Session, principal: Principal, provider: Provider, gateway
             payments[p.charge_id] = p  # the latest succeeded payment
         for d in db.exec(select(Invoice).where(Invoice.charge_id.in_(paid_ids)).order_by(Invoice.id)).all():
             docs[(d.charge_id, d.kind)] = d
-    for charge, attendee_id, first_name, order_number in rows:
+    for charge, attendee_id, first_name, order_number, family_name, can_pay in rows:
         base = dict(
             charge_id=charge.id, description=charge.description, amount=fmt.money(charge.amount_minor, charge.currency),
             amount_minor=charge.amount_minor, currency=charge.currency, attendee_id=attendee_id or 0,
@@ -213,9 +231,10 @@ def payments_view(db: Session, principal: Principal, provider: Provider, gateway
             reference=charge.reference,
         )
         if charge.status == ChargeStatus.unpaid:
+            status = "processing" if charge.id in processing else "unpaid" if can_pay else "family"
             view.unpaid.append(PaymentItem(
-                **base, overdue=bool(charge.due_on and charge.due_on < today),
-                status="processing" if charge.id in processing else "unpaid"))
+                **base, overdue=bool(charge.due_on and charge.due_on < today), status=status,
+                payer="" if can_pay else f"The {family_name} family pays this"))
         else:
             payment = payments.get(charge.id)
             invoice = docs.get((charge.id, InvoiceKind.invoice))
@@ -247,28 +266,72 @@ class TransferInstructions:
     hint: str
     qr_svg: str               # data URI of the EPC QR ("" when not possible, e.g. not EUR)
     note: str = ""
+    amount_value: str = ""    # "138.00": what a banking app's amount field takes (the copy button)
 
 
 def transfer_instructions(db: Session, principal: Principal, provider: Provider,
-                          charge_ids: list[object]) -> TransferInstructions:
-    """Bank-transfer details for one or several unpaid items: the exact total, a reference naming every item,
-    the earliest due date and an EPC QR code."""
+                          charge_ids: list[object], now: datetime | None = None) -> TransferInstructions:
+    """Bank-transfer details for one or several unpaid items: the exact total, ONE reference (the item's own,
+    or for several items a transfer request's, so the payer writes one number and `client-profile paid` settles
+    every item it covers), the earliest due date and an EPC QR code."""
     charges = _unpaid_selection(db, principal, charge_ids)
     if not provider.bank_iban:
         raise DomainError("Bank transfer details are not available; please contact us.")
     currency = charges[0].currency
     total = sum(c.amount_minor for c in charges)
-    reference = " ".join(c.reference for c in charges)
+    reference, note = charges[0].reference, ""
+    if len(charges) > 1:
+        reference = transfer_request_for(db, principal, charges, now).reference
+        note = f"One transfer pays all {len(charges)} items: use this one reference."
     dues = [c.due_on for c in charges if c.due_on]
     due = fmt.day_label(min(dues)) if dues else ""
-    note = ""
-    if len(charges) > 1:
-        note = "One transfer pays all selected items: write all the references, separated by spaces."
-    text = (f"Ref {reference}" if len(charges) > 1 else reference)
     qr = epc_qr_svg_data_uri(name=provider.bank_account_name, iban=provider.bank_iban, bic=provider.bank_bic,
-                             amount_minor=total, text=text) if currency == "EUR" else ""
-    return TransferInstructions(provider.bank_account_name, provider.bank_iban, provider.bank_bic,
-                                fmt.money(total, currency), reference, due, provider.bank_reference_hint, qr, note)
+                             amount_minor=total, text=reference) if currency == "EUR" else ""
+    money = fmt.money(total, currency)
+    return TransferInstructions(provider.bank_account_name, provider.bank_iban, provider.bank_bic, money,
+                                reference, due, provider.bank_reference_hint, qr, note,
+                                amount_value=money.split(" ", 1)[1].replace(",", ""))
+
+
+def transfer_request_for(db: Session, principal: Principal, charges: list[Charge],
+                         now: datetime | None = None) -> TransferRequest:
+    """The open transfer request for exactly these (checked, unpaid) charges: reused when it exists, so the
+    reference shown for the same selection never changes; otherwise a new one with a fresh reference."""
+    wanted = sorted(c.id for c in charges)
+    total = sum(c.amount_minor for c in charges)
+    open_requests = db.exec(
+        select(TransferRequest.id, TransferRequestItem.charge_id)
+        .join(TransferRequestItem, TransferRequestItem.request_id == TransferRequest.id)
+        .where(TransferRequest.provider_id == principal.provider_id,
+               TransferRequest.family_id == charges[0].family_id,
+               TransferRequest.status == TransferRequestStatus.open, TransferRequest.amount_minor == total)
+    ).all()
+    covered: dict[int, list[int]] = defaultdict(list)
+    for request_id, charge_id in open_requests:
+        covered[request_id].append(charge_id)
+    for request_id, ids in covered.items():
+        if sorted(ids) == wanted:
+            return db.get(TransferRequest, request_id)
+    request = TransferRequest(provider_id=principal.provider_id, family_id=charges[0].family_id,
+                              reference=_new_transfer_reference(db, principal.provider_id), amount_minor=total,
+                              currency=charges[0].currency, created_by_client_id=principal.client_id,
+                              created_at=now or utcnow())
+    db.add(request)
+    db.flush()
+    db.add_all([TransferRequestItem(request_id=request.id, charge_id=cid) for cid in wanted])
+    db.flush()
+    return request
+
+
+def _new_transfer_reference(db: Session, provider_id: int) -> str:
+    """Ten digits starting with 9 (a valid variable symbol; charges' references have nine)."""
+    for _ in range(20):
+        reference = "9" + "".join(secrets.choice("0123456789") for _ in range(9))
+        taken = db.exec(select(TransferRequest.id).where(TransferRequest.provider_id == provider_id,
+                                                         TransferRequest.reference == reference)).first()
+        if taken is None:
+            return reference
+    raise DomainError("Could not create a payment reference; please try again.")
 
 
 def _unpaid_selection(db: Session, principal: Principal, charge_ids: list[object]) -> list[Charge]:
@@ -505,43 +568,59 @@ def mark_charge_paid(db: Session, charge: Charge, when: datetime) -> bool:
 
 @dataclass(frozen=True)
 class BankTransferRecorded:
-    charge_id: int
-    reference: str
+    charge_id: int            # the (first) charge paid
+    reference: str            # the reference the transfer carried
     description: str
     amount: str
     family_id: int
-    documents: list[str]      # numbers of the invoice/receipt issued (none when invoicing is off)
+    documents: list[str]      # numbers of the invoices/receipts issued (none when invoicing is off)
+    charge_ids: tuple[int, ...] = ()  # every charge the transfer paid
 
 
 def record_bank_transfer(db: Session, reference_or_charge_id: object, amount_minor: int,
                          received_on: date | None = None,
                          now: datetime | None = None) -> BankTransferRecorded:
-    """The provider saw a transfer for a charge on its bank statement (admin CLI): the charge, found by its
-    payment reference (or its id), turns paid exactly once, with a bank-transfer Payment and its documents.
-    The amount must be the charge's exactly; anything else (and a repeat) raises and changes nothing."""
+    """The provider saw a transfer on its bank statement (admin CLI). Found by its payment reference (a
+    charge's, or a transfer request's covering several items) or a charge id, every item it pays turns paid
+    exactly once, each with a bank-transfer Payment and its documents. The amount must be the total exactly;
+    anything else (and a repeat) raises and changes nothing."""
     now = now or utcnow()
     key = str(reference_or_charge_id).strip()
-    charge = db.exec(select(Charge).where(Charge.reference == key).order_by(Charge.id)).first() \
-        if key else None
-    if charge is None and parse_id(key) is not None:
-        charge = db.get(Charge, parse_id(key))
-    if charge is None:
-        raise NotFound("payment reference or charge")
-    provider = db.get(Provider, charge.provider_id)
-    if charge.status == ChargeStatus.paid:
-        raise DomainError(f"Charge {charge.id} ({charge.reference}) is already paid; nothing was recorded.")
-    if charge.status != ChargeStatus.unpaid:
-        raise DomainError(f"Charge {charge.id} ({charge.reference}) is cancelled; nothing was recorded.")
-    if type(amount_minor) is not int or amount_minor != charge.amount_minor:
-        got = fmt.money(amount_minor, charge.currency) if type(amount_minor) is int else repr(amount_minor)
-        raise DomainError(f"The transfer of {got} does not match charge {charge.id} ({charge.reference}), "
-                          f"which is {fmt.money(charge.amount_minor, charge.currency)}; nothing was "
-                          "recorded. Settle a partial or extra payment with the family.")
+    request = db.exec(select(TransferRequest).where(TransferRequest.reference == key)).first() if key else None
+    if request is not None:
+        charges = list(db.exec(select(Charge).join(TransferRequestItem, TransferRequestItem.charge_id == Charge.id)
+                               .where(TransferRequestItem.request_id == request.id).order_by(Charge.id)).all())
+        label = f"transfer request {request.reference}"
+        if request.status == TransferRequestStatus.paid:
+            raise DomainError(f"The {label} is already paid; nothing was recorded.")
+    else:
+        charge = db.exec(select(Charge).where(Charge.reference == key).order_by(Charge.id)).first() \
+            if key else None
+        if charge is None and parse_id(key) is not None:
+            charge = db.get(Charge, parse_id(key))
+        if charge is None:
+            raise NotFound("payment reference or charge")
+        charges, label = [charge], f"charge {charge.id} ({charge.reference})"
+    provider = db.get(Provider, charges[0].provider_id)
+    for charge in charges:
+        if charge.status == ChargeStatus.paid and request is not None:
+            raise DomainError(f"{charge.description} (charge {charge.id}) in the {label} was paid another way; "
+                              "nothing was recorded. Settle the difference with the family.")
+        if charge.status == ChargeStatus.paid:
+            raise DomainError(f"Charge {charge.id} ({charge.reference}) is already paid; nothing was recorded.")
+        if charge.status != ChargeStatus.unpaid:
+            raise DomainError(f"Charge {charge.id} ({charge.reference}) is cancelled; nothing was recorded.")
+    total = sum(c.amount_minor for c in charges)
+    currency = charges[0].currency
+    if type(amount_minor) is not int or amount_minor != total:
+        got = fmt.money(amount_minor, currency) if type(amount_minor) is int else repr(amount_minor)
+        raise DomainError(f"The transfer of {got} does not match {label}, which is {fmt.money(total, currency)}; "
+                          "nothing was recorded. Settle a partial or extra payment with the family.")
     processing = select(CheckoutAttempt.id).join(
         CheckoutAttemptItem, CheckoutAttemptItem.attempt_id == CheckoutAttempt.id).where(
-        CheckoutAttemptItem.charge_id == charge.id, CheckoutAttempt.status == CheckoutStatus.processing)
+        CheckoutAttemptItem.charge_id.in_([c.id for c in charges]), CheckoutAttempt.status == CheckoutStatus.processing)
     if db.exec(processing).first() is not None:
-        raise DomainError(f"An online payment for charge {charge.id} is being processed by the bank; "
+        raise DomainError(f"An online payment for {label} is being processed by the bank; "
                           "wait for it to settle before recording a transfer.")
     received_at = now
     if received_on is not None:
@@ -551,19 +630,29 @@ def record_bank_transfer(db: Session, reference_or_charge_id: object, amount_min
         noon = datetime(received_on.year, received_on.month, received_on.day, 12,
                         tzinfo=ZoneInfo(provider.timezone))
         received_at = min(as_utc(noon), now)
-    if not mark_charge_paid(db, charge, received_at):
-        raise DomainError(f"Charge {charge.id} ({charge.reference}) is already paid; nothing was recorded.")
-    payment = Payment(provider_id=charge.provider_id, charge_id=charge.id, method=PaymentMethod.bank_transfer,
-                      status=PaymentStatus.succeeded, amount_minor=amount_minor, currency=charge.currency,
-                      gateway_id=f"bank-transfer:{charge.id}", created_at=now, succeeded_at=received_at)
-    db.add(payment)
-    db.flush()
-    # Documents are dated when issued (gap-free numbers stay in date order); they state the payment date.
-    docs = billing.issue_documents(db, provider, charge, payment, issue_invoice=True, when=now)
-    bump_families(db, [charge.family_id])
-    return BankTransferRecorded(charge.id, charge.reference, charge.description,
-                                fmt.money(charge.amount_minor, charge.currency), charge.family_id,
-                                [d.number for d in docs])
+    if request is not None and not db.execute(
+            update(TransferRequest).where(TransferRequest.id == request.id,
+                                          TransferRequest.status == TransferRequestStatus.open)
+            .values(status=TransferRequestStatus.paid, paid_at=received_at)).rowcount:
+        raise DomainError(f"The {label} is already paid; nothing was recorded.")
+    documents: list[str] = []
+    for charge in charges:
+        if not mark_charge_paid(db, charge, received_at):
+            raise DomainError(f"Charge {charge.id} ({charge.reference}) is already paid; nothing was recorded.")
+        payment = Payment(provider_id=charge.provider_id, charge_id=charge.id, method=PaymentMethod.bank_transfer,
+                          status=PaymentStatus.succeeded, amount_minor=charge.amount_minor, currency=charge.currency,
+                          gateway_id=f"bank-transfer:{charge.id}", created_at=now, succeeded_at=received_at)
+        db.add(payment)
+        db.flush()
+        # Documents are dated when issued (gap-free numbers stay in date order); they state the payment date.
+        docs = billing.issue_documents(db, provider, charge, payment, issue_invoice=True, when=now)
+        documents += [d.number for d in docs]
+    bump_families(db, list({c.family_id for c in charges}))
+    first = charges[0]
+    description = first.description if len(charges) == 1 else ", ".join(c.description for c in charges)
+    return BankTransferRecorded(first.id, request.reference if request is not None else first.reference,
+                                description, fmt.money(total, currency), first.family_id, documents,
+                                tuple(c.id for c in charges))
 
 
 def reconcile_session(uow: UnitOfWork, gateway: StripeGateway, session_id: str,

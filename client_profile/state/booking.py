@@ -35,13 +35,15 @@ class SessionItem:
     note: str = ""
     class_name: str = ""
     can_cancel_makeup: bool = False
+    outcome: str = ""
+    livestream_from: str = ""
 
 
 def _item(r: attendance_service.SessionRow) -> SessionItem:
     return SessionItem(attendance_id=r.attendance_id, day=r.day, time=r.time, state=r.state, is_makeup=r.is_makeup,
                        online_link=r.online_link, venue=r.venue, can_cancel=r.can_cancel, deadline=r.deadline,
                        can_sign_back_up=r.can_sign_back_up, note=r.note, class_name=r.class_name,
-                       can_cancel_makeup=r.can_cancel_makeup)
+                       can_cancel_makeup=r.can_cancel_makeup, outcome=r.outcome, livestream_from=r.livestream_from)
 
 
 class BookingState(LivePage, rx.State):
@@ -91,9 +93,21 @@ class BookingState(LivePage, rx.State):
 
     @rx.event
     def load_booking(self):
-        self.tab, self.session_filter, self.message, self.error = "overview", "upcoming", "", ""
+        """The tab and the sessions filter come from the URL (?tab=sessions&filter=missed), so Back, a reload
+        and a shared link show the same view."""
+        params = self.router.url.query_parameters
+        wanted_filter = params.get("filter", "")
+        self.session_filter = wanted_filter if wanted_filter in FILTERS else "upcoming"
+        wanted_tab = params.get("tab", "")
+        self.tab = wanted_tab if wanted_tab in TABS else ("sessions" if wanted_filter in FILTERS else "overview")
+        self.message, self.error = "", ""
         self.cancel_open = False
         return self._run(only_if_changed=False)
+
+    def _view_url(self) -> str:
+        query = "" if self.tab == "overview" else f"?tab={self.tab}" + (
+            f"&filter={self.session_filter}" if self.session_filter != "upcoming" else "")
+        return f"/bookings/{self.booking_id_value}{query}"
 
     def _load(self, db, principal: Principal):
         booking_id = self._route_booking_id()
@@ -112,17 +126,25 @@ class BookingState(LivePage, rx.State):
         self.upcoming = [_item(r) for r in detail.upcoming]
         self.attended = [_item(r) for r in detail.attended]
         self.missed = [_item(r) for r in detail.missed]
+        self._reload_at = detail.reload_at.timestamp() if detail.reload_at else 0.0
         return None
 
     @rx.event
     def show_tab(self, tab: str):
-        if tab in TABS:
+        """Switch at once, and record the view in the URL (a history entry: Back returns to the previous tab)."""
+        # Radix fires the change on pointer-down and again on focus: only a real change makes a history entry.
+        if isinstance(tab, str) and tab in TABS and tab != self.tab and self.booking_id_value:
             self.tab = tab
+            return rx.redirect(self._view_url())
+        return None
 
     @rx.event
     def show_sessions(self, session_filter: str | list[str]):
-        if isinstance(session_filter, str) and session_filter in FILTERS:
+        if isinstance(session_filter, str) and session_filter in FILTERS and self.booking_id_value and (
+                self.tab, self.session_filter) != ("sessions", session_filter):
             self.tab, self.session_filter = "sessions", session_filter
+            return rx.redirect(self._view_url())
+        return None
 
     @rx.event
     def start_cancel(self, attendance_id: int):

@@ -49,6 +49,7 @@ class UnpaidRow:
     due: str = ""
     overdue: bool = False
     reference: str = ""
+    attendee: str = ""
 
 
 def _booking_row(b: home_service.BookingSummary) -> BookingRow:
@@ -76,11 +77,13 @@ class HomeState(LivePage, rx.State):
     unpaid_orders: int = 0
     credit_balance: str = ""
     open_makeups: int = 0
+    online_payment: bool = False
 
     # Backend-only: every member's bookings, loaded once per page load under the client id below, so that a
     # switch is a lookup. They never reach the browser.
     _bookings_by_member: dict[int, tuple[list[BookingRow], list[BookingRow]]] = {}
     _loaded_for_client: int = 0
+    _makeups_by_member: dict[int, int] = {}
 
     @rx.var
     def selected_member_name(self) -> str:
@@ -122,7 +125,7 @@ class HomeState(LivePage, rx.State):
         self._bookings_by_member = by_member
         self._loaded_for_client = client_id
         self.unpaid = [UnpaidRow(charge_id=u.charge_id, description=u.description, amount=u.amount, due=u.due,
-                                 overdue=u.overdue, reference=u.reference) for u in view.unpaid]
+                                 overdue=u.overdue, reference=u.reference, attendee=u.attendee) for u in view.unpaid]
         self.unpaid_total = view.unpaid_total
         bank = view.bank
         self.bank_account_name, self.bank_iban, self.bank_bic, self.bank_hint = (
@@ -131,7 +134,8 @@ class HomeState(LivePage, rx.State):
         self.family_discounts = view.family_discounts
         self.unpaid_orders = view.unpaid_orders
         self.credit_balance = view.credit_balance
-        self.open_makeups = view.open_makeups
+        self._makeups_by_member = view.makeups_by_member
+        self.online_payment = view.online_payment
         self.error = ""
         keep = self.selected_member_id if self.selected_member_id in by_member else 0
         self._show(keep or (view.members[0].id if view.members else 0))
@@ -141,6 +145,7 @@ class HomeState(LivePage, rx.State):
         active, past = self._bookings_by_member.get(member_id, ([], []))
         self.active_bookings = active
         self.past_bookings = past
+        self.open_makeups = self._makeups_by_member.get(member_id, 0)
 
     @rx.event
     def select_member(self, member_id: int):
@@ -155,8 +160,7 @@ class HomeState(LivePage, rx.State):
             changed = other_login or principal.data_version != self._seen_version
         if other_login:
             # A different login on this tab: never show or switch from another identity's snapshot.
-            self._bookings_by_member = {}
-            self.members = []
+            self.reset()
             return HomeState.load_home
         if changed:
             # The family's data changed (e.g. a revoked share): reload; _apply keeps the wish only if still valid.

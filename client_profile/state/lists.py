@@ -46,6 +46,7 @@ class MakeupItem:
     earned_from: str = ""
     status: str = ""
     detail: str = ""
+    note: str = ""
 
 
 @dataclasses.dataclass

@@ -12,6 +12,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from client_profile.db import unit_of_work
+from client_profile.models.base import utcnow
 from client_profile.services import changes
 from client_profile.services.errors import DomainError
 from client_profile.services.identity import Principal
@@ -24,6 +25,9 @@ POLL_MS = 1500
 class LivePage(rx.State, mixin=True):
     loaded: bool = False
     _seen_version: int = -1
+    # When what the page shows changes by itself (a deadline passes, a livestream opens): a `_load` sets it
+    # (epoch seconds, 0 = never) and the poll reloads once it has passed even if no data changed.
+    _reload_at: float = 0.0
 
     def _load(self, db: Session, principal: Principal):
         raise NotImplementedError
@@ -34,7 +38,8 @@ class LivePage(rx.State, mixin=True):
             if principal is None:
                 return to_login()
             version = principal.data_version  # looked up with the session, in the same query
-            if only_if_changed and version == self._seen_version:
+            due = self._reload_at and utcnow().timestamp() >= self._reload_at
+            if only_if_changed and version == self._seen_version and not due:
                 return None
             result = self._load(db, principal)
         self._seen_version = version

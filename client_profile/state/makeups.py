@@ -34,6 +34,7 @@ class CreditItem:
     expires: str = ""
     reason: str = ""
     advice: str = ""
+    count: int = 1
     offers: list[OfferItem] = dataclasses.field(default_factory=list)
     full: list[OfferItem] = dataclasses.field(default_factory=list)
 
@@ -71,7 +72,7 @@ class MakeupsState(LivePage, rx.State):
     def _load(self, db, principal: Principal):
         view = makeups_service.makeups_view(db, principal, current_provider(db))
         self.credits = [
-            CreditItem(c.credit_id, c.attendee, c.programme, c.earned_from, c.expires, c.reason, c.advice,
+            CreditItem(c.credit_id, c.attendee, c.programme, c.earned_from, c.expires, c.reason, c.advice, c.count,
                        [_offer(c.credit_id, o) for o in c.offers], [_offer(c.credit_id, o) for o in c.full])
             for c in view.credits
         ]

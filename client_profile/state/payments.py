@@ -39,6 +39,7 @@ class PayRow:
     overdue: bool = False
     reference: str = ""
     status: str = ""
+    payer: str = ""
     paid_on: str = ""
     method: str = ""
     invoice_url: str = ""
@@ -65,13 +66,14 @@ class Transfer:
     hint: str = ""
     qr_svg: str = ""
     note: str = ""
+    amount_value: str = ""
 
 
 def pay_row(item: payments_service.PaymentItem) -> PayRow:
     return PayRow(
         charge_id=item.charge_id, description=item.description, amount=item.amount, attendee_id=item.attendee_id,
         attendee=item.attendee, order_id=item.order_id, order_number=item.order_number, due=item.due,
-        overdue=item.overdue, reference=item.reference, status=item.status, paid_on=item.paid_on,
+        overdue=item.overdue, reference=item.reference, status=item.status, payer=item.payer, paid_on=item.paid_on,
         method=item.method,
         invoice_url=f"/documents/{item.invoice_id}.pdf" if item.invoice_id else "",
         invoice_number=item.invoice_number,
@@ -98,9 +100,11 @@ class PaymentsState(LivePage, rx.State):
     unpaid: list[PayRow] = []
     paid: list[PayRow] = []
     online: bool = False
+    online_note: str = ""
     invoicing: bool = False
     has_bank: bool = False
     selected_total: str = ""
+    has_payable: bool = False       # any unpaid item this person may pay (shared view-only ones are not)
     booking_filter: str = ""        # "Swimming - Beginners (Ema)" when opened from a booking
     transfer_open: bool = False
     transfer: Transfer = Transfer()
@@ -122,7 +126,8 @@ class PaymentsState(LivePage, rx.State):
         self._booking_id = parse_id(params.get("booking", "")) or 0
         self._checkout_id = parse_id(params.get("checkout", "")) or 0
         self._selected = []
-        self.transfer_open = False
+        # "Pay by bank transfer" (home, without card payment) opens the instructions straight away.
+        self.transfer_open = params.get("pay", "") == "transfer"
         self.error = ""
         return self._run(only_if_changed=False)
 
@@ -145,9 +150,10 @@ class PaymentsState(LivePage, rx.State):
         self.members = [MemberChip(id=i, first_name=n) for i, n in names.items()]
         self._all_unpaid = [pay_row(i) for i in view.unpaid]
         self._all_paid = [pay_row(i) for i in view.paid]
-        self._amounts = {i.charge_id: i.amount_minor for i in view.unpaid}
+        self._amounts = {i.charge_id: i.amount_minor for i in view.unpaid if i.status == "unpaid"}
         self._currency = view.unpaid[0].currency if view.unpaid else view.currency
         self.online = view.online
+        self.online_note = view.online_note
         self.invoicing = view.invoicing
         self.has_bank = view.bank is not None
         payable = [r.charge_id for r in self._all_unpaid if r.status == "unpaid"]
@@ -182,12 +188,13 @@ class PaymentsState(LivePage, rx.State):
         self._selected = [i for i in self._selected if i in visible_ids]
         chosen = set(self._selected)
         self.unpaid = [dataclasses.replace(r, selected=r.charge_id in chosen) for r in visible_unpaid]
+        self.has_payable = any(r.status == "unpaid" for r in visible_unpaid)
         self.paid = [r for r in self._all_paid if self._visible(r)]
         total = sum(self._amounts.get(i, 0) for i in self._selected)
         self.selected_total = fmt.money(total, self._currency) if self._selected else ""
 
     def _fill_transfer(self, db, principal: Principal, provider) -> None:
-        ids = list(self._selected) or [r.charge_id for r in self.unpaid]
+        ids = list(self._selected)  # nothing ticked: no amount, no reference, no QR
         if not ids:
             self.transfer_open = False
             return

@@ -69,14 +69,16 @@ def test_booking_sessions_excuse_sign_back_up_and_live_attendance(app_env, app_s
     dialog.get_by_role("button", name="Excuse session").click()
     expect(page.locator("#booking-message")).to_contain_text("make-up credit")
     expect(dialog).to_have_count(0)
-    assert _count(page, "Upcoming") == upcoming_before - 1
-
-    _filter(page, "Cancelled").click()
+    # The excused session stays in the list, marked, with its undo (no "Excuse until" any more).
+    assert _count(page, "Upcoming") == upcoming_before
     row = sessions.locator(f".cp-session[data-day='{day}']")
-    expect(row).to_contain_text("cancelled")
+    expect(row).to_contain_text("excused")
+    expect(row.locator(".cp-outcome")).to_have_text("Excused by you · a make-up credit was added to Benefits")
+    expect(row).not_to_contain_text("Excuse until")
+    screenshot(page, f"booking-excused-{viewport}")
     row.get_by_role("button", name="Sign back up").click()
     expect(page.locator("#booking-message")).to_contain_text("signed back up")
-    _filter(page, "Upcoming").click()
+    expect(row).to_contain_text("scheduled")
     assert _count(page, "Upcoming") == upcoming_before
 
     # The provider changes a past attendance from the admin CLI: the open page follows without a reload.
@@ -113,3 +115,24 @@ def test_booking_page_leads_to_its_payments(app_server, smtp_server, phone_page)
     page.locator(".cp-booking-payments").click()
     page.wait_for_url(re.compile(r"/payments\?booking=\d+$"))
     expect(page.get_by_text("Autumn term fee").first).to_be_visible()
+
+
+def test_tabs_and_filters_live_in_the_url(app_server, smtp_server, phone_page):
+    """Back returns to the previous tab or filter instead of leaving the booking; a reload keeps the view."""
+    page = phone_page
+    login(page, app_server, smtp_server, "anna@example.com")
+    page.locator("#active-bookings").get_by_role("link", name="Swimming - Beginners").click()
+    page.wait_for_url(re.compile(r"/bookings/\d+/?$"))
+    page.get_by_role("tab", name="Sessions").click()
+    page.wait_for_url(re.compile(r"\?tab=sessions$"))
+    _filter(page, "Cancelled").click()
+    page.wait_for_url(re.compile(r"\?tab=sessions&filter=missed$"))
+    expect(_filter(page, "Cancelled")).to_have_attribute("aria-pressed", "true")
+    page.reload()
+    expect(_filter(page, "Cancelled")).to_have_attribute("aria-pressed", "true")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"\?tab=sessions$"))
+    expect(_filter(page, "Upcoming")).to_have_attribute("aria-pressed", "true")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/bookings/\d+/?$"))
+    expect(page.get_by_role("tab", name="Overview")).to_have_attribute("aria-selected", "true")

@@ -49,7 +49,14 @@ def test_anna_pays_two_items_online_and_the_open_page_turns_paid(app_server, app
     transfer = watcher.locator("#bank-transfer")
     expect(transfer).to_contain_text("SK31 1200 0000 1987 4263 7541")
     expect(transfer).to_contain_text("EUR 138.00")
-    expect(transfer.locator("img.cp-epc-qr")).to_be_visible()
+    # One transfer, one reference (not the two items' references side by side), each value one tap to copy.
+    expect(transfer.locator(".cp-transfer-ref")).to_have_text(re.compile(r"^9\d{9}$"))
+    expect(transfer.locator(".cp-copy")).to_have_count(3)
+    # A phone cannot scan its own screen: the code is there for another device, one tap away.
+    qr = transfer.locator("img.cp-epc-qr").locator("visible=true")
+    expect(qr).to_have_count(0)
+    transfer.get_by_text("QR code for a banking app on another device").click()
+    expect(qr).to_have_count(1)
     screenshot(watcher, "payments-anna-phone")
 
     # The same person pays in a second tab; this first one stays open and is never reloaded.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import io
 import threading
 from functools import partial
@@ -218,17 +220,28 @@ def test_payments_view_unpaid_first_then_paid_with_documents(demo):
     assert "Lily" not in repr(view) and "Carter" not in repr(view)
     with Session(get_engine()) as db:
         peter = payments.payments_view(db, principal(db, PETER), current_provider(db), None)
-    assert peter.unpaid == [] and peter.paid == []  # a view-only share shows no money
+    # A view-only share shows what is due on the shared booking and who pays it; no history, no documents.
+    assert [(i.description, i.status, i.payer) for i in peter.unpaid] == [
+        ("Autumn term fee", "family", "The Novak family pays this")]
+    assert peter.paid == [] and not peter.unpaid[0].invoice_id
 
 
-def test_transfer_instructions_name_every_item_and_carry_an_epc_qr(demo):
+def test_one_transfer_for_several_items_has_one_reference_and_carries_an_epc_qr(demo):
+    """Issue: two items gave the reference "202600001 202600005" while the page said to use it as the variable
+    symbol (one number). Several items now get one transfer request with its own reference and total."""
     ids = unpaid_ids(None, ANNA)
     with Session(get_engine()) as db:
         t = payments.transfer_instructions(db, principal(db, ANNA), current_provider(db), ids)
         refs = [db.get(Charge, i).reference for i in ids]
-    assert t.amount == "EUR 138.00" and t.reference == " ".join(refs)
+        db.commit()
+    assert t.amount == "EUR 138.00" and t.amount_value == "138.00"
+    assert re.fullmatch(r"9\d{9}", t.reference) and t.reference not in refs
     assert t.iban == "SK31 1200 0000 1987 4263 7541" and t.account_name == "Little Otters s.r.o."
-    assert t.qr_svg.startswith("data:image/svg+xml") and t.note
+    assert t.qr_svg.startswith("data:image/svg+xml") and "one reference" in t.note
+    with Session(get_engine()) as db:  # the same selection keeps its reference; one item uses its own
+        again = payments.transfer_instructions(db, principal(db, ANNA), current_provider(db), list(reversed(ids)))
+        single = payments.transfer_instructions(db, principal(db, ANNA), current_provider(db), ids[:1])
+    assert again.reference == t.reference and single.reference == refs[0] and single.note == ""
     with Session(get_engine()) as db, pytest.raises(DomainError):
         paid = db.exec(select(Charge).where(Charge.status == ChargeStatus.paid,
                                             Charge.family_id == principal(db, ANNA).family_id)).first()
@@ -300,6 +313,21 @@ def test_payments_handlers_never_touch_another_familys_items(demo):
     assert "not available" in s.error
 
 
+def test_pay_by_bank_transfer_opens_the_instructions_straight_away(demo):
+    s = _state(PaymentsState, _cookie(ANNA), f"{BASE}/payments?pay=transfer")
+    s.load_payments()
+    assert s.transfer_open and s.transfer.amount == "EUR 138.00" and s.transfer.iban
+    plain = _state(PaymentsState, _cookie(ANNA), f"{BASE}/payments")
+    plain.load_payments()
+    assert not plain.transfer_open
+    # Nothing ticked: no amount, no reference, no QR.
+    for row in list(plain.unpaid):
+        plain.toggle_item(row.charge_id)
+    assert plain.selected_total == ""
+    plain.show_bank_transfer()
+    assert not plain.transfer_open
+
+
 def _ben_charges() -> list[int]:
     fam = principal(None, BEN).family_id
     with Session(get_engine()) as db:
@@ -351,3 +379,20 @@ def test_payment_handler_inventory_is_known():
         found = {n for n in cls.event_handlers if not n.startswith("set_") and n != "setvar"}
         assert found == KNOWN_HANDLERS[cls.__name__]
         assert not [n for n in cls.event_handlers if n.startswith("set_")]
+
+
+def test_a_view_only_sharer_sees_what_is_due_and_who_pays_it(demo):
+    """Issue: Peter saw "Nothing to pay. Thank you!" while EUR 120 was unpaid on the booking shared with him."""
+    s = _state(PaymentsState, _cookie("peter@example.com"), f"{BASE}/payments")
+    s.load_payments()
+    assert [(r.description, r.status, r.payer) for r in s.unpaid] == [
+        ("Autumn term fee", "family", "The Novak family pays this")]
+    assert not s.has_payable and s.selected_total == "" and s.paid == []  # no history, no documents
+    s.toggle_item(s.unpaid[0].charge_id)
+    assert s._selected == [] and s.error
+    s.show_bank_transfer()
+    assert not s.transfer_open
+    # Anna pays it as before.
+    a = _state(PaymentsState, _cookie(ANNA), f"{BASE}/payments")
+    a.load_payments()
+    assert a.has_payable and all(r.status == "unpaid" and r.payer == "" for r in a.unpaid)

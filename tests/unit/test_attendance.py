@@ -25,7 +25,9 @@ from client_profile.models import (
     Provider,
     ProviderHoliday,
 )
+from client_profile.models.base import as_utc
 from client_profile.services import attendance as att
+from client_profile.services import formatting as fmt
 from client_profile.services.demo import load_demo
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
@@ -277,14 +279,18 @@ def test_booking_detail_sorts_the_history(demo):
     assert (d.programme, d.attendee, d.schedule) == ("Swimming - Beginners", "Ema", "Tuesdays 16:00")
     assert d.place and d.instructor and d.price.startswith("EUR")
     assert len(d.attended) == 3 and {r.state for r in d.attended} == {"attended"}
-    assert sorted(r.state for r in d.missed) == ["cancelled", "missed"]
+    assert sorted(r.state for r in d.missed) == ["excused", "missed"]
+    # A past session that earned nothing says why, with the make-up engine's reason; the excused one earned.
+    missed = next(r for r in d.missed if r.state == "missed")
+    assert missed.outcome.startswith("Missed without an excuse: at Little Otters Swim & Sport only sessions")
+    assert "make-up credit" in next(r for r in d.missed if r.state == "excused").outcome
     assert d.upcoming and all(r.state == "scheduled" for r in d.upcoming)
     assert d.upcoming[0].day.startswith("Tue") and d.upcoming[0].time.startswith("16:00")
     assert all(r.online_link == "" for r in d.upcoming + d.attended)  # not an online class
     assert d.open_credits == 1
     chess, _ = next_scheduled(demo, "Jakub", "Chess Online")
     c = att.booking_detail(demo, anna, prov, chess.booking_id)
-    assert c.is_online and c.upcoming[0].online_link.startswith("https://")
+    assert c.is_online and all(r.online_link == "" for r in c.upcoming + c.attended)  # none is live now
     lily, _ = next_scheduled(demo, "Lily")
     with pytest.raises(NotFound):
         att.booking_detail(demo, anna, prov, lily.booking_id)
@@ -309,3 +315,43 @@ def test_an_earned_credit_queues_its_reminder_in_the_same_transaction(demo):
     demo.commit()
     queued = demo.exec(select(OutboxMessage).where(OutboxMessage.kind == KIND_EARNED)).all()
     assert queued and all(str(result.credit_id) in m.dedupe_key for m in queued)
+
+
+def test_the_livestream_link_shows_from_shortly_before_the_start_until_the_end(demo):
+    anna, prov = principal(demo, "anna@example.com"), current_provider(demo)
+    chess, session = next_scheduled(demo, "Jakub", "Chess Online")
+    start, end = as_utc(session.starts_at), as_utc(session.ends_at)
+
+    def row_at(now):
+        d = att.booking_detail(demo, anna, prov, chess.booking_id, now=now)
+        return next(r for r in d.upcoming + d.attended if r.attendance_id == chess.id), d
+
+    before, d = row_at(start - timedelta(minutes=16))
+    assert before.online_link == "" and before.livestream_from == f"{fmt.local(start, prov.timezone) - timedelta(minutes=15):%H:%M}"
+    assert d.reload_at == start - timedelta(minutes=15)  # the open page reloads when the link opens
+    for now in (start - timedelta(minutes=15), start, end - timedelta(seconds=1)):
+        live, _ = row_at(now)
+        assert live.online_link.startswith("https://") and live.livestream_from == ""
+    after, _ = row_at(end)
+    assert after.online_link == ""
+
+
+def test_an_excused_session_stays_in_next_sessions_with_its_undo(demo):
+    anna, peter, prov = principal(demo, "anna@example.com"), principal(demo, "peter@example.com"), current_provider(demo)
+    attendance, session = next_scheduled(demo, "Ema", skip=1)
+    now = as_utc(session.starts_at) - timedelta(days=3)
+    att.excuse(demo, anna, prov, attendance.id, "illness", "", now=now)
+    demo.commit()
+    d = att.booking_detail(demo, anna, prov, attendance.booking_id, now=now)
+    row = next(r for r in d.upcoming if r.attendance_id == attendance.id)
+    assert row.state == "excused" and row.can_sign_back_up and not row.can_cancel and row.deadline == ""
+    assert row.outcome == "Excused by you · a make-up credit was added to Benefits"
+    assert all(r.attendance_id != attendance.id for r in d.missed)
+    # Peter (view-only) sees it too, but no action he may not take and no "by you".
+    p = att.booking_detail(demo, peter, prov, attendance.booking_id, now=now)
+    prow = next(r for r in p.upcoming if r.attendance_id == attendance.id)
+    assert prow.outcome.startswith("Excused · ") and not prow.can_sign_back_up
+    assert not any(r.can_cancel or r.deadline for r in p.upcoming)
+    # Once the session is over it moves to the history.
+    later = att.booking_detail(demo, anna, prov, attendance.booking_id, now=as_utc(session.ends_at))
+    assert any(r.attendance_id == attendance.id and r.state == "excused" for r in later.missed)

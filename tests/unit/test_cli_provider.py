@@ -103,6 +103,27 @@ def test_paid_records_a_transfer_once(cli):
     assert len(rows(cli.db_file, f"SELECT id FROM payment WHERE charge_id = {charge_id}")) == 1
 
 
+def test_paid_with_a_transfer_request_reference_settles_every_item(cli):
+    assert cli("demo").returncode == 0
+    items = rows(cli.db_file, "SELECT c.id, c.amount_minor, c.family_id, f.id FROM charge c JOIN client f "
+                              "ON f.family_id = c.family_id WHERE c.status = 'unpaid' AND f.email = 'anna@example.com'")
+    ids = sorted(r[0] for r in items)
+    import sqlite3
+
+    with sqlite3.connect(cli.db_file) as conn:  # as the payments page records it when several items are ticked
+        conn.execute("INSERT INTO transfer_request (provider_id, family_id, reference, amount_minor, currency, "
+                     "status, created_at) SELECT provider_id, family_id, '9000000042', ?, 'EUR', 'open', "
+                     "CURRENT_TIMESTAMP FROM charge WHERE id = ?", (sum(r[1] for r in items), ids[0]))
+        conn.executemany("INSERT INTO transfer_request_item (request_id, charge_id) VALUES "
+                         "((SELECT id FROM transfer_request WHERE reference = '9000000042'), ?)", [(i,) for i in ids])
+    paid = cli("paid", "9000000042", "--amount", "138.00")
+    assert paid.returncode == 0, paid.stderr
+    assert "9000000042" in paid.stdout and "are paid now" in paid.stdout
+    assert rows(cli.db_file, f"SELECT DISTINCT status FROM charge WHERE id IN ({ids[0]}, {ids[1]})") == [("paid",)]
+    again = cli("paid", "9000000042", "--amount", "138.00")
+    assert again.returncode == 1 and "already paid" in again.stderr
+
+
 # ------------------------------------------------------------------------------------------- in-process
 
 

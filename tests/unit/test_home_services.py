@@ -41,7 +41,8 @@ def test_anna_home_shows_her_family_and_the_unpaid_fee_first(demo):
     assert swim.next_session.startswith("Tue ") and swim.next_session.endswith("16:00")
     chess = next(b for b in view.bookings if b.programme == "Chess Online")
     assert chess.is_online and chess.place == "Online"
-    assert [(u.description, u.amount) for u in view.unpaid][0] == ("Autumn term fee", "EUR 120.00")
+    assert [(u.description, u.amount, u.attendee) for u in view.unpaid][0] == ("Autumn term fee", "EUR 120.00", "Ema")
+    assert view.unpaid[1].attendee == ""  # an order is for the whole family
     assert "Swim cap + goggles" in {u.description for u in view.unpaid}
     assert view.unpaid_total == "EUR 138.00"
     assert view.bank is not None and view.bank.iban
@@ -163,3 +164,25 @@ def test_home_view_issues_a_constant_number_of_queries(demo, engine):
         demo.add(Booking(provider_id=provider.id, attendee_id=ema.attendee_id, class_id=cls.id))
     demo.commit()
     assert count() == before
+
+
+def test_without_card_payment_the_prompt_says_bank_transfer_and_why(demo):
+    """Issue: "Pay now" promised online payment that the payments page then did not offer, with no reason."""
+    from client_profile.integrations.stripe_gateway import gateway
+    from client_profile.services.payments import online_payment_note, payments_view
+    from tests.login_helpers import override_env
+
+    anna, provider = principal(demo, "anna@example.com"), current_provider(demo)
+    with override_env(STRIPE_SECRET_KEY=None, CLIENT_PROFILE_ENV="development"):
+        assert home.home_view(demo, anna, provider).online_payment is False
+        note = payments_view(demo, anna, provider, gateway()).online_note
+        assert "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET" in note  # whoever tries the app learns how
+    with override_env(STRIPE_SECRET_KEY=None, CLIENT_PROFILE_ENV="production", SMTP_HOST="127.0.0.1"):
+        assert online_payment_note(provider, None) == ("Card payment is not available at the moment. Please pay "
+                                                       "by bank transfer.")
+    with override_env(STRIPE_SECRET_KEY="sk_test_x", STRIPE_WEBHOOK_SECRET="whsec_x"):
+        assert home.home_view(demo, anna, provider).online_payment is True
+        assert online_payment_note(provider, gateway()) == ""
+        provider.online_payment_enabled = False
+        assert home.home_view(demo, anna, provider).online_payment is False
+        assert online_payment_note(provider, gateway()) == f"{provider.name} takes payments by bank transfer."

@@ -157,9 +157,21 @@ def test_explanations_when_nothing_is_offered(db):
     db.commit()
     full = makeups.offers_for(db, p1, w.provider, w.credits[1], NOW)
     assert full.offers == [] and [o.session_id for o in full.full] == [w.session.id]
-    assert "full" in full.reason and "waiting list" in full.advice
+    assert full.reason == ("The only Swim session you could make up in the next 4 days "
+                           f"({full.full[0].day}, Target) is full.")
+    assert "waiting list" in full.advice and "More sessions open" not in full.advice
     later = makeups.offers_for(db, p1, w.provider, w.credits[1], NOW + timedelta(days=3))
-    assert "no matching Swim sessions in the next 4 days" in later.reason and "valid until" in later.advice
+    assert "no Swim sessions to make up in the next 4 days" in later.reason and "valid until" in later.advice
+    assert later.advice.startswith("Look again in a few days.")
+    # Two full sessions read in the plural; a session beyond the window says when it opens for make-ups.
+    second = w.add_session(w.target, NOW + timedelta(days=3))
+    db.add(Attendance(booking_id=db.get(MakeupCredit, w.credits[0]).booking_id, session_id=second.id,
+                      state=AttendanceState.makeup))
+    w.add_session(w.target, NOW + timedelta(days=9, hours=5))  # Sat 5 Dec: open for make-ups from 1 Dec
+    db.commit()
+    both = makeups.offers_for(db, p1, w.provider, w.credits[1], NOW)
+    assert both.reason == "All 2 Swim sessions you could make up in the next 4 days are full."
+    assert "More sessions open for make-ups on 1 Dec 2026." in both.advice
     expired = makeups.offers_for(db, p1, w.provider, w.credits[1], NOW + timedelta(days=61))
     assert not expired.bookable and expired.reason.startswith("This make-up credit expired on")
     used = makeups.offers_for(db, p0, w.provider, w.credits[0], NOW)
@@ -276,6 +288,7 @@ def _race(credit_and_principals, session_id, provider_id) -> tuple[int, int, lis
 R1_RUNS = int(os.environ.get("R1_RUNS", "200"))
 
 
+@pytest.mark.timeout(900)  # 200 runs take about 4 minutes on SQLite; more on a loaded machine
 def test_r1_fifty_families_one_last_place(clean_db):
     """security.md R1: 50 concurrent bookings for the last place, repeated: exactly one wins every time, no
     overbooking, no errors. On SQLite (IMMEDIATE transactions) and PostgreSQL (session row lock)."""
@@ -455,3 +468,87 @@ def test_a_cancelled_makeup_can_be_booked_again(db):
     again = makeups.book_makeup(db, p, w.provider, credit, w.session.id, NOW)
     db.commit()
     assert again.id == first.id and again.state == AttendanceState.makeup
+
+
+def _share(db, w: World, booking_id: int, email: str, *, can_manage: bool) -> Principal:
+    from client_profile.models import BookingShare
+
+    grantee = Client(provider_id=w.provider.id, email=email)
+    db.add(grantee)
+    db.flush()
+    db.add(BookingShare(booking_id=booking_id, grantee_client_id=grantee.id, grantee_email=email,
+                        can_manage=can_manage))
+    db.flush()
+    return Principal(grantee.id, w.provider.id, None, 0, email, "Grandpa")
+
+
+@pytest.mark.parametrize("offered", [False, True], ids=["waiting", "offered"])
+def test_a_view_only_sharer_cannot_leave_or_accept_the_familys_waitlist_place(db, offered):
+    """Security finding: leave_waitlist checked visibility only; a view-only sharer withdrew the family's entry
+    (and, had it held an offered place, passed the place to the next family)."""
+    w = World(db, 2, capacity=1)
+    (p0, p1), (c0, c1) = w.principals, w.credits
+    booked = makeups.book_makeup(db, p0, w.provider, c0, w.session.id, NOW)
+    entry = makeups.join_waitlist(db, p1, w.provider, c1, w.session.id, NOW)
+    if offered:
+        makeups.cancel_makeup(db, p0, w.provider, booked.id, NOW + timedelta(minutes=5))
+    db.commit()
+    booking_id = db.get(MakeupCredit, c1).booking_id
+    viewer = _share(db, w, booking_id, "viewer@example.com", can_manage=False)
+    manager = _share(db, w, booking_id, "manager@example.com", can_manage=True)
+    db.commit()
+    status = db.get(MakeupWaitlistEntry, entry.id).status
+    for call in (lambda: makeups.leave_waitlist(db, viewer, entry.id, NOW + timedelta(minutes=6)),
+                 lambda: makeups.accept_offer(db, viewer, w.provider, entry.id, NOW + timedelta(minutes=6))):
+        with pytest.raises(DomainError, match="shared access"):
+            call()
+        db.rollback()
+        assert db.get(MakeupWaitlistEntry, entry.id).status == status
+    # A share with the manage scope may, like the family itself.
+    makeups.leave_waitlist(db, manager, entry.id, NOW + timedelta(minutes=6))
+    db.commit()
+    assert db.get(MakeupWaitlistEntry, entry.id).status == WaitlistStatus.withdrawn
+
+
+def test_entry_points_count_only_credits_with_a_bookable_session_now(db):
+    """Home's "Make-ups" action and the booking page's "Book a make-up" show only for a credit that can be used
+    now: a free place in the window, on a booking the person may manage (issue: invite, then can't deliver)."""
+    w = World(db, 2, capacity=1)
+    (p0, p1), (c0, c1) = w.principals, w.credits
+    kid0 = db.get(Booking, db.get(MakeupCredit, c0).booking_id).attendee_id
+    kid1 = db.get(Booking, db.get(MakeupCredit, c1).booking_id).attendee_id
+    assert makeups.bookable_credits(db, p0, w.provider, NOW) == {kid0: 1}
+    makeups.book_makeup(db, p0, w.provider, c0, w.session.id, NOW)
+    db.commit()
+    # The only session is now full: family 1's credit is open but nothing can be booked, so no entry point.
+    assert makeups.bookable_credits(db, p1, w.provider, NOW) == {}
+    assert makeups.offers_for(db, p1, w.provider, c1, NOW).full
+    # A new session in the window brings it back; outside the window (or within the margin) it does not.
+    w.add_session(w.target, NOW + timedelta(days=w.provider.makeup_window_days, hours=1))
+    w.add_session(w.target, NOW + timedelta(hours=w.provider.makeup_min_hours_before - 1))
+    assert makeups.bookable_credits(db, p1, w.provider, NOW) == {}
+    w.add_session(w.target, NOW + timedelta(days=1))
+    assert makeups.bookable_credits(db, p1, w.provider, NOW) == {kid1: 1}
+    booking1 = db.get(MakeupCredit, c1).booking_id
+    assert makeups.bookable_credits(db, p1, w.provider, NOW, booking_id=booking1) == {kid1: 1}
+    assert makeups.bookable_credits(db, p1, w.provider, NOW, booking_id=booking1 + 999) == {}
+    # A view-only sharer sees the booking but may not book make-ups: no entry point for them.
+    viewer = _share(db, w, booking1, "viewer@example.com", can_manage=False)
+    manager = _share(db, w, booking1, "manager@example.com", can_manage=True)
+    assert makeups.bookable_credits(db, viewer, w.provider, NOW) == {}
+    assert makeups.bookable_credits(db, manager, w.provider, NOW) == {kid1: 1}
+    # Another family never counts someone else's credit.
+    assert kid1 not in makeups.bookable_credits(db, p0, w.provider, NOW)
+
+
+def test_benefits_explain_a_credit_that_cannot_be_used_now(db):
+    from client_profile.services.benefits import benefits_view
+
+    w = World(db, 2, capacity=1)
+    (p0, p1), (c0, _c1) = w.principals, w.credits
+    assert benefits_view(db, p1, w.provider, NOW).makeups[0].note == ""  # bookable: the page offers it
+    makeups.book_makeup(db, p0, w.provider, c0, w.session.id, NOW)
+    db.commit()
+    row = benefits_view(db, p1, w.provider, NOW).makeups[0]
+    assert row.status == "available" and row.note.startswith("The only Swim session you could make up")
+    assert "valid until" in row.note

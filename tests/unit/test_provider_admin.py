@@ -412,3 +412,56 @@ def test_bank_transfer_without_invoicing_issues_nothing(db, demo):
     assert done.documents == []
     assert db.exec(select(Invoice).where(Invoice.charge_id == term.id)).all() == []
     assert db.get(Charge, term.id).status == ChargeStatus.paid
+
+
+def test_a_transfer_request_is_settled_whole_and_once(db, demo):
+    """One transfer with the request's reference pays every item it covers, exactly once; a wrong amount, an
+    item paid another way meanwhile, or a repeat changes nothing."""
+    from client_profile.models import Client, TransferRequest
+    from client_profile.services.identity import Principal
+    from client_profile.services.payments import transfer_instructions
+    from client_profile.services.providers import current_provider
+
+    term, gear = demo
+    anna = db.exec(select(Client).where(Client.email == "anna@example.com")).one()
+    who = Principal(anna.id, anna.provider_id, anna.family_id, 0, anna.email, anna.full_name)
+    reference = transfer_instructions(db, who, current_provider(db), [term.id, gear.id]).reference
+    db.commit()
+    before = _state(db)
+    for amount in (12000, 13799, 13801):
+        with pytest.raises(DomainError, match="does not match"):
+            record_bank_transfer(db, reference, amount)
+        db.rollback()
+    assert _state(db) == before
+    done = record_bank_transfer(db, reference, 13800)
+    db.commit()
+    db.expire_all()
+    assert set(done.charge_ids) == {term.id, gear.id} and done.reference == reference
+    assert {db.get(Charge, i).status for i in (term.id, gear.id)} == {ChargeStatus.paid}
+    assert sorted(p.amount_minor for p in db.exec(select(Payment).where(
+        Payment.charge_id.in_([term.id, gear.id])))) == [1800, 12000]
+    assert db.exec(select(TransferRequest).where(TransferRequest.reference == reference)).one().status == "paid"
+    after = _state(db)
+    with pytest.raises(DomainError, match="already paid"):
+        record_bank_transfer(db, reference, 13800)
+    db.rollback()
+    assert _state(db) == after
+
+
+def test_a_transfer_request_whose_item_was_paid_another_way_is_refused(db, demo):
+    from client_profile.models import Client
+    from client_profile.services.identity import Principal
+    from client_profile.services.payments import transfer_instructions
+    from client_profile.services.providers import current_provider
+
+    term, gear = demo
+    anna = db.exec(select(Client).where(Client.email == "anna@example.com")).one()
+    who = Principal(anna.id, anna.provider_id, anna.family_id, 0, anna.email, anna.full_name)
+    reference = transfer_instructions(db, who, current_provider(db), [term.id, gear.id]).reference
+    record_bank_transfer(db, gear.reference, 1800)  # the gear was paid on its own meanwhile
+    db.commit()
+    before = _state(db)
+    with pytest.raises(DomainError, match="was paid another way"):
+        record_bank_transfer(db, reference, 13800)
+    db.rollback()
+    assert _state(db) == before

@@ -1,0 +1,42 @@
+"""Finding your way: every section is in the header (desktop) and the bottom bar (phone), and the current one is
+marked."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import login, screenshot
+
+pytestmark = pytest.mark.e2e
+
+SECTIONS = {"Home": "/", "Bookings": "/bookings", "Benefits": "/benefits", "Orders": "/orders",
+            "Payments": "/payments"}
+
+
+def test_every_section_is_in_the_navigation_and_the_current_one_is_marked(app_server, smtp_server, page,
+                                                                            viewport):
+    login(page, app_server, smtp_server, "anna@example.com")
+    nav = page.locator("header nav" if viewport == "desktop" else "#bottom-nav")
+    for label, path in SECTIONS.items():
+        page.goto(app_server + path)
+        current = nav.locator("[aria-current=page]")
+        expect(current).to_have_count(1)
+        expect(current).to_contain_text(label)
+        expect(nav.get_by_role("link", name=label)).to_be_visible()
+
+
+def test_an_unknown_address_has_a_way_home_and_every_page_has_an_icon(app_server, smtp_server, phone_page):
+    import urllib.request
+
+    page = phone_page
+    login(page, app_server, smtp_server, "anna@example.com")
+    page.goto(app_server + "/no-such-page")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    screenshot(page, "not-found-phone")
+    page.locator("#not-found-home").click()
+    page.wait_for_url(app_server + "/")
+    for path in ("/favicon.ico", "/icon-192.png", "/apple-touch-icon.png"):
+        with urllib.request.urlopen(app_server + path, timeout=10) as r:  # noqa: S310 (loopback)
+            assert r.status == 200 and r.headers["content-type"].startswith(("image/", "application/octet"))
+    assert page.locator("link[rel=icon]").count() >= 1
