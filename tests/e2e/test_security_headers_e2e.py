@@ -75,7 +75,7 @@ def test_app_runs_under_its_csp_and_cannot_be_framed(app_server, smtp_server, ph
     expect(page.locator("button.cp-member[data-member='Ema']")).to_be_visible()
     seen = len(console)
     assert page.request.post(base + "/auth/logout").status < 400
-    page.locator("button.cp-member[data-member='Ema']").click()
-    page.wait_for_url(re.compile(r"/login/?$"))
+    # The tab's next event (its live poll, or a tap) finds the session gone and runs to_login().
+    page.wait_for_url(re.compile(r"/login/?$"), timeout=30000)
     expect(page.locator("input[name=email]")).to_be_visible()  # the server's login page, not the bridge
     assert not [m for m in console[seen:] if "Content Security Policy" in m or "EvalError" in m], console[seen:]
