@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 
 import reflex as rx
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 
+from client_profile import log_limits
 from client_profile.api import auth as auth_api
 from client_profile.api import calendar as calendar_api
 from client_profile.api import dev_mailbox, media
 from client_profile.api import payments as payments_api
 from client_profile.api.deps import principal_from_request
+from client_profile.api.headers import security_headers
 from client_profile.db import unit_of_work
 from client_profile.pages import account as account_page
-from client_profile.pages import booking, home, lists, makeups, not_found
+from client_profile.pages import booking, home, lists, login_bridge, makeups, not_found
 from client_profile.pages import orders as orders_pages
 from client_profile.pages import payments as payments_page
 from client_profile.settings import get_settings
@@ -24,12 +27,21 @@ from client_profile.state.guard import TabGuard
 
 settings = get_settings()
 
-api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-api.include_router(auth_api.router)
-api.include_router(dev_mailbox.router)
-api.include_router(media.router)
-api.include_router(payments_api.router)
-api.include_router(calendar_api.router)
+# Issue 8 finding 6, before Reflex sets up its socket server and loggers: one websocket message is at most
+# SOCKET_MAX_MESSAGE_BYTES (Reflex reads REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE when it creates the socket.io server;
+# our setting is the one knob), and no framework log record carries more than a few KB of a bad event.
+os.environ["REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE"] = str(settings.socket_max_message_bytes)
+log_limits.install()
+
+
+def build_api() -> FastAPI:
+    """Our HTTP routes and the login guard; Reflex mounts itself under this app (api_transformer)."""
+    routes = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    for module in (auth_api, dev_mailbox, media, payments_api, calendar_api):
+        routes.include_router(module.router)
+    routes.middleware("http")(guard)
+    return routes
+
 
 # Paths the HTTP guard never redirects: the login itself, Reflex's own endpoints, static files.
 _PUBLIC_PREFIXES = ("/login", "/auth/", "/dev/", "/media/", "/calendar/", "/_event", "/_upload", "/_health", "/ping",
@@ -44,20 +56,21 @@ def _is_page_request(request: Request) -> bool:
     return "." not in last
 
 
-@api.middleware("http")
-async def guard_and_headers(request: Request, call_next):
-    """Send a browser without a valid session to /login before any page loads, and set safe headers."""
+async def guard(request: Request, call_next):
+    """Send a browser without a valid session to /login before any page loads; pages are never cached.
+    (Every other security header comes from api.headers.security_headers, around everything.)"""
     if _is_page_request(request):
         with unit_of_work() as db:
             logged_in = principal_from_request(db, request) is not None
         if not logged_in:
             return RedirectResponse("/login", status_code=303, headers={"Cache-Control": "no-store"})
     response = await call_next(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
     if _is_page_request(request):
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+api = build_api()
 
 
 @contextlib.asynccontextmanager
@@ -79,7 +92,8 @@ async def outbox_worker():
 
 
 app = rx.App(
-    api_transformer=api,
+    # Reflex mounts itself under our FastAPI app, then the headers middleware wraps both (notes/reach.md §3).
+    api_transformer=[api, security_headers],
     head_components=[
         rx.el.meta(name="theme-color", content="#0d9488"),
         rx.el.meta(name="description", content="Your bookings, sessions, payments and benefits in one place."),
@@ -109,4 +123,6 @@ app.add_page(payments_page.payments_page, route=payments_page.ROUTE, title="Paym
              on_load=payments_page.ON_LOAD)
 app.add_page(account_page.account_page, route=account_page.ROUTE, title="Account · Client Profile",
              on_load=account_page.ON_LOAD)
+# Only reached by in-app navigation (state.session.to_login); it loads api/auth.py's /login page.
+app.add_page(login_bridge.login_bridge, route=login_bridge.ROUTE, title="Log in · Client Profile")
 app.add_page(not_found.not_found_page, route=not_found.ROUTE, title=not_found.TITLE)

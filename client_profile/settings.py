@@ -7,6 +7,7 @@ reads ``os.environ`` for application behaviour.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import datetime
 from enum import Enum
@@ -17,6 +18,8 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# An origin for a CSP source list: https, a host name (a leading "*." allowed), an optional port, nothing else.
+_ORIGIN_RE = re.compile(r"https://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?")
 
 
 class Environment(str, Enum):
@@ -94,8 +97,17 @@ class Settings(BaseSettings):
     login_code_minutes: int = Field(default=10, alias="LOGIN_CODE_MINUTES", ge=1, le=10)
     login_max_per_email_hour: int = Field(default=5, alias="LOGIN_MAX_PER_EMAIL_HOUR", ge=1)
     login_min_seconds_between: int = Field(default=60, alias="LOGIN_MIN_SECONDS_BETWEEN", ge=0)
+    # Everyone's requests for one address together (mail-bombing bound). A browser holding an open request of the
+    # address is not subject to it (issue 8 finding 2). Never below LOGIN_MAX_PER_EMAIL_HOUR.
+    login_max_per_email_hour_total: int = Field(default=20, alias="LOGIN_MAX_PER_EMAIL_HOUR_TOTAL", ge=1)
     login_max_per_ip_hour: int = Field(default=20, alias="LOGIN_MAX_PER_IP_HOUR", ge=1)
     trusted_proxy_hops: int = Field(default=0, alias="TRUSTED_PROXY_HOPS", ge=0)
+    # Who may show our pages in a frame: the CSP frame-ancestors source list ('none', 'self' or https:// origins,
+    # space-separated). 'none' until embedding is built.
+    frame_ancestors: str = Field(default="'none'", alias="FRAME_ANCESTORS")
+    # The largest websocket message (bytes) the server accepts; Reflex/socket.io default is 1 000 000.
+    socket_max_message_bytes: int = Field(default=64 * 1024, alias="SOCKET_MAX_MESSAGE_BYTES",
+                                          ge=8 * 1024, le=1_000_000)
 
     # Online payment (Stripe Checkout). Without a secret key online payment is simply not offered.
     stripe_secret_key: str = Field(default="", alias="STRIPE_SECRET_KEY")
@@ -123,6 +135,19 @@ class Settings(BaseSettings):
             raise ValueError("CLIENT_PROFILE_NOW must be an ISO instant with a UTC offset, e.g. "
                              "2026-12-03T07:10:00+00:00")
         return v
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _check_frame_ancestors(cls, v: str) -> str:
+        sources = v.split()
+        if not sources:
+            return "'none'"
+        if "'none'" in sources and len(sources) > 1:
+            raise ValueError("FRAME_ANCESTORS: 'none' cannot be combined with other sources")
+        for source in sources:
+            if source not in ("'none'", "'self'") and not _ORIGIN_RE.fullmatch(source):
+                raise ValueError(f"FRAME_ANCESTORS: {source[:60]!r} is not 'none', 'self' or an https:// origin")
+        return " ".join(sources)
 
     @model_validator(mode="after")
     def _check_production(self) -> Settings:

@@ -60,10 +60,11 @@ def _csp(style: str) -> str:
     digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
     return ("default-src 'none'; "
             f"style-src 'sha256-{digest}'; "
-            "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+            f"img-src 'self'; form-action 'self'; frame-ancestors {get_settings().frame_ancestors}; base-uri 'none'")
 
 
-_STATIC_CSP = ("default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+def _static_csp() -> str:
+    return f"default-src 'none'; form-action 'self'; frame-ancestors {get_settings().frame_ancestors}; base-uri 'none'"
 
 
 def secure_headers(response: Response, csp: str | None = None) -> Response:
@@ -72,7 +73,7 @@ def secure_headers(response: Response, csp: str | None = None) -> Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = csp or _STATIC_CSP
+    response.headers["Content-Security-Policy"] = csp or _static_csp()
     return response
 
 

@@ -1,6 +1,7 @@
 """HTTP routes for payments: the Stripe webhook, the Checkout return/cancel pages, invoice/receipt downloads.
 
-- POST /stripe/webhook: verified on the raw body; 400 for anything unsigned, stale or altered; 200 once
+- POST /stripe/webhook: at most MAX_WEBHOOK_BYTES, refused by Content-Length before reading (413); verified on the
+  raw body; 400 for anything unsigned, stale, altered or not an event object; 200 once
   recorded (also for repeats); 503 when Stripe could not be read back (Stripe retries).
 - GET /pay/return?session_id=...: never trusts the redirect; re-reads the session from Stripe and applies it,
   then sends the browser to the payments page, which shows the outcome.
@@ -32,11 +33,28 @@ _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 MAX_WEBHOOK_BYTES = 512 * 1024
 
 
+async def _capped_body(request: Request, limit: int) -> bytes | Response:
+    """The body, or a 413/400 answer: a declared Content-Length over the cap is refused before reading anything,
+    and a body without one is read only up to the cap (a lying or chunked sender cannot make us buffer more)."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isascii() or not declared.isdigit():
+            return Response("Bad Content-Length", status_code=400, headers={"Cache-Control": "no-store"})
+        if int(declared) > limit:
+            return Response("Payload too large", status_code=413, headers={"Cache-Control": "no-store"})
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return Response("Payload too large", status_code=413, headers={"Cache-Control": "no-store"})
+    return bytes(body)
+
+
 @router.post("/stripe/webhook")
 async def stripe_webhook(request: Request) -> Response:
-    raw = await request.body()
-    if len(raw) > MAX_WEBHOOK_BYTES:
-        return Response("Payload too large", status_code=413)
+    raw = await _capped_body(request, MAX_WEBHOOK_BYTES)
+    if isinstance(raw, Response):
+        return raw
     # Database and Stripe work off the event loop (the raw body had to be read in it).
     result = await run_in_threadpool(payments.handle_webhook, write_uow, gateway(), raw,
                                      request.headers.get("stripe-signature"))

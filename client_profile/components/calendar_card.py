@@ -40,7 +40,7 @@ def _feed() -> rx.Component:
         rx.hstack(
             rx.input(value=CalendarState.feed_url, read_only=True, aria_label="Calendar feed link",
                      width="100%", size="2", class_name="cp-calendar-url",
-                     on_focus=rx.call_script("document.activeElement && document.activeElement.select()")),
+                     on_focus=rx.run_script("document.activeElement && document.activeElement.select()")),
             rx.icon_button(rx.icon("copy", size=16), aria_label="Copy link", variant="soft", size="2",
                            on_click=[rx.set_clipboard(CalendarState.feed_url),
                                      rx.toast("Link copied", duration=2000)]),

@@ -6,6 +6,7 @@ SDK at a stand-in (localstripe in the tests); production leaves it empty and tal
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -22,6 +23,10 @@ class GatewayError(Exception):
 
 class BadSignature(Exception):
     """A webhook whose signature, secret, timestamp or body does not verify."""
+
+
+class BadPayload(BadSignature):
+    """A correctly signed webhook body that is not a Stripe event object (a JSON object with an id and a type)."""
 
 
 @dataclass(frozen=True)
@@ -88,14 +93,27 @@ class StripeGateway:
         if not self._webhook_secret:
             raise BadSignature("no webhook secret configured")
         try:
-            event = stripe.Webhook.construct_event(raw_body, signature_header or "", self._webhook_secret,
-                                                   tolerance=WEBHOOK_TOLERANCE_SECONDS)
+            payload = raw_body.decode("utf-8")
+            stripe.WebhookSignature.verify_header(payload, signature_header or "", self._webhook_secret,
+                                                  tolerance=WEBHOOK_TOLERANCE_SECONDS)
         except (stripe.SignatureVerificationError, ValueError) as exc:
             raise BadSignature(str(exc)) from None
-        data = event.to_dict()
-        obj = (data.get("data") or {}).get("object") or {}
-        return WebhookEvent(id=str(data.get("id") or ""), type=str(data.get("type") or ""),
-                            object_id=str(obj.get("id") or "") if isinstance(obj, dict) else "")
+        # Signed, so Stripe (or whoever holds the secret) sent it; still only a well-formed event is one
+        # (construct_event answered a signed `[]` or `"x"` with an AttributeError, a 500).
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            raise BadPayload("not JSON") from None
+        if not isinstance(data, dict):
+            raise BadPayload("not a JSON object")
+        event_id, event_type, inner = data.get("id"), data.get("type"), data.get("data", {})
+        if not (isinstance(event_id, str) and event_id and isinstance(event_type, str) and event_type):
+            raise BadPayload("no event id or type")
+        obj = inner.get("object", {}) if isinstance(inner, dict) else None
+        if not isinstance(obj, dict):
+            raise BadPayload("data.object is not an object")
+        object_id = obj.get("id")
+        return WebhookEvent(id=event_id, type=event_type, object_id=object_id if isinstance(object_id, str) else "")
 
 
 def gateway() -> StripeGateway | None:

@@ -6,13 +6,13 @@ in docs/security.md "Login". In short:
 - A login request stores only keyed hashes: HMAC(key, request id || code), SHA-256(link token), SHA-256(flow
   secret). The flow secret lives in an HttpOnly cookie of the browser that asked; the code and the link only work
   together with it (the code is looked up by the flow, never ``WHERE code = ?``; the link's POST needs it).
-- 10-minute expiry, single use by one conditional UPDATE, a new request voids older ones, 5 tries per code
+- 10-minute expiry, single use by one conditional UPDATE, a new request from the same browser voids its older one, 5 tries per code
   (counted in their own committed statement before comparing), 100 consecutive wrong codes per account disable
   code login until a link login succeeds.
 - Known and unknown addresses do the same work: one login_request row, the same statements, the same number of
   rows written (AUTH-8), the same answer. Only a known active client gets an outbox row (the mail); an unknown
   address does one balancing write of the same shape instead.
-- Send limits (per address and per client IP) are counted from login_request rows. A request over a limit is
+- Send limits (per address and requester, per address overall, per client IP) are counted from login_request rows. A request over a limit is
   stored "born expired" (expires_at == created_at): it sends nothing and can never log in, it does not void the
   earlier request, and it does not count towards the limits.
 - Sessions: 256-bit random token in an HttpOnly cookie, only its SHA-256 stored, idle + absolute expiry, an epoch
@@ -171,29 +171,49 @@ def flow_max_age_seconds() -> int:
 # --------------------------------------------------------------------------------------------------- request
 
 
-def _send_limited(db: Session, email_hash: str, ip_hash: str, now: datetime) -> bool:
-    """One query over the requests of the last hour that were within the limits (AUTH-6)."""
+def _send_limited(db: Session, email_hash: str, ip_hash: str, held_flow_hash: str, now: datetime) -> bool:
+    """One query over the requests of the last hour that were within the limits (AUTH-6).
+
+    The per-address limits (spacing, LOGIN_MAX_PER_EMAIL_HOUR) count the requests of this address from this
+    requester (its IP bucket), so requests from elsewhere cannot use them up. One higher cap per address,
+    LOGIN_MAX_PER_EMAIL_HOUR_TOTAL, counts everyone's requests (it bounds mail-bombing); it does not apply to a
+    browser that holds an open request of this address made from the same IP bucket (its flow cookie), so a
+    flood from elsewhere cannot stop that browser's resend. Such a chain cannot outlive the hour by itself: it
+    stays within its own 5 per hour, each code is open for at most 10 minutes, and 5 x 10 < 60.
+    """
     s = get_settings()
     window_start = now - max(timedelta(hours=1), timedelta(seconds=s.login_min_seconds_between))
     hour_ago = now - timedelta(hours=1)
     spacing_from = now - timedelta(seconds=s.login_min_seconds_between)
     lr = LoginRequest
     for_email = lr.email_hash == email_hash
+    mine = and_(for_email, lr.ip_hash == ip_hash)
+    held = and_(mine, lr.flow_hash == held_flow_hash, lr.used_at.is_(None), lr.voided_at.is_(None),
+                lr.expires_at > now)
+
+    def count(cond):
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
     row = db.execute(
         select(
-            func.coalesce(func.sum(case((and_(for_email, lr.created_at > hour_ago), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((and_(for_email, lr.created_at > spacing_from), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((and_(lr.ip_hash == ip_hash, lr.created_at > hour_ago), 1), else_=0)), 0),
+            count(and_(mine, lr.created_at > hour_ago)),
+            count(and_(mine, lr.created_at > spacing_from)),
+            count(and_(for_email, lr.created_at > hour_ago)),
+            count(and_(lr.ip_hash == ip_hash, lr.created_at > hour_ago)),
+            count(held),
         ).where(
             lr.created_at > window_start,
             lr.expires_at > lr.created_at,  # requests that were within the limits ("born expired" ones are not)
             or_(for_email, lr.ip_hash == ip_hash),
         )
     ).one()
-    per_email_hour, recent, per_ip_hour = (int(v or 0) for v in row)
-    if s.login_min_seconds_between > 0 and recent > 0:
+    mine_hour, mine_recent, email_hour, ip_hour, holds_open = (int(v or 0) for v in row)
+    if s.login_min_seconds_between > 0 and mine_recent > 0:
         return True
-    return per_email_hour >= s.login_max_per_email_hour or per_ip_hour >= s.login_max_per_ip_hour
+    if mine_hour >= s.login_max_per_email_hour or ip_hour >= s.login_max_per_ip_hour:
+        return True
+    total_cap = max(s.login_max_per_email_hour_total, s.login_max_per_email_hour)
+    return holds_open == 0 and email_hour >= total_cap
 
 
 def request_login(db: Session, raw_email: object, ip: str | None, user_agent: str | None,
@@ -225,7 +245,10 @@ def request_login(db: Session, raw_email: object, ip: str | None, user_agent: st
         select(Client.id, Client.is_active, Client.code_login_disabled)
         .where(Client.provider_id == provider.id, Client.email == email)
     ).first()
-    limited = _send_limited(db, email_hash, ip_hash, now)
+    # The browser's own current flow ("" matches no row): the same statements run with and without a cookie.
+    held_flow_hash = (sha256_hex(current_flow)
+                      if current_flow and isinstance(current_flow, str) and len(current_flow) <= 128 else "")
+    limited = _send_limited(db, email_hash, ip_hash, held_flow_hash, now)
 
     flow_secret, link_token, code = new_token(), new_token(), generate_code()
     expires_at = now if limited else now + timedelta(minutes=settings.login_code_minutes)
@@ -241,28 +264,32 @@ def request_login(db: Session, raw_email: object, ip: str | None, user_agent: st
 
     if limited:
         log.info("login request %s over the send limits: nothing sent", request_id)
-        if current_flow and isinstance(current_flow, str) and len(current_flow) <= 128:
+        if held_flow_hash:
             still_open = db.execute(
                 select(lr.id).where(
-                    lr.flow_hash == sha256_hex(current_flow), lr.email_hash == email_hash,
+                    lr.flow_hash == held_flow_hash, lr.email_hash == email_hash,
                     lr.used_at.is_(None), lr.voided_at.is_(None), lr.expires_at > now,
                 )
             ).first()
             if still_open is not None:
-                return current_flow
+                return current_flow  # type: ignore[return-value]
         return flow_secret
 
-    # A new request supersedes the open ones of this address (AUTH-2).
+    # A new request supersedes the open one of the same browser for this address (AUTH-2): the one its flow cookie
+    # points at.
+    # Requests from elsewhere (another flow, or none) leave it alone: a stranger asking for this address must not
+    # cancel the code its owner is typing (issue 8 finding 2). Their codes only work with their own flow cookie.
     db.execute(
         update(lr).where(
-            lr.email_hash == email_hash, lr.id != request_id, lr.used_at.is_(None), lr.voided_at.is_(None),
-            lr.expires_at > now,
+            lr.flow_hash == held_flow_hash, lr.email_hash == email_hash, lr.id != request_id,
+            lr.used_at.is_(None), lr.voided_at.is_(None), lr.expires_at > now,
         ).values(voided_at=now)
     )
     if client is not None and client.is_active:
         outbox.enqueue(
             db, provider_id=provider.id, kind="login", recipient_client_id=client.id,
-            dedupe_key=f"login:{request_id}",
+            # Unique for ever: request ids restart when old login requests are purged (issue 8 finding 7).
+            dedupe_key=f"login:{request_id}:{secrets.token_urlsafe(12)}",
             payload={"login_request_id": request_id, "expires_at": expires_at.isoformat(),
                      "code_login_disabled": bool(client.code_login_disabled)},
             secrets={"code": code, "link_token": link_token},

@@ -27,6 +27,7 @@ from sqlmodel import Session, select
 from client_profile.clock import to_wall
 from client_profile.integrations.epc_qr import epc_qr_svg_data_uri
 from client_profile.integrations.stripe_gateway import (
+    BadPayload,
     BadSignature,
     CheckoutSessionInfo,
     GatewayError,
@@ -678,6 +679,8 @@ def handle_webhook(uow: UnitOfWork, gateway: StripeGateway | None, raw_body: byt
         return WebhookResult(400, "not-configured")
     try:
         event = gateway.verify_webhook(raw_body, signature)
+    except BadPayload:
+        return WebhookResult(400, "bad-payload")
     except BadSignature:
         return WebhookResult(400, "bad-signature")
     session = None

@@ -14,6 +14,7 @@ from client_profile.services import auth
 from client_profile.services.identity import Principal
 
 LOGIN_URL = "/login"
+LOGIN_BRIDGE_URL = "/to-login"  # pages/login_bridge.py
 
 
 def principal_for(state: rx.State, db: Session) -> Principal | None:
@@ -21,5 +22,6 @@ def principal_for(state: rx.State, db: Session) -> Principal | None:
 
 
 def to_login() -> rx.event.EventSpec:
-    """A full navigation (not SPA routing): /login is a plain HTTP page, and the next socket must reconnect."""
-    return rx.call_script(f"window.location.replace('{LOGIN_URL}')")
+    """To the login page: in-app to /to-login (pages/login_bridge.py), which does the full navigation to /login
+    (a plain HTTP page; the next socket must reconnect). Not rx.call_script: the CSP has no eval."""
+    return rx.redirect(LOGIN_BRIDGE_URL, replace=True)

@@ -29,6 +29,7 @@ from client_profile.models import (
 from client_profile.services import payments
 from client_profile.services.errors import DomainError, NotFound
 from tests.payments.conftest import (
+    WEBHOOK_SECRET,
     pay_on_hosted_page,
     principal,
     session_cookie,
@@ -324,3 +325,70 @@ def test_webhook_without_stripe_configured_is_refused(demo, api):
     with TestClient(api, base_url=BASE) as client:
         body, sig = signed_event("checkout.session.completed", "cs_test_x")
         assert client.post("/stripe/webhook", content=body, headers={"Stripe-Signature": sig}).status_code == 400
+
+
+def _signed(body: bytes, secret: str = WEBHOOK_SECRET) -> dict[str, str]:
+    import hashlib
+    import hmac
+    import time as _time
+
+    ts = int(_time.time())
+    sig = hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
+    return {"Stripe-Signature": f"t={ts},v1={sig}"}
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"event"', b"42", b"null", b"true", b'{"id": 5, "type": []}',
+                                  b'{"type": "checkout.session.completed"}', b'{"id": "evt_1", "data": []}',
+                                  b'{"id": "evt_1", "type": "checkout.session.completed", "data": {"object": 7}}',
+                                  b"\xff\xfe not utf-8"])
+def test_signed_webhook_that_is_not_an_event_object_gets_400_and_changes_nothing(demo, stripe_env, api, body):
+    """Issue 8 finding 7: a correctly signed body that is not a JSON object answered 500."""
+    before = _snapshot()
+    with TestClient(api, base_url=BASE, raise_server_exceptions=False) as client:
+        r = client.post("/stripe/webhook", content=body, headers=_signed(body))
+    assert r.status_code == 400, r.text
+    assert _snapshot() == before
+    with Session(get_engine()) as db:
+        assert db.exec(select(func.count()).select_from(ProcessedWebhookEvent)).one() == 0
+
+
+def _asgi_post(app, headers: list[tuple[bytes, bytes]], chunks: int, chunk_size: int = 64 * 1024):
+    """POST /stripe/webhook through raw ASGI, feeding the body in chunks; returns (status, chunks read)."""
+    import asyncio
+
+    read = 0
+    sent: list[dict] = []
+
+    async def receive():
+        nonlocal read
+        if read >= chunks:
+            return {"type": "http.disconnect"}
+        read += 1
+        return {"type": "http.request", "body": b"x" * chunk_size, "more_body": read < chunks}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/stripe/webhook", "raw_path": b"/stripe/webhook", "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"localhost:3000"), *headers], "client": ("127.0.0.1", 1),
+             "server": ("localhost", 3000)}
+    asyncio.run(app(scope, receive, send))
+    return next(m["status"] for m in sent if m["type"] == "http.response.start"), read
+
+
+def test_webhook_refuses_an_oversized_content_length_without_reading_the_body(demo, stripe_env):
+    """Issue 8 finding 7: the webhook read the whole body before its size check."""
+    from fastapi import FastAPI
+
+    from client_profile.api import payments as payments_api
+
+    app = FastAPI()
+    app.include_router(payments_api.router)
+    status, read = _asgi_post(app, [(b"content-length", str(160 * 64 * 1024).encode())], chunks=160)
+    assert (status, read) == (413, 0)
+    # Without a Content-Length (chunked), reading stops just past the cap.
+    status, read = _asgi_post(app, [(b"transfer-encoding", b"chunked")], chunks=160)
+    assert status == 413 and read <= payments_api.MAX_WEBHOOK_BYTES // (64 * 1024) + 1
+    status, _ = _asgi_post(app, [(b"content-length", b"12abc")], chunks=1)
+    assert status == 400

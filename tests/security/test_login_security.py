@@ -322,13 +322,61 @@ def test_a5_one_mail_per_minute_per_address(clean_db):
     assert outbox_count() == 2
 
 
-def test_a5_five_mails_per_hour_per_address(clean_db):
+def test_a5_five_mails_per_hour_per_address_and_requester(clean_db):
     make_client()
     for k in range(6):
-        _request(now=T0 + timedelta(seconds=61 * k), ip=f"198.51.100.{k}")
+        _request(now=T0 + timedelta(seconds=61 * k))
     assert outbox_count() == 5
-    _request(now=T0 + timedelta(seconds=3601), ip="198.51.100.50")
+    _request(now=T0 + timedelta(seconds=3601))
     assert outbox_count() == 6
+
+
+def test_a5_requests_from_elsewhere_do_not_void_a_pending_code(clean_db):
+    """Issue 8 finding 2: someone else asking for anna's address must not cancel the code she is about to type."""
+    make_client()
+    flow = _request(now=T0, ip="198.51.100.1")
+    code = last_mail_secrets()["code"]
+    for k in range(5):  # the attacker: 5 requests, 61 s apart, no cookie, another network
+        _request(now=T0 + timedelta(seconds=61 * (k + 1)), ip="203.0.113.66")
+    _, principal = _verify(flow, code, T0 + timedelta(seconds=400))
+    assert principal.email == "ann@example.com"
+
+
+def test_a5_requests_from_elsewhere_do_not_lock_out_a_pending_browser(clean_db):
+    """Issue 8 finding 2: 5 (or 50, from 10 networks) requests from elsewhere do not stop anna's own resend."""
+    make_client()
+    flow = _request(now=T0, ip="198.51.100.1")
+    for k in range(5):
+        for net in range(10):
+            _request(now=T0 + timedelta(seconds=61 * k + net + 1), ip=f"203.0.113.{net}")
+    before = outbox_count()
+    new_flow = _request(now=T0 + timedelta(minutes=6), ip="198.51.100.1", current_flow=flow)
+    assert outbox_count() == before + 1  # her resend is mailed
+    code = last_mail_secrets()["code"]
+    _, principal = _verify(new_flow, code, T0 + timedelta(minutes=7))
+    assert principal.email == "ann@example.com"
+
+
+def test_a5_a_new_request_from_the_same_browser_voids_its_older_code(clean_db):
+    make_client()
+    old_flow = _request(now=T0)
+    old_code = last_mail_secrets()["code"]
+    new_flow = _request(now=T0 + timedelta(minutes=2), current_flow=old_flow)
+    assert new_flow != old_flow and outbox_count() == 2
+    with pytest.raises(auth.LoginError) as err:
+        _verify(old_flow, old_code, T0 + timedelta(minutes=3))
+    assert err.value.code == "superseded"
+
+
+def test_a5_global_cap_per_address_across_requesters(clean_db):
+    """Fresh browsers (no pending login of this address) share one higher cap per address: mail-bombing stays
+    bounded however many networks ask."""
+    make_client()
+    for k in range(25):
+        _request(now=T0 + timedelta(seconds=k), ip=f"203.0.113.{k}")
+    assert outbox_count() == 20  # LOGIN_MAX_PER_EMAIL_HOUR_TOTAL
+    _request(now=T0 + timedelta(seconds=3601), ip="203.0.113.200")
+    assert outbox_count() == 21
 
 
 def test_a5_twenty_requests_per_hour_per_ip_and_ipv6_64(clean_db):
@@ -344,7 +392,7 @@ def test_a5_twenty_requests_per_hour_per_ip_and_ipv6_64(clean_db):
 def test_a5_case_variants_share_one_bucket(clean_db):
     make_client()
     _request("Ann@Example.com", now=T0)
-    _request("  ann@EXAMPLE.COM ", now=T0 + timedelta(seconds=10), ip="198.51.100.99")
+    _request("  ann@EXAMPLE.COM ", now=T0 + timedelta(seconds=10))
     assert outbox_count() == 1
 
 

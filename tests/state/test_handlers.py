@@ -79,7 +79,8 @@ def snapshot(state) -> str:
 
 
 def is_redirect_to_login(result) -> bool:
-    return isinstance(result, rx.event.EventSpec) and "/login" in str(result)
+    """state.session.to_login(): to /login through the in-app bridge page /to-login (pages/login_bridge.py)."""
+    return isinstance(result, rx.event.EventSpec) and ("/to-login" in str(result) or "/login" in str(result))
 
 
 def test_handler_inventory_is_known():

@@ -52,7 +52,7 @@ def test_known_address_gets_one_sealed_login_mail(clean_db):
     [req] = _rows(LoginRequest)
     [msg] = _rows(OutboxMessage)
     assert req.client_id == client_id and msg.recipient_client_id == client_id and msg.kind == "login"
-    assert msg.dedupe_key == f"login:{req.id}" and msg.status == OutboxStatus.pending
+    assert msg.dedupe_key.startswith(f"login:{req.id}:") and msg.status == OutboxStatus.pending
     secret = last_mail_secrets()
     # Only keyed hashes at rest.
     assert req.code_hash == keyed_hash("login-code", req.id, secret["code"])
@@ -81,12 +81,33 @@ def test_new_request_voids_older_open_ones(clean_db):
     make_client()
     old_flow = _request(now=T0)
     old_code = last_mail_secrets()["code"]
-    _request(now=T0 + timedelta(minutes=2))
+    _request(now=T0 + timedelta(minutes=2), current_flow=old_flow)  # the same browser asks again
     first, second = _rows(LoginRequest)
     assert first.voided_at == T0 + timedelta(minutes=2) and second.voided_at is None
     with pytest.raises(auth.LoginError) as err:
         _verify(old_flow, old_code, T0 + timedelta(minutes=3))
     assert err.value.code == "superseded"
+
+
+def test_a_request_from_another_browser_leaves_the_open_one_alone(clean_db):
+    make_client()
+    _request(now=T0)
+    _request(now=T0 + timedelta(minutes=2), ip="203.0.113.9")  # no flow cookie: another browser
+    first, second = _rows(LoginRequest)
+    assert first.voided_at is None and second.voided_at is None
+
+
+def test_outbox_login_keys_survive_a_purge_of_login_requests(clean_db):
+    """Issue 8 finding 7: ids restart after login requests are purged; the outbox key must not collide."""
+    from sqlalchemy import delete
+
+    make_client()
+    _request(now=T0)
+    with unit_of_work() as db:
+        db.execute(delete(LoginRequest))
+    _request(now=T0 + timedelta(minutes=2))
+    keys = [r.dedupe_key for r in _rows(OutboxMessage)]
+    assert len(keys) == 2 and len(set(keys)) == 2
 
 
 def test_no_provider_gives_a_clear_error(clean_db):
