@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from urllib.parse import quote
 
 import reflex as rx
 from fastapi import FastAPI, Request
@@ -63,7 +64,10 @@ async def guard(request: Request, call_next):
         with unit_of_work() as db:
             logged_in = principal_from_request(db, request) is not None
         if not logged_in:
-            return RedirectResponse("/login", status_code=303, headers={"Cache-Control": "no-store"})
+            # Back to this page after the login (auth.safe_return_path keeps it a local path of ours).
+            wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            target = "/login" if wanted == "/" else "/login?next=" + quote(wanted, safe="")
+            return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
     response = await call_next(request)
     if _is_page_request(request):
         response.headers["Cache-Control"] = "no-store"

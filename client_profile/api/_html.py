@@ -56,10 +56,14 @@ def _style(brand: str) -> str:
     return _CSS.replace("BRAND", safe_color(brand))
 
 
-def _csp(style: str) -> str:
-    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def _csp(style: str, script: str = "") -> str:
+    scripts = f"script-src {_sha256(script)}; " if script else ""
     return ("default-src 'none'; "
-            f"style-src 'sha256-{digest}'; "
+            f"style-src {_sha256(style)}; {scripts}"
             f"img-src 'self'; form-action 'self'; frame-ancestors {get_settings().frame_ancestors}; base-uri 'none'")
 
 
@@ -77,8 +81,10 @@ def secure_headers(response: Response, csp: str | None = None) -> Response:
     return response
 
 
-def page(title: str, body_html: str, *, provider_name: str, brand: str, status_code: int = 200) -> HTMLResponse:
-    """A complete page. ``body_html`` must already be escaped; title and provider name are escaped here."""
+def page(title: str, body_html: str, *, provider_name: str, brand: str, status_code: int = 200,
+         script: str = "") -> HTMLResponse:
+    """A complete page. ``body_html`` must already be escaped; title and provider name are escaped here.
+    ``script``: one inline script of ours (a constant), allowed by its hash and nothing else."""
     style = _style(brand)
     doc = (
         "<!doctype html>\n"
@@ -87,9 +93,11 @@ def page(title: str, body_html: str, *, provider_name: str, brand: str, status_c
         '<meta name="robots" content="noindex,nofollow">'
         f"<title>{esc(title)} · {esc(provider_name)}</title>"
         f"<style>{style}</style></head>"
-        f"<body><header>{esc(provider_name)}</header><main>{body_html}</main></body></html>"
+        f"<body><header>{esc(provider_name)}</header><main>{body_html}</main>"
+        + (f"<script>{script}</script>" if script else "")
+        + "</body></html>"
     )
-    return secure_headers(HTMLResponse(doc, status_code=status_code), _csp(style))
+    return secure_headers(HTMLResponse(doc, status_code=status_code), _csp(style, script))
 
 
 def redirect(url: str) -> RedirectResponse:

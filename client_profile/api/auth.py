@@ -34,6 +34,7 @@ from client_profile.settings import get_settings
 router = APIRouter()
 
 MAX_FORM_BYTES = 4096
+AUTO_SUBMIT = 'document.getElementById("link-login").submit();'
 T = TypeVar("T")
 
 
@@ -83,9 +84,9 @@ def _branding(db) -> tuple[str, str]:
     return provider.name, provider.brand_color
 
 
-async def _page(title: str, body: str, status_code: int = 200) -> Response:
+async def _page(title: str, body: str, status_code: int = 200, script: str = "") -> Response:
     name, brand = await run_in_threadpool(_with_db, _branding)
-    return page(title, body, provider_name=name, brand=brand, status_code=status_code)
+    return page(title, body, provider_name=name, brand=brand, status_code=status_code, script=script)
 
 
 def _message_html(text: str | None, ok: bool = False) -> str:
@@ -104,10 +105,14 @@ def _delete_cookie(response: Response, name: str) -> None:
     response.delete_cookie(name, path="/", secure=get_settings().cookie_secure, httponly=True, samesite="lax")
 
 
-def _logged_in(response: Response, token: str) -> Response:
-    """A new session cookie (never a promoted pre-login value) and the flow cookie gone (AUTH-11)."""
+def _logged_in(request: Request, token: str) -> Response:
+    """To the page that was asked for before login (or home), with a new session cookie (never a promoted
+    pre-login value) and the flow and return cookies gone (AUTH-11)."""
+    response = redirect(auth.safe_return_path(request.cookies.get(auth.return_cookie_name(), "/")))
     _set_cookie(response, auth.session_cookie_name(), token, auth.session_max_age_seconds())
     _delete_cookie(response, auth.flow_cookie_name())
+    if auth.return_cookie_name() in request.cookies:
+        _delete_cookie(response, auth.return_cookie_name())
     return response
 
 
@@ -139,6 +144,7 @@ async def login_page(request: Request) -> Response:
         + _message_html(notice, ok=True)
         + "<p>We will e-mail you a 6-digit code and a login link. No password needed.</p>"
         '<form method="post" action="/auth/request" novalidate>'
+        f'<input type="hidden" name="next" value="{esc(auth.safe_return_path(q.get("next")))}">'
         '<label for="email">E-mail address</label>'
         '<input id="email" type="email" name="email" autocomplete="email" inputmode="email" required '
         'maxlength="254" autocapitalize="none" spellcheck="false" autofocus>'
@@ -167,6 +173,9 @@ async def request_code(request: Request) -> Response:
     outbox.nudge()  # after the commit: the worker sends the mail within about a second
     response = redirect("/login/code")
     _set_cookie(response, auth.flow_cookie_name(), flow, auth.flow_max_age_seconds())
+    back = auth.safe_return_path(form.get("next", "/"))
+    if back != "/":  # the page that was asked for before login: opened after it, in this browser
+        _set_cookie(response, auth.return_cookie_name(), back, auth.flow_max_age_seconds())
     return response
 
 
@@ -211,7 +220,7 @@ async def verify(request: Request) -> Response:
         if exc.code == "no-flow":
             return redirect("/login?error=no-flow")
         return redirect(f"/login/code?error={quote(exc.code)}")
-    return _logged_in(redirect("/"), token)
+    return _logged_in(request, token)
 
 
 @router.api_route("/auth/link/{token}", methods=["GET", "HEAD"])
@@ -223,14 +232,18 @@ async def link_page(token: str, request: Request) -> Response:
         body = (f"<h1>Log in</h1>{_message_html(login_message(code))}"
                 '<p class="links"><a href="/login">Request a new code</a></p>')
         return await _page("Login link", body)
+    here = await run_in_threadpool(_with_db, auth.link_opened_where_asked, token,
+                                   request.cookies.get(auth.flow_cookie_name()))
     body = (
         "<h1>Log in</h1>"
-        "<p>Press the button to log in on this device.</p>"
-        f'<form method="post" action="/auth/link/{esc(token)}">'
+        + ("<p>Logging you in...</p>" if here else "<p>Press the button to log in on this device.</p>")
+        + f'<form method="post" action="/auth/link/{esc(token)}" id="link-login">'
         '<button type="submit">Log in</button></form>'
         '<p class="links muted">Did not ask to log in? Close this page; nothing happens.</p>'
     )
-    return await _page("Log in", body)
+    # In the browser that asked for the login (its flow cookie matches), the page logs in by itself: the GET
+    # still changes nothing (a scanner, or another browser, only ever gets the button).
+    return await _page("Log in", body, script=AUTO_SUBMIT if here else "")
 
 
 @router.post("/auth/link/{token}")
@@ -254,7 +267,7 @@ async def link_confirm(token: str, request: Request) -> Response:
         body = f"<h1>Log in</h1>{_message_html(str(exc))}" \
                '<p class="links"><a href="/login">Request a new code</a></p>'
         return await _page("Login link", body)
-    return _logged_in(redirect("/"), session_token)
+    return _logged_in(request, session_token)
 
 
 @router.post("/auth/logout")

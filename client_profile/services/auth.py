@@ -160,6 +160,27 @@ def flow_cookie_name() -> str:
     return "__Host-cp_login_flow" if get_settings().cookie_secure else "cp_login_flow"
 
 
+def return_cookie_name() -> str:
+    """Where to go after logging in (a local path), kept for the length of one login flow."""
+    return "__Host-cp_login_next" if get_settings().cookie_secure else "cp_login_next"
+
+
+MAX_RETURN_PATH = 512
+
+
+def safe_return_path(value: object) -> str:
+    """The page to return to after login: a local path of our own ("/benefits", "/bookings/3?tab=sessions"),
+    never another site ("//evil.example", "https://...", "/\\evil"), nor the login pages themselves; "/"
+    for anything else."""
+    if not isinstance(value, str) or not value.startswith("/") or len(value) > MAX_RETURN_PATH:
+        return "/"
+    if value.startswith("//") or "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return "/"
+    if value.startswith(("/login", "/auth/", "/to-login", "/dev/")):
+        return "/"
+    return value
+
+
 def session_max_age_seconds() -> int:
     return get_settings().session_absolute_days * 86400
 
@@ -446,6 +467,16 @@ def link_status(db: Session, link_token: str | None, now: datetime | None = None
     if row.expires_at <= now:
         return "expired"
     return "valid"
+
+
+def link_opened_where_asked(db: Session, link_token: str | None, flow_secret: str | None,
+                            now: datetime | None = None) -> bool:
+    """No side effects: whether this valid link belongs to the login this browser (its flow cookie) asked for.
+    Only then may the link page log in by itself; anywhere else it asks for the code (scanner safety)."""
+    if not flow_secret or not isinstance(flow_secret, str) or link_status(db, link_token, now) != "valid":
+        return False
+    row = db.execute(select(LoginRequest.flow_hash).where(LoginRequest.link_hash == sha256_hex(link_token))).first()
+    return row is not None and constant_time_equal(sha256_hex(flow_secret), row.flow_hash)
 
 
 def confirm_link(db: Session, link_token: str | None, flow_secret: str | None, now: datetime | None = None, *,

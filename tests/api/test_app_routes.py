@@ -40,11 +40,13 @@ def session_cookie(db, email: str) -> dict[str, str]:
     return {auth.session_cookie_name(): token}
 
 
-@pytest.mark.parametrize("path", ["/", "/bookings", "/benefits/", "/orders", "/bookings/12"])
-def test_pages_without_a_session_redirect_to_login(api, demo, path):
+@pytest.mark.parametrize(("path", "location"), [
+    ("/", "/login"), ("/bookings", "/login?next=%2Fbookings"), ("/benefits/", "/login?next=%2Fbenefits%2F"),
+    ("/orders", "/login?next=%2Forders"), ("/bookings/12?tab=sessions", "/login?next=%2Fbookings%2F12%3Ftab%3Dsessions")])
+def test_pages_without_a_session_redirect_to_login_and_remember_the_page(api, demo, path, location):
     with TestClient(api, base_url="http://localhost:3000") as client:
         r = client.get(path, follow_redirects=False, headers={"Accept": "text/html"})
-    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert r.status_code == 303 and r.headers["location"] == location
     assert r.headers["cache-control"] == "no-store"
 
 

@@ -219,3 +219,52 @@ def test_branding_and_escaping(clean_db):
     assert "#123abc" in r.text
     # The inline stylesheet is allowed by its hash, nothing else.
     assert "style-src 'sha256-" in r.headers["content-security-policy"]
+
+
+# ------------------------------------------------------------------ after login: the page asked for; one-tap link
+
+
+@pytest.mark.parametrize(("wanted", "expected"), [
+    ("/benefits", "/benefits"), ("/bookings/3?tab=sessions&filter=missed", "/bookings/3?tab=sessions&filter=missed"),
+    ("//evil.example/x", "/"), ("https://evil.example", "/"), ("/\\evil.example", "/"), ("/a\nb", "/"),
+    ("/login?next=/x", "/"), ("/auth/logout", "/"), ("", "/"), (None, "/"), ("/" + "x" * 600, "/")])
+def test_safe_return_path_keeps_only_local_pages(wanted, expected):
+    assert auth.safe_return_path(wanted) == expected
+
+
+def _ask(c, mailbox, wanted: str):
+    r = c.get("/login", params={"next": wanted})
+    assert 'name="next"' in r.text
+    r = c.post("/auth/request", data={"email": "ann@example.com", "next": wanted})
+    assert r.status_code == 303
+    return _mail_secrets(mailbox)
+
+
+@pytest.mark.parametrize(("wanted", "lands"), [("/benefits", "/benefits"), ("//evil.example", "/")])
+def test_after_the_code_the_page_that_was_asked_for_opens(clean_db, mailbox, wanted, lands):
+    make_client()
+    c = http_client()
+    code, _link = _ask(c, mailbox, wanted)
+    r = c.post("/auth/verify", data={"code": code})
+    assert r.status_code == 303 and r.headers["location"] == lands
+    assert not c.cookies.get("cp_login_next")
+
+
+def test_the_link_in_the_browser_that_asked_logs_in_without_a_tap_and_nowhere_else(clean_db, mailbox):
+    make_client()
+    c = http_client()
+    _code, link = _ask(c, mailbox, "/benefits")
+    sessions = _count(AuthSession)
+    # Another browser, or a mail scanner: the GET only shows the button, no script, nothing logged in.
+    other = http_client(client=("198.51.100.9", 40001))
+    r = other.get(f"/auth/link/{link}")
+    assert r.status_code == 200 and "<script" not in r.text and "script-src" not in r.headers["content-security-policy"]
+    # The browser that asked: the page submits itself (its one inline script allowed by hash, nothing else) ...
+    r = c.get(f"/auth/link/{link}")
+    assert '<script>document.getElementById("link-login").submit();</script>' in r.text
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'sha256-" in csp and "unsafe" not in csp
+    assert _count(AuthSession) == sessions  # ... while the GET itself still changes nothing
+    r = c.post(f"/auth/link/{link}", headers={"Origin": "http://localhost:3000"})
+    assert r.status_code == 303 and r.headers["location"] == "/benefits"
+    assert _count(AuthSession) == sessions + 1

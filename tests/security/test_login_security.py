@@ -532,7 +532,8 @@ def test_a9_link_prefetch_never_logs_in(clean_db, mailbox):
         r = scanner.request(method, f"/auth/link/{link}")
         assert r.status_code == 200 and "set-cookie" not in r.headers
         assert r.headers["cache-control"] == "no-store" and r.headers["referrer-policy"] == "no-referrer"
-    assert f'<form method="post" action="/auth/link/{link}">' in r.text
+    assert f'<form method="post" action="/auth/link/{link}" id="link-login">' in r.text
+    assert "<script" not in r.text  # a scanner never gets the self-submitting page (no flow cookie)
     with unit_of_work() as db:
         assert db.execute(select(LoginRequest.used_at)).scalar_one() is None
 

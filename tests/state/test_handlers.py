@@ -264,7 +264,7 @@ def test_booking_page_excuse_and_sign_back_up(demo):
     assert page.cancel_open and page.cancel_allowed and "make-up credit" in page.cancel_message
     page.confirm_cancel({"reason": "illness", "note": "cold"})
     assert not page.cancel_open and "make-up credit" in page.message
-    assert page.open_credits == 2 and any(r.attendance_id == target and r.can_sign_back_up for r in page.missed)
+    assert page.open_credits == 2 and any(r.attendance_id == target and r.can_sign_back_up for r in page.upcoming)  # stays listed, with its undo
     page.confirm_cancel({"reason": "illness"})  # nothing pending any more: no second change
     assert page.open_credits == 2
     page.sign_back_up(target)
