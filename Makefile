@@ -8,7 +8,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install run test test-sqlite test-postgres lint clean
+.PHONY: install run test lint clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,18 @@ run: install
 ifeq ($(strip $(TEST_NOW)),)
 test: export TEST_NOW := $(shell $(PYTHON) -m tests.clock_helpers)
 endif
-test: install
+test: install lint
 	@echo "TEST_NOW=$(TEST_NOW)  (replay: TEST_NOW=$(TEST_NOW) make test)"
 	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $(BIN)/python -m pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ] && [ -n "$$TEST_REDIS_URL" ]; then \
 	  echo "== again on PostgreSQL + Redis with 2 workers =="; \
 	  $(BIN)/python -m pytest -q -p no:cacheprovider; \
 	else echo "(set TEST_DATABASE_URL and TEST_REDIS_URL to also run on PostgreSQL + Redis)"; fi
+
+## Static checks (ruff, configured in pyproject.toml); part of `make test`.
+lint: install
+	$(BIN)/ruff check .
+
+## Remove what builds and test runs leave behind (the venv stays; delete .venv yourself to rebuild it).
+clean:
+	rm -rf .web test-artifacts .pytest_cache .ruff_cache

@@ -104,6 +104,17 @@ def db(clean_db):
         yield session
 
 
+@pytest.fixture
+def demo(db):
+    """The demo provider loaded (at the clock's now) and committed; the session to read it. A test module that
+    needs more (photos, particular rows) defines its own `demo`, which takes precedence."""
+    from client_profile.services.demo import load_demo
+
+    load_demo(db)
+    db.commit()
+    return db
+
+
 def pytest_collection_modifyitems(config, items):
     """Browser tests last: Playwright's sync API keeps an event loop running in the main thread until the
     session ends, which asyncio-based tests cannot share."""

@@ -10,7 +10,6 @@ from starlette.testclient import TestClient
 
 from client_profile.models import Client
 from client_profile.services import calendar
-from client_profile.services.demo import load_demo
 from client_profile.services.identity import Principal
 
 
@@ -19,13 +18,6 @@ def api():
     from client_profile.client_profile import api as app_api
 
     return app_api
-
-
-@pytest.fixture
-def demo(db):
-    load_demo(db)
-    db.commit()
-    return db
 
 
 def principal(db, email: str) -> Principal:

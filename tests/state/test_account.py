@@ -10,7 +10,7 @@ from client_profile.models import Client
 from client_profile.services.account import normalize_whatsapp_phone
 from client_profile.services.errors import DomainError
 from tests.login_helpers import override_env
-from tests.state.test_handlers import HOSTILE, cookie_for, demo, is_redirect_to_login, snapshot, states  # noqa: F401
+from tests.state.test_handlers import HOSTILE, cookie_for, is_redirect_to_login, snapshot, states
 
 META = dict(WHATSAPP_PROVIDER="meta", META_ACCESS_TOKEN="t", META_PHONE_NUMBER_ID="1")
 

@@ -15,7 +15,6 @@ from sqlmodel import select
 
 from client_profile.models import Attendee, Booking, Client
 from client_profile.services import auth
-from client_profile.services.demo import load_demo
 from client_profile.services.identity import Principal
 from client_profile.state.account import AccountState
 from client_profile.state.booking import BookingState
@@ -45,13 +44,6 @@ KNOWN_HANDLERS = {
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")
-
-
-@pytest.fixture
-def demo(db):
-    load_demo(db)
-    db.commit()
-    return db
 
 
 def cookie_for(db, email: str) -> str:

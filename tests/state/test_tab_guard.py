@@ -16,15 +16,6 @@ from tests.state.test_handlers import cookie_for, snapshot, states
 ANNA_ONLY = ("Jakub", "Novak", "anna@example.com", "Autumn term fee")
 
 
-@pytest.fixture
-def demo(db):
-    from client_profile.services.demo import load_demo
-
-    load_demo(db)
-    db.commit()
-    return db
-
-
 def connect(root, cookie: str | None, socket_id: str) -> None:
     """What Reflex does for a new socket: its handshake cookie and socket id become the router data."""
     root.router = RouterData(headers=HeaderData(cookie=cookie or ""), session=SessionData(session_id=socket_id))

@@ -29,7 +29,6 @@ from client_profile.models import (
 from client_profile.models.base import as_utc
 from client_profile.services import attendance as att
 from client_profile.services import formatting as fmt
-from client_profile.services.demo import load_demo
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
 from client_profile.services.providers import current_provider
@@ -87,13 +86,6 @@ def test_holiday_moves_the_deadline_back_too():
 
 
 # ------------------------------------------------------------------------------------------ with the demo
-
-
-@pytest.fixture
-def demo(db):
-    load_demo(db)
-    db.commit()
-    return db
 
 
 def principal(db, email: str) -> Principal:

@@ -25,18 +25,10 @@ from client_profile.models import (
 )
 from client_profile.services import calendar
 from client_profile.services import provider_sessions as ps
-from client_profile.services.demo import load_demo
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
 
 BRATISLAVA = ZoneInfo("Europe/Bratislava")
-
-
-@pytest.fixture
-def demo(db):
-    load_demo(db)
-    db.commit()
-    return db
 
 
 def principal(db, email: str) -> Principal:

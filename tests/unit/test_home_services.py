@@ -9,17 +9,9 @@ from sqlmodel import select
 from client_profile.models import Attendee, Booking, BookingShare, Client, utcnow
 from client_profile.services import benefits, home, orders
 from client_profile.services.access import get_visible_booking, parse_id
-from client_profile.services.demo import load_demo
 from client_profile.services.errors import NotFound
 from client_profile.services.identity import Principal
 from client_profile.services.providers import current_provider
-
-
-@pytest.fixture
-def demo(db):
-    load_demo(db)
-    db.commit()
-    return db
 
 
 def principal(db, email: str) -> Principal:

@@ -24,15 +24,7 @@ from client_profile.models import (
 )
 from client_profile.models.base import as_utc
 from client_profile.services import provider_sessions as ps
-from client_profile.services.demo import load_demo
 from client_profile.services.errors import DomainError, NotFound
-
-
-@pytest.fixture
-def demo(db):
-    load_demo(db)
-    db.commit()
-    return db
 
 
 def attendee(db, first: str) -> Attendee:
