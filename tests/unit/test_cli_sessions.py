@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from client_profile.clock import utcnow
 from tests.clock_helpers import child_clock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,10 +52,15 @@ def snapshot(db_file: Path) -> tuple:
             rows(db_file, "SELECT id, data_version FROM family ORDER BY id"))
 
 
+def now_sql() -> str:
+    """The test clock's now as SQLite compares it (never SQLite's own datetime('now'): the wall clock)."""
+    return "'" + utcnow().strftime("%Y-%m-%d %H:%M:%S") + "'"
+
+
 def swim_session(db_file: Path, upcoming: bool) -> int:
     op, order = (">", "ASC") if upcoming else ("<", "DESC")
     return rows(db_file, "SELECT s.id FROM class_session s JOIN class_group g ON g.id = s.class_id "
-                         f"WHERE g.name = 'Beginners - Tuesday 16:00' AND s.starts_at {op} datetime('now') "
+                         f"WHERE g.name = 'Beginners - Tuesday 16:00' AND s.starts_at {op} {now_sql()} "
                          f"ORDER BY s.starts_at {order} LIMIT 1")[0][0]
 
 
@@ -118,7 +124,7 @@ def test_cancel_and_restore_a_session(cli):
 def test_set_link_for_a_session_and_a_class(cli):
     chess_class = rows(cli.db_file, "SELECT id FROM class_group WHERE is_online = 1")[0][0]
     session = rows(cli.db_file, f"SELECT id FROM class_session WHERE class_id = {chess_class} "
-                                "AND starts_at > datetime('now') ORDER BY starts_at LIMIT 1")[0][0]
+                                f"AND starts_at > {now_sql()} ORDER BY starts_at LIMIT 1")[0][0]
     result = cli("set-link", "--session", str(session), "https://meet.example.com/room-2")
     assert result.returncode == 0, result.stderr
     assert "https://meet.example.com/room-2" in result.stdout
