@@ -3,10 +3,13 @@ marked."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import VIEWPORTS, Mailbox, login, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -42,23 +45,24 @@ def test_an_unknown_address_has_a_way_home_and_every_page_has_an_icon(app_server
     assert page.locator("link[rel=icon]").count() >= 1
 
 
+def _ask_for_a_login_from(page, box, base: str, path: str):
+    """Open a page logged out, land on /login remembering it, ask for a login; returns the e-mail."""
+    page.goto(base + path)
+    page.wait_for_url(re.compile(r"/login\?next=" + re.escape(quote(path, safe="")) + "$"))
+    before = box.count()
+    page.fill("input[name=email]", "anna@example.com")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/login/code"))
+    return box.wait_for("anna@example.com", before)
+
+
 def test_after_login_the_page_asked_for_opens_and_the_link_needs_no_tap(app_server, smtp_server, browser):
-    import re
-
-    from tests.e2e.conftest import Mailbox, VIEWPORTS
-
     box, _ = smtp_server
     context = browser.new_context(viewport=VIEWPORTS["phone"], is_mobile=True, has_touch=True)
     try:
         page = context.new_page()
         page.set_default_timeout(20000)
-        page.goto(app_server + "/benefits")
-        page.wait_for_url(re.compile(r"/login\?next=%2Fbenefits$"))
-        before = box.count()
-        page.fill("input[name=email]", "anna@example.com")
-        page.click("button[type=submit]")
-        page.wait_for_url(re.compile(r"/login/code"))
-        mail = box.wait_for("anna@example.com", before)
+        mail = _ask_for_a_login_from(page, box, app_server, "/benefits")
         page.fill("input[name=code]", Mailbox.code_in(mail))
         page.click("button[type=submit]")
         page.wait_for_url(re.compile(r"/benefits/?$"))
@@ -66,17 +70,11 @@ def test_after_login_the_page_asked_for_opens_and_the_link_needs_no_tap(app_serv
 
         # Logged out, asked again from /orders; this time the e-mail's link, opened in this browser, logs in
         # by itself and lands on /orders (another browser would get the button and then be asked for the code).
-        page.goto(app_server + "/account")
         page.get_by_role("button", name="Account").click()
         page.get_by_role("dialog").get_by_role("button", name="Log out").click()
         page.wait_for_url(re.compile(r"/login"))
-        page.goto(app_server + "/orders")
-        page.wait_for_url(re.compile(r"/login\?next=%2Forders$"))
-        before = box.count()
-        page.fill("input[name=email]", "anna@example.com")
-        page.click("button[type=submit]")
-        page.wait_for_url(re.compile(r"/login/code"))
-        text = box.wait_for("anna@example.com", before).get_body(preferencelist=("plain",)).get_content()
+        text = _ask_for_a_login_from(page, box, app_server, "/orders").get_body(
+            preferencelist=("plain",)).get_content()
         link = re.search(r"https?://\S+/auth/link/[A-Za-z0-9_-]{43}", text).group(0)
         page.goto(link)
         page.wait_for_url(re.compile(r"/orders/?$"))

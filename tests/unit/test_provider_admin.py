@@ -415,18 +415,25 @@ def test_bank_transfer_without_invoicing_issues_nothing(db, demo):
     assert db.get(Charge, term.id).status == ChargeStatus.paid
 
 
-def test_a_transfer_request_is_settled_whole_and_once(db, demo):
-    """One transfer with the request's reference pays every item it covers, exactly once; a wrong amount, an
-    item paid another way meanwhile, or a repeat changes nothing."""
-    from client_profile.models import Client, TransferRequest
+def _request_for_term_and_gear(db, term, gear) -> str:
+    """The reference Anna's payments page gives for paying both unpaid items in one transfer."""
+    from client_profile.models import Client
     from client_profile.services.identity import Principal
     from client_profile.services.payments import transfer_instructions
     from client_profile.services.providers import current_provider
 
-    term, gear = demo
     anna = db.exec(select(Client).where(Client.email == "anna@example.com")).one()
     who = Principal(anna.id, anna.provider_id, anna.family_id, 0, anna.email, anna.full_name)
-    reference = transfer_instructions(db, who, current_provider(db), [term.id, gear.id]).reference
+    return transfer_instructions(db, who, current_provider(db), [term.id, gear.id]).reference
+
+
+def test_a_transfer_request_is_settled_whole_and_once(db, demo):
+    """One transfer with the request's reference pays every item it covers, exactly once; a wrong amount, an
+    item paid another way meanwhile, or a repeat changes nothing."""
+    from client_profile.models import TransferRequest
+
+    term, gear = demo
+    reference = _request_for_term_and_gear(db, term, gear)
     db.commit()
     before = _state(db)
     for amount in (12000, 13799, 13801):
@@ -450,15 +457,8 @@ def test_a_transfer_request_is_settled_whole_and_once(db, demo):
 
 
 def test_a_transfer_request_whose_item_was_paid_another_way_is_refused(db, demo):
-    from client_profile.models import Client
-    from client_profile.services.identity import Principal
-    from client_profile.services.payments import transfer_instructions
-    from client_profile.services.providers import current_provider
-
     term, gear = demo
-    anna = db.exec(select(Client).where(Client.email == "anna@example.com")).one()
-    who = Principal(anna.id, anna.provider_id, anna.family_id, 0, anna.email, anna.full_name)
-    reference = transfer_instructions(db, who, current_provider(db), [term.id, gear.id]).reference
+    reference = _request_for_term_and_gear(db, term, gear)
     record_bank_transfer(db, gear.reference, 1800)  # the gear was paid on its own meanwhile
     db.commit()
     before = _state(db)
