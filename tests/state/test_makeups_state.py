@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from client_profile.models import Attendance, AttendanceState, MakeupCredit, MakeupCreditStatus
-from tests.state.test_handlers import BEN_SENTINELS, HOSTILE, _booking_of, cookie_for, demo, snapshot, states  # noqa: F401
+from tests.state.test_handlers import BEN_SENTINELS, HOSTILE, _booking_of, cookie_for, snapshot, states
 
 
 def test_anna_books_and_cancels_emas_makeup(demo):  # noqa: F811
