@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import reflex as rx
 from fastapi import FastAPI, Request
+from starlette.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from client_profile import log_limits
@@ -16,9 +17,8 @@ from client_profile.api import auth as auth_api
 from client_profile.api import calendar as calendar_api
 from client_profile.api import dev_mailbox, media
 from client_profile.api import payments as payments_api
-from client_profile.api.deps import principal_from_request
+from client_profile.api.deps import current_principal
 from client_profile.api.headers import security_headers
-from client_profile.db import unit_of_work
 from client_profile.pages import account as account_page
 from client_profile.pages import booking, home, lists, login_bridge, makeups, not_found
 from client_profile.pages import orders as orders_pages
@@ -61,9 +61,8 @@ async def guard(request: Request, call_next):
     """Send a browser without a valid session to /login before any page loads; pages are never cached.
     (Every other security header comes from api.headers.security_headers, around everything.)"""
     if _is_page_request(request):
-        with unit_of_work() as db:
-            logged_in = principal_from_request(db, request) is not None
-        if not logged_in:
+        # The session look-up is blocking database work: off the event loop.
+        if await run_in_threadpool(current_principal, request) is None:
             # Back to this page after the login (auth.safe_return_path keeps it a local path of ours).
             wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             target = "/login" if wanted == "/" else "/login?next=" + quote(wanted, safe="")

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from client_profile.models import Attendee, Booking, BookingShare, Client, utcnow
 from client_profile.services import benefits, home, orders
-from client_profile.services.access import get_visible_booking, parse_id
+from client_profile.services.access import get_visible_booking, member_visible, parse_id
 from client_profile.services.errors import NotFound
 from client_profile.services.identity import Principal
 from client_profile.services.providers import current_provider
@@ -63,11 +63,11 @@ def test_a_revoked_share_hides_everything_at_once(demo):
     peter = principal(demo, "peter@example.com")
     share = demo.exec(select(BookingShare).where(BookingShare.grantee_client_id == peter.client_id)).one()
     ema = demo.exec(select(Attendee).where(Attendee.first_name == "Ema")).one()
-    assert home.member_visible(demo, peter, ema.id)
+    assert member_visible(demo, peter, ema.id)
     share.revoked_at = utcnow()
     demo.add(share)
     demo.commit()
-    assert not home.member_visible(demo, peter, ema.id)
+    assert not member_visible(demo, peter, ema.id)
     assert home.home_view(demo, peter, current_provider(demo)).bookings == []
     with pytest.raises(NotFound):
         get_visible_booking(demo, peter, share.booking_id)
