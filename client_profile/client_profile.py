@@ -28,7 +28,7 @@ from client_profile.state.guard import TabGuard
 
 settings = get_settings()
 
-# Issue 8 finding 6, before Reflex sets up its socket server and loggers: one websocket message is at most
+# docs/security.md finding 6, before Reflex sets up its socket server and loggers: one websocket message is at most
 # SOCKET_MAX_MESSAGE_BYTES (Reflex reads REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE when it creates the socket.io server;
 # our setting is the one knob), and no framework log record carries more than a few KB of a bad event.
 os.environ["REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE"] = str(settings.socket_max_message_bytes)
@@ -95,7 +95,7 @@ async def outbox_worker():
 
 
 app = rx.App(
-    # Reflex mounts itself under our FastAPI app, then the headers middleware wraps both (notes/reach.md §3).
+    # Reflex mounts itself under our FastAPI app, then the headers middleware wraps both (docs/decisions.md "Security headers in one middleware").
     api_transformer=[api, security_headers],
     head_components=[
         rx.el.meta(name="theme-color", content="#0d9488"),

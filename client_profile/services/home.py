@@ -1,6 +1,6 @@
 """The home page's data: family members, their bookings, what is unpaid, and the family-level sections.
 
-A constant number of queries whatever the family's size (DESIGN.md "Performance").
+A constant number of queries whatever the family's size (docs/domain.md "What a page load may cost").
 """
 
 from __future__ import annotations

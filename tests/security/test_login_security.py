@@ -332,7 +332,7 @@ def test_a5_five_mails_per_hour_per_address_and_requester(clean_db):
 
 
 def test_a5_requests_from_elsewhere_do_not_void_a_pending_code(clean_db):
-    """Issue 8 finding 2: someone else asking for anna's address must not cancel the code she is about to type."""
+    """docs/security.md finding 2: someone else asking for anna's address must not cancel the code she is about to type."""
     make_client()
     flow = _request(now=T0, ip="198.51.100.1")
     code = last_mail_secrets()["code"]
@@ -343,7 +343,7 @@ def test_a5_requests_from_elsewhere_do_not_void_a_pending_code(clean_db):
 
 
 def test_a5_requests_from_elsewhere_do_not_lock_out_a_pending_browser(clean_db):
-    """Issue 8 finding 2: 5 (or 50, from 10 networks) requests from elsewhere do not stop anna's own resend."""
+    """docs/security.md finding 2: 5 (or 50, from 10 networks) requests from elsewhere do not stop anna's own resend."""
     make_client()
     flow = _request(now=T0, ip="198.51.100.1")
     for k in range(5):
