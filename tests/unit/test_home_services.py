@@ -6,18 +6,12 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from client_profile.models import Attendee, Booking, BookingShare, Client, utcnow
+from client_profile.models import Attendee, Booking, BookingShare, utcnow
 from client_profile.services import benefits, home, orders
 from client_profile.services.access import get_visible_booking, member_visible, parse_id
 from client_profile.services.errors import NotFound
-from client_profile.services.identity import Principal
 from client_profile.services.providers import current_provider
-
-
-def principal(db, email: str) -> Principal:
-    c = db.exec(select(Client).where(Client.email == email)).one()
-    return Principal(client_id=c.id, provider_id=c.provider_id, family_id=c.family_id, session_id=0,
-                     email=c.email, full_name=c.full_name)
+from tests.login_helpers import principal_of as principal
 
 
 def test_anna_home_shows_her_family_and_the_unpaid_fee_first(demo):
