@@ -1,4 +1,4 @@
-"""The login security battery (security.md §3.3): A1-A7, A9-A13. Runs on SQLite and, with TEST_DATABASE_URL, on
+"""The login security battery A1-A7, A9-A13 (docs/security.md "Test battery"). Runs on SQLite and, with TEST_DATABASE_URL, on
 PostgreSQL.
 
 Brute-force math (A4): with K = 5 tries per code and a cap of 100 consecutive failures per account, the maximum
