@@ -59,9 +59,11 @@ def unpaid_prompt(state) -> rx.Component:
         rx.vstack(
             rx.text(u.description, rx.cond(u.attendee != "", rx.text.span(" · ", u.attendee)), weight="medium",
                     size="2"),
+            rx.cond(u.discounts != "", rx.text(u.discounts, size="1", color=rx.color("green", 11),
+                                               class_name="cp-discount")),
             rx.cond(u.due != "", rx.text(rx.cond(u.overdue, "Overdue since ", "Due "), u.due, size="1",
                                          color=rx.cond(u.overdue, rx.color("red", 11), rx.color("gray", 11)))),
-            spacing="0",
+            spacing="0", min_width="0",
         ),
         rx.text(u.amount, weight="bold", size="2", white_space="nowrap"),
         justify="between", width="100%", align="center",

@@ -46,6 +46,7 @@ class PayRow:
     invoice_number: str = ""
     receipt_url: str = ""
     receipt_number: str = ""
+    discounts: str = ""
     selected: bool = False
 
 
@@ -78,7 +79,7 @@ def pay_row(item: payments_service.PaymentItem) -> PayRow:
         invoice_url=f"/documents/{item.invoice_id}.pdf" if item.invoice_id else "",
         invoice_number=item.invoice_number,
         receipt_url=f"/documents/{item.receipt_id}.pdf" if item.receipt_id else "",
-        receipt_number=item.receipt_number)
+        receipt_number=item.receipt_number, discounts=item.discounts)
 
 
 def transfer_of(t: payments_service.TransferInstructions) -> Transfer:
