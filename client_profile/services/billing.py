@@ -100,6 +100,12 @@ def _lines(db: Session, charge: Charge, default_rate: int) -> list[dict]:
         lines.append({"description": description, "quantity": quantity, "unit_gross": unit_gross,
                       "unit_net": split_vat(unit_gross, rate)[0], "vat_rate_bp": rate, "net": net, "vat": vat,
                       "gross": gross})
+    if len(lines) > 1 and charge.order_id is None:
+        # A discounted fee: the last discount line takes the rounding cent, so that the lines' nets add up to
+        # the net of what was charged (the VAT summary's), as an accountant adds them.
+        last = lines[-1]
+        last["net"] += split_vat(charge.amount_minor, last["vat_rate_bp"])[0] - sum(line["net"] for line in lines)
+        last["unit_net"], last["vat"] = last["net"], last["gross"] - last["net"]
     return lines
 
 

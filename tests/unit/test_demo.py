@@ -374,8 +374,10 @@ def check_money_invariants(db, now=None):
     paid = [c for c in charges if c.status == ChargeStatus.paid]
     top_ups = set(db.exec(select(CreditEntry.charge_id).where(CreditEntry.kind == CreditKind.top_up)).all())
     assert sorted(i.charge_id for i in invoices) == sorted(c.id for c in paid if c.id not in top_ups)
-    for inv in invoices:  # the lines (a fee's discounts too) add up to the total
+    for inv in invoices:  # the lines (a fee's discounts too) add up to the total, and their nets to the summary's
         assert sum(line["gross"] for line in inv.content["lines"]) == inv.total_minor
+        if db.get(Charge, inv.charge_id).booking_id is not None:  # a fee
+            assert sum(line["net"] for line in inv.content["lines"]) == inv.content["total_net"]
     assert sorted(d.payment_id for d in documents if d.kind == InvoiceKind.receipt) == sorted(
         p.id for p in db.exec(select(Payment)).all())  # a receipt for each payment
     by_series: dict[tuple, list[Invoice]] = {}

@@ -128,6 +128,9 @@ def test_the_invoice_shows_the_full_price_and_the_discount_and_stays_frozen(db, 
     assert sum(line["gross"] for line in lines) == invoice.content["total"] == fee.amount_minor == 10493
     (summary,) = invoice.content["vat_summary"]
     assert summary["gross"] == 10493 and (summary["net"], summary["vat"]) == billing.split_vat(10493, 2300)
+    # The lines' nets and VAT add up to the summary's (the last discount line takes the rounding cent).
+    assert (sum(line["net"] for line in lines), sum(line["vat"] for line in lines)) == (summary["net"], summary["vat"])
+    assert all(line["net"] + line["vat"] == line["gross"] for line in lines)
     assert invoice.number in done.documents
 
     # Later changes to the discounts change neither the fee, its note nor its invoice.
@@ -196,3 +199,6 @@ def test_the_demo_top_up_is_in_the_payment_history_with_its_receipt(db, demo):
     football = next(i for i in view.paid if i.description == "Football Juniors - term fee")
     assert football.amount == "EUR 76.50"
     assert football.discounts == "Full price EUR 90.00 · Sibling discount 10% -EUR 9.00 · Early bird 5% -EUR 4.50"
+    assert football.discount_parts == (("Full price", "EUR 90.00"), ("Sibling discount 10%", "-EUR 9.00"),
+                                       ("Early bird 5%", "-EUR 4.50"))
+    assert all(i.discount_parts == () for i in view.paid if i.order_id)  # orders get no discounts
