@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from client_profile.components.cards import discount_lines
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
 from client_profile.state.payments import PaymentsState
 from client_profile.state.shell import ShellState
@@ -44,14 +45,6 @@ def _who(row) -> rx.Component:
                    size="1", color_scheme="gray")
 
 
-def discount_note(row) -> rx.Component:
-    """"Full price EUR 120.00 · Sibling discount 10% -EUR 12.00" under an item whose amount is after them."""
-    return rx.cond(row.discounts != "", rx.hstack(
-        rx.icon("tag", size=14, color=rx.color("green", 11), flex_shrink="0", margin_top="2px"),
-        rx.text(row.discounts, size="1", color=rx.color("green", 11)),
-        spacing="1", align="start", class_name="cp-discount"))
-
-
 def _unpaid_row(row) -> rx.Component:
     s = PaymentsState
     due = rx.cond(row.due != "", rx.text(rx.cond(row.overdue, "Overdue since ", "Due "), row.due, size="1",
@@ -66,7 +59,7 @@ def _unpaid_row(row) -> rx.Component:
         rx.vstack(
             rx.text(row.description, weight="medium", size="3"),
             _who(row),
-            discount_note(row),
+            discount_lines(row),
             due,
             rx.cond(row.payer != "", rx.text(row.payer, size="1", color_scheme="gray", class_name="cp-payer")),
             rx.text("Reference ", rx.code(row.reference), size="1", color_scheme="gray"),
@@ -89,7 +82,7 @@ def doc_link(url, label, number) -> rx.Component:
 def _paid_row(row) -> rx.Component:
     return card(rx.vstack(
         rx.hstack(
-            rx.vstack(rx.text(row.description, weight="medium", size="3"), _who(row), discount_note(row),
+            rx.vstack(rx.text(row.description, weight="medium", size="3"), _who(row), discount_lines(row),
                       spacing="1", min_width="0", flex="1"),
             rx.vstack(rx.text(row.amount, weight="bold", size="3", white_space="nowrap"), status_badge(row.status),
                       align="end", spacing="1"),

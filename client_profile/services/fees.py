@@ -118,12 +118,16 @@ def savings_by_charge(db: Session, charge_ids: list[int]) -> dict[int, list[Char
     return out
 
 
-def discount_note(amount_minor: int, currency: str, savings: list[ChargeDiscount]) -> str:
-    """"Full price EUR 120.00 · Sibling discount 10% -EUR 12.00" ("" without discounts): one line that
-    wraps well on a phone, under an item whose own amount is what is due."""
+def discount_parts(amount_minor: int, currency: str, savings: list[ChargeDiscount]) -> list[tuple[str, str]]:
+    """[("Full price", "EUR 120.00"), ("Sibling discount 10%", "-EUR 12.00")] ([] without discounts): the lines a
+    page shows under an item whose own amount is what is due, one per line so an amount never breaks on a phone."""
     if not savings:
-        return ""
+        return []
     full = amount_minor + sum(s.saving_minor for s in savings)
-    parts = [f"Full price {fmt.money(full, currency)}"]
-    parts += [f"{s.name} {fmt.money(-s.saving_minor, currency)}" for s in savings]
-    return " · ".join(parts)
+    return [("Full price", fmt.money(full, currency))] + [
+        (s.name, fmt.money(-s.saving_minor, currency)) for s in savings]
+
+
+def discount_note(amount_minor: int, currency: str, savings: list[ChargeDiscount]) -> str:
+    """"Full price EUR 120.00 · Sibling discount 10% -EUR 12.00" ("" without discounts), the same in one line."""
+    return " · ".join(f"{name} {amount}" for name, amount in discount_parts(amount_minor, currency, savings))

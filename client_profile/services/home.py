@@ -73,6 +73,7 @@ class UnpaidItem:
     reference: str
     attendee: str = ""  # who the item is for ("" for a family-level item such as an order)
     discounts: str = ""  # the discounts it got (fees.discount_note)
+    discount_parts: tuple[tuple[str, str], ...] = ()  # the same as (label, amount) lines
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,8 @@ def home_view(db: Session, principal: Principal, provider: Provider, now: dateti
         UnpaidItem(charge_id=c.id, description=c.description, amount=fmt.money(c.amount_minor, c.currency),
                    due=fmt.day_label(c.due_on) if c.due_on else "", overdue=bool(c.due_on and c.due_on < today),
                    reference=c.reference, attendee=first_name or "",
-                   discounts=fees.discount_note(c.amount_minor, c.currency, savings[c.id]))
+                   discounts=fees.discount_note(c.amount_minor, c.currency, savings[c.id]),
+                   discount_parts=tuple(fees.discount_parts(c.amount_minor, c.currency, savings[c.id])))
         for c, first_name in rows
     ]
     total = sum(c.amount_minor for c, _ in rows)

@@ -151,6 +151,7 @@ class PaymentItem:
     receipt_id: int = 0
     receipt_number: str = ""
     discounts: str = ""       # "Full price EUR 120.00 · Sibling discount 10% -EUR 12.00" (fees.discount_note)
+    discount_parts: tuple[tuple[str, str], ...] = ()  # the same as (label, amount) lines (fees.discount_parts)
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,7 @@ def payments_view(db: Session, principal: Principal, provider: Provider, gateway
             order_number=order_number or "", due=fmt.day_label(charge.due_on) if charge.due_on else "",
             reference=charge.reference,
             discounts=fees.discount_note(charge.amount_minor, charge.currency, savings[charge.id]),
+            discount_parts=tuple(fees.discount_parts(charge.amount_minor, charge.currency, savings[charge.id])),
         )
         if charge.status == ChargeStatus.unpaid:
             status = "processing" if charge.id in processing else "unpaid" if can_pay else "family"

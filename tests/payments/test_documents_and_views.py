@@ -293,7 +293,7 @@ def test_payments_handlers_never_touch_another_familys_items(demo):
     assert [r.description for r in s.unpaid] == ["Autumn term fee", "Swim cap + goggles"]
     assert all(r.selected for r in s.unpaid) and s.selected_total == "EUR 126.00"
     # The fee says what it saved; the paid top-up is in the history with its receipt.
-    assert s.unpaid[0].discounts == "Full price EUR 120.00 · Sibling discount 10% -EUR 12.00"
+    assert s.unpaid[0].discount_parts == [["Full price", "EUR 120.00"], ["Sibling discount 10%", "-EUR 12.00"]]
     top_up = next(r for r in s.paid if r.description == "Credit top-up")
     assert top_up.receipt_url.startswith("/documents/") and top_up.invoice_url == "" and top_up.method
     ema = next(m.id for m in s.members if m.first_name == "Ema")
