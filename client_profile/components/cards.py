@@ -53,15 +53,27 @@ def booking_card(b) -> rx.Component:
 _PAY_WIDTH = rx.breakpoints(initial="100%", md="18rem")
 
 
+def discount_lines(row) -> rx.Component:
+    """Under an item whose amount is what is due: its full price, then each discount with what it saved, one per
+    line (an amount never breaks across lines on a phone). Nothing for an item without discounts."""
+    return rx.cond(row.discount_parts.length() > 0, rx.vstack(
+        rx.foreach(row.discount_parts, lambda part, i: rx.text(
+            rx.cond(i == 0, rx.icon("tag", size=12, margin_right="4px", display="inline", vertical_align="-1px")),
+            part[0], " ", rx.text.span(part[1], white_space="nowrap"), size="1",
+            color=rx.cond(i == 0, rx.color("gray", 11), rx.color("green", 11)))),
+        spacing="0", class_name="cp-discount", width="100%"))
+
+
 def unpaid_prompt(state) -> rx.Component:
     """The first thing a client with something unpaid sees: what, how much, and how to pay it."""
     item = lambda u: rx.hstack(  # noqa: E731
         rx.vstack(
             rx.text(u.description, rx.cond(u.attendee != "", rx.text.span(" · ", u.attendee)), weight="medium",
                     size="2"),
+            discount_lines(u),
             rx.cond(u.due != "", rx.text(rx.cond(u.overdue, "Overdue since ", "Due "), u.due, size="1",
                                          color=rx.cond(u.overdue, rx.color("red", 11), rx.color("gray", 11)))),
-            spacing="0",
+            spacing="0", min_width="0",
         ),
         rx.text(u.amount, weight="bold", size="2", white_space="nowrap"),
         justify="between", width="100%", align="center",

@@ -15,6 +15,7 @@ from client_profile.models.benefits import (
 )
 from client_profile.models.billing import (
     Charge,
+    ChargeDiscount,
     ChargeStatus,
     CheckoutAttempt,
     CheckoutAttemptItem,
@@ -45,7 +46,7 @@ __all__ = [
     "TransferRequestItem",
     "TransferRequestStatus",
     "Attendance", "AttendanceState", "Attendee", "AuthSession", "Booking", "BookingShare", "BookingStatus",
-    "Channel", "Charge", "ChargeStatus", "CheckoutAttempt", "CheckoutAttemptItem", "CheckoutStatus", "ClassGroup", "ClassSession", "Client", "CreditEntry", "CreditKind",
+    "Channel", "Charge", "ChargeDiscount", "ChargeStatus", "CheckoutAttempt", "CheckoutAttemptItem", "CheckoutStatus", "ClassGroup", "ClassSession", "Client", "CreditEntry", "CreditKind",
     "Discount", "EntryPass", "EntryPassEntry", "Family", "Invoice", "InvoiceKind", "InvoiceProfile", "LoginRequest",
     "MakeupCredit", "MakeupCreditStatus", "MakeupWaitlistEntry", "WaitlistStatus", "Order", "OrderItem", "OrderItemKind", "OrderStatus", "OutboxMessage",
     "OutboxStatus", "Payment", "PaymentMethod", "PaymentStatus", "ProcessedWebhookEvent", "Programme",

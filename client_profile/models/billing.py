@@ -103,6 +103,25 @@ class Charge(SQLModel, table=True):
     paid_at: datetime | None = None
 
 
+class ChargeDiscount(SQLModel, table=True):
+    """A discount applied to a charge when it was made, frozen: the name and the saving as they were then. The
+    charge's amount_minor is what is due after every saving; its full price is amount_minor + the savings
+    (services.fees, the one place that prices a fee)."""
+
+    __tablename__ = "charge_discount"
+    __table_args__ = (CheckConstraint("saving_minor > 0", name="ck_charge_discount_saving"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    charge_id: int = Field(sa_column=Column(Integer, ForeignKey("charge.id", ondelete="CASCADE"), index=True,
+                                            nullable=False))
+    # The discount it came from; NULL once that discount is deleted (the charge keeps what it saved).
+    discount_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("discount.id", ondelete="SET NULL"), nullable=True))
+    name: str = Field(max_length=200)
+    percent: int | None = None
+    saving_minor: int
+
+
 class PaymentMethod(str, enum.Enum):
     card = "card"
     bank_transfer = "bank_transfer"

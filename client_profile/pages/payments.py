@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.pages.registry import Nav, page
+from client_profile.components.cards import discount_lines
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
+from client_profile.pages.registry import Nav, page
 from client_profile.state.payments import PaymentsState
 
 
@@ -56,6 +57,7 @@ def _unpaid_row(row) -> rx.Component:
         rx.vstack(
             rx.text(row.description, weight="medium", size="3"),
             _who(row),
+            discount_lines(row),
             due,
             rx.cond(row.payer != "", rx.text(row.payer, size="1", color_scheme="gray", class_name="cp-payer")),
             rx.text("Reference ", rx.code(row.reference), size="1", color_scheme="gray"),
@@ -78,7 +80,8 @@ def doc_link(url, label, number) -> rx.Component:
 def _paid_row(row) -> rx.Component:
     return card(rx.vstack(
         rx.hstack(
-            rx.vstack(rx.text(row.description, weight="medium", size="3"), _who(row), spacing="1", min_width="0"),
+            rx.vstack(rx.text(row.description, weight="medium", size="3"), _who(row), discount_lines(row),
+                      spacing="1", min_width="0", flex="1"),
             rx.vstack(rx.text(row.amount, weight="bold", size="3", white_space="nowrap"), status_badge(row.status),
                       align="end", spacing="1"),
             justify="between", width="100%", align="start",

@@ -25,11 +25,13 @@ from client_profile.models import (
     InvoiceProfile,
     Order,
     OrderItem,
+    OrderItemKind,
     Payment,
     PaymentMethod,
     Provider,
     utcnow,
 )
+from client_profile.services import credit, fees
 from client_profile.services import formatting as fmt
 
 PREFIX = {InvoiceKind.invoice: "", InvoiceKind.receipt: "R-"}
@@ -72,7 +74,9 @@ def _lines(db: Session, charge: Charge, default_rate: int) -> list[dict]:
     if charge.order_id is not None:
         items = db.exec(select(OrderItem).where(OrderItem.order_id == charge.order_id).order_by(OrderItem.id)).all()
         if items and sum(i.quantity * i.unit_price_minor for i in items) == charge.amount_minor:
+            # Prepaid credit is not taxed when bought (a multi-purpose voucher): VAT is invoiced when it is used.
             raw = [(i.description, i.quantity, i.unit_price_minor,
+                    0 if i.kind == OrderItemKind.credit_top_up else
                     default_rate if i.vat_rate_bp is None else i.vat_rate_bp) for i in items]
         else:  # an order whose charge differs from its items (a discount): one line for what is charged
             raw = [(charge.description, 1, charge.amount_minor, default_rate)]
@@ -83,8 +87,12 @@ def _lines(db: Session, charge: Charge, default_rate: int) -> list[dict]:
                 Booking, Booking.attendee_id == Attendee.id).where(Booking.id == charge.booking_id)).first()
             if row:
                 description = f"{description} ({f'{row[0]} {row[1]}'.strip()})"
-        raw = [(description, 1, charge.amount_minor,
-                default_rate if charge.vat_rate_bp is None else charge.vat_rate_bp)]
+        rate = default_rate if charge.vat_rate_bp is None else charge.vat_rate_bp
+        savings = fees.savings_by_charge(db, [charge.id])[charge.id]
+        # A discounted fee: its full price, then each discount as a negative line at the same VAT rate, so the
+        # lines add up to what was charged.
+        raw = [(description, 1, charge.amount_minor + sum(s.saving_minor for s in savings), rate)]
+        raw += [(discount_line(s.name), 1, -s.saving_minor, rate) for s in savings]
     lines = []
     for description, quantity, unit_gross, rate in raw:
         gross = quantity * unit_gross
@@ -92,7 +100,18 @@ def _lines(db: Session, charge: Charge, default_rate: int) -> list[dict]:
         lines.append({"description": description, "quantity": quantity, "unit_gross": unit_gross,
                       "unit_net": split_vat(unit_gross, rate)[0], "vat_rate_bp": rate, "net": net, "vat": vat,
                       "gross": gross})
+    if len(lines) > 1 and charge.order_id is None:
+        # A discounted fee: the last discount line takes the rounding cent, so that the lines' nets add up to
+        # the net of what was charged (the VAT summary's), as an accountant adds them.
+        last = lines[-1]
+        last["net"] += split_vat(charge.amount_minor, last["vat_rate_bp"])[0] - sum(line["net"] for line in lines)
+        last["unit_net"], last["vat"] = last["net"], last["gross"] - last["net"]
     return lines
+
+
+def discount_line(name: str) -> str:
+    """How a discount reads as an invoice line: its name, marked as a discount when the name does not say so."""
+    return name if "discount" in name.lower() else f"{name} (discount)"
 
 
 def _vat_summary(lines: list[dict]) -> list[dict]:
@@ -156,6 +175,9 @@ def _content(db: Session, provider: Provider, charge: Charge, kind: InvoiceKind,
         content["total_label"] = "Amount received"
         content["notes_before"] = [f"Received from {content['customer']['name']} for: {charge.description}."]
         after = [f"Payment method: {method}. Payment reference: {charge.reference}."]
+        if credit.is_credit_top_up(db, charge):
+            after.append("Prepaid credit: added to your credit balance. No VAT is charged on buying credit; it is "
+                         "invoiced when the credit pays for something.")
         if invoice_number:
             after.append(f"This receipt confirms payment of invoice {invoice_number}.")
         content["notes_after"] = after
@@ -169,7 +191,8 @@ def _local_year(provider: Provider, when: datetime) -> int:
 def issue_documents(db: Session, provider: Provider, charge: Charge, payment: Payment,
                     issue_invoice: bool, when: datetime | None = None) -> list[Invoice]:
     """Issues the invoice for a charge that just became paid (when `issue_invoice` and there is none yet) and
-    the receipt for `payment`. Only when the provider has invoicing on. Part of the caller's transaction."""
+    the receipt for `payment`. Only when the provider has invoicing on. A credit top-up gets a receipt and no
+    invoice: the credit is invoiced when it pays for something. Part of the caller's transaction."""
     if not provider.invoicing_enabled:
         return []
     when = when or utcnow()
@@ -177,7 +200,7 @@ def issue_documents(db: Session, provider: Provider, charge: Charge, payment: Pa
     made: list[Invoice] = []
     invoice = db.exec(select(Invoice).where(Invoice.charge_id == charge.id, Invoice.kind == InvoiceKind.invoice)
                       ).first()
-    if invoice is None and issue_invoice:
+    if invoice is None and issue_invoice and not credit.is_credit_top_up(db, charge):
         seq, number = next_document_number(db, provider.id, InvoiceKind.invoice, year)
         invoice = Invoice(provider_id=provider.id, charge_id=charge.id, payment_id=payment.id,
                           kind=InvoiceKind.invoice, year=year, sequence=seq, number=number,

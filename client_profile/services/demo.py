@@ -62,7 +62,7 @@ from client_profile.models import (
     TransferRequest,
     TransferRequestItem,
 )
-from client_profile.services import billing
+from client_profile.services import billing, fees, payments
 from client_profile.services.errors import DomainError
 from client_profile.services.sharing import grant_share
 
@@ -225,11 +225,17 @@ class _Builder:
     def charge(self, family: Family, description: str, amount: int, *, due: date | None,
                booking: Booking | None = None, order: Order | None = None, created_days: int = -30) -> Charge:
         self._charge_no += 1
+        reference = f"{self.today.year}{self._charge_no:05d}"
+        if booking is not None and order is None:  # a fee: priced with the family's discounts, like any fee
+            fee = fees.create_booking_fee(self.db, booking, description, amount, reference, due,
+                                          now=self.days(created_days))
+            assert fee is not None, "the demo's fees are never discounted to nothing"
+            return fee
         return self.add(Charge(
             provider_id=self.pid, family_id=family.id, booking_id=booking.id if booking else None,
             order_id=order.id if order else None, description=description, amount_minor=amount,
             currency=CURRENCY, due_on=due, status=ChargeStatus.unpaid,
-            reference=f"{self.today.year}{self._charge_no:05d}", created_at=self.days(created_days)))
+            reference=reference, created_at=self.days(created_days)))
 
     def pay(self, charge: Charge, method: PaymentMethod, paid_days: int) -> Payment:
         """Marks the charge paid with one succeeded payment and issues its invoice (invoicing is on)."""
@@ -242,8 +248,8 @@ class _Builder:
             provider_id=self.pid, charge_id=charge.id, method=method, status=PaymentStatus.succeeded,
             amount_minor=charge.amount_minor, currency=charge.currency, gateway_id=gateway_id,
             created_at=paid_at - timedelta(minutes=3), succeeded_at=paid_at))
-        charge.status = ChargeStatus.paid
-        charge.paid_at = paid_at
+        # The one way a charge turns paid (its order too, and the credit a top-up buys).
+        assert payments.mark_charge_paid(self.db, charge, paid_at)
         self._pending_invoices.append((paid_at, charge, payment))
         return payment
 
@@ -385,6 +391,13 @@ def _build(db: Session, now: datetime) -> Provider:
     anna = b.client(ANNA, "Anna Novak", novak, phone="+421 905 111 222")
     ema = b.attendee(novak, "Ema", "Novak", 7, 100)
     jakub = b.attendee(novak, "Jakub", "Novak", 10, 200)
+    # Family-wide discounts; each fee gets those valid when it was made (services.fees): the sibling discount
+    # is on Ema's unpaid autumn fee and Jakub's football and chess fees, the early bird (it ended 30 days ago)
+    # on the football, chess and summer camp fees, so paid fees show them on their invoices.
+    b.add(Discount(provider_id=b.pid, family_id=novak.id, name="Sibling discount 10%", percent=10,
+                   currency=CURRENCY, valid_from=d(-60), valid_until=d(120), created_at=d(-60)),
+          Discount(provider_id=b.pid, family_id=novak.id, name="Early bird 5%", percent=5, currency=CURRENCY,
+                   valid_from=d(-200), valid_until=d(-30), created_at=d(-200)))
 
     A = AttendanceState
     ema_booking, ema_rows = b.booking(ema, swim_tue, 12000, swim_tue_past, swim_tue_next,
@@ -413,11 +426,6 @@ def _build(db: Session, now: datetime) -> Provider:
                    booking=camp_booking, created_days=-120),
           PaymentMethod.card, (camp_monday - b.today).days - 20)
 
-    b.add(Discount(provider_id=b.pid, family_id=novak.id, name="Sibling discount 10%", percent=10,
-                   currency=CURRENCY, valid_from=d(-60), valid_until=d(120), created_at=d(-60)),
-          Discount(provider_id=b.pid, family_id=novak.id, name="Early bird 5%", percent=5, currency=CURRENCY,
-                   valid_from=d(-200), valid_until=d(-30), created_at=d(-200)))
-
     # Orders: an unpaid one, an entry pass paid by card, a camp day paid with prepaid credit.
     gear = b.order(novak, [(OrderItemKind.product, "Swim cap", 1, 800),
                            (OrderItemKind.product, "Swim goggles", 1, 1000)], created_days=-3)
@@ -443,8 +451,12 @@ def _build(db: Session, now: datetime) -> Provider:
     b.add(*[EntryPassEntry(entry_pass_id=five.id, attendee_id=ema.id, note="Open Swim",
                            used_at=d(-250 + 14 * i)) for i in range(1, 4)])
 
-    b.add(CreditEntry(provider_id=b.pid, family_id=novak.id, kind=CreditKind.top_up, amount_minor=5000,
-                      currency=CURRENCY, description="Credit top-up (bank transfer)", created_at=d(-40)))
+    # EUR 50 of prepaid credit bought as an order and paid by bank transfer: paying it adds the ledger entry
+    # (payments.mark_charge_paid), the payment shows in the history with a receipt (no invoice: credit is
+    # invoiced when it is used, like the camp day below).
+    top_up = b.order(novak, [(OrderItemKind.credit_top_up, "Prepaid credit", 1, 5000)], created_days=-41)
+    b.pay(b.charge(novak, "Credit top-up", 5000, due=b.today - timedelta(days=34), order=top_up,
+                   created_days=-41), PaymentMethod.bank_transfer, -40)
     camp_day = b.order(novak, [(OrderItemKind.service, "Camp day", 1, 3500)], created_days=-20)
     camp_day_charge = b.charge(novak, "Camp day", 3500, due=b.today - timedelta(days=20), order=camp_day,
                                created_days=-20)

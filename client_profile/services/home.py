@@ -30,6 +30,7 @@ from client_profile.models import (
     SessionStatus,
     utcnow,
 )
+from client_profile.services import fees
 from client_profile.services import formatting as fmt
 from client_profile.services.access import (
     is_id,
@@ -78,6 +79,8 @@ class UnpaidItem:
     overdue: bool
     reference: str
     attendee: str = ""  # who the item is for ("" for a family-level item such as an order)
+    discounts: str = ""  # the discounts it got (fees.discount_note)
+    discount_parts: tuple[tuple[str, str], ...] = ()  # the same as (label, amount) lines
 
 
 @dataclass(frozen=True)
@@ -188,10 +191,13 @@ def home_view(db: Session, principal: Principal, provider: Provider, now: dateti
         for a in members
     ]
     rows = unpaid_charges(db, principal)
+    savings = fees.savings_by_charge(db, [c.id for c, _ in rows])
     unpaid = [
         UnpaidItem(charge_id=c.id, description=c.description, amount=fmt.money(c.amount_minor, c.currency),
                    due=fmt.day_label(c.due_on) if c.due_on else "", overdue=bool(c.due_on and c.due_on < today),
-                   reference=c.reference, attendee=first_name or "")
+                   reference=c.reference, attendee=first_name or "",
+                   discounts=fees.discount_note(c.amount_minor, c.currency, savings[c.id]),
+                   discount_parts=tuple(fees.discount_parts(c.amount_minor, c.currency, savings[c.id])))
         for c, first_name in rows
     ]
     total = sum(c.amount_minor for c, _ in rows)

@@ -57,7 +57,7 @@ from client_profile.models import (
     as_utc,
     utcnow,
 )
-from client_profile.services import billing
+from client_profile.services import billing, credit, fees
 from client_profile.services import formatting as fmt
 from client_profile.services.access import (
     get_visible_booking,
@@ -150,6 +150,8 @@ class PaymentItem:
     invoice_number: str = ""
     receipt_id: int = 0
     receipt_number: str = ""
+    discounts: str = ""       # "Full price EUR 120.00 · Sibling discount 10% -EUR 12.00" (fees.discount_note)
+    discount_parts: tuple[tuple[str, str], ...] = ()  # the same as (label, amount) lines (fees.discount_parts)
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,7 @@ def _bank(provider: Provider) -> BankDetails | None:
 def payments_view(db: Session, principal: Principal, provider: Provider, gateway: StripeGateway | None,
                   booking_id: int | None = None, charge_ids: list[int] | None = None,
                   now: datetime | None = None, paid_limit: int = 100) -> PaymentsView:
-    """Unpaid items first (oldest due first), then paid ones (newest first). Five queries whatever the size.
+    """Unpaid items first (oldest due first), then paid ones (newest first). Six queries whatever the size.
 
     `booking_id` limits the view to one booking's items (the caller checked the booking is visible);
     `charge_ids` to those charges (an order page)."""
@@ -223,6 +225,7 @@ def payments_view(db: Session, principal: Principal, provider: Provider, gateway
             payments[p.charge_id] = p  # the latest succeeded payment
         for d in db.exec(select(Invoice).where(Invoice.charge_id.in_(paid_ids)).order_by(Invoice.id)).all():
             docs[(d.charge_id, d.kind)] = d
+    savings = fees.savings_by_charge(db, ids)
     for charge, attendee_id, first_name, order_number, family_name, can_pay in rows:
         base = dict(
             charge_id=charge.id, description=charge.description, amount=fmt.money(charge.amount_minor, charge.currency),
@@ -230,6 +233,8 @@ def payments_view(db: Session, principal: Principal, provider: Provider, gateway
             attendee=first_name or "Whole family", booking_id=charge.booking_id or 0, order_id=charge.order_id or 0,
             order_number=order_number or "", due=fmt.day_label(charge.due_on) if charge.due_on else "",
             reference=charge.reference,
+            discounts=fees.discount_note(charge.amount_minor, charge.currency, savings[charge.id]),
+            discount_parts=tuple(fees.discount_parts(charge.amount_minor, charge.currency, savings[charge.id])),
         )
         if charge.status == ChargeStatus.unpaid:
             status = "processing" if charge.id in processing else "unpaid" if can_pay else "family"
@@ -557,7 +562,8 @@ def _settle(db: Session, attempt: CheckoutAttempt, session: CheckoutSessionInfo,
 
 
 def mark_charge_paid(db: Session, charge: Charge, when: datetime) -> bool:
-    """unpaid -> paid (and its order), once. False when it was paid (or cancelled) already."""
+    """unpaid -> paid (and its order; the credit a top-up bought), once. False when it was paid (or cancelled)
+    already."""
     changed = db.execute(update(Charge).where(Charge.id == charge.id, Charge.status == ChargeStatus.unpaid)
                          .values(status=ChargeStatus.paid, paid_at=when)).rowcount
     if changed and charge.order_id is not None:
@@ -565,6 +571,7 @@ def mark_charge_paid(db: Session, charge: Charge, when: datetime) -> bool:
                    .values(status=OrderStatus.paid, paid_at=when))
     if changed:
         db.refresh(charge)
+        credit.credit_paid_top_up(db, charge, when)
     return bool(changed)
 
 

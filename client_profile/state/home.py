@@ -50,6 +50,8 @@ class UnpaidRow:
     overdue: bool = False
     reference: str = ""
     attendee: str = ""
+    discounts: str = ""
+    discount_parts: list[list[str]] = dataclasses.field(default_factory=list)
 
 
 def _booking_row(b: home_service.BookingSummary) -> BookingRow:
@@ -125,7 +127,9 @@ class HomeState(LivePage, rx.State):
         self._bookings_by_member = by_member
         self._loaded_for_client = client_id
         self.unpaid = [UnpaidRow(charge_id=u.charge_id, description=u.description, amount=u.amount, due=u.due,
-                                 overdue=u.overdue, reference=u.reference, attendee=u.attendee) for u in view.unpaid]
+                                 overdue=u.overdue, reference=u.reference, attendee=u.attendee,
+                                 discounts=u.discounts, discount_parts=[list(p) for p in u.discount_parts])
+                       for u in view.unpaid]
         self.unpaid_total = view.unpaid_total
         bank = view.bank
         self.bank_account_name, self.bank_iban, self.bank_bic, self.bank_hint = (

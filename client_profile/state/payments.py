@@ -46,6 +46,8 @@ class PayRow:
     invoice_number: str = ""
     receipt_url: str = ""
     receipt_number: str = ""
+    discounts: str = ""
+    discount_parts: list[list[str]] = dataclasses.field(default_factory=list)
     selected: bool = False
 
 
@@ -78,7 +80,8 @@ def pay_row(item: payments_service.PaymentItem) -> PayRow:
         invoice_url=f"/documents/{item.invoice_id}.pdf" if item.invoice_id else "",
         invoice_number=item.invoice_number,
         receipt_url=f"/documents/{item.receipt_id}.pdf" if item.receipt_id else "",
-        receipt_number=item.receipt_number)
+        receipt_number=item.receipt_number, discounts=item.discounts,
+        discount_parts=[list(p) for p in item.discount_parts])
 
 
 def transfer_of(t: payments_service.TransferInstructions) -> Transfer:

@@ -71,10 +71,10 @@ def test_checkout_uses_server_amounts_and_one_session_per_attempt(demo, stripe_e
     start = payments.start_checkout(uow, anna, [str(fee), gear], gateway(), BASE)
     with Session(get_engine()) as db:
         attempt = db.get(CheckoutAttempt, start.attempt_id)
-        assert attempt.amount_minor == 12000 + 1800 and attempt.status == CheckoutStatus.open
+        assert attempt.amount_minor == 10800 + 1800 and attempt.status == CheckoutStatus.open
         assert attempt.idempotency_key.startswith(f"cp-checkout-{attempt.provider_id}-{attempt.id}-")
         session = stripe_env.session(attempt.gateway_session_id)
-    assert session["amount_total"] == 13800 and session["currency"] == "eur"
+    assert session["amount_total"] == 12600 and session["currency"] == "eur"
     assert session["customer_email"] == ANNA and session["client_reference_id"] == str(start.attempt_id)
     assert session["success_url"] == f"{BASE}/pay/return?session_id={{CHECKOUT_SESSION_ID}}"
 

@@ -212,11 +212,13 @@ def test_payments_view_unpaid_first_then_paid_with_documents(demo):
     with Session(get_engine()) as db:
         view = payments.payments_view(db, principal(db, ANNA), current_provider(db), None)
     assert [(i.description, i.attendee, i.amount) for i in view.unpaid] == [
-        ("Autumn term fee", "Ema", "EUR 120.00"), ("Swim cap + goggles", "Whole family", "EUR 18.00")]
+        ("Autumn term fee", "Ema", "EUR 108.00"), ("Swim cap + goggles", "Whole family", "EUR 18.00")]
     assert view.unpaid[1].order_number.startswith("O-")
     assert view.online is False  # no STRIPE_SECRET_KEY in this test: online payment is simply not offered
     assert {i.description for i in view.paid} >= {"Football Juniors - term fee", "Open Swim 10 entries"}
-    assert all(i.invoice_id and i.receipt_id and i.paid_on and i.method for i in view.paid)
+    # Every paid item has a receipt; each has an invoice except the credit top-up (credit is invoiced when used).
+    assert all(i.receipt_id and i.paid_on and i.method for i in view.paid)
+    assert [i.description for i in view.paid if not i.invoice_id] == ["Credit top-up"]
     assert "Lily" not in repr(view) and "Carter" not in repr(view)
     with Session(get_engine()) as db:
         peter = payments.payments_view(db, principal(db, PETER), current_provider(db), None)
@@ -234,7 +236,7 @@ def test_one_transfer_for_several_items_has_one_reference_and_carries_an_epc_qr(
         t = payments.transfer_instructions(db, principal(db, ANNA), current_provider(db), ids)
         refs = [db.get(Charge, i).reference for i in ids]
         db.commit()
-    assert t.amount == "EUR 138.00" and t.amount_value == "138.00"
+    assert t.amount == "EUR 126.00" and t.amount_value == "126.00"
     assert re.fullmatch(r"9\d{9}", t.reference) and t.reference not in refs
     assert t.iban == "SK31 1200 0000 1987 4263 7541" and t.account_name == "Little Otters s.r.o."
     assert t.qr_svg.startswith("data:image/svg+xml") and "one reference" in t.note
@@ -289,7 +291,11 @@ def test_payments_handlers_never_touch_another_familys_items(demo):
     s = _state(PaymentsState, _cookie(ANNA), f"{BASE}/payments")
     assert s.load_payments() is None
     assert [r.description for r in s.unpaid] == ["Autumn term fee", "Swim cap + goggles"]
-    assert all(r.selected for r in s.unpaid) and s.selected_total == "EUR 138.00"
+    assert all(r.selected for r in s.unpaid) and s.selected_total == "EUR 126.00"
+    # The fee says what it saved; the paid top-up is in the history with its receipt.
+    assert s.unpaid[0].discount_parts == [["Full price", "EUR 120.00"], ["Sibling discount 10%", "-EUR 12.00"]]
+    top_up = next(r for r in s.paid if r.description == "Credit top-up")
+    assert top_up.receipt_url.startswith("/documents/") and top_up.invoice_url == "" and top_up.method
     ema = next(m.id for m in s.members if m.first_name == "Ema")
     jakub = next(m.id for m in s.members if m.first_name == "Jakub")
     s.select_member(jakub)  # per-attendee items follow the member; family-level ones stay
@@ -304,9 +310,9 @@ def test_payments_handlers_never_touch_another_familys_items(demo):
         s.select_member(bad) if bad not in (0,) else None
     s.toggle_item(s.unpaid[1].charge_id)
     s.toggle_item(s.unpaid[0].charge_id)
-    assert s.selected_total == "EUR 120.00"
+    assert s.selected_total == "EUR 108.00"
     s.show_bank_transfer()
-    assert s.transfer_open and s.transfer.amount == "EUR 120.00" and s.transfer.qr_svg
+    assert s.transfer_open and s.transfer.amount == "EUR 108.00" and s.transfer.qr_svg
     assert not any(x in repr(s.dict()) for x in ("Lily", "Carter", "ben@example.com"))
     # Online payment is off without a Stripe key: the handler refuses and nothing is created.
     s.pay_online()
@@ -316,7 +322,7 @@ def test_payments_handlers_never_touch_another_familys_items(demo):
 def test_pay_by_bank_transfer_opens_the_instructions_straight_away(demo):
     s = _state(PaymentsState, _cookie(ANNA), f"{BASE}/payments?pay=transfer")
     s.load_payments()
-    assert s.transfer_open and s.transfer.amount == "EUR 138.00" and s.transfer.iban
+    assert s.transfer_open and s.transfer.amount == "EUR 126.00" and s.transfer.iban
     plain = _state(PaymentsState, _cookie(ANNA), f"{BASE}/payments")
     plain.load_payments()
     assert not plain.transfer_open

@@ -20,6 +20,7 @@ from client_profile.models import (
     BookingShare,
     BookingStatus,
     Charge,
+    ChargeDiscount,
     ChargeStatus,
     ClassGroup,
     ClassSession,
@@ -190,7 +191,10 @@ def check_ema_unpaid_term_fee_and_share_with_peter(db, now):
     ema = _attendees(db, anna.family_id)["Ema"]
     booking = _bookings(db, ema)["Swimming - Beginners"][0]
     charge = db.exec(select(Charge).where(Charge.booking_id == booking.id)).one()
-    assert (charge.description, charge.amount_minor, charge.currency) == ("Autumn term fee", 12000, "EUR")
+    # EUR 120.00 less the sibling discount (10 %), frozen on the fee.
+    assert (charge.description, charge.amount_minor, charge.currency) == ("Autumn term fee", 10800, "EUR")
+    assert [(d.name, d.percent, d.saving_minor) for d in db.exec(
+        select(ChargeDiscount).where(ChargeDiscount.charge_id == charge.id))] == [("Sibling discount 10%", 10, 1200)]
     assert charge.status == ChargeStatus.unpaid and charge.due_on == _today(now) + timedelta(days=7)
     assert charge.family_id == anna.family_id
     assert db.exec(select(Payment).where(Payment.charge_id == charge.id)).all() == []
@@ -213,7 +217,8 @@ def _paid(db, charge: Charge) -> bool:
     return (charge.status == ChargeStatus.paid and charge.paid_at is not None
             and sum(p.amount_minor for p in payments if p.status == PaymentStatus.succeeded)
             == charge.amount_minor
-            and len(invoices) == 1 and invoices[0].total_minor == charge.amount_minor
+            and (len(invoices) == 1 and invoices[0].total_minor == charge.amount_minor
+                 or not invoices and charge.description == "Credit top-up")  # credit is invoiced when used
             and sorted(r.payment_id for r in receipts) == sorted(p.id for p in payments))
 
 
@@ -239,6 +244,12 @@ def check_jakub_bookings(db, now):
                    for _, s in rows)
         charges = db.exec(select(Charge).where(Charge.booking_id == booking.id)).all()
         assert charges and all(_paid(db, c) for c in charges)
+        # Made while both the sibling and the early-bird discounts were valid: both, each on the full price.
+        savings = db.exec(select(ChargeDiscount.name, ChargeDiscount.saving_minor)
+                          .where(ChargeDiscount.charge_id == charges[0].id).order_by(ChargeDiscount.id)).all()
+        full = booking.price_minor
+        assert [tuple(r) for r in savings] == [("Sibling discount 10%", full // 10), ("Early bird 5%", full // 20)]
+        assert charges[0].amount_minor == full - full // 10 - full // 20
 
     camp, _, _ = bookings["Summer Camp 2026"]
     assert camp.status == BookingStatus.ended
@@ -290,6 +301,13 @@ def check_credit_ledger_and_orders(db, now=None):
                       .order_by(CreditEntry.created_at)).all()
     assert sum(e.amount_minor for e in entries) == 1500
     assert [(e.kind, e.amount_minor) for e in entries] == [(CreditKind.top_up, 5000), (CreditKind.use, -3500)]
+    # The top-up was bought as an order paid by bank transfer: a payment, a receipt, no invoice.
+    top_up = entries[0]
+    assert top_up.order_id is not None and top_up.charge_id is not None
+    top_up_payment = db.exec(select(Payment).where(Payment.charge_id == top_up.charge_id)).one()
+    assert (top_up_payment.method, top_up_payment.amount_minor) == (PaymentMethod.bank_transfer, 5000)
+    assert [d.kind for d in db.exec(select(Invoice).where(Invoice.charge_id == top_up.charge_id))] == [
+        InvoiceKind.receipt]
 
     orders = db.exec(select(Order).where(Order.family_id == family_id)).all()
     items = {o.id: db.exec(select(OrderItem).where(OrderItem.order_id == o.id)).all() for o in orders}
@@ -301,6 +319,7 @@ def check_credit_ledger_and_orders(db, now=None):
         ("Swim cap + goggles", OrderStatus.unpaid, 1800),
         ("Open Swim 10 entries", OrderStatus.paid, 9000),
         ("Camp day", OrderStatus.paid, 3500),
+        ("Credit top-up", OrderStatus.paid, 5000),
     }
     gear = by_name["Swim cap + goggles"]
     assert len(items[gear.id]) >= 2 and charges[gear.id].status == ChargeStatus.unpaid
@@ -353,7 +372,12 @@ def check_money_invariants(db, now=None):
     documents = db.exec(select(Invoice)).all()
     invoices = [d for d in documents if d.kind == InvoiceKind.invoice]
     paid = [c for c in charges if c.status == ChargeStatus.paid]
-    assert sorted(i.charge_id for i in invoices) == sorted(c.id for c in paid)
+    top_ups = set(db.exec(select(CreditEntry.charge_id).where(CreditEntry.kind == CreditKind.top_up)).all())
+    assert sorted(i.charge_id for i in invoices) == sorted(c.id for c in paid if c.id not in top_ups)
+    for inv in invoices:  # the lines (a fee's discounts too) add up to the total, and their nets to the summary's
+        assert sum(line["gross"] for line in inv.content["lines"]) == inv.total_minor
+        if db.get(Charge, inv.charge_id).booking_id is not None:  # a fee
+            assert sum(line["net"] for line in inv.content["lines"]) == inv.content["total_net"]
     assert sorted(d.payment_id for d in documents if d.kind == InvoiceKind.receipt) == sorted(
         p.id for p in db.exec(select(Payment)).all())  # a receipt for each payment
     by_series: dict[tuple, list[Invoice]] = {}

@@ -27,10 +27,12 @@ def test_anna_home_shows_her_family_and_the_unpaid_fee_first(demo):
     assert swim.next_session.startswith("Tue ") and swim.next_session.endswith("16:00")
     chess = next(b for b in view.bookings if b.programme == "Chess Online")
     assert chess.is_online and chess.place == "Online"
-    assert [(u.description, u.amount, u.attendee) for u in view.unpaid][0] == ("Autumn term fee", "EUR 120.00", "Ema")
+    assert [(u.description, u.amount, u.attendee) for u in view.unpaid][0] == ("Autumn term fee", "EUR 108.00", "Ema")
+    assert view.unpaid[0].discounts == "Full price EUR 120.00 · Sibling discount 10% -EUR 12.00"
     assert view.unpaid[1].attendee == ""  # an order is for the whole family
     assert "Swim cap + goggles" in {u.description for u in view.unpaid}
-    assert view.unpaid_total == "EUR 138.00"
+    assert view.unpaid_total == "EUR 126.00"
+    assert view.unpaid[1].discounts == ""  # orders get no discounts
     assert view.bank is not None and view.bank.iban
     assert view.family_discounts == ["Sibling discount 10%"]
     assert view.unpaid_orders == 1
@@ -120,7 +122,7 @@ def test_orders_split_unpaid_and_paid_with_items(demo):
     view = orders.orders_view(demo, principal(demo, "anna@example.com"), current_provider(demo))
     assert [(o.total, o.status) for o in view.unpaid] == [("EUR 18.00", "unpaid")]
     assert view.unpaid[0].items
-    assert sorted(o.total for o in view.paid) == ["EUR 35.00", "EUR 90.00"]
+    assert sorted(o.total for o in view.paid) == ["EUR 35.00", "EUR 50.00", "EUR 90.00"]  # the top-up is an order
     assert orders.orders_view(demo, principal(demo, "ben@example.com"), current_provider(demo)).unpaid == []
 
 

@@ -333,25 +333,25 @@ def test_bank_transfer_pays_once_and_issues_documents(db, demo):
     term, _ = demo
     invoices_before = db.exec(select(Invoice.number).where(Invoice.kind == InvoiceKind.invoice)).all()
     version_before = db.get(Family, term.family_id).data_version
-    done = record_bank_transfer(db, f" {term.reference} ", 12000)
+    done = record_bank_transfer(db, f" {term.reference} ", 10800)
     db.commit()
     db.expire_all()
     charge = db.get(Charge, term.id)
     assert charge.status == ChargeStatus.paid and charge.paid_at is not None
     payment = db.exec(select(Payment).where(Payment.charge_id == term.id)).one()
     assert (payment.method, payment.status, payment.amount_minor, payment.currency) == \
-        (PaymentMethod.bank_transfer, PaymentStatus.succeeded, 12000, "EUR")
+        (PaymentMethod.bank_transfer, PaymentStatus.succeeded, 10800, "EUR")
     docs = db.exec(select(Invoice).where(Invoice.charge_id == term.id).order_by(Invoice.id)).all()
     assert [d.kind for d in docs] == [InvoiceKind.invoice, InvoiceKind.receipt]
     assert done.documents == [d.number for d in docs] and done.charge_id == term.id
-    assert docs[0].number not in invoices_before and docs[0].content["total"] == 12000
+    assert docs[0].number not in invoices_before and docs[0].content["total"] == 10800
     assert "Bank transfer" in " ".join(docs[0].content["notes_after"])
     assert db.get(Family, term.family_id).data_version == version_before + 1
 
     before = _state(db)
     for key in (term.reference, str(term.id)):
         with pytest.raises(DomainError, match="already paid"):
-            record_bank_transfer(db, key, 12000)
+            record_bank_transfer(db, key, 10800)
         db.rollback()
     assert _state(db) == before
 
@@ -359,8 +359,8 @@ def test_bank_transfer_pays_once_and_issues_documents(db, demo):
 def test_bank_transfer_amount_must_match(db, demo):
     term, _ = demo
     before = _state(db)
-    for wrong in (11999, 12001, 1200000, 0):
-        with pytest.raises(DomainError, match=r"EUR 120\.00.*nothing was recorded"):
+    for wrong in (10799, 10801, 12000, 0):
+        with pytest.raises(DomainError, match=r"EUR 108\.00.*nothing was recorded"):
             record_bank_transfer(db, term.reference, wrong)
         db.rollback()
     assert _state(db) == before
@@ -384,7 +384,7 @@ def test_bank_transfer_unknown_cancelled_and_dates(db, demo):
         db.rollback()
     in_two_days = utcnow().date() + timedelta(days=2)
     with pytest.raises(DomainError, match="future"):
-        record_bank_transfer(db, term.reference, 12000, received_on=in_two_days)
+        record_bank_transfer(db, term.reference, 10800, received_on=in_two_days)
     db.rollback()
     gear_row = db.get(Charge, gear.id)
     gear_row.status = ChargeStatus.cancelled
@@ -396,7 +396,7 @@ def test_bank_transfer_unknown_cancelled_and_dates(db, demo):
     assert _state(db) == before
 
     received = utcnow().date() - timedelta(days=5)
-    record_bank_transfer(db, term.reference, 12000, received_on=received)
+    record_bank_transfer(db, term.reference, 10800, received_on=received)
     db.commit()
     db.expire_all()
     payment = db.exec(select(Payment).where(Payment.charge_id == term.id)).one()
@@ -408,7 +408,7 @@ def test_bank_transfer_unknown_cancelled_and_dates(db, demo):
 def test_bank_transfer_without_invoicing_issues_nothing(db, demo):
     term, _ = demo
     admin.update_provider(db, invoicing_enabled="no")
-    done = record_bank_transfer(db, term.reference, 12000)
+    done = record_bank_transfer(db, term.reference, 10800)
     db.commit()
     assert done.documents == []
     assert db.exec(select(Invoice).where(Invoice.charge_id == term.id)).all() == []
@@ -436,22 +436,22 @@ def test_a_transfer_request_is_settled_whole_and_once(db, demo):
     reference = _request_for_term_and_gear(db, term, gear)
     db.commit()
     before = _state(db)
-    for amount in (12000, 13799, 13801):
+    for amount in (10800, 12599, 12601, 13800):
         with pytest.raises(DomainError, match="does not match"):
             record_bank_transfer(db, reference, amount)
         db.rollback()
     assert _state(db) == before
-    done = record_bank_transfer(db, reference, 13800)
+    done = record_bank_transfer(db, reference, 12600)
     db.commit()
     db.expire_all()
     assert set(done.charge_ids) == {term.id, gear.id} and done.reference == reference
     assert {db.get(Charge, i).status for i in (term.id, gear.id)} == {ChargeStatus.paid}
     assert sorted(p.amount_minor for p in db.exec(select(Payment).where(
-        Payment.charge_id.in_([term.id, gear.id])))) == [1800, 12000]
+        Payment.charge_id.in_([term.id, gear.id])))) == [1800, 10800]
     assert db.exec(select(TransferRequest).where(TransferRequest.reference == reference)).one().status == "paid"
     after = _state(db)
     with pytest.raises(DomainError, match="already paid"):
-        record_bank_transfer(db, reference, 13800)
+        record_bank_transfer(db, reference, 12600)
     db.rollback()
     assert _state(db) == after
 
@@ -463,6 +463,6 @@ def test_a_transfer_request_whose_item_was_paid_another_way_is_refused(db, demo)
     db.commit()
     before = _state(db)
     with pytest.raises(DomainError, match="was paid another way"):
-        record_bank_transfer(db, reference, 13800)
+        record_bank_transfer(db, reference, 12600)
     db.rollback()
     assert _state(db) == before
