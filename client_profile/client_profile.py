@@ -25,6 +25,7 @@ from client_profile.pages import orders as orders_pages
 from client_profile.pages import payments as payments_page
 from client_profile.settings import get_settings
 from client_profile.state.guard import TabGuard
+from client_profile.worker import run_worker
 
 settings = get_settings()
 
@@ -83,8 +84,6 @@ async def outbox_worker():
     if settings.outbox_worker != "app":
         yield
         return
-    from client_profile.services.outbox import run_worker
-
     stop = asyncio.Event()
     task = asyncio.create_task(run_worker(stop, settings.outbox_poll_seconds))
     try:

@@ -25,8 +25,9 @@ from client_profile.models import (
     Provider,
     utcnow,
 )
-from client_profile.services import formatting as fmt
+from client_profile import formatting as fmt
 from client_profile.services.access import parse_id
+from client_profile.services.benefits import pass_status
 from client_profile.services.billing import METHOD_LABEL
 from client_profile.services.errors import NotFound
 from client_profile.services.identity import Principal
@@ -138,8 +139,6 @@ def order_detail(db: Session, principal: Principal, provider: Provider, order_id
                  now: datetime | None = None) -> OrderDetail:
     """One order of the principal's family with its items, payment status, documents, and for entry-pass items
     the pass and its entries. NotFound for another family's order, a missing one or a malformed id."""
-    from client_profile.services.benefits import pass_status
-
     now = now or utcnow()
     oid = parse_id(order_id)
     order = None

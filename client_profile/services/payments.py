@@ -58,7 +58,7 @@ from client_profile.models import (
     utcnow,
 )
 from client_profile.services import billing
-from client_profile.services import formatting as fmt
+from client_profile import formatting as fmt
 from client_profile.services.access import (
     get_visible_booking,
     parse_id,

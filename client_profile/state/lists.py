@@ -8,7 +8,7 @@ import reflex as rx
 
 from client_profile.models import utcnow
 from client_profile.services import benefits as benefits_service
-from client_profile.services import formatting as fmt
+from client_profile import formatting as fmt
 from client_profile.services import home as home_service
 from client_profile.services.identity import Principal
 from client_profile.services.providers import current_provider

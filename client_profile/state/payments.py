@@ -14,7 +14,7 @@ import reflex as rx
 
 from client_profile.db import unit_of_work
 from client_profile.integrations.stripe_gateway import gateway
-from client_profile.services import formatting as fmt
+from client_profile import formatting as fmt
 from client_profile.services import home as home_service
 from client_profile.services import payments as payments_service
 from client_profile.services.access import parse_id
