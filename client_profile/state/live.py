@@ -1,8 +1,8 @@
 """Pages that keep themselves up to date.
 
-A page state mixes in LivePage, implements `_load(db, principal)` and puts `live_poller(State.refresh)` on the
-page. Every 1.5 s the open page asks whether anything its family can see has changed (answered by the session lookup
-itself) and reloads only when it has: changes by the provider (admin CLI), by a payment webhook or by the
+A page state mixes in LivePage, implements `_load(db, principal)` and its page passes `State.refresh` to the
+shell (components/live.py live_poller). Every 1.5 s the open page asks whether anything its family can see has
+changed (answered by the session lookup itself) and reloads only when it has: changes by the provider (admin CLI), by a payment webhook or by the
 same family on another device appear without a reload, whichever worker holds the tab.
 """
 
@@ -18,9 +18,6 @@ from client_profile.services.errors import DomainError
 from client_profile.services.identity import Principal
 from client_profile.services.providers import current_provider
 from client_profile.state.session import principal_for, to_login
-
-POLL_MS = 1500
-
 
 class LivePage(rx.State, mixin=True):
     loaded: bool = False
@@ -70,8 +67,3 @@ class LivePage(rx.State, mixin=True):
         if not self.loaded:
             return None  # the page's on_load does the first load
         return self._run(only_if_changed=True)
-
-
-def live_poller(handler) -> rx.Component:
-    """Invisible: fires `handler` every POLL_MS while the page is open."""
-    return rx.box(rx.moment(interval=POLL_MS, format="x", on_change=handler), display="none", aria_hidden="true")
