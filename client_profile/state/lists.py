@@ -6,12 +6,11 @@ import dataclasses
 
 import reflex as rx
 
-from client_profile.models import utcnow
-from client_profile.services import benefits as benefits_service
 from client_profile import formatting as fmt
+from client_profile.clock import utcnow
+from client_profile.services import benefits as benefits_service
 from client_profile.services import home as home_service
-from client_profile.services.identity import Principal
-from client_profile.services.providers import current_provider
+from client_profile.state.base import Ctx
 from client_profile.state.home import BookingRow
 from client_profile.state.live import LivePage
 
@@ -22,10 +21,10 @@ class BookingsState(LivePage, rx.State):
 
     @rx.event
     def load_bookings(self):
-        return self._run(only_if_changed=False)
+        return self._open()
 
-    def _load(self, db, principal: Principal):
-        provider = current_provider(db)
+    def _load(self, ctx: Ctx) -> None:
+        db, principal, provider = ctx.db, ctx.principal, ctx.provider
         now = utcnow()
         names = {m.id: m.first_name for m in home_service.visible_members(db, principal)}
         rows = home_service.booking_summaries(db, principal, provider, fmt.local(now, provider.timezone).date(), now)
@@ -88,10 +87,10 @@ class BenefitsState(LivePage, rx.State):
 
     @rx.event
     def load_benefits(self):
-        return self._run(only_if_changed=False)
+        return self._open()
 
-    def _load(self, db, principal: Principal):
-        view = benefits_service.benefits_view(db, principal, current_provider(db))
+    def _load(self, ctx: Ctx) -> None:
+        view = benefits_service.benefits_view(ctx.db, ctx.principal, ctx.provider)
         self.has_family = view.has_family
         self.makeups = [MakeupItem(**dataclasses.asdict(m)) for m in view.makeups]
         self.discounts = [DiscountItem(**dataclasses.asdict(d)) for d in view.discounts]
