@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import reflex as rx
 
 from client_profile import formatting as fmt
@@ -37,52 +35,14 @@ class BookingsState(LivePage, rx.State):
         self.active, self.past = active, past
 
 
-@dataclasses.dataclass
-class MakeupItem:
-    id: int = 0
-    attendee: str = ""
-    programme: str = ""
-    earned_from: str = ""
-    status: str = ""
-    detail: str = ""
-    note: str = ""
-
-
-@dataclasses.dataclass
-class DiscountItem:
-    id: int = 0
-    name: str = ""
-    value: str = ""
-    scope: str = ""
-    status: str = ""
-    validity: str = ""
-
-
-@dataclasses.dataclass
-class PassItem:
-    id: int = 0
-    name: str = ""
-    remaining: int = 0
-    total: int = 0
-    expires: str = ""
-    status: str = ""
-
-
-@dataclasses.dataclass
-class LedgerItem:
-    id: int = 0
-    when: str = ""
-    description: str = ""
-    amount: str = ""
-    is_credit: bool = False
-
-
 class BenefitsState(LivePage, rx.State):
     has_family: bool = False
-    makeups: list[MakeupItem] = []
-    discounts: list[DiscountItem] = []
-    passes: list[PassItem] = []
-    ledger: list[LedgerItem] = []
+    # The service's own view types (frozen dataclasses), not copies: docs/decisions.md "View types are declared
+    # once".
+    makeups: list[benefits_service.MakeupRow] = []
+    discounts: list[benefits_service.DiscountRow] = []
+    passes: list[benefits_service.PassRow] = []
+    ledger: list[benefits_service.LedgerRow] = []
     credit_balance: str = ""
 
     @rx.event
@@ -92,8 +52,8 @@ class BenefitsState(LivePage, rx.State):
     def _load(self, ctx: Ctx) -> None:
         view = benefits_service.benefits_view(ctx.db, ctx.principal, ctx.provider)
         self.has_family = view.has_family
-        self.makeups = [MakeupItem(**dataclasses.asdict(m)) for m in view.makeups]
-        self.discounts = [DiscountItem(**dataclasses.asdict(d)) for d in view.discounts]
-        self.passes = [PassItem(**dataclasses.asdict(p)) for p in view.passes]
-        self.ledger = [LedgerItem(**dataclasses.asdict(e)) for e in view.ledger]
+        self.makeups = view.makeups
+        self.discounts = view.discounts
+        self.passes = view.passes
+        self.ledger = view.ledger
         self.credit_balance = view.credit_balance
