@@ -14,7 +14,7 @@ config = rx.Config(
     db_url=_settings.database_url,
     redis_url=_redis or None,
     # One worker: the in-memory manager (the disk manager rescans every stored state file per write and
-    # degrades as sessions pile up; notes/performance.md 5.4). Several workers: Redis.
+    # degrades as sessions pile up: docs/decisions.md "State manager"). Several workers: Redis.
     state_manager_mode=os.environ.get("REFLEX_STATE_MANAGER_MODE") or ("redis" if _redis else "memory"),
     # The login lives in the cookie; the per-tab state is only a cache of the database. Keep it as long as
     # an idle session may live, capped at a day.

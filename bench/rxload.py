@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """rxload: a load generator for Reflex 0.10.1 apps that speaks the websocket protocol directly.
 
-No socket.io client library: Engine.IO v4 / Socket.IO v5 over one websocket per simulated browser tab, as
-described in notes/performance.md section 3:
+No socket.io client library: Engine.IO v4 / Socket.IO v5 over one websocket per simulated browser tab,
+as a browser tab speaks it:
 
     > GET ws://host:port/_event/?EIO=4&transport=websocket&token=<uuid4>   (optional Cookie/Origin headers)
     < 0{"sid":...,"pingInterval":25000,...}

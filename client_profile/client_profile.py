@@ -4,32 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import os
+import pkgutil
 from urllib.parse import quote
 
 import reflex as rx
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
-from client_profile import log_limits
+from client_profile import log_limits, pages
 from client_profile.api import auth as auth_api
 from client_profile.api import calendar as calendar_api
 from client_profile.api import dev_mailbox, media
 from client_profile.api import payments as payments_api
-from client_profile.api.deps import principal_from_request
+from client_profile.api.deps import current_principal
 from client_profile.api.headers import security_headers
-from client_profile.db import unit_of_work
-from client_profile.pages import account as account_page
-from client_profile.pages import booking, home, lists, login_bridge, makeups, not_found
-from client_profile.pages import orders as orders_pages
-from client_profile.pages import payments as payments_page
+from client_profile.pages import registry
 from client_profile.settings import get_settings
 from client_profile.state.guard import TabGuard
+from client_profile.state.shell import ShellState
 from client_profile.worker import run_worker
 
 settings = get_settings()
 
-# Issue 8 finding 6, before Reflex sets up its socket server and loggers: one websocket message is at most
+# docs/security.md finding 6, before Reflex sets up its socket server and loggers: one websocket message is at most
 # SOCKET_MAX_MESSAGE_BYTES (Reflex reads REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE when it creates the socket.io server;
 # our setting is the one knob), and no framework log record carries more than a few KB of a bad event.
 os.environ["REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE"] = str(settings.socket_max_message_bytes)
@@ -62,9 +62,8 @@ async def guard(request: Request, call_next):
     """Send a browser without a valid session to /login before any page loads; pages are never cached.
     (Every other security header comes from api.headers.security_headers, around everything.)"""
     if _is_page_request(request):
-        with unit_of_work() as db:
-            logged_in = principal_from_request(db, request) is not None
-        if not logged_in:
+        # The session look-up is blocking database work: off the event loop.
+        if await run_in_threadpool(current_principal, request) is None:
             # Back to this page after the login (auth.safe_return_path keeps it a local path of ours).
             wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             target = "/login" if wanted == "/" else "/login?next=" + quote(wanted, safe="")
@@ -95,7 +94,7 @@ async def outbox_worker():
 
 
 app = rx.App(
-    # Reflex mounts itself under our FastAPI app, then the headers middleware wraps both (notes/reach.md §3).
+    # Reflex mounts itself under our FastAPI app, then the headers middleware wraps both (docs/decisions.md "Security headers in one middleware").
     api_transformer=[api, security_headers],
     head_components=[
         rx.el.meta(name="theme-color", content="#0d9488"),
@@ -115,17 +114,10 @@ app.register_lifespan_task(outbox_worker)
 # Before every event: a tab's stored state never reaches a socket without that same login (state/guard.py).
 app.add_middleware(TabGuard())
 
-app.add_page(home.home, route=home.ROUTE, title="Home · Client Profile", on_load=home.ON_LOAD)
-app.add_page(booking.booking_page, route=booking.ROUTE, title="Booking · Client Profile", on_load=booking.ON_LOAD)
-app.add_page(makeups.makeups_page, route=makeups.ROUTE, title="Make-ups · Client Profile", on_load=makeups.ON_LOAD)
-for page, route, title, on_load in lists.PAGES:
-    app.add_page(page, route=route, title=f"{title} · Client Profile", on_load=on_load)
-for page, route, title, on_load in orders_pages.PAGES:
-    app.add_page(page, route=route, title=f"{title} · Client Profile", on_load=on_load)
-app.add_page(payments_page.payments_page, route=payments_page.ROUTE, title="Payments · Client Profile",
-             on_load=payments_page.ON_LOAD)
-app.add_page(account_page.account_page, route=account_page.ROUTE, title="Account · Client Profile",
-             on_load=account_page.ON_LOAD)
-# Only reached by in-app navigation (state.session.to_login); it loads api/auth.py's /login page.
-app.add_page(login_bridge.login_bridge, route=login_bridge.ROUTE, title="Log in · Client Profile")
-app.add_page(not_found.not_found_page, route=not_found.ROUTE, title=not_found.TITLE)
+# Every module of pages/ registers its pages on import (pages/registry.py): a new page is one decorated function.
+for module in pkgutil.iter_modules(pages.__path__):
+    importlib.import_module(f"{pages.__name__}.{module.name}")
+# The shell's loader (family and provider for the header) runs first on each page that has the shell.
+for spec in registry.PAGES:
+    app.add_page(spec.component, route=spec.route, title=registry.full_title(spec.title),
+                 on_load=[ShellState.load_shell, *spec.load] if spec.shell else list(spec.load) or None)

@@ -1,4 +1,4 @@
-"""A cap on what the framework writes to the log for one record (issue 8 finding 6).
+"""A cap on what the framework writes to the log for one record (docs/security.md finding 6).
 
 Reflex, python-socketio and python-engineio put a bad websocket event's whole payload into their log messages and
 exception texts ("Failed to deserialize event data: {fields}", handler tracebacks): any socket, logged in or not,

@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     login_max_per_email_hour: int = Field(default=5, alias="LOGIN_MAX_PER_EMAIL_HOUR", ge=1)
     login_min_seconds_between: int = Field(default=60, alias="LOGIN_MIN_SECONDS_BETWEEN", ge=0)
     # Everyone's requests for one address together (mail-bombing bound). A browser holding an open request of the
-    # address is not subject to it (issue 8 finding 2). Never below LOGIN_MAX_PER_EMAIL_HOUR.
+    # address is not subject to it (docs/security.md finding 2). Never below LOGIN_MAX_PER_EMAIL_HOUR.
     login_max_per_email_hour_total: int = Field(default=20, alias="LOGIN_MAX_PER_EMAIL_HOUR_TOTAL", ge=1)
     login_max_per_ip_hour: int = Field(default=20, alias="LOGIN_MAX_PER_IP_HOUR", ge=1)
     trusted_proxy_hops: int = Field(default=0, alias="TRUSTED_PROXY_HOPS", ge=0)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+
+from tests.db_helpers import fresh_database_url
 
 _TMP = Path(tempfile.mkdtemp(prefix="cp-tests-"))
 os.environ["CLIENT_PROFILE_ENV"] = "test"
@@ -29,22 +30,7 @@ os.environ.pop("REFLEX_REDIS_URL", None)
 os.environ.pop("CLIENT_PROFILE_NOW", None)
 
 
-def _database_url() -> str:
-    server = os.environ.get("TEST_DATABASE_URL")
-    if not server:
-        return f"sqlite:///{_TMP / 'test.db'}"
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    name = f"cp_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-os.environ["REFLEX_DB_URL"] = _database_url()
+os.environ["REFLEX_DB_URL"] = fresh_database_url(_TMP / "test.db", "cp_test")
 
 import pytest  # noqa: E402
 import time_machine  # noqa: E402

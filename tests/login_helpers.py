@@ -132,3 +132,14 @@ class StatementCounter:
 
     def __exit__(self, *exc) -> None:
         event.remove(get_engine(), "after_cursor_execute", self._after)
+
+
+def principal_of(db, email: str):
+    """The Principal a logged-in client would have (session id 0: for service calls, never for a cookie)."""
+    from sqlmodel import select as sql_select
+
+    from client_profile.services.identity import Principal
+
+    c = db.exec(sql_select(Client).where(Client.email == email)).one()
+    return Principal(client_id=c.id, provider_id=c.provider_id, family_id=c.family_id, session_id=0,
+                     email=c.email, full_name=c.full_name)

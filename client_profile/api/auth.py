@@ -1,5 +1,6 @@
 """Login routes: plain server-rendered HTTP pages (not Reflex), so the session cookie can be HttpOnly and the link
-is never opened by a JS-executing page (security.md AUTH-10, AUTH-11; reflex-0.10.md §7.3).
+is never opened by a JS-executing page (docs/security.md AUTH-10, AUTH-11;
+docs/decisions.md "Login pages are plain HTTP pages").
 
 GET  /login                e-mail form
 POST /auth/request         start a login; flow cookie; 303 /login/code (same answer for every address)

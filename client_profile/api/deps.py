@@ -1,13 +1,24 @@
-"""Shared helpers for HTTP routes: one unit of work and the principal from the session cookie."""
+"""Shared pieces of the HTTP routes: the principal of the request's session cookie, as a FastAPI dependency.
+
+A route declares `principal: CurrentPrincipal` and receives the logged-in principal (or None); it never reads
+the cookie itself. The look-up runs in its own short unit of work, before the route's own.
+"""
 
 from __future__ import annotations
 
-from fastapi import Request
-from sqlmodel import Session
+from typing import Annotated
 
+from fastapi import Depends, Request
+
+from client_profile.db import unit_of_work
 from client_profile.services import auth
 from client_profile.services.identity import Principal
 
 
-def principal_from_request(db: Session, request: Request) -> Principal | None:
-    return auth.principal_for_token(db, request.cookies.get(auth.session_cookie_name()))
+def current_principal(request: Request) -> Principal | None:
+    """The principal whose live session the request's cookie carries, or None."""
+    with unit_of_work() as db:
+        return auth.principal_for_token(db, request.cookies.get(auth.session_cookie_name()))
+
+
+CurrentPrincipal = Annotated[Principal | None, Depends(current_principal)]

@@ -1,6 +1,6 @@
-"""Security headers for every HTTP response, in one ASGI middleware (issue 8 findings 4, 5 and 7a).
+"""Security headers for every HTTP response, in one ASGI middleware (docs/security.md findings 4, 5 and 7a).
 
-Installed once, outermost, through ``rx.App(api_transformer=[api, security_headers])`` (notes/reach.md §3), so it
+Installed once, outermost, through ``rx.App(api_transformer=[api, security_headers])`` (docs/decisions.md "Security headers in one middleware"), so it
 covers the compiled front end (pages, assets, 404s, redirects), Reflex's own routes and our API alike. Websocket
 and lifespan scopes pass untouched.
 

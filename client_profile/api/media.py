@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from client_profile.api.deps import principal_from_request
+from client_profile.api.deps import CurrentPrincipal
 from client_profile.db import unit_of_work
-from client_profile.models import Attendee
 from client_profile.services.access import parse_id
-from client_profile.services.home import member_visible
+from client_profile.services.errors import NotFound
+from client_profile.services.home import attendee_photo
 
 router = APIRouter()
 
@@ -16,16 +16,13 @@ _PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nos
 
 
 @router.get("/media/attendees/{raw_id}/photo")
-def attendee_photo(raw_id: str, request: Request) -> Response:
+def attendee_photo_route(raw_id: str, principal: CurrentPrincipal) -> Response:
     # A str path parameter: FastAPI's own int check answered 422 and echoed the input; junk is just "not found".
-    attendee_id = parse_id(raw_id)
-    if attendee_id is None:
+    if principal is None:
         return Response("Not found", status_code=404, headers=_PRIVATE)
-    with unit_of_work() as db:
-        principal = principal_from_request(db, request)
-        if principal is None or not member_visible(db, principal, attendee_id):
-            return Response("Not found", status_code=404, headers=_PRIVATE)
-        attendee = db.get(Attendee, attendee_id)
-        if attendee is None or attendee.photo_jpeg is None:
-            return Response("Not found", status_code=404, headers=_PRIVATE)
-        return Response(attendee.photo_jpeg, media_type="image/jpeg", headers=_PRIVATE)
+    try:
+        with unit_of_work() as db:
+            photo = attendee_photo(db, principal, parse_id(raw_id))
+    except NotFound:
+        return Response("Not found", status_code=404, headers=_PRIVATE)
+    return Response(photo, media_type="image/jpeg", headers=_PRIVATE)

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from client_profile.api.deps import principal_from_request
+from client_profile.api.deps import CurrentPrincipal
 from client_profile.db import unit_of_work
 from client_profile.integrations.stripe_gateway import GatewayError, gateway
 from client_profile.services import documents, payments
@@ -69,11 +69,10 @@ def _to_payments(query: str = "") -> RedirectResponse:
 
 
 @router.get("/pay/return")
-def checkout_return(request: Request, session_id: str = "") -> Response:
+def checkout_return(principal: CurrentPrincipal, session_id: str = "") -> Response:
+    if principal is None:
+        return RedirectResponse("/login", status_code=303, headers=_NO_STORE)
     with unit_of_work() as db:
-        principal = principal_from_request(db, request)
-        if principal is None:
-            return RedirectResponse("/login", status_code=303, headers=_NO_STORE)
         try:
             attempt = payments.attempt_by_session(db, principal, session_id)
         except NotFound:
@@ -88,9 +87,7 @@ def checkout_return(request: Request, session_id: str = "") -> Response:
 
 
 @router.get("/pay/cancel/{attempt_id}")
-def checkout_cancel(attempt_id: str, request: Request) -> Response:
-    with unit_of_work() as db:
-        principal = principal_from_request(db, request)
+def checkout_cancel(attempt_id: str, principal: CurrentPrincipal) -> Response:
     if principal is None:
         return RedirectResponse("/login", status_code=303, headers=_NO_STORE)
     try:
@@ -101,11 +98,10 @@ def checkout_cancel(attempt_id: str, request: Request) -> Response:
 
 
 @router.get("/documents/{doc_id}.pdf")
-def document_download(doc_id: str, request: Request) -> Response:
+def document_download(doc_id: str, principal: CurrentPrincipal) -> Response:
+    if principal is None:
+        return Response("Please log in.", status_code=401, headers=_NO_STORE)
     with unit_of_work() as db:
-        principal = principal_from_request(db, request)
-        if principal is None:
-            return Response("Please log in.", status_code=401, headers=_NO_STORE)
         try:
             filename, pdf = documents.document_pdf(db, principal, doc_id)
         except NotFound:

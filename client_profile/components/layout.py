@@ -6,15 +6,9 @@ import reflex as rx
 from reflex.components.core.banner import has_connection_errors
 
 from client_profile.components.live import live_poller
+from client_profile.pages.registry import nav_items
 from client_profile.state.shell import ShellState
 
-NAV_ITEMS = [
-    ("Home", "/", "house"),
-    ("Bookings", "/bookings", "calendar-days"),
-    ("Benefits", "/benefits", "gift"),
-    ("Orders", "/orders", "receipt"),
-    ("Payments", "/payments", "wallet"),
-]
 # Below 48em (768 px, Reflex's "md" breakpoint) phones get the bottom bar; from there on, the header nav.
 
 
@@ -84,7 +78,7 @@ def header(active: str) -> rx.Component:
                 href="/", underline="none", color=rx.color("gray", 12), min_width="0",
             ),
             rx.el.nav(
-                rx.hstack(*[_desktop_link(label, href, icon, active) for label, href, icon in NAV_ITEMS],
+                rx.hstack(*[_desktop_link(label, href, icon, active) for label, href, icon in nav_items()],
                           spacing="1"),
                 display=rx.breakpoints(initial="none", md="block"), aria_label="Main",
             ),
@@ -110,7 +104,7 @@ def _bottom_item(label: str, href: str, icon: str, active: str) -> rx.Component:
 
 def bottom_nav(active: str) -> rx.Component:
     return rx.el.nav(
-        *[_bottom_item(label, href, icon, active) for label, href, icon in NAV_ITEMS],
+        *[_bottom_item(label, href, icon, active) for label, href, icon in nav_items()],
         id="bottom-nav",
         aria_label="Sections",
         display=rx.breakpoints(initial="flex", md="none"),

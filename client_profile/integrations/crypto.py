@@ -1,6 +1,6 @@
 """Keyed hashing, hashing and encryption with the server key (settings.secret()).
 
-Every secret the login flow stores at rest goes through here (security.md AUTH-5, AUTH-7):
+Every secret the login flow stores at rest goes through here (docs/security.md AUTH-5, AUTH-7):
 - ``keyed_hash``: HMAC-SHA256 with a purpose-specific sub-key. Used for the 6-digit code (over request id and
   code), and for the rate-limit keys (e-mail address, client IP) so that neither is stored in clear.
 - ``sha256_hex``: for high-entropy tokens (link token, session token, flow secret): 256 random bits need no key.

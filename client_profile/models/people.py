@@ -45,7 +45,7 @@ class Client(SQLModel, table=True):
     )
     # Bumped by "log out everywhere": every session minted under an older epoch is dead at its next use.
     session_epoch: int = 0
-    # Consecutive wrong codes across login requests (security.md AUTH-4); reset on a successful login.
+    # Consecutive wrong codes across login requests (docs/security.md AUTH-4); reset on a successful login.
     failed_code_count: int = 0
     code_login_disabled: bool = False
     is_active: bool = True

@@ -39,7 +39,7 @@ class Provider(SQLModel, table=True):
     brand_color: str = Field(default="#0d9488", max_length=16)
     logo_url: str = Field(default="", max_length=500)
 
-    # Make-up policy (DESIGN.md "Domain").
+    # Make-up policy (docs/domain.md "Make-ups", docs/decisions.md "Make-ups").
     makeups_enabled: bool = True
     makeup_from_cancelled: bool = True
     makeup_from_missed: bool = True

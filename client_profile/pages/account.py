@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from client_profile.pages.registry import page
 from client_profile.components.layout import card, loading_or, native_form, page_shell, section
 from client_profile.state.account import AccountState as S
 from client_profile.state.shell import ShellState
 
-ROUTE = "/account"
-ON_LOAD = [ShellState.load_shell, S.load_account]
 
 
 def _feedback() -> rx.Component:
@@ -110,6 +109,7 @@ def _sessions() -> rx.Component:
     ))
 
 
+@page("/account", "Account", load=[S.load_account])
 def account_page() -> rx.Component:
     return page_shell(
         "Account",

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from client_profile.pages.registry import page
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
 from client_profile.services.attendance import CANCEL_REASONS
 from client_profile.state.booking import BookingState as S
-from client_profile.state.shell import ShellState
 
-ROUTE = "/bookings/[booking_id]"
-ON_LOAD = [ShellState.load_shell, S.load_booking]
 
 STATE_COLORS = [("scheduled", "teal"), ("attended", "green"), ("make-up", "blue"), ("excused", "amber"),
                 ("excused late", "orange"), ("missed", "red"), ("cancelled by provider", "gray"),
@@ -168,6 +166,7 @@ def cancel_dialog() -> rx.Component:
     )
 
 
+@page("/bookings/[booking_id]", "Booking", load=[S.load_booking])
 def booking_page() -> rx.Component:
     return page_shell(
         "Bookings",

@@ -7,12 +7,9 @@ import reflex as rx
 from client_profile.components.cards import booking_card, unpaid_prompt
 from client_profile.components.family import member_switcher
 from client_profile.components.layout import card, card_grid, empty_note, loading_or, page_shell, section
-from client_profile.state.home import HomeState
+from client_profile.pages.registry import Nav, page
 from client_profile.state.shell import ShellState
-
-ROUTE = "/"
-ON_LOAD = [ShellState.load_shell, HomeState.load_home]
-
+from client_profile.state.home import HomeState
 
 def _quick_action(label: str, href: str, icon: str) -> rx.Component:
     return rx.link(
@@ -83,6 +80,7 @@ def bookings_section() -> rx.Component:
     )
 
 
+@page("/", "Home", load=[HomeState.load_home], nav=Nav("Home", "house", 1))
 def home() -> rx.Component:
     return page_shell(
         "Home",

@@ -7,9 +7,9 @@ import reflex as rx
 from client_profile.components.calendar_card import calendar_card
 from client_profile.components.cards import booking_link
 from client_profile.components.layout import card, card_grid, empty_note, loading_or, page_shell, section
+from client_profile.pages.registry import Nav, page
 from client_profile.state.calendar import CalendarState
 from client_profile.state.lists import BenefitsState, BookingsState
-from client_profile.state.shell import ShellState
 
 STATUS_COLORS = {"available": "green", "active": "green", "used": "gray", "expired": "red", "used up": "gray",
                  "withdrawn": "gray", "upcoming": "blue", "paid": "green", "unpaid": "amber"}
@@ -41,6 +41,8 @@ def _booking(b) -> rx.Component:
     ))
 
 
+@page("/bookings", "Bookings", load=[BookingsState.load_bookings, CalendarState.load_calendar],
+      nav=Nav("Bookings", "calendar-days", 2))
 def bookings_page() -> rx.Component:
     return page_shell(
         "Bookings",
@@ -94,6 +96,7 @@ def _ledger(e) -> rx.Component:
         justify="between", width="100%", padding_y="0.4rem", border_bottom=f"1px solid {rx.color('gray', 4)}")
 
 
+@page("/benefits", "Benefits", load=[BenefitsState.load_benefits], nav=Nav("Benefits", "gift", 3))
 def benefits_page() -> rx.Component:
     s = BenefitsState
     return page_shell(
@@ -124,10 +127,3 @@ def benefits_page() -> rx.Component:
             spacing="5", width="100%",
         )),
     )
-
-
-PAGES = [
-    (bookings_page, "/bookings", "Bookings",
-     [ShellState.load_shell, BookingsState.load_bookings, CalendarState.load_calendar]),
-    (benefits_page, "/benefits", "Benefits", [ShellState.load_shell, BenefitsState.load_benefits]),
-]

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-ROUTE = "/to-login"
+from client_profile.pages.registry import page
+
 LOGIN_URL = "/login"
 
 
+@page("/to-login", "Log in", shell=False)
 def login_bridge() -> rx.Component:
     return rx.center(
         rx.el.a("Continue to the login page", href=LOGIN_URL),  # a plain link: a full load

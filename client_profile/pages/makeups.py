@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from client_profile.pages.registry import page
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
 from client_profile.state.makeups import MakeupsState as S
-from client_profile.state.shell import ShellState
 
-ROUTE = "/makeups"
-ON_LOAD = [ShellState.load_shell, S.load_makeups]
 
 
 def _session_line(o) -> rx.Component:
@@ -108,6 +106,7 @@ def confirm_dialog() -> rx.Component:
     )
 
 
+@page("/makeups", "Make-ups", load=[S.load_makeups])
 def makeups_page() -> rx.Component:
     return page_shell(
         "Benefits",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-ROUTE = "404"
-TITLE = "Page not found · Client Profile"
+from client_profile.pages.registry import page
 
-
+@page("404", "Page not found", shell=False)
 def not_found_page() -> rx.Component:
     return rx.center(
         rx.card(

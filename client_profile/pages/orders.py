@@ -6,8 +6,8 @@ import reflex as rx
 
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
 from client_profile.pages.payments import doc_link, transfer_panel
+from client_profile.pages.registry import Nav, page
 from client_profile.state.orders import OrderState, OrdersState
-from client_profile.state.shell import ShellState
 
 STATUS_COLORS = {"paid": "green", "unpaid": "amber", "cancelled": "gray", "active": "green", "expired": "red",
                  "used up": "gray"}
@@ -38,6 +38,7 @@ def _grid(items) -> rx.Component:
     return rx.grid(rx.foreach(items, _order), columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%")
 
 
+@page("/orders", "Orders", load=[OrdersState.load_orders], nav=Nav("Orders", "receipt", 4))
 def orders_page() -> rx.Component:
     s = OrdersState
     return page_shell(
@@ -117,6 +118,7 @@ def _payment_box() -> rx.Component:
         spacing="3", width="100%"), id="order-payment")
 
 
+@page("/orders/[order_id]", "Order", load=[OrderState.load_order])
 def order_page() -> rx.Component:
     s = OrderState
     o = s.order
@@ -139,9 +141,3 @@ def order_page() -> rx.Component:
             spacing="4", width="100%",
         ), rx.callout(s.error, icon="info", color_scheme="gray", width="100%", id="order-not-found"))),
     )
-
-
-PAGES = [
-    (orders_page, "/orders", "Orders", [ShellState.load_shell, OrdersState.load_orders]),
-    (order_page, "/orders/[order_id]", "Order", [ShellState.load_shell, OrderState.load_order]),
-]

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from client_profile.pages.registry import Nav, page
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
 from client_profile.state.payments import PaymentsState
-from client_profile.state.shell import ShellState
 
-ROUTE = "/payments"
-ON_LOAD = [ShellState.load_shell, PaymentsState.load_payments]
 
 TONES = {"success": "green", "info": "blue", "warning": "amber", "error": "red"}
 
@@ -158,6 +156,7 @@ def _actions() -> rx.Component:
     )
 
 
+@page("/payments", "Payments", load=[PaymentsState.load_payments], nav=Nav("Payments", "wallet", 5))
 def payments_page() -> rx.Component:
     s = PaymentsState
     return page_shell(

@@ -63,6 +63,20 @@ def visible_charges_clause(principal: Principal):
         payable_charges_clause(principal), Charge.booking_id.in_(shared_booking_ids(principal)))
 
 
+def visible_members_clause(principal: Principal):
+    """A WHERE clause over Attendee: the principal's family members plus the attendees of bookings shared with
+    them (a sharer sees that child's name and photo, never the rest of the family)."""
+    shared = Attendee.id.in_(select(Booking.attendee_id).where(Booking.id.in_(shared_booking_ids(principal))))
+    return or_(Attendee.family_id == principal.family_id, shared) if principal.family_id is not None else shared
+
+
+def member_visible(db: Session, principal: Principal, attendee_id: int) -> bool:
+    """Whether the principal may see this attendee (visible_members_clause)."""
+    return db.exec(
+        select(Attendee.id).where(Attendee.id == attendee_id, visible_members_clause(principal))
+    ).first() is not None
+
+
 def get_visible_booking(db: Session, principal: Principal, booking_id: object) -> Booking:
     """The booking if the principal may see it; NotFound otherwise (also for malformed ids)."""
     if not is_id(booking_id):

@@ -1,7 +1,7 @@
 """Passwordless login (e-mail code + link) and server-side sessions.
 
-Implements /work/shared/notes/security.md §1 (AUTH-1..AUTH-14); the deviation from NIST/ASVS and the numbers are
-in docs/security.md "Login". In short:
+Implements the login controls AUTH-1..AUTH-14 of docs/security.md "Login" (the ids are defined there, with
+the deviation from NIST/ASVS and the numbers). In short:
 
 - A login request stores only keyed hashes: HMAC(key, request id || code), SHA-256(link token), SHA-256(flow
   secret). The flow secret lives in an HttpOnly cookie of the browser that asked; the code and the link only work
@@ -299,7 +299,7 @@ def request_login(db: Session, raw_email: object, ip: str | None, user_agent: st
     # A new request supersedes the open one of the same browser for this address (AUTH-2): the one its flow cookie
     # points at.
     # Requests from elsewhere (another flow, or none) leave it alone: a stranger asking for this address must not
-    # cancel the code its owner is typing (issue 8 finding 2). Their codes only work with their own flow cookie.
+    # cancel the code its owner is typing (docs/security.md finding 2). Their codes only work with their own flow cookie.
     db.execute(
         update(lr).where(
             lr.flow_hash == held_flow_hash, lr.email_hash == email_hash, lr.id != request_id,
@@ -309,7 +309,7 @@ def request_login(db: Session, raw_email: object, ip: str | None, user_agent: st
     if client is not None and client.is_active:
         outbox.enqueue(
             db, provider_id=provider.id, kind="login", recipient_client_id=client.id,
-            # Unique for ever: request ids restart when old login requests are purged (issue 8 finding 7).
+            # Unique for ever: request ids restart when old login requests are purged (docs/security.md finding 7e).
             dedupe_key=f"login:{request_id}:{secrets.token_urlsafe(12)}",
             payload={"login_request_id": request_id, "expires_at": expires_at.isoformat(),
                      "code_login_disabled": bool(client.code_login_disabled)},

@@ -1,4 +1,4 @@
-"""The per-family calendar feed: a secret iCal URL with every attendee's sessions (issue 3, "Calendar feed").
+"""The per-family calendar feed: a secret iCal URL with every attendee's sessions (docs/decisions.md "Calendar feed").
 
 The URL is ``<BASE_URL>/calendar/<family id>-<token>.ics``. Nothing secret is stored: the token is
 ``base64url(HMAC-SHA256(k, "calendar:<family id>:<seq>"))[:32]`` (192 bits) with ``k`` the server key's

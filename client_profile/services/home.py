@@ -1,6 +1,6 @@
 """The home page's data: family members, their bookings, what is unpaid, and the family-level sections.
 
-A constant number of queries whatever the family's size (DESIGN.md "Performance").
+A constant number of queries whatever the family's size (docs/domain.md "What a page load may cost").
 """
 
 from __future__ import annotations
@@ -31,7 +31,14 @@ from client_profile.models import (
     utcnow,
 )
 from client_profile import formatting as fmt
-from client_profile.services.access import payable_charges_clause, shared_booking_ids, visible_bookings_clause
+from client_profile.services.access import (
+    is_id,
+    member_visible,
+    payable_charges_clause,
+    visible_bookings_clause,
+    visible_members_clause,
+)
+from client_profile.services.errors import NotFound
 from client_profile.services.identity import Principal
 from client_profile.integrations.stripe_gateway import gateway
 from client_profile.services.makeups import bookable_credits
@@ -99,23 +106,22 @@ class HomeView:
     makeups_by_member: dict[int, int] = field(default_factory=dict)
 
 
-def _members_clause(principal: Principal):
-    shared_attendees = select(Booking.attendee_id).where(Booking.id.in_(shared_booking_ids(principal)))
-    shared = Attendee.id.in_(shared_attendees)
-    return or_(Attendee.family_id == principal.family_id, shared) if principal.family_id is not None else shared
-
-
 def visible_members(db: Session, principal: Principal) -> list[Attendee]:
     """The family's attendees plus attendees of bookings shared with the principal."""
     return list(db.exec(
-        select(Attendee).where(_members_clause(principal)).order_by(Attendee.birth_date.desc(), Attendee.id)
+        select(Attendee).where(visible_members_clause(principal)).order_by(Attendee.birth_date.desc(), Attendee.id)
     ).all())
 
 
-def member_visible(db: Session, principal: Principal, attendee_id: int) -> bool:
-    return db.exec(
-        select(Attendee.id).where(Attendee.id == attendee_id, _members_clause(principal))
-    ).first() is not None
+def attendee_photo(db: Session, principal: Principal, attendee_id: object) -> bytes:
+    """The attendee's photo (JPEG) for whoever may see that attendee; NotFound for junk ids, another family's
+    attendee and a missing photo alike."""
+    if not is_id(attendee_id) or not member_visible(db, principal, attendee_id):
+        raise NotFound("photo")
+    photo = db.exec(select(Attendee.photo_jpeg).where(Attendee.id == attendee_id)).first()
+    if photo is None:
+        raise NotFound("photo")
+    return photo
 
 
 def booking_summaries(db: Session, principal: Principal, provider: Provider, today: date,

@@ -27,7 +27,7 @@ class Principal:
 
 def normalize_email(raw: object) -> str:
     """One rule for every address we store or look up: trimmed, IDNA/lower-cased domain, case-folded ASCII
-    local part; non-ASCII local parts, quoted parts and IP literals are refused (security.md AUTH-9).
+    local part; non-ASCII local parts, quoted parts and IP literals are refused (docs/security.md AUTH-9).
 
     Raises DomainError with a message fit for the form.
     """

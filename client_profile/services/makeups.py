@@ -2,7 +2,7 @@
 is "none", books a make-up without ever exceeding capacity, gives the credit back on an in-time cancellation,
 and runs the waitlist for full sessions.
 
-Rules (DESIGN.md "Domain", issue 5):
+Rules (docs/domain.md "Make-ups", docs/decisions.md "Make-ups"):
 - A credit comes from an in-time cancellation (services.attendance) and, when the provider says so, from a
   missed session. Its deadline is the deadline to *book* (policy: N days, end of the class, or N days with at
   most K open credits per booking).

@@ -1,4 +1,4 @@
-"""Provider-side changes to sessions, made through the admin CLI (issue 3, "Live updates").
+"""Provider-side changes to sessions, made through the admin CLI (docs/decisions.md "Provider-side session changes").
 
 The caller is trusted to act for the provider (like services.sharing). Every change bumps the data version of
 the families it affects in the same transaction (services.changes), so their open pages reload within a poll.
@@ -10,9 +10,9 @@ Rules (documented in docs/decisions.md, "Provider-side session changes"):
   attendance the client excused (cancelled / late-cancelled) is not changed here: the excuse may have earned a
   make-up or returned a pass entry, which only the client-side rules (services.attendance) may undo. A make-up
   attendance keeps its credit link; "back to scheduled" returns it to ``makeup``. No make-up credit is created
-  for a ``missed`` mark here (issue 5 owns credits).
+  for a ``missed`` mark here (credits are the make-up engine's: services.makeups).
 - Cancelling a session: allowed while nobody in it is marked attended or missed (reset those first); the
-  attendances stay as they are and the session shows as cancelled. No credits are created (issue 5).
+  attendances stay as they are and the session shows as cancelled. No credits are created (services.makeups owns them).
   Restoring undoes it.
 - Links: http(s) URLs only, at most 500 characters, with a host and without user:password; only for online
   classes (in-person sessions never show a livestream link). An empty value clears the link (a session then

@@ -1,4 +1,4 @@
-"""Shared access to a booking: the rule for granting and revoking it (DESIGN.md "Sharing").
+"""Shared access to a booking: the rule for granting and revoking it (docs/domain.md "Sharing").
 
 A share gives another person (identified by e-mail) a view of one booking, with notifications by default and
 optionally the right to pay or to manage it. The grantee logs in the same passwordless way as everyone else,

@@ -85,7 +85,7 @@ def test_photos_are_served_only_to_who_may_see_the_attendee(api, demo):
 
 @pytest.mark.parametrize("junk", ["abc", "1.5", "-1", "0", "1e3", "%3Cscript%3E", "99999999999999999999999"])
 def test_non_numeric_photo_ids_are_a_plain_404_that_echoes_nothing(api, demo, junk):
-    """Issue 8 finding 7: a non-number answered 422 with the input echoed back; every other miss is 404."""
+    """docs/security.md finding 7c: a non-number answered 422 with the input echoed back; every other miss is 404."""
     with TestClient(api, base_url="http://localhost:3000", cookies=session_cookie(demo, "anna@example.com")) as c:
         r = c.get(f"/media/attendees/{junk}/photo")
         missing = c.get("/media/attendees/999999/photo")

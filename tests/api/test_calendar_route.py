@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import icalendar
 import pytest
-from sqlmodel import select
 from starlette.testclient import TestClient
 
-from client_profile.models import Client
 from client_profile.services import calendar
-from client_profile.services.identity import Principal
+from tests.login_helpers import principal_of as principal
 
 
 @pytest.fixture(scope="module")
@@ -18,12 +16,6 @@ def api():
     from client_profile.client_profile import api as app_api
 
     return app_api
-
-
-def principal(db, email: str) -> Principal:
-    c = db.exec(select(Client).where(Client.email == email)).one()
-    return Principal(client_id=c.id, provider_id=c.provider_id, family_id=c.family_id, session_id=0,
-                     email=c.email, full_name=c.full_name)
 
 
 def path_of(url: str) -> str:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import socket
 from email import policy
 from email.parser import BytesParser
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from client_profile.db import unit_of_work
@@ -15,37 +13,18 @@ from client_profile.integrations import mailer
 from client_profile.models import OutboxMessage, OutboxStatus
 from client_profile.services import outbox
 from client_profile.settings import Settings
+from tests.smtp_helpers import free_port
+from tests.smtp_helpers import smtp_server as running_smtp
 from tests.login_helpers import http_client, make_client, override_env, secrets_from_text
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
 
 
 @pytest.fixture
 def smtp_server():
-    inbox = _Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with running_smtp() as (inbox, port):
         with override_env(SMTP_HOST="127.0.0.1", SMTP_PORT=str(port), SMTP_SECURITY="none",
                           SMTP_USERNAME="", SMTP_PASSWORD="", SMTP_TIMEOUT_SECONDS="5",
                           MAIL_FROM="Little Otters <hello@otters.example>"):
             yield inbox
-    finally:
-        controller.stop()
 
 
 def _outbox_rows():
@@ -87,7 +66,7 @@ def test_login_mail_over_real_smtp(clean_db, smtp_server):
 
 def test_smtp_down_means_retry_later_not_an_error(clean_db):
     make_client()
-    with override_env(SMTP_HOST="127.0.0.1", SMTP_PORT=str(_free_port()), SMTP_SECURITY="none",
+    with override_env(SMTP_HOST="127.0.0.1", SMTP_PORT=str(free_port()), SMTP_SECURITY="none",
                       SMTP_TIMEOUT_SECONDS="2"):
         c = http_client()
         r = c.post("/auth/request", data={"email": "ann@example.com"})

@@ -1,4 +1,4 @@
-"""Security headers on every HTTP response (issue 8 findings 4, 5, 7a), through the same stack production runs:
+"""Security headers on every HTTP response (docs/security.md findings 4, 5, 7a), through the same stack production runs:
 our FastAPI app (routes + login guard) with a compiled-front-end stand-in mounted under it the way Reflex mounts
 itself (a StaticFiles with html=True, which is where trailing-slash redirects come from), wrapped in
 api.headers.security_headers. The real front end in a real browser: tests/e2e/test_security_headers_e2e.py.
@@ -118,7 +118,7 @@ def test_bad_frame_ancestors_are_refused_at_start(value):
 
 
 def test_trailing_slash_redirect_is_built_from_base_url_not_the_host_header(clean_db, site):
-    """Issue 8 finding 7: `Host: evil.example` on /payments gave `Location: http://evil.example/payments/`."""
+    """docs/security.md finding 7a: `Host: evil.example` on /payments gave `Location: http://evil.example/payments/`."""
     with override_env(BASE_URL="https://portal.example"):
         c = _client(site, "https://portal.example")
         r = c.get("/payments", headers={"Host": "evil.example"})

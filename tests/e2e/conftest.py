@@ -9,24 +9,22 @@ manager with 2 workers, as a scaled-out installation would.
 
 from __future__ import annotations
 
-import email
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 import uuid
-from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.clock_helpers import parse as parse_instant
+from tests.db_helpers import fresh_database_url
+from tests.smtp_helpers import Mailbox, free_port
+from tests.smtp_helpers import smtp_server as running_smtp
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -35,70 +33,10 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Mailbox:
-    """Collects every message the app's SMTP client delivers."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        msg = email.message_from_bytes(envelope.content, policy=policy.default)
-        with self._lock:
-            self.messages.append(msg)
-        return "250 OK"
-
-    def count(self) -> int:
-        with self._lock:
-            return len(self.messages)
-
-    def wait_for(self, to: str, after: int, timeout: float = 20.0) -> email.message.EmailMessage:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                for msg in self.messages[after:]:
-                    if to.lower() in str(msg["To"]).lower():
-                        return msg
-            time.sleep(0.1)
-        raise AssertionError(f"no e-mail to {to} within {timeout}s")
-
-    @staticmethod
-    def code_in(msg: email.message.EmailMessage) -> str:
-        text = msg.get_body(preferencelist=("plain",)).get_content()
-        match = re.search(r"\b(\d{3})\s?(\d{3})\b", text)
-        assert match, "no 6-digit code in the login e-mail"
-        return match.group(1) + match.group(2)
-
-
 @pytest.fixture(scope="session")
 def smtp_server():
-    box = Mailbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
-
-
-def _fresh_database(tmp: Path) -> str:
-    server = os.environ.get("TEST_DATABASE_URL")
-    if not server:
-        return f"sqlite:///{tmp / 'e2e.db'}"
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    name = f"cp_e2e_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
+    with running_smtp() as (box, port):
+        yield box, port
 
 
 E2E_WEBHOOK_SECRET = "whsec_e2e_" + uuid.uuid4().hex
@@ -124,7 +62,7 @@ def app_env(smtp_server, stripe_stub, tmp_path_factory):
         "CLIENT_PROFILE_ENV": "production",
         "SECRET_KEY": "e2e-" + uuid.uuid4().hex * 2,
         "BASE_URL": base,
-        "REFLEX_DB_URL": _fresh_database(tmp),
+        "REFLEX_DB_URL": fresh_database_url(tmp / "e2e.db", "cp_e2e"),
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "SMTP_SECURITY": "none",
         "MAIL_FROM": "Little Otters <no-reply@little-otters.example>",
         "LOGIN_MIN_SECONDS_BETWEEN": "0", "LOGIN_MAX_PER_EMAIL_HOUR": "100", "LOGIN_MAX_PER_IP_HOUR": "1000",

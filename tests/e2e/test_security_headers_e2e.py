@@ -1,4 +1,4 @@
-"""Issue 8 findings 5 and 7a against the real production build in Chromium: the app works under its CSP (no
+"""docs/security.md findings 5 and 7a against the real production build in Chromium: the app works under its CSP (no
 violation while logging in, loading home, switching member and being sent to /login by a handler once the session
 is gone), a same-site page cannot frame the logged-in home,
 and a forged Host header does not come back in a trailing-slash redirect. One test, to keep the e2e cost low."""

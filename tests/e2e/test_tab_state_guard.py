@@ -22,9 +22,7 @@ HYDRATE = "reflex___state____state.hydrate_and_load"
 ANNA_ONLY = ("Jakub", "Autumn term fee", "anna@example.com", "/calendar/")
 
 
-def hydrate_frames(base: str, token: str, cookie: str | None, path: str = "/", wait: float = 8.0) -> list[str]:
-    """Connect a socket for `token` as a browser tab does and return every frame the server sends until the
-    page is hydrated or sent to /login (or `wait` seconds pass)."""
+def _hydrate_once(base: str, token: str, cookie: str | None, path: str, wait: float) -> list[str]:
     url = base.replace("http://", "ws://") + f"/_event/?EIO=4&transport=websocket&token={token}"
     headers = {"Cookie": cookie} if cookie else {}
     frames: list[str] = []
@@ -43,10 +41,32 @@ def hydrate_frames(base: str, token: str, cookie: str | None, path: str = "/", w
                 ws.send("3")
                 continue
             frames.append(msg)
-            if '"is_hydrated_rx_state_":true' in msg or "/login" in msg:
+            if '"is_hydrated_rx_state_":true' in msg or "/login" in msg or "new_token" in msg:
                 break
-    assert any(f.startswith("42/_event") for f in frames), f"no state frame at all: {frames!r}"
     return frames
+
+
+def hydrate_frames(base: str, token: str, cookie: str | None, path: str = "/", seen: list[str] | None = None,
+                   within: float = 30.0) -> list[str]:
+    """Connect a socket for `token` as a browser tab does and return every frame the server sends until the
+    page is hydrated or sent to /login.
+
+    The server must first have seen the tab's own socket close: until then it either still links the token to
+    that socket (and hands this one a `new_token`, a fresh state) or, when the old socket's disconnect arrives
+    after this connect, unlinks the token so that the answer goes nowhere (Reflex's LocalTokenManager pops the
+    token whichever socket it belongs to). Both are retried until a hydrate of this very token answers; every
+    frame of every try is appended to `seen`, so nothing any try received escapes the leak check."""
+    deadline = time.monotonic() + within
+    attempts: list[list[str]] = []
+    while time.monotonic() < deadline:
+        frames = _hydrate_once(base, token, cookie, path, wait=min(8.0, max(1.0, deadline - time.monotonic())))
+        attempts.append(frames)
+        if seen is not None:
+            seen.extend(frames)
+        if any(f.startswith("42/_event") for f in frames) and not any("new_token" in f for f in frames):
+            return frames
+        time.sleep(0.5)
+    raise AssertionError(f"no hydrate of token {token} answered within {within}s: {attempts!r}")
 
 
 def session_cookie(context) -> str:
@@ -82,9 +102,10 @@ def test_an_ended_login_and_the_next_person_on_the_tab_get_nothing_of_the_family
 
         # The tab's token replayed without a cookie, and with her now dead cookie: nothing of hers.
         for cookie in (None, anna_cookie):
-            frames = hydrate_frames(base, token, cookie)
+            seen: list[str] = []
+            frames = hydrate_frames(base, token, cookie, seen=seen)
             assert not any("new_token" in f for f in frames)  # the stored state of this very token was used
-            assert leaked(frames) == []
+            assert leaked(seen) == []
 
         # In the browser: Ben logs in on that tab.
         received: list[str] = []

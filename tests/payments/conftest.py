@@ -20,6 +20,7 @@ from client_profile.services import auth
 from client_profile.services.demo import load_demo
 from client_profile.services.identity import Principal
 from client_profile.settings import reset_settings_cache
+from tests.login_helpers import principal_of
 from tests.stripe_stub.localstripe_ext import shared_localstripe
 
 WEBHOOK_SECRET = "whsec_test_" + "s" * 24
@@ -63,9 +64,7 @@ def demo(db):
 
 def principal(_db, email: str) -> Principal:
     with Session(get_engine()) as db:
-        c = db.exec(select(Client).where(Client.email == email)).one()
-        return Principal(client_id=c.id, provider_id=c.provider_id, family_id=c.family_id, session_id=0,
-                         email=c.email, full_name=c.full_name)
+        return principal_of(db, email)
 
 
 def session_cookie(_db, email: str) -> dict[str, str]:

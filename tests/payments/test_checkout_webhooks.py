@@ -345,7 +345,7 @@ def _signed(body: bytes, secret: str = WEBHOOK_SECRET) -> dict[str, str]:
                                   b'{"id": "evt_1", "type": "checkout.session.completed", "data": {"object": 7}}',
                                   b"\xff\xfe not utf-8"])
 def test_signed_webhook_that_is_not_an_event_object_gets_400_and_changes_nothing(demo, stripe_env, api, body):
-    """Issue 8 finding 7: a correctly signed body that is not a JSON object answered 500."""
+    """docs/security.md finding 7b: a correctly signed body that is not a JSON object answered 500."""
     before = _snapshot()
     with TestClient(api, base_url=BASE, raise_server_exceptions=False) as client:
         r = client.post("/stripe/webhook", content=body, headers=_signed(body))
@@ -381,7 +381,7 @@ def _asgi_post(app, headers: list[tuple[bytes, bytes]], chunks: int, chunk_size:
 
 
 def test_webhook_refuses_an_oversized_content_length_without_reading_the_body(demo, stripe_env):
-    """Issue 8 finding 7: the webhook read the whole body before its size check."""
+    """docs/security.md finding 7d: the webhook read the whole body before its size check."""
     from fastapi import FastAPI
 
     from client_profile.api import payments as payments_api

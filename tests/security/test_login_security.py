@@ -1,4 +1,4 @@
-"""The login security battery (security.md §3.3): A1-A7, A9-A13. Runs on SQLite and, with TEST_DATABASE_URL, on
+"""The login security battery A1-A7, A9-A13 (docs/security.md "Test battery"). Runs on SQLite and, with TEST_DATABASE_URL, on
 PostgreSQL.
 
 Brute-force math (A4): with K = 5 tries per code and a cap of 100 consecutive failures per account, the maximum
@@ -332,7 +332,7 @@ def test_a5_five_mails_per_hour_per_address_and_requester(clean_db):
 
 
 def test_a5_requests_from_elsewhere_do_not_void_a_pending_code(clean_db):
-    """Issue 8 finding 2: someone else asking for anna's address must not cancel the code she is about to type."""
+    """docs/security.md finding 2: someone else asking for anna's address must not cancel the code she is about to type."""
     make_client()
     flow = _request(now=T0, ip="198.51.100.1")
     code = last_mail_secrets()["code"]
@@ -343,7 +343,7 @@ def test_a5_requests_from_elsewhere_do_not_void_a_pending_code(clean_db):
 
 
 def test_a5_requests_from_elsewhere_do_not_lock_out_a_pending_browser(clean_db):
-    """Issue 8 finding 2: 5 (or 50, from 10 networks) requests from elsewhere do not stop anna's own resend."""
+    """docs/security.md finding 2: 5 (or 50, from 10 networks) requests from elsewhere do not stop anna's own resend."""
     make_client()
     flow = _request(now=T0, ip="198.51.100.1")
     for k in range(5):

@@ -150,7 +150,7 @@ def test_without_a_valid_session_every_handler_sends_to_login_and_loads_nothing(
 
 
 def test_a_stolen_tab_without_the_cookie_gets_nothing_more(demo):
-    """The tab token is client-chosen; state keyed by it must not act as a login (reflex-0.10.md §9.2)."""
+    """The tab token is client-chosen; state keyed by it must not act as a login (docs/decisions.md "The identity is re-derived on every event")."""
     root, s = states(cookie_for(demo, "anna@example.com"))
     home = s["HomeState"]
     home.load_home()

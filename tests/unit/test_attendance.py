@@ -16,7 +16,6 @@ from client_profile.models import (
     Booking,
     ClassGroup,
     ClassSession,
-    Client,
     EntryPass,
     EntryPassEntry,
     Family,
@@ -31,8 +30,8 @@ from client_profile.services import attendance as att
 from client_profile.services import policy
 from client_profile import formatting as fmt
 from client_profile.services.errors import DomainError, NotFound
-from client_profile.services.identity import Principal
 from client_profile.services.providers import current_provider
+from tests.login_helpers import principal_of as principal
 
 TZ = ZoneInfo("Europe/Bratislava")
 
@@ -87,11 +86,6 @@ def test_holiday_moves_the_deadline_back_too():
 
 
 # ------------------------------------------------------------------------------------------ with the demo
-
-
-def principal(db, email: str) -> Principal:
-    c = db.exec(select(Client).where(Client.email == email)).one()
-    return Principal(c.id, c.provider_id, c.family_id, 0, c.email, c.full_name)
 
 
 def next_scheduled(db, first_name: str, programme: str = "Swimming - Beginners", skip: int = 0):

@@ -99,7 +99,7 @@ def test_a_request_from_another_browser_leaves_the_open_one_alone(clean_db):
 
 
 def test_outbox_login_keys_survive_a_purge_of_login_requests(clean_db):
-    """Issue 8 finding 7: ids restart after login requests are purged; the outbox key must not collide."""
+    """docs/security.md finding 7e: ids restart after login requests are purged; the outbox key must not collide."""
     from sqlalchemy import delete
 
     make_client()

@@ -16,7 +16,6 @@ from client_profile.models import (
     Booking,
     ClassGroup,
     ClassSession,
-    Client,
     Family,
     Programme,
     Provider,
@@ -26,15 +25,9 @@ from client_profile.models import (
 from client_profile.services import calendar
 from client_profile.services import provider_sessions as ps
 from client_profile.services.errors import DomainError, NotFound
-from client_profile.services.identity import Principal
+from tests.login_helpers import principal_of as principal
 
 BRATISLAVA = ZoneInfo("Europe/Bratislava")
-
-
-def principal(db, email: str) -> Principal:
-    c = db.exec(select(Client).where(Client.email == email)).one()
-    return Principal(client_id=c.id, provider_id=c.provider_id, family_id=c.family_id, session_id=0,
-                     email=c.email, full_name=c.full_name)
 
 
 def key_of(url: str) -> str:

@@ -6,19 +6,16 @@ import asyncio
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
 import types
-import uuid
 from pathlib import Path
 
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from tests.clock_helpers import child_clock
+from tests.cli_helpers import ROOT, cli_runner, rows
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _head() -> str:
@@ -29,27 +26,10 @@ def _head() -> str:
 
 @pytest.fixture
 def cli(tmp_path):
-    db_file = tmp_path / "cli.db"
-    drop = ("TEST_DATABASE_URL", "SMTP_HOST", "REFLEX_REDIS_URL")
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(CLIENT_PROFILE_ENV="test", SECRET_KEY="cli-test-" + uuid.uuid4().hex * 2,
-               REFLEX_DB_URL=f"sqlite:///{db_file}", DEV_MAILBOX_DIR=str(tmp_path / "mailbox"),
-               PYTHONPATH=str(ROOT))
-    workdir = tmp_path / "elsewhere"
-    workdir.mkdir()
-
-    def run(*args: str, **overrides: str) -> subprocess.CompletedProcess:
-        child = {**env, **overrides}
-        return subprocess.run([sys.executable, "-m", "client_profile.cli", *args], cwd=workdir,
-                              env={**child_clock(child), **child}, capture_output=True, text=True, timeout=120)
-
-    run.db_file = db_file
-    return run
+    return cli_runner(tmp_path)
 
 
-def _rows(db_file: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db_file) as conn:
-        return conn.execute(sql).fetchall()
+_rows = rows
 
 
 def _table_counts(db_file: Path) -> dict[str, int]:

@@ -5,12 +5,7 @@ through cli.main against the test database."""
 from __future__ import annotations
 
 import io
-import os
 import sqlite3
-import subprocess
-import sys
-import uuid
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -18,33 +13,15 @@ from sqlmodel import Session, select
 
 from client_profile import cli as cli_module
 from client_profile.models import Charge, ChargeStatus, Invoice, InvoiceProfile, Payment, Provider
-from tests.clock_helpers import child_clock
+from tests.cli_helpers import cli_runner, rows
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def cli(tmp_path):
-    db_file = tmp_path / "cli.db"
-    drop = ("TEST_DATABASE_URL", "SMTP_HOST", "REFLEX_REDIS_URL")
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(CLIENT_PROFILE_ENV="test", SECRET_KEY="cli-test-" + uuid.uuid4().hex * 2,
-               REFLEX_DB_URL=f"sqlite:///{db_file}", DEV_MAILBOX_DIR=str(tmp_path / "mailbox"),
-               PYTHONPATH=str(ROOT))
-    workdir = tmp_path / "elsewhere"
-    workdir.mkdir()
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "client_profile.cli", *args], check=False, cwd=workdir,
-                              env={**env, **child_clock(env)}, capture_output=True, text=True, timeout=120)
-
-    run.db_file = db_file
-    return run
+    return cli_runner(tmp_path)
 
 
-def rows(db_file: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db_file) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def test_setting_up_a_real_provider_end_to_end(cli, tmp_path):
@@ -109,7 +86,6 @@ def test_paid_with_a_transfer_request_reference_settles_every_item(cli):
     items = rows(cli.db_file, "SELECT c.id, c.amount_minor, c.family_id, f.id FROM charge c JOIN client f "
                               "ON f.family_id = c.family_id WHERE c.status = 'unpaid' AND f.email = 'anna@example.com'")
     ids = sorted(r[0] for r in items)
-    import sqlite3
 
     with sqlite3.connect(cli.db_file) as conn:  # as the payments page records it when several items are ticked
         conn.execute("INSERT INTO transfer_request (provider_id, family_id, reference, amount_minor, currency, "

@@ -3,46 +3,20 @@ subprocess against its own SQLite file from an unrelated working directory, like
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import subprocess
-import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
 from client_profile.clock import utcnow
-from tests.clock_helpers import child_clock
+from tests.cli_helpers import cli_runner, rows
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def cli(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("cli-sessions")
-    db_file = tmp_path / "cli.db"
-    drop = ("TEST_DATABASE_URL", "SMTP_HOST", "REFLEX_REDIS_URL")
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(CLIENT_PROFILE_ENV="test", SECRET_KEY="cli-test-" + uuid.uuid4().hex * 2,
-               REFLEX_DB_URL=f"sqlite:///{db_file}", DEV_MAILBOX_DIR=str(tmp_path / "mailbox"),
-               PYTHONPATH=str(ROOT))
-    workdir = tmp_path / "elsewhere"
-    workdir.mkdir()
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "client_profile.cli", *args], cwd=workdir,
-                              env={**env, **child_clock(env)},
-                              capture_output=True, text=True, timeout=120)
-
-    run.db_file = db_file
+    run = cli_runner(tmp_path_factory.mktemp("cli-sessions"))
     assert run("demo").returncode == 0
     return run
-
-
-def rows(db_file: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db_file) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def snapshot(db_file: Path) -> tuple:

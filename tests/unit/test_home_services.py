@@ -6,18 +6,12 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from client_profile.models import Attendee, Booking, BookingShare, Client, utcnow
+from client_profile.models import Attendee, Booking, BookingShare, utcnow
 from client_profile.services import benefits, home, orders
-from client_profile.services.access import get_visible_booking, parse_id
+from client_profile.services.access import get_visible_booking, member_visible, parse_id
 from client_profile.services.errors import NotFound
-from client_profile.services.identity import Principal
 from client_profile.services.providers import current_provider
-
-
-def principal(db, email: str) -> Principal:
-    c = db.exec(select(Client).where(Client.email == email)).one()
-    return Principal(client_id=c.id, provider_id=c.provider_id, family_id=c.family_id, session_id=0,
-                     email=c.email, full_name=c.full_name)
+from tests.login_helpers import principal_of as principal
 
 
 def test_anna_home_shows_her_family_and_the_unpaid_fee_first(demo):
@@ -63,11 +57,11 @@ def test_a_revoked_share_hides_everything_at_once(demo):
     peter = principal(demo, "peter@example.com")
     share = demo.exec(select(BookingShare).where(BookingShare.grantee_client_id == peter.client_id)).one()
     ema = demo.exec(select(Attendee).where(Attendee.first_name == "Ema")).one()
-    assert home.member_visible(demo, peter, ema.id)
+    assert member_visible(demo, peter, ema.id)
     share.revoked_at = utcnow()
     demo.add(share)
     demo.commit()
-    assert not home.member_visible(demo, peter, ema.id)
+    assert not member_visible(demo, peter, ema.id)
     assert home.home_view(demo, peter, current_provider(demo)).bookings == []
     with pytest.raises(NotFound):
         get_visible_booking(demo, peter, share.booking_id)

@@ -1,4 +1,4 @@
-"""Issue 8 finding 6: what one bad websocket event can write to the log, and how big a websocket message may be."""
+"""docs/security.md finding 6: what one bad websocket event can write to the log, and how big a websocket message may be."""
 
 from __future__ import annotations
 

@@ -88,7 +88,7 @@ def test_marking_a_past_session_attended_missed_and_back_bumps_only_that_family(
 
     row = demo.get(Attendance, change.attendance_id)
     assert row.changed_by_client_id is None and as_utc(row.changed_at) > utcnow() - timedelta(minutes=1)
-    assert demo.exec(select(MakeupCredit)).all().__len__() == 1  # no credit made here (issue 5)
+    assert demo.exec(select(MakeupCredit)).all().__len__() == 1  # no credit made here (services.makeups owns credits)
 
     assert ps.mark_attendance(demo, last.id, ema.id, "Scheduled").after == "scheduled"
     assert ps.mark_attendance(demo, last.id, ema.id, AttendanceState.attended).after == "attended"

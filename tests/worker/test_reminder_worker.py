@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from datetime import timedelta
-from email import policy
-from email.parser import BytesParser
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from client_profile.db import unit_of_work
@@ -23,32 +19,15 @@ from client_profile.models import Channel, OutboxMessage, OutboxStatus
 from client_profile.services import reminders
 from client_profile.settings import PROJECT_ROOT
 from tests.clock_helpers import child_clock
+from tests.smtp_helpers import smtp_server
 from tests.reminder_helpers import NOW, build_world, make_credit
 from tests.whatsapp_stub import WhatsAppStub, twilio_env
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp():
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
+    with smtp_server() as (inbox, port):
+        yield inbox, port
 
 
 @pytest.fixture
