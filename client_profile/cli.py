@@ -184,7 +184,7 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     from client_profile.settings import get_settings
 
     try:
-        from client_profile.services.outbox import run_worker
+        from client_profile.worker import run_worker
     except ModuleNotFoundError as exc:
         if exc.name != "client_profile.services.outbox":
             raise

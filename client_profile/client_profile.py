@@ -25,6 +25,7 @@ from client_profile.pages import registry
 from client_profile.settings import get_settings
 from client_profile.state.guard import TabGuard
 from client_profile.state.shell import ShellState
+from client_profile.worker import run_worker
 
 settings = get_settings()
 
@@ -82,8 +83,6 @@ async def outbox_worker():
     if settings.outbox_worker != "app":
         yield
         return
-    from client_profile.services.outbox import run_worker
-
     stop = asyncio.Event()
     task = asyncio.create_task(run_worker(stop, settings.outbox_poll_seconds))
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.components.core.banner import has_connection_errors
 
+from client_profile.components.live import live_poller
 from client_profile.pages.registry import nav_items
 from client_profile.state.shell import ShellState
 
@@ -131,8 +132,6 @@ def connection_lost() -> rx.Component:
 
 def page_shell(active: str, live, *content: rx.Component) -> rx.Component:
     """`live`: the page state's refresh handler (or None); the page then updates itself when its data changes."""
-    from client_profile.state.live import live_poller
-
     return rx.box(
         connection_lost(),
         header(active),

@@ -1,14 +1,14 @@
 """A booking's sessions from the client's side: what is scheduled, attended, cancelled or missed; excusing an
 upcoming session under the provider's cancellation policy; signing back up.
 
-Every cancellation rule lives here (the deadline, late cancellations, weekends and holidays, what a
-cancellation earns) and is enforced on the server whatever the client sends.
+Every cancellation rule lives here (late cancellations, what a cancellation earns; the deadline with weekends
+and holidays is services.policy's) and is enforced on the server whatever the client sends.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
@@ -27,16 +27,16 @@ from client_profile.models import (
     MakeupCreditStatus,
     Programme,
     Provider,
-    ProviderHoliday,
     SessionStatus,
     as_utc,
     utcnow,
 )
 from client_profile.services import changes, makeups
-from client_profile.services import formatting as fmt
+from client_profile import formatting as fmt
 from client_profile.services.access import get_visible_booking, is_id, may_manage, visible_bookings_clause
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
+from client_profile.services.policy import cancellation_deadline, provider_holidays
 
 CANCEL_REASONS = {
     "illness": "Illness",
@@ -47,41 +47,6 @@ CANCEL_REASONS = {
 MAX_NOTE = 500
 # Attendance states that hold a place in a session.
 OCCUPYING = (AttendanceState.scheduled, AttendanceState.attended, AttendanceState.makeup)
-
-
-# ------------------------------------------------------------------------------------------ the deadline
-
-
-def _non_working(day: date, holidays: set[date]) -> bool:
-    return day.weekday() >= 5 or day in holidays
-
-
-def cancellation_deadline(provider: Provider, starts_at: datetime, holidays: set[date] = frozenset()) -> datetime:
-    """The last moment (aware UTC) a client may excuse a session starting at `starts_at` and still get what an
-    in-time cancellation gives. Computed in the provider's local time, so it is right across DST changes."""
-    tz = ZoneInfo(provider.timezone)
-    start_local = as_utc(starts_at).astimezone(tz)
-    if provider.cancellation_mode == "day_before_at":
-        at = provider.cancellation_day_before_time or time(0, 0)
-        day = start_local.date() - timedelta(days=1)
-        deadline = datetime.combine(day, at, tzinfo=tz)
-    else:
-        # Subtract the hours in UTC (real elapsed time), then look at the local wall clock.
-        deadline = (as_utc(starts_at) - timedelta(hours=provider.cancellation_deadline_hours)).astimezone(tz)
-    if provider.cancellation_skip_weekends and _non_working(deadline.date(), holidays):
-        # A deadline on a weekend or holiday moves back to the end (midnight) of the last working day before
-        # it: Monday's 24-hour deadline falls on Sunday and becomes Friday midnight.
-        day = deadline.date()
-        while _non_working(day, holidays):
-            day -= timedelta(days=1)
-        deadline = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=tz)
-    return deadline.astimezone(ZoneInfo("UTC"))
-
-
-def provider_holidays(db: Session, provider: Provider) -> set[date]:
-    if not provider.cancellation_skip_weekends:
-        return set()
-    return set(db.exec(select(ProviderHoliday.day).where(ProviderHoliday.provider_id == provider.id)).all())
 
 
 # ------------------------------------------------------------------------------------------ what it earns
@@ -330,8 +295,6 @@ def booking_detail(db: Session, principal: Principal, provider: Provider, bookin
                    now: datetime | None = None) -> BookingDetail:
     """Programme details and every session of a booking, sorted into upcoming / attended / cancelled or missed.
     Raises NotFound for a booking the principal may not see (the same as a missing one)."""
-    from client_profile.services.home import schedule_label  # one schedule formatter
-
     now = now or utcnow()
     booking = get_visible_booking(db, principal, booking_id)
     cls, programme, attendee = db.exec(
@@ -355,7 +318,7 @@ def booking_detail(db: Session, principal: Principal, provider: Provider, bookin
     detail = BookingDetail(
         id=booking.id, attendee=attendee.first_name, programme=programme.name, description=programme.description,
         class_name=cls.name, place="Online" if cls.is_online else cls.venue, is_online=cls.is_online,
-        schedule=schedule_label(cls),
+        schedule=fmt.schedule_label(cls.weekday, cls.start_time),
         dates=" – ".join(fmt.day_label(d) for d in (start_day, end_day) if d),
         instructor=cls.instructor, price=fmt.money(booking.price_minor or programme.price_minor, booking.currency),
         status=booking.status.value, shared_with_me=attendee.family_id != principal.family_id,

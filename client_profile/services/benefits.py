@@ -25,7 +25,7 @@ from client_profile.models import (
     as_utc,
     utcnow,
 )
-from client_profile.services import formatting as fmt
+from client_profile import formatting as fmt
 from client_profile.services import makeups
 from client_profile.services.access import visible_bookings_clause
 from client_profile.services.identity import Principal

@@ -31,8 +31,8 @@ from client_profile.models import (
     Provider,
     utcnow,
 )
+from client_profile import formatting as fmt
 from client_profile.services import credit, fees
-from client_profile.services import formatting as fmt
 
 PREFIX = {InvoiceKind.invoice: "", InvoiceKind.receipt: "R-"}
 TITLE = {InvoiceKind.invoice: "Invoice", InvoiceKind.receipt: "Receipt"}

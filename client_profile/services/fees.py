@@ -22,7 +22,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from client_profile.models import Attendee, Booking, Charge, ChargeDiscount, ChargeStatus, Discount, utcnow
-from client_profile.services import formatting as fmt
+from client_profile import formatting as fmt
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ from client_profile.models import (
     SessionStatus,
     utcnow,
 )
+from client_profile import formatting as fmt
 from client_profile.services import fees
-from client_profile.services import formatting as fmt
 from client_profile.services.access import (
     is_id,
     member_visible,
@@ -127,12 +127,6 @@ def attendee_photo(db: Session, principal: Principal, attendee_id: object) -> by
     return photo
 
 
-def schedule_label(cls: ClassGroup) -> str:
-    if cls.weekday is None or cls.start_time is None:
-        return ""
-    return f"{fmt.WEEKDAYS[cls.weekday]}s {cls.start_time:%H:%M}"
-
-
 def booking_summaries(db: Session, principal: Principal, provider: Provider, today: date,
               now: datetime) -> list[BookingSummary]:
     rows = db.exec(
@@ -160,7 +154,7 @@ def booking_summaries(db: Session, principal: Principal, provider: Provider, tod
         nxt = next_by_booking.get(booking.id)
         result.append(BookingSummary(
             id=booking.id, attendee_id=booking.attendee_id, programme=programme.name, class_name=cls.name,
-            schedule=schedule_label(cls),
+            schedule=fmt.schedule_label(cls.weekday, cls.start_time),
             place="Online" if cls.is_online else cls.venue,
             is_online=cls.is_online, is_active=active,
             next_session=fmt.session_label(nxt, provider.timezone) if nxt and active else "",

@@ -39,11 +39,14 @@ from client_profile.models import (
     as_utc,
     utcnow,
 )
-from client_profile.services import changes
-from client_profile.services import formatting as fmt
+from client_profile.services import changes, reminders
+from client_profile import formatting as fmt
 from client_profile.services.access import is_id, managed_bookings_clause, may_manage, visible_bookings_clause
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.identity import Principal
+from client_profile.services.policy import cancellation_deadline, provider_holidays
+from client_profile.services.providers import current_provider
+from client_profile.settings import get_settings
 
 MAX_WAITLIST_PER_CREDIT = 3
 
@@ -111,9 +114,7 @@ def grant_credit(db: Session, provider: Provider, attendance: Attendance, bookin
             db.execute(update(MakeupCredit).where(MakeupCredit.id == old).values(
                 status=MakeupCreditStatus.expired,
                 closed_reason=f"Only {provider.makeup_carry_over_max} make-up credits carry over"))
-    from client_profile.services import reminders  # "you have a make-up to book", in this transaction
-
-    reminders.notify_makeup_earned(db, credit.id, now)
+    reminders.notify_makeup_earned(db, credit.id, now)  # "you have a make-up to book", in this transaction
     return credit
 
 
@@ -416,8 +417,6 @@ def cancel_makeup(db: Session, principal: Principal, provider: Provider, attenda
                   now: datetime | None = None) -> bool:
     """Cancel a booked make-up. In time (the provider's cancellation deadline) the credit comes back with its
     original deadline; late, the place is freed but the credit stays used. Returns whether it came back."""
-    from client_profile.services.attendance import cancellation_deadline, provider_holidays
-
     now = now or utcnow()
     if not is_id(attendance_id):
         raise NotFound("make-up")
@@ -504,8 +503,6 @@ def leave_waitlist(db: Session, principal: Principal, entry_id: object, now: dat
     booking_id = db.exec(select(MakeupCredit.booking_id).where(MakeupCredit.id == entry.credit_id)).one()
     changes.bump_for_bookings(db, [booking_id])
     if was_offered:
-        from client_profile.services.providers import current_provider
-
         offer_freed_place(db, current_provider(db), entry.session_id, now)
 
 
@@ -573,9 +570,6 @@ def offer_freed_place(db: Session, provider: Provider, session_id: int, now: dat
 
 
 def _notify_offer(db: Session, entry_id: int, expires: datetime, now: datetime) -> None:
-    from client_profile.services import reminders
-    from client_profile.settings import get_settings
-
     reminders.notify_waitlist_offer(db, entry_id, f"{get_settings().base_url}/makeups", expires, now=now)
 
 

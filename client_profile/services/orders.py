@@ -25,11 +25,14 @@ from client_profile.models import (
     Provider,
     utcnow,
 )
-from client_profile.services import formatting as fmt
+from client_profile import formatting as fmt
+from client_profile.integrations.stripe_gateway import gateway
 from client_profile.services.access import parse_id
+from client_profile.services.benefits import pass_status
 from client_profile.services.billing import METHOD_LABEL
 from client_profile.services.errors import NotFound
 from client_profile.services.identity import Principal
+from client_profile.services.payments import online_payment_available
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,8 @@ class OrderDetail:
     invoice_number: str = ""
     receipt_id: int = 0
     receipt_number: str = ""
+    online: bool = False      # payable online now (the provider offers it and a gateway is configured)
+    has_bank: bool = False    # payable by bank transfer (the provider has bank details)
 
 
 KIND_LABELS = {"product": "Product", "entry_pass": "Entry pass", "service": "Service",
@@ -138,8 +143,6 @@ def order_detail(db: Session, principal: Principal, provider: Provider, order_id
                  now: datetime | None = None) -> OrderDetail:
     """One order of the principal's family with its items, payment status, documents, and for entry-pass items
     the pass and its entries. NotFound for another family's order, a missing one or a malformed id."""
-    from client_profile.services.benefits import pass_status
-
     now = now or utcnow()
     oid = parse_id(order_id)
     order = None
@@ -185,6 +188,8 @@ def order_detail(db: Session, principal: Principal, provider: Provider, order_id
         detail.overdue = bool(charge.status == ChargeStatus.unpaid and charge.due_on and charge.due_on < today)
         detail.reference = charge.reference
         detail.payable = charge.status == ChargeStatus.unpaid
+        detail.online = detail.payable and online_payment_available(provider, gateway())
+        detail.has_bank = detail.payable and bool(provider.bank_iban)
         if charge.paid_at is not None:
             detail.paid_on = fmt.day_label(fmt.local(charge.paid_at, tz).date())
         payment = db.exec(select(Payment).where(Payment.charge_id == charge.id,

@@ -6,8 +6,9 @@
   several processes never send one row twice; sends outside any transaction; marks the row sent and wipes the
   sealed secrets; on failure retries with exponential backoff (MAX_ATTEMPTS), then marks it failed (secrets wiped
   too). A row stuck in "sending" (its process died) is reclaimed once locked_until has passed, as a recovery (below).
-- ``run_worker`` runs ``process_due`` in a thread, forever, until ``stop`` is set; ``nudge()`` wakes it at once
-  (the login route calls it, so a login mail leaves within about a second).
+- ``run_sender`` runs ``process_due`` in a thread, forever, until ``stop`` is set; ``nudge()`` wakes it at once
+  (the login route calls it, so a login mail leaves within about a second). It knows nothing of the domain: the
+  worker (client_profile/worker.py) hands it the periodic jobs to run between passes.
 
 Renderers turn a row into an e-mail (channel email) or a WhatsApp template message (channel whatsapp); "login"
 is built in, other features register theirs with ``register_renderer`` (services.reminders).
@@ -32,7 +33,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, insert, or_, select, update
@@ -57,6 +58,15 @@ UNKNOWN_OUTCOME = "outcome unknown"
 Outgoing = mailer.OutgoingEmail | whatsapp.TemplateMessage
 Renderer = Callable[[Session, OutboxMessage, dict], Outgoing]
 _RENDERERS: dict[str, Renderer] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class PeriodicJob:
+    """A job the sender loop runs every ``every_seconds`` (and once at start), e.g. the reminder scan."""
+
+    name: str
+    run: Callable[[], object]
+    every_seconds: float
 
 
 class SkipMessage(Exception):
@@ -269,16 +279,14 @@ def nudge() -> None:
             pass
 
 
-async def run_worker(stop: asyncio.Event, poll_seconds: float | None = None) -> None:
+async def run_sender(stop: asyncio.Event, poll_seconds: float | None = None,
+                     periodic: Sequence[PeriodicJob] = ()) -> None:
     """Send due messages until ``stop`` is set: every ``poll_seconds`` (settings.outbox_poll_seconds by
-    default) and right after ``nudge()``. Also runs the periodic jobs (services.reminders.scan_expiring: once at
-    start, then every REMINDER_SCAN_SECONDS). Start it as a task, e.g. a Reflex lifespan task."""
-    from client_profile.services import reminders  # registers the reminder renderers and the expiry scan
-
-    settings = get_settings()
-    poll = poll_seconds if poll_seconds is not None else settings.outbox_poll_seconds
-    scan_every = settings.reminder_scan_seconds
-    next_scan = time.monotonic()
+    default) and right after ``nudge()``. Between passes it runs the ``periodic`` jobs it is given (each once at
+    start, then every ``every_seconds``, in a thread); which jobs there are is the worker's business
+    (client_profile/worker.py), not the outbox's. Start it as a task, e.g. a Reflex lifespan task."""
+    poll = poll_seconds if poll_seconds is not None else get_settings().outbox_poll_seconds
+    next_run = [time.monotonic()] * len(periodic)
     wake = asyncio.Event()
     entry = (asyncio.get_running_loop(), wake)
     with _waiters_lock:
@@ -286,12 +294,13 @@ async def run_worker(stop: asyncio.Event, poll_seconds: float | None = None) -> 
     try:
         while not stop.is_set():
             wake.clear()
-            if time.monotonic() >= next_scan:
-                next_scan = time.monotonic() + scan_every
-                try:
-                    await asyncio.to_thread(reminders.run_scan)
-                except Exception:
-                    log.exception("reminder scan failed")
+            for i, job in enumerate(periodic):
+                if time.monotonic() >= next_run[i]:
+                    next_run[i] = time.monotonic() + job.every_seconds
+                    try:
+                        await asyncio.to_thread(job.run)
+                    except Exception:
+                        log.exception("%s failed", job.name)
             try:
                 while await asyncio.to_thread(process_due) > 0 and not stop.is_set():
                     pass  # a full batch may mean more are due
@@ -299,7 +308,7 @@ async def run_worker(stop: asyncio.Event, poll_seconds: float | None = None) -> 
                 log.exception("outbox worker pass failed")
             waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
             try:
-                await asyncio.wait(waits, timeout=min(poll, max(next_scan - time.monotonic(), 0.01)),
+                await asyncio.wait(waits, timeout=min([poll] + [max(t - time.monotonic(), 0.01) for t in next_run]),
                                    return_when=asyncio.FIRST_COMPLETED)
             finally:
                 for w in waits:

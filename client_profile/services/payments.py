@@ -32,6 +32,7 @@ from client_profile.integrations.stripe_gateway import (
     CheckoutSessionInfo,
     GatewayError,
     StripeGateway,
+    gateway as configured_gateway,
 )
 from client_profile.models import (
     Attendee,
@@ -57,8 +58,8 @@ from client_profile.models import (
     as_utc,
     utcnow,
 )
+from client_profile import formatting as fmt
 from client_profile.services import billing, credit, fees
-from client_profile.services import formatting as fmt
 from client_profile.services.access import (
     get_visible_booking,
     parse_id,
@@ -80,6 +81,9 @@ HANDLED_EVENTS = frozenset({
 })
 
 UnitOfWork = Callable[[], AbstractContextManager[Session]]
+# Default of the `gateway` parameters: the gateway the settings configure (None without a Stripe key). Callers
+# in the app leave it out; tests pass a gateway or None.
+CONFIGURED = "configured"
 
 
 # ------------------------------------------------------------------------------------------------- scope
@@ -180,13 +184,14 @@ def _bank(provider: Provider) -> BankDetails | None:
                        provider.bank_reference_hint)
 
 
-def payments_view(db: Session, principal: Principal, provider: Provider, gateway: StripeGateway | None,
-                  booking_id: int | None = None, charge_ids: list[int] | None = None,
+def payments_view(db: Session, principal: Principal, provider: Provider,
+                  gateway: StripeGateway | None | str = CONFIGURED, booking_id: int | None = None, charge_ids: list[int] | None = None,
                   now: datetime | None = None, paid_limit: int = 100) -> PaymentsView:
     """Unpaid items first (oldest due first), then paid ones (newest first). Six queries whatever the size.
 
     `booking_id` limits the view to one booking's items (the caller checked the booking is visible);
     `charge_ids` to those charges (an order page)."""
+    gateway = configured_gateway() if gateway == CONFIGURED else gateway
     now = now or utcnow()
     today = fmt.local(now, provider.timezone).date()
     payable = case((payable_charges_clause(principal), True), else_=False)
@@ -369,15 +374,19 @@ class CheckoutStart:
     reused: bool
 
 
-def start_checkout(uow: UnitOfWork, principal: Principal, charge_ids: list[object], gateway: StripeGateway | None,
-                   base_url: str, now: datetime | None = None) -> CheckoutStart:
+def start_checkout(uow: UnitOfWork, principal: Principal, charge_ids: list[object],
+                   gateway: StripeGateway | None | str = CONFIGURED, base_url: str = "",
+                   now: datetime | None = None) -> CheckoutStart:
     """Creates (or reuses) a Checkout Session for these unpaid items and returns where to send the browser.
 
     Three short steps so no database transaction is open while Stripe is called: (1) validate, reuse an open
     session for exactly these items, or record a new attempt; (2) call Stripe with the idempotency key derived
     from the attempt id (a retried call returns the same session); (3) store the session.
     Other open attempts covering any of these items are expired first, so the same item is not paid twice.
+    `gateway` and `base_url` default to the configured ones.
     """
+    gateway = configured_gateway() if gateway == CONFIGURED else gateway
+    base_url = base_url or get_settings().base_url
     now = now or utcnow()
     with uow() as db:
         provider = db.get(Provider, principal.provider_id)

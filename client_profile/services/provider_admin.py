@@ -26,8 +26,9 @@ from zoneinfo import available_timezones
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from client_profile.integrations.invoice_pdf import logo_png
 from client_profile.models import Family, InvoiceProfile, Provider, ProviderHoliday, utcnow
-from client_profile.services import formatting as fmt
+from client_profile import formatting as fmt
 from client_profile.services.changes import bump_families
 from client_profile.services.demo import DEMO_SLUG
 from client_profile.services.errors import DomainError
@@ -411,8 +412,6 @@ def set_logo(db: Session, image_bytes: bytes | None) -> tuple[int, int] | None:
     """Stores the invoice logo as integrations.invoice_pdf.logo_png makes it (an opaque PNG of at most
     450 x 150 px); None removes it. Returns the stored (width, height)."""
     from PIL import Image, UnidentifiedImageError
-
-    from client_profile.integrations.invoice_pdf import logo_png
 
     provider = get_provider(db)
     profile = _profile_row(db, provider)

@@ -42,10 +42,12 @@ from client_profile.models import (
     utcnow,
 )
 from client_profile.models.base import as_utc
-from client_profile.services import formatting as fmt
+from client_profile import formatting as fmt
 from client_profile.services.changes import bump_families, bump_for_sessions
 from client_profile.services.access import is_id
+from client_profile.services import makeups
 from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.providers import current_provider
 
 MAX_LINK_LENGTH = 500
 MAX_NOTE_LENGTH = 500
@@ -166,10 +168,6 @@ def _makeup_credit_follows(db: Session, row: Attendance, before: AttendanceState
                            now: datetime) -> None:
     """A regular session marked missed earns a make-up credit when the provider's policy says so; correcting
     it away from missed withdraws that credit if it is still unused (services.makeups has the rules)."""
-    from client_profile.models import ClassGroup, Programme
-    from client_profile.services import makeups
-    from client_profile.services.providers import current_provider
-
     if row.makeup_credit_id is not None:  # a make-up attendance never earns another make-up
         return
     if before == AttendanceState.missed and after != AttendanceState.missed:

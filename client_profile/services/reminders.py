@@ -15,7 +15,8 @@ Rules (one place):
 - The expiry reminder: credits still open whose booking deadline is within 7 days, earned more than a day ago
   (a fresh credit's own message already gives the deadline).
 
-Everything here runs in the caller's transaction; the outbox worker sends after commit.
+Everything here runs in the caller's transaction; the outbox worker sends after commit (the periodic scan is
+scheduled by client_profile/worker.py).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from client_profile.models import (
 )
 from client_profile.models.base import as_utc, utcnow
 from client_profile.models.benefits import WaitlistStatus
-from client_profile.services import formatting as fmt
+from client_profile import formatting as fmt
 from client_profile.services import outbox
 from client_profile.services.outbox import SkipMessage, register_renderer
 from client_profile.settings import get_settings
@@ -155,23 +156,6 @@ def scan_expiring(db: Session, now: datetime | None = None) -> int:
                                 recipients=_recipients(db, booking.id, attendee.family_id),
                                 payload={"credit_id": credit.id}, now=now)
     return written
-
-
-def run_scan(now: datetime | None = None) -> int:
-    """The worker's periodic job: expire waitlist offers (passing places on), then scan_expiring."""
-    from client_profile.db import unit_of_work
-    from client_profile.services import makeups
-    from client_profile.services.errors import DomainError
-    from client_profile.services.providers import current_provider
-
-    with unit_of_work(immediate=True) as db:
-        # Waitlist offers that ran out pass to the next in the queue (which queues that offer's message).
-        try:
-            makeups.expire_offers(db, current_provider(db), now)
-        except DomainError:  # no provider set up yet: nothing to expire
-            pass
-    with unit_of_work() as db:
-        return scan_expiring(db, now)
 
 
 def notify_waitlist_offer(db: Session, waitlist_entry_id: int, offer_url: str, expires_at: datetime,
@@ -333,5 +317,5 @@ def _render_offer(db: Session, row: OutboxMessage, secrets: dict):
     return OutgoingEmail(to=client.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
 
 
-__all__ = ["notify_makeup_earned", "scan_expiring", "notify_waitlist_offer", "run_scan", "channels_for",
+__all__ = ["notify_makeup_earned", "scan_expiring", "notify_waitlist_offer", "channels_for",
            "EXPIRY_NOTICE", "KIND_EARNED", "KIND_EXPIRING", "KIND_OFFER"]

@@ -9,73 +9,42 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.db import unit_of_work
 from client_profile.services import account as account_service
-from client_profile.services.errors import DomainError, NotAuthenticated
-from client_profile.state.session import principal_for, to_login
+from client_profile.state.base import Ctx, PageState
 
 
-class AccountState(rx.State):
-    loaded: bool = False
+class AccountState(PageState, rx.State):
     full_name: str = ""
     email: str = ""
     email_reminders: bool = True
     whatsapp_available: bool = False
     whatsapp_opt_in: bool = False
     whatsapp_phone: str = ""
-    message: str = ""
-    error: str = ""
 
-    def _show(self, view: account_service.AccountView) -> None:
+    def _load(self, ctx: Ctx) -> None:
+        view = account_service.account_view(ctx.db, ctx.principal)
         self.full_name, self.email = view.full_name, view.email
         self.email_reminders = view.email_reminders
         self.whatsapp_available, self.whatsapp_opt_in = view.whatsapp_available, view.whatsapp_opt_in
         self.whatsapp_phone = view.whatsapp_phone
-        self.loaded = True
-
-    def _clear(self) -> None:
-        self.loaded = False
-        self.full_name = self.email = self.whatsapp_phone = self.message = self.error = ""
-        self.email_reminders, self.whatsapp_available, self.whatsapp_opt_in = True, False, False
-
-    def _act(self, action, message: str):
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                self._clear()
-                return to_login()
-            try:
-                view = action(db, principal)
-            except NotAuthenticated:
-                db.rollback()
-                self._clear()
-                return to_login()
-            except DomainError as exc:
-                db.rollback()
-                self.error, self.message = str(exc), ""
-                view = account_service.account_view(db, principal)
-            else:
-                self.error, self.message = "", message
-        self._show(view)
-        return None
 
     @rx.event
     def load_account(self):
         self.message = self.error = ""
-        return self._act(account_service.account_view, "")
+        return self._open()
 
     @rx.event
     def toggle_email_reminders(self, on: bool):
-        return self._act(lambda db, p: account_service.set_email_reminders(db, p, on),
-                         "Reminder e-mails are on." if on is True else "Reminder e-mails are off.")
+        return self._handle(lambda ctx: account_service.set_email_reminders(ctx.db, ctx.principal, on),
+                            done="Reminder e-mails are on." if on is True else "Reminder e-mails are off.")
 
     @rx.event
     def save_whatsapp(self, form_data: dict):
         phone = form_data.get("phone") if isinstance(form_data, dict) else None
-        return self._act(lambda db, p: account_service.opt_in_whatsapp(db, p, phone),
-                         "WhatsApp reminders are on for this number.")
+        return self._handle(lambda ctx: account_service.opt_in_whatsapp(ctx.db, ctx.principal, phone),
+                            done="WhatsApp reminders are on for this number.")
 
     @rx.event
     def stop_whatsapp(self):
-        return self._act(account_service.opt_out_whatsapp,
-                         "WhatsApp reminders are off and your number was removed.")
+        return self._handle(lambda ctx: account_service.opt_out_whatsapp(ctx.db, ctx.principal),
+                            done="WhatsApp reminders are off and your number was removed.")

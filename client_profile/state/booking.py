@@ -6,15 +6,12 @@ import dataclasses
 
 import reflex as rx
 
-from client_profile.db import unit_of_work
 from client_profile.services import attendance as attendance_service
 from client_profile.services import makeups as makeups_service
 from client_profile.services.access import parse_id
-from client_profile.services.errors import DomainError, NotFound
-from client_profile.services.identity import Principal
-from client_profile.services.providers import current_provider
+from client_profile.services.errors import NotFound
+from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
-from client_profile.state.session import principal_for, to_login
 
 TABS = ("overview", "sessions")
 FILTERS = ("upcoming", "attended", "missed")
@@ -50,8 +47,6 @@ class BookingState(LivePage, rx.State):
     not_found: bool = False
     tab: str = "overview"
     session_filter: str = "upcoming"
-    message: str = ""
-    error: str = ""
 
     attendee: str = ""
     programme: str = ""
@@ -102,22 +97,22 @@ class BookingState(LivePage, rx.State):
         self.tab = wanted_tab if wanted_tab in TABS else ("sessions" if wanted_filter in FILTERS else "overview")
         self.message, self.error = "", ""
         self.cancel_open = False
-        return self._run(only_if_changed=False)
+        return self._open()
 
     def _view_url(self) -> str:
         query = "" if self.tab == "overview" else f"?tab={self.tab}" + (
             f"&filter={self.session_filter}" if self.session_filter != "upcoming" else "")
         return f"/bookings/{self.booking_id_value}{query}"
 
-    def _load(self, db, principal: Principal):
+    def _load(self, ctx: Ctx) -> None:
         booking_id = self._route_booking_id()
         try:
-            detail = attendance_service.booking_detail(db, principal, current_provider(db), booking_id)
+            detail = attendance_service.booking_detail(ctx.db, ctx.principal, ctx.provider, booking_id)
         except NotFound:
             self.not_found = True
             self.booking_id_value = 0
             self.upcoming, self.attended, self.missed = [], [], []
-            return None
+            return
         self.not_found = False
         self.booking_id_value = detail.id
         for name in ("attendee", "programme", "description", "class_name", "place", "is_online", "schedule",
@@ -127,7 +122,6 @@ class BookingState(LivePage, rx.State):
         self.attended = [_item(r) for r in detail.attended]
         self.missed = [_item(r) for r in detail.missed]
         self._reload_at = detail.reload_at.timestamp() if detail.reload_at else 0.0
-        return None
 
     @rx.event
     def show_tab(self, tab: str):
@@ -149,24 +143,17 @@ class BookingState(LivePage, rx.State):
     @rx.event
     def start_cancel(self, attendance_id: int):
         """Open the dialog with what excusing this session would do (computed on the server)."""
-        self.message, self.error = "", ""
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                return to_login()
-            try:
-                preview = attendance_service.preview_cancel(db, principal, current_provider(db),
-                                                            parse_id(attendance_id))
-            except DomainError as exc:
-                self.error = str(exc)
-                return None
+        self.message = ""
+        return self._handle(lambda ctx: self._preview(ctx, parse_id(attendance_id)), reload=False)
+
+    def _preview(self, ctx: Ctx, attendance_id: int | None) -> None:
+        preview = attendance_service.preview_cancel(ctx.db, ctx.principal, ctx.provider, attendance_id)
         self._pending_attendance_id = preview.attendance_id
         self.cancel_session_label = preview.session_label
         self.cancel_allowed = preview.allowed
         self.cancel_message = preview.message
         self.cancel_outcome = preview.outcome
         self.cancel_open = True
-        return None
 
     def _close(self) -> None:
         self.cancel_open = False
@@ -190,26 +177,24 @@ class BookingState(LivePage, rx.State):
         form = form if isinstance(form, dict) else {}
         reason = form.get("reason", "")
         reason = "" if reason == "none" else reason
-        spec, result = self._act(lambda db, p, prov: attendance_service.excuse(
-            db, p, prov, attendance_id, reason, form.get("note", "")))
-        self.message = "" if result is None else {
-            "makeup": "Excused. A make-up credit was added to Benefits.",
-            "entry": "Excused. The entry went back to your pass.",
-        }.get(result.outcome, "Excused. The place was freed.")
-        return spec
+        return self._handle(
+            lambda ctx: attendance_service.excuse(ctx.db, ctx.principal, ctx.provider, attendance_id, reason,
+                                                  form.get("note", "")),
+            done=lambda result: {
+                "makeup": "Excused. A make-up credit was added to Benefits.",
+                "entry": "Excused. The entry went back to your pass.",
+            }.get(result.outcome, "Excused. The place was freed."))
 
     @rx.event
     def sign_back_up(self, attendance_id: int):
         wanted = parse_id(attendance_id)
-        spec, result = self._act(lambda db, p, prov: attendance_service.sign_back_up(db, p, prov, wanted) or True)
-        self.message = "" if result is None else "You are signed back up for this session."
-        return spec
+        return self._handle(lambda ctx: attendance_service.sign_back_up(ctx.db, ctx.principal, ctx.provider, wanted),
+                            done="You are signed back up for this session.")
 
     @rx.event
     def cancel_makeup(self, attendance_id: int):
         wanted = parse_id(attendance_id)
-        spec, result = self._act(lambda db, p, prov: makeups_service.cancel_makeup(db, p, prov, wanted))
-        self.message = "" if result is None else (
-            "Make-up cancelled. Your make-up credit is back." if result else
+        return self._handle(
+            lambda ctx: makeups_service.cancel_makeup(ctx.db, ctx.principal, ctx.provider, wanted),
+            done=lambda came_back: "Make-up cancelled. Your make-up credit is back." if came_back else
             "Make-up cancelled after the deadline: the place is freed, the credit stays used.")
-        return spec

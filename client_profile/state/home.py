@@ -6,14 +6,11 @@ import dataclasses
 
 import reflex as rx
 
-from client_profile.db import unit_of_work
 from client_profile.services import home as home_service
 from client_profile.services.access import parse_id
 from client_profile.services.errors import DomainError
-from client_profile.services.identity import Principal
-from client_profile.services.providers import current_provider
+from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
-from client_profile.state.session import principal_for, to_login
 
 
 @dataclasses.dataclass
@@ -61,7 +58,6 @@ def _booking_row(b: home_service.BookingSummary) -> BookingRow:
 
 
 class HomeState(LivePage, rx.State):
-    error: str = ""
     provider_name: str = ""
     client_name: str = ""
     members: list[MemberRow] = []
@@ -84,7 +80,6 @@ class HomeState(LivePage, rx.State):
     # Backend-only: every member's bookings, loaded once per page load under the client id below, so that a
     # switch is a lookup. They never reach the browser.
     _bookings_by_member: dict[int, tuple[list[BookingRow], list[BookingRow]]] = {}
-    _loaded_for_client: int = 0
     _makeups_by_member: dict[int, int] = {}
 
     @rx.var
@@ -100,18 +95,17 @@ class HomeState(LivePage, rx.State):
 
     @rx.event
     def load_home(self):
-        return self._run(only_if_changed=False)
+        return self._open()
 
-    def _load(self, db, principal: Principal):
+    def _load(self, ctx: Ctx) -> None:
         try:
-            provider = current_provider(db)
+            provider = ctx.provider
         except DomainError as exc:
             self.error = str(exc)
-            return None
-        self._apply(home_service.home_view(db, principal, provider), principal.client_id)
-        return None
+            return
+        self._apply(home_service.home_view(ctx.db, ctx.principal, provider))
 
-    def _apply(self, view: home_service.HomeView, client_id: int) -> None:
+    def _apply(self, view: home_service.HomeView) -> None:
         self.provider_name = view.provider_name
         self.client_name = view.client_name
         self.members = [
@@ -125,7 +119,6 @@ class HomeState(LivePage, rx.State):
             active, past = by_member.setdefault(b.attendee_id, ([], []))
             (active if b.is_active else past).append(_booking_row(b))
         self._bookings_by_member = by_member
-        self._loaded_for_client = client_id
         self.unpaid = [UnpaidRow(charge_id=u.charge_id, description=u.description, amount=u.amount, due=u.due,
                                  overdue=u.overdue, reference=u.reference, attendee=u.attendee,
                                  discounts=u.discounts, discount_parts=[list(p) for p in u.discount_parts])
@@ -156,24 +149,15 @@ class HomeState(LivePage, rx.State):
         """Switch member from what this page loaded: one query (the session lookup returns the data version).
         If anything the family can see changed since (including a revoked share), reload instead."""
         wanted = parse_id(member_id)
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                return to_login()
-            other_login = principal.client_id != self._loaded_for_client
-            changed = other_login or principal.data_version != self._seen_version
-        if other_login:
-            # A different login on this tab: never show or switch from another identity's snapshot.
-            self.reset()
-            return HomeState.load_home
-        if changed:
+        return self._handle(lambda ctx: self._switch(ctx, wanted), reload=False, then=lambda reload: reload)
+
+    def _switch(self, ctx: Ctx, wanted: int | None):
+        if ctx.principal.data_version != self._seen_version:
             # The family's data changed (e.g. a revoked share): reload; _apply keeps the wish only if still valid.
             if wanted in self._bookings_by_member:
                 self.selected_member_id = wanted
             return HomeState.load_home
         if wanted is None or wanted not in self._bookings_by_member:
-            self.error = "This family member was not found."
-            return None
-        self.error = ""
+            raise DomainError("This family member was not found.")
         self._show(wanted)
         return None

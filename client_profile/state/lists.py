@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import reflex as rx
 
-from client_profile.models import utcnow
+from client_profile import formatting as fmt
+from client_profile.clock import utcnow
 from client_profile.services import benefits as benefits_service
-from client_profile.services import formatting as fmt
 from client_profile.services import home as home_service
-from client_profile.services.identity import Principal
-from client_profile.services.providers import current_provider
+from client_profile.state.base import Ctx
 from client_profile.state.home import BookingRow
 from client_profile.state.live import LivePage
 
@@ -22,10 +19,10 @@ class BookingsState(LivePage, rx.State):
 
     @rx.event
     def load_bookings(self):
-        return self._run(only_if_changed=False)
+        return self._open()
 
-    def _load(self, db, principal: Principal):
-        provider = current_provider(db)
+    def _load(self, ctx: Ctx) -> None:
+        db, principal, provider = ctx.db, ctx.principal, ctx.provider
         now = utcnow()
         names = {m.id: m.first_name for m in home_service.visible_members(db, principal)}
         rows = home_service.booking_summaries(db, principal, provider, fmt.local(now, provider.timezone).date(), now)
@@ -38,63 +35,25 @@ class BookingsState(LivePage, rx.State):
         self.active, self.past = active, past
 
 
-@dataclasses.dataclass
-class MakeupItem:
-    id: int = 0
-    attendee: str = ""
-    programme: str = ""
-    earned_from: str = ""
-    status: str = ""
-    detail: str = ""
-    note: str = ""
-
-
-@dataclasses.dataclass
-class DiscountItem:
-    id: int = 0
-    name: str = ""
-    value: str = ""
-    scope: str = ""
-    status: str = ""
-    validity: str = ""
-
-
-@dataclasses.dataclass
-class PassItem:
-    id: int = 0
-    name: str = ""
-    remaining: int = 0
-    total: int = 0
-    expires: str = ""
-    status: str = ""
-
-
-@dataclasses.dataclass
-class LedgerItem:
-    id: int = 0
-    when: str = ""
-    description: str = ""
-    amount: str = ""
-    is_credit: bool = False
-
-
 class BenefitsState(LivePage, rx.State):
     has_family: bool = False
-    makeups: list[MakeupItem] = []
-    discounts: list[DiscountItem] = []
-    passes: list[PassItem] = []
-    ledger: list[LedgerItem] = []
+    # The service's own view types (frozen dataclasses), not copies: docs/decisions.md "View types are declared
+    # once".
+    makeups: list[benefits_service.MakeupRow] = []
+    discounts: list[benefits_service.DiscountRow] = []
+    passes: list[benefits_service.PassRow] = []
+    ledger: list[benefits_service.LedgerRow] = []
     credit_balance: str = ""
 
     @rx.event
     def load_benefits(self):
-        return self._run(only_if_changed=False)
+        return self._open()
 
-    def _load(self, db, principal: Principal):
-        view = benefits_service.benefits_view(db, principal, current_provider(db))
+    def _load(self, ctx: Ctx) -> None:
+        view = benefits_service.benefits_view(ctx.db, ctx.principal, ctx.provider)
         self.has_family = view.has_family
-        self.makeups = [MakeupItem(**dataclasses.asdict(m)) for m in view.makeups]
-        self.discounts = [DiscountItem(**dataclasses.asdict(d)) for d in view.discounts]
-        self.passes = [PassItem(**dataclasses.asdict(p)) for p in view.passes]
-        self.ledger = [LedgerItem(**dataclasses.asdict(e)) for e in view.ledger]
+        self.makeups = view.makeups
+        self.discounts = view.discounts
+        self.passes = view.passes
+        self.ledger = view.ledger
         self.credit_balance = view.credit_balance

@@ -8,8 +8,8 @@ import reflex as rx
 
 from client_profile.services import makeups as makeups_service
 from client_profile.services.access import parse_id
-from client_profile.services.identity import Principal
-from client_profile.services.providers import current_provider
+from client_profile.services.errors import DomainError
+from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
 
 
@@ -58,8 +58,6 @@ class MakeupsState(LivePage, rx.State):
     credits: list[CreditItem] = []
     queue: list[QueueRow] = []
     no_credit: str = ""
-    message: str = ""
-    error: str = ""
     confirm_open: bool = False
     confirm_label: str = ""
     _pending: tuple[int, int] = (0, 0)
@@ -67,10 +65,10 @@ class MakeupsState(LivePage, rx.State):
     @rx.event
     def load_makeups(self):
         self.message, self.error, self.confirm_open = "", "", False
-        return self._run(only_if_changed=False)
+        return self._open()
 
-    def _load(self, db, principal: Principal):
-        view = makeups_service.makeups_view(db, principal, current_provider(db))
+    def _load(self, ctx: Ctx) -> None:
+        view = makeups_service.makeups_view(ctx.db, ctx.principal, ctx.provider)
         self.credits = [
             CreditItem(c.credit_id, c.attendee, c.programme, c.earned_from, c.expires, c.reason, c.advice, c.count,
                        [_offer(c.credit_id, o) for o in c.offers], [_offer(c.credit_id, o) for o in c.full])
@@ -82,16 +80,17 @@ class MakeupsState(LivePage, rx.State):
     @rx.event
     def choose(self, credit_id: int, session_id: int):
         """Ask to confirm booking this session with this credit (the label comes from the server)."""
-        cid, sid = parse_id(credit_id), parse_id(session_id)
+        return self._handle(lambda ctx: self._ask(parse_id(credit_id), parse_id(session_id)), reload=False)
+
+    def _ask(self, cid: int | None, sid: int | None) -> None:
         for credit in self.credits:
             for offer in credit.offers:
                 if credit.credit_id == cid and offer.session_id == sid:
                     self._pending = (cid, sid)
                     self.confirm_label = f"{credit.attendee}: {offer.class_name}, {offer.day} {offer.time}"
                     self.confirm_open = True
-                    return None
-        self.error = "This session is not offered any more. Please look again."
-        return None
+                    return
+        raise DomainError("This session is not offered any more. Please look again.")
 
     @rx.event
     def close_confirm(self):
@@ -108,32 +107,27 @@ class MakeupsState(LivePage, rx.State):
         self.confirm_open, self._pending = False, (0, 0)
         if not credit_id:
             return None
-        spec, result = self._act(lambda db, p, prov: makeups_service.book_makeup(db, p, prov, credit_id,
-                                                                                    session_id), immediate=True)
-        self.message = "" if result is None else f"Booked: {self.confirm_label}. It is in the booking's sessions now."
-        return spec
+        label = self.confirm_label
+        return self._handle(
+            lambda ctx: makeups_service.book_makeup(ctx.db, ctx.principal, ctx.provider, credit_id, session_id),
+            done=f"Booked: {label}. It is in the booking's sessions now.", immediate=True)
 
     @rx.event
     def join_waitlist(self, credit_id: int, session_id: int):
         cid, sid = parse_id(credit_id), parse_id(session_id)
-        spec, result = self._act(lambda db, p, prov: makeups_service.join_waitlist(db, p, prov, cid, sid),
-                                 immediate=True)
-        self.message = "" if result is None else ("You are on the waiting list. If a place frees up we hold it for "
-                                                  "you and let you know.")
-        return spec
+        return self._handle(
+            lambda ctx: makeups_service.join_waitlist(ctx.db, ctx.principal, ctx.provider, cid, sid),
+            done="You are on the waiting list. If a place frees up we hold it for you and let you know.",
+            immediate=True)
 
     @rx.event
     def leave_waitlist(self, entry_id: int):
         eid = parse_id(entry_id)
-        spec, result = self._act(lambda db, p, prov: makeups_service.leave_waitlist(db, p, eid) or True,
-                                 immediate=True)
-        self.message = "" if result is None else "You left the waiting list."
-        return spec
+        return self._handle(lambda ctx: makeups_service.leave_waitlist(ctx.db, ctx.principal, eid),
+                            done="You left the waiting list.", immediate=True)
 
     @rx.event
     def accept_offer(self, entry_id: int):
         eid = parse_id(entry_id)
-        spec, result = self._act(lambda db, p, prov: makeups_service.accept_offer(db, p, prov, eid),
-                                 immediate=True)
-        self.message = "" if result is None else "Booked. The held place is yours."
-        return spec
+        return self._handle(lambda ctx: makeups_service.accept_offer(ctx.db, ctx.principal, ctx.provider, eid),
+                            done="Booked. The held place is yours.", immediate=True)

@@ -8,16 +8,12 @@ from functools import partial
 import reflex as rx
 
 from client_profile.db import unit_of_work
-from client_profile.integrations.stripe_gateway import gateway
 from client_profile.services import orders as orders_service
 from client_profile.services import payments as payments_service
-from client_profile.services.errors import DomainError, NotFound
-from client_profile.services.identity import Principal
-from client_profile.services.providers import current_provider
-from client_profile.settings import get_settings
+from client_profile.services.errors import NotFound
+from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
 from client_profile.state.payments import Transfer, go_to, transfer_of
-from client_profile.state.session import principal_for, to_login
 
 
 @dataclasses.dataclass
@@ -49,10 +45,10 @@ class OrdersState(LivePage, rx.State):
 
     @rx.event
     def load_orders(self):
-        return self._run(only_if_changed=False)
+        return self._open()
 
-    def _load(self, db, principal: Principal):
-        view = orders_service.orders_view(db, principal, current_provider(db))
+    def _load(self, ctx: Ctx) -> None:
+        view = orders_service.orders_view(ctx.db, ctx.principal, ctx.provider)
         self.has_family = view.has_family
         self.unpaid = [_order_row(o) for o in view.unpaid]
         self.paid = [_order_row(o) for o in view.paid]
@@ -128,7 +124,6 @@ def _order_id_from_path(path: str) -> str:
 
 class OrderState(LivePage, rx.State):
     found: bool = False
-    error: str = ""
     order: OrderView = OrderView()
     online: bool = False
     has_bank: bool = False
@@ -138,66 +133,55 @@ class OrderState(LivePage, rx.State):
     # Backend-only: which order (from the URL) and which charge pays it, for this identity.
     _order_id: str = ""
     _charge_id: int = 0
-    _loaded_for_client: int = 0
 
     @rx.event
     def load_order(self):
         self._order_id = _order_id_from_path(self.router.url.path)
         self.transfer_open = False
         self.error = ""
-        return self._run(only_if_changed=False)
+        return self._open()
 
-    def _load(self, db, principal: Principal):
-        provider = current_provider(db)
+    def _load(self, ctx: Ctx) -> None:
         try:
-            detail = orders_service.order_detail(db, principal, provider, self._order_id)
+            detail = orders_service.order_detail(ctx.db, ctx.principal, ctx.provider, self._order_id)
         except NotFound as exc:
             self.found, self.order, self._charge_id = False, OrderView(), 0
             self.error = str(exc)
-            self._loaded_for_client = principal.client_id
-            return None
+            return
         self.found = True
         self.order = _order_view(detail)
         self._charge_id = detail.charge_id if detail.payable else 0
-        self.online = payments_service.online_payment_available(provider, gateway()) and detail.payable
-        self.has_bank = bool(provider.bank_iban) and detail.payable
-        self._loaded_for_client = principal.client_id
+        self.online = detail.online
+        self.has_bank = detail.has_bank
         if self.transfer_open and self._charge_id:
-            self.transfer = transfer_of(payments_service.transfer_instructions(db, principal, provider,
-                                                                               [self._charge_id]))
+            self._fill_transfer(ctx)
         elif not self._charge_id:
             self.transfer_open = False
-        return None
+
+    def _fill_transfer(self, ctx: Ctx) -> None:
+        self.transfer = transfer_of(payments_service.transfer_instructions(ctx.db, ctx.principal, ctx.provider,
+                                                                           [self._charge_id]))
 
     @rx.event
     def show_bank_transfer(self):
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                return to_login()
-            if principal.client_id != self._loaded_for_client or not self._charge_id:
-                return OrderState.load_order
-            try:
-                self.transfer = transfer_of(payments_service.transfer_instructions(
-                    db, principal, current_provider(db), [self._charge_id]))
-                self.transfer_open = True
-                self.error = ""
-            except DomainError as exc:
-                self.error = str(exc)
+        return self._handle(self._open_transfer, reload=False, then=lambda event: event)
+
+    def _open_transfer(self, ctx: Ctx):
+        if not self._charge_id:
+            return OrderState.load_order  # nothing payable was loaded: look again
+        self._fill_transfer(ctx)
+        self.transfer_open = True
         return None
 
     @rx.event
     def pay_online(self):
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-        if principal is None:
-            return to_login()
-        if principal.client_id != self._loaded_for_client or not self._charge_id:
-            return OrderState.load_order
-        try:
-            start = payments_service.start_checkout(partial(unit_of_work, immediate=True), principal, [self._charge_id], gateway(),
-                                                    get_settings().base_url)
-        except DomainError as exc:
-            self.error = str(exc)
-            return OrderState.refresh
-        return go_to(start.url)
+        """Off to Stripe Checkout (see PaymentsState.pay_online); nothing payable loaded: look again."""
+        return self._handle(self._start_checkout, reload=False, transaction=False,
+                            then=lambda start: go_to(start.url) if start else (
+                                OrderState.refresh if self._charge_id else OrderState.load_order))
+
+    def _start_checkout(self, ctx: Ctx):
+        if not self._charge_id:
+            return None
+        return payments_service.start_checkout(partial(unit_of_work, immediate=True), ctx.principal,
+                                               [self._charge_id])

@@ -12,18 +12,14 @@ from functools import partial
 
 import reflex as rx
 
+from client_profile import formatting as fmt
 from client_profile.db import unit_of_work
-from client_profile.integrations.stripe_gateway import gateway
-from client_profile.services import formatting as fmt
 from client_profile.services import home as home_service
 from client_profile.services import payments as payments_service
 from client_profile.services.access import parse_id
 from client_profile.services.errors import DomainError, NotFound
-from client_profile.services.identity import Principal
-from client_profile.services.providers import current_provider
-from client_profile.settings import get_settings
+from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
-from client_profile.state.session import principal_for, to_login
 
 
 @dataclasses.dataclass
@@ -95,8 +91,6 @@ def go_to(url: str) -> rx.event.EventSpec:
 
 
 class PaymentsState(LivePage, rx.State):
-    error: str = ""
-    message: str = ""
     message_tone: str = "info"      # success | info | warning | error
     members: list[MemberChip] = []
     selected_member_id: int = 0     # 0: everyone
@@ -121,7 +115,6 @@ class PaymentsState(LivePage, rx.State):
     _selected: list[int] = []
     _booking_id: int = 0
     _checkout_id: int = 0
-    _loaded_for_client: int = 0
 
     @rx.event
     def load_payments(self):
@@ -132,14 +125,15 @@ class PaymentsState(LivePage, rx.State):
         # "Pay by bank transfer" (home, without card payment) opens the instructions straight away.
         self.transfer_open = params.get("pay", "") == "transfer"
         self.error = ""
-        return self._run(only_if_changed=False)
+        return self._open()
 
-    def _load(self, db, principal: Principal):
+    def _load(self, ctx: Ctx) -> None:
+        db, principal = ctx.db, ctx.principal
         try:
-            provider = current_provider(db)
+            provider = ctx.provider
         except DomainError as exc:
             self.error = str(exc)
-            return None
+            return
         self.booking_filter = ""
         if self._booking_id:
             try:
@@ -147,8 +141,7 @@ class PaymentsState(LivePage, rx.State):
             except NotFound:
                 self._booking_id = 0
                 self.error = "This booking was not found. Showing all payments."
-        view = payments_service.payments_view(db, principal, provider, gateway(),
-                                              booking_id=self._booking_id or None)
+        view = payments_service.payments_view(db, principal, provider, booking_id=self._booking_id or None)
         names = {m.id: m.first_name for m in home_service.visible_members(db, principal)}
         self.members = [MemberChip(id=i, first_name=n) for i, n in names.items()]
         self._all_unpaid = [pay_row(i) for i in view.unpaid]
@@ -160,23 +153,21 @@ class PaymentsState(LivePage, rx.State):
         self.invoicing = view.invoicing
         self.has_bank = view.bank is not None
         payable = [r.charge_id for r in self._all_unpaid if r.status == "unpaid"]
-        if self._loaded_for_client != principal.client_id:
+        if self._client_id != principal.client_id:
             self._selected = []
         self._selected = [i for i in self._selected if i in payable] or payable
         if self.selected_member_id not in names:
             self.selected_member_id = 0
-        self._loaded_for_client = principal.client_id
-        self._checkout_message(db, principal)
+        self._checkout_message(ctx)
         self._show()
         if self.transfer_open:
-            self._fill_transfer(db, principal, provider)
-        return None
+            self._fill_transfer(ctx)
 
-    def _checkout_message(self, db, principal: Principal) -> None:
+    def _checkout_message(self, ctx: Ctx) -> None:
         self.message, self.message_tone = "", "info"
         if self._checkout_id:
             try:
-                attempt = payments_service.get_attempt(db, principal, self._checkout_id)
+                attempt = payments_service.get_attempt(ctx.db, ctx.principal, self._checkout_id)
             except NotFound:
                 self._checkout_id = 0
                 return
@@ -196,67 +187,48 @@ class PaymentsState(LivePage, rx.State):
         total = sum(self._amounts.get(i, 0) for i in self._selected)
         self.selected_total = fmt.money(total, self._currency) if self._selected else ""
 
-    def _fill_transfer(self, db, principal: Principal, provider) -> None:
+    def _fill_transfer(self, ctx: Ctx) -> None:
         ids = list(self._selected)  # nothing ticked: no amount, no reference, no QR
         if not ids:
             self.transfer_open = False
             return
-        self.transfer = transfer_of(payments_service.transfer_instructions(db, principal, provider, ids))
+        self.transfer = transfer_of(payments_service.transfer_instructions(ctx.db, ctx.principal, ctx.provider,
+                                                                           ids))
 
     @rx.event
     def select_member(self, member_id: int):
-        wanted = parse_id(member_id)
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                return to_login()
-            if principal.client_id != self._loaded_for_client:
-                return PaymentsState.load_payments
-        if member_id in (0, "0"):
-            wanted = 0
+        wanted = 0 if member_id in (0, "0") else parse_id(member_id)
+        return self._handle(lambda ctx: self._switch_member(wanted), reload=False)
+
+    def _switch_member(self, wanted: int | None) -> None:
         if wanted is None or (wanted and wanted not in {m.id for m in self.members}):
-            self.error = "This family member was not found."
-            return None
-        self.error = ""
+            raise DomainError("This family member was not found.")
         self.selected_member_id = wanted
         self.transfer_open = False
         self._show()
-        return None
 
     @rx.event
     def toggle_item(self, charge_id: int):
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                return to_login()
-            if principal.client_id != self._loaded_for_client:
-                return PaymentsState.load_payments
-        cid = parse_id(charge_id)
+        return self._handle(lambda ctx: self._toggle(parse_id(charge_id)), reload=False)
+
+    def _toggle(self, cid: int | None) -> None:
         if cid is None or cid not in {r.charge_id for r in self.unpaid if r.status == "unpaid"}:
-            self.error = "This payment item was not found."
-            return None
-        self.error = ""
+            raise DomainError("This payment item was not found.")
         self._selected = [i for i in self._selected if i != cid] if cid in self._selected else self._selected + [cid]
         self.transfer_open = False
         self._show()
-        return None
 
     @rx.event
     def show_bank_transfer(self):
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                return to_login()
-            if principal.client_id != self._loaded_for_client:
-                return PaymentsState.load_payments
-            try:
-                self.transfer_open = True
-                self._fill_transfer(db, principal, current_provider(db))
-                self.error = ""
-            except DomainError as exc:
-                self.transfer_open = False
-                self.error = str(exc)
-        return None
+        return self._handle(self._open_transfer, reload=False)
+
+    def _open_transfer(self, ctx: Ctx) -> None:
+        try:
+            self.transfer_open = True
+            self._fill_transfer(ctx)
+        except DomainError:
+            self.transfer_open = False
+            raise
 
     @rx.event
     def hide_bank_transfer(self):
@@ -264,20 +236,13 @@ class PaymentsState(LivePage, rx.State):
 
     @rx.event
     def pay_online(self):
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-        if principal is None:
-            return to_login()
-        if principal.client_id != self._loaded_for_client:
-            return PaymentsState.load_payments
+        """Off to Stripe Checkout. The checkout opens its own short transactions (none is held open while Stripe
+        is called); a refusal refreshes the page, whose items may have changed."""
+        return self._handle(self._start_checkout, reload=False, transaction=False,
+                            then=lambda start: go_to(start.url) if start else PaymentsState.refresh)
+
+    def _start_checkout(self, ctx: Ctx):
         if not self._selected:
-            self.error = "Choose at least one item to pay."
-            return None
-        try:
-            start = payments_service.start_checkout(partial(unit_of_work, immediate=True), principal, list(self._selected), gateway(),
-                                                    get_settings().base_url)
-        except DomainError as exc:
-            self.error = str(exc)
-            return PaymentsState.refresh
-        self.error = ""
-        return go_to(start.url)
+            raise DomainError("Choose at least one item to pay.")
+        return payments_service.start_checkout(partial(unit_of_work, immediate=True), ctx.principal,
+                                               list(self._selected))

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.db import unit_of_work
 from client_profile.services.errors import DomainError
-from client_profile.services.providers import current_provider
-from client_profile.state.session import principal_for, to_login
+from client_profile.state.base import Ctx, PageState
 
 
-class ShellState(rx.State):
+class ShellState(PageState, rx.State):
     provider_name: str = ""
     client_name: str = ""
     client_email: str = ""
@@ -21,14 +19,12 @@ class ShellState(rx.State):
 
     @rx.event
     def load_shell(self):
-        with unit_of_work() as db:
-            principal = principal_for(self, db)
-            if principal is None:
-                return to_login()
-            try:
-                self.provider_name = current_provider(db).name
-            except DomainError:
-                self.provider_name = "Client Profile"
-        self.client_name = principal.full_name or principal.email
-        self.client_email = principal.email
-        return None
+        return self._open()
+
+    def _load(self, ctx: Ctx) -> None:
+        try:
+            self.provider_name = ctx.provider.name
+        except DomainError:
+            self.provider_name = "Client Profile"
+        self.client_name = ctx.principal.full_name or ctx.principal.email
+        self.client_email = ctx.principal.email

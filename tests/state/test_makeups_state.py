@@ -60,3 +60,24 @@ def test_foreign_credits_sessions_and_junk_change_nothing(demo):  # noqa: F811
     assert demo.exec(select(Attendance).where(Attendance.state == AttendanceState.makeup)).all() == []
     text = snapshot(anna["MakeupsState"])
     assert not any(x in text for x in BEN_SENTINELS)
+
+
+def test_losing_the_last_place_keeps_the_credit(demo, monkeypatch):  # noqa: F811
+    """book_makeup marks the credit used before it counts the places; when another family took the last place
+    meanwhile it refuses, and the handler base rolls the whole action back (state/base.py): the credit stays
+    open and nothing is booked."""
+    from client_profile.services import makeups as makeups_service
+
+    _, s = states(cookie_for(demo, "anna@example.com"), "/makeups")
+    page = s["MakeupsState"]
+    page.load_makeups()
+    [credit] = page.credits
+    offer = credit.offers[-1]
+    page.choose(offer.credit_id, offer.session_id)
+    monkeypatch.setattr(makeups_service, "makeup_limit", lambda provider, cls: 0)  # the last place went
+    page.confirm_booking()
+    assert "last place" in page.error and page.message == ""
+    row = demo.get(MakeupCredit, offer.credit_id)
+    demo.refresh(row)
+    assert row.status == MakeupCreditStatus.open
+    assert demo.exec(select(Attendance).where(Attendance.state == AttendanceState.makeup)).all() == []

@@ -27,7 +27,8 @@ from client_profile.models import (
 )
 from client_profile.models.base import as_utc
 from client_profile.services import attendance as att
-from client_profile.services import formatting as fmt
+from client_profile.services import policy
+from client_profile import formatting as fmt
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.providers import current_provider
 from tests.login_helpers import principal_of as principal
@@ -51,14 +52,14 @@ def provider(**kw) -> Provider:
 
 def test_hours_before_deadline():
     start = local(2026, 12, 1, 16)  # Tuesday 16:00
-    assert att.cancellation_deadline(provider(), start) == local(2026, 11, 30, 16)
+    assert policy.cancellation_deadline(provider(), start) == local(2026, 11, 30, 16)
 
 
 def test_hours_before_across_the_autumn_dst_change():
     """Clocks go back on Sunday 25 Oct 2026 at 03:00. 24 real hours before Sunday 10:00 CET is Saturday
     11:00 CEST on the wall clock."""
     start = local(2026, 10, 25, 10)
-    deadline = att.cancellation_deadline(provider(), start)
+    deadline = policy.cancellation_deadline(provider(), start)
     assert deadline == start - timedelta(hours=24)
     assert (deadline.astimezone(TZ).day, deadline.astimezone(TZ).hour) == (24, 11)
 
@@ -66,22 +67,22 @@ def test_hours_before_across_the_autumn_dst_change():
 def test_day_before_at_a_fixed_time_in_the_spring_dst_week():
     p = provider(cancellation_mode="day_before_at", cancellation_day_before_time=time(18, 0))
     start = local(2026, 3, 30, 9)  # Monday after the spring change (29 March)
-    deadline = att.cancellation_deadline(p, start).astimezone(TZ)
+    deadline = policy.cancellation_deadline(p, start).astimezone(TZ)
     assert (deadline.date(), deadline.hour, deadline.utcoffset()) == (date(2026, 3, 29), 18, timedelta(hours=2))
 
 
 def test_weekend_deadline_moves_back_to_friday_midnight():
     p = provider(cancellation_skip_weekends=True)
     start = local(2026, 11, 30, 16)  # Monday 16:00 -> 24 h before is Sunday
-    assert att.cancellation_deadline(p, start).astimezone(TZ) == datetime(2026, 11, 28, 0, 0, tzinfo=TZ)
+    assert policy.cancellation_deadline(p, start).astimezone(TZ) == datetime(2026, 11, 28, 0, 0, tzinfo=TZ)
 
 
 def test_holiday_moves_the_deadline_back_too():
     p = provider(cancellation_skip_weekends=True)
     start = local(2026, 12, 2, 16)  # Wednesday; deadline Tuesday 1 Dec is a holiday
-    assert att.cancellation_deadline(p, start, {date(2026, 12, 1)}).astimezone(TZ) == \
+    assert policy.cancellation_deadline(p, start, {date(2026, 12, 1)}).astimezone(TZ) == \
         datetime(2026, 12, 1, 0, 0, tzinfo=TZ)
-    assert att.cancellation_deadline(p, start, set()).astimezone(TZ) == datetime(2026, 12, 1, 16, tzinfo=TZ)
+    assert policy.cancellation_deadline(p, start, set()).astimezone(TZ) == datetime(2026, 12, 1, 16, tzinfo=TZ)
 
 
 # ------------------------------------------------------------------------------------------ with the demo
@@ -123,7 +124,7 @@ def test_excuse_in_time_earns_a_makeup_once(demo):
 def test_just_before_and_just_after_the_deadline(demo):
     anna, prov = principal(demo, "anna@example.com"), current_provider(demo)
     attendance, session = next_scheduled(demo, "Ema", skip=1)
-    deadline = att.cancellation_deadline(prov, session.starts_at)
+    deadline = policy.cancellation_deadline(prov, session.starts_at)
     before = att.preview_cancel(demo, anna, prov, attendance.id, deadline - timedelta(seconds=1))
     after = att.preview_cancel(demo, anna, prov, attendance.id, deadline)
     assert (before.late, before.outcome) == (False, "makeup")
@@ -289,7 +290,7 @@ def test_holiday_rows_are_read_only_when_the_policy_is_on(demo):
     demo.add(prov)
     demo.add(ProviderHoliday(provider_id=prov.id, day=date(2026, 12, 24), name="Christmas Eve"))
     demo.commit()
-    assert att.provider_holidays(demo, prov) == {date(2026, 12, 24)}
+    assert policy.provider_holidays(demo, prov) == {date(2026, 12, 24)}
 
 
 def test_an_earned_credit_queues_its_reminder_in_the_same_transaction(demo):

@@ -12,6 +12,7 @@ from client_profile.db import unit_of_work
 from client_profile.integrations import mailer
 from client_profile.integrations.crypto import keyed_hash, sha256_hex
 from client_profile.models import AuthSession, Client, LoginRequest, OutboxMessage, OutboxStatus
+from client_profile import worker
 from client_profile.services import auth, outbox
 from client_profile.services.errors import DomainError
 from tests.login_helpers import T0, StatementCounter, last_mail_secrets, make_client, override_env
@@ -415,7 +416,7 @@ async def test_run_worker_sends_after_a_nudge(clean_db, monkeypatch):
     sent = []
     monkeypatch.setattr(mailer, "send", sent.append)
     stop = asyncio.Event()
-    task = asyncio.create_task(outbox.run_worker(stop, poll_seconds=30))
+    task = asyncio.create_task(worker.run_worker(stop, poll_seconds=30))
     await asyncio.sleep(0.2)  # the first pass finds nothing; now it waits up to 30 s
     with unit_of_work() as db:
         auth.request_login(db, "ann@example.com", "198.51.100.1", "pytest")

@@ -189,9 +189,9 @@ def test_worker_runs_until_sigterm(monkeypatch, capsys):
         await asyncio.wait_for(stop.wait(), timeout=10)
         seen["stopped"] = stop.is_set()
 
-    fake = types.ModuleType("client_profile.services.outbox")
+    fake = types.ModuleType("client_profile.worker")
     fake.run_worker = run_worker
-    monkeypatch.setitem(sys.modules, "client_profile.services.outbox", fake)
+    monkeypatch.setitem(sys.modules, "client_profile.worker", fake)
     assert cli_module.main(["worker", "--poll-seconds", "0.5"]) == 0
     assert seen == {"poll": 0.5, "stopped": True}
     assert "Outbox worker stopped" in capsys.readouterr().out

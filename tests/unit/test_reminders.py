@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from client_profile.integrations import whatsapp
 from client_profile.models import Channel, Client, MakeupCredit, MakeupCreditStatus, OutboxMessage, OutboxStatus
+from client_profile import worker
 from client_profile.services import outbox, reminders
 from client_profile.settings import get_settings
 from tests.login_helpers import override_env
@@ -342,11 +343,11 @@ def test_worker_scans_at_start(clean_db, monkeypatch):
     import asyncio
 
     calls = []
-    monkeypatch.setattr(reminders, "run_scan", lambda: calls.append(1) or 0)
+    monkeypatch.setattr(worker, "run_scan", lambda: calls.append(1) or 0)
 
     async def run():
         stop = asyncio.Event()
-        task = asyncio.create_task(outbox.run_worker(stop, 0.05))
+        task = asyncio.create_task(worker.run_worker(stop, 0.05))
         await asyncio.sleep(0.3)
         stop.set()
         await task

@@ -1,8 +1,9 @@
-"""Display formatting shared by pages, e-mails and PDFs: money in minor units, local times, initials."""
+"""Display formatting shared by services, pages, e-mails and PDFs: money in minor units, local times, class
+schedules, initials. Pure functions of their arguments: no database, no services (integrations use it too)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from client_profile.models.base import as_utc
@@ -30,6 +31,13 @@ def session_label(dt: datetime, tz: str) -> str:
     """"Tue 1 Dec, 16:00" in the provider's timezone."""
     d = local(dt, tz)
     return f"{d:%a} {d.day} {d:%b}, {d:%H:%M}"
+
+
+def schedule_label(weekday: int | None, start_time: time | None) -> str:
+    """A class's weekly slot, "Tuesdays 16:00" ("" when the class has no fixed slot)."""
+    if weekday is None or start_time is None:
+        return ""
+    return f"{WEEKDAYS[weekday]}s {start_time:%H:%M}"
 
 
 def short_day(d: date | datetime, today: date | datetime) -> str:

@@ -1,0 +1,41 @@
+"""The background worker: the generic outbox sender plus the domain's periodic jobs.
+
+``run_worker`` runs in every app process (a Reflex lifespan task, OUTBOX_WORKER=app) or on its own
+(``client-profile worker``). The outbox (services.outbox) only knows how to claim, render and send rows; this
+module decides which renderers exist (importing services.reminders registers the make-up reminders) and which
+jobs run between send passes. A new periodic job is one more entry in ``periodic_jobs``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from client_profile.db import unit_of_work
+from client_profile.services import makeups, outbox, reminders
+from client_profile.services.errors import DomainError
+from client_profile.services.providers import current_provider
+from client_profile.settings import get_settings
+
+
+def run_scan(now: datetime | None = None) -> int:
+    """The reminder job: expire waitlist offers (passing places on), then queue the expiry reminders
+    (reminders.scan_expiring). Returns how many reminder messages were queued."""
+    with unit_of_work(immediate=True) as db:
+        # Waitlist offers that ran out pass to the next in the queue (which queues that offer's message).
+        try:
+            makeups.expire_offers(db, current_provider(db), now)
+        except DomainError:  # no provider set up yet: nothing to expire
+            pass
+    with unit_of_work() as db:
+        return reminders.scan_expiring(db, now)
+
+
+def periodic_jobs() -> list[outbox.PeriodicJob]:
+    """The jobs the worker runs between send passes: once at start, then at their interval."""
+    return [outbox.PeriodicJob("reminder scan", run_scan, get_settings().reminder_scan_seconds)]
+
+
+async def run_worker(stop: asyncio.Event, poll_seconds: float | None = None) -> None:
+    """Send queued messages and run the periodic jobs until ``stop`` is set (see services.outbox.run_sender)."""
+    await outbox.run_sender(stop, poll_seconds, periodic_jobs())
