@@ -14,14 +14,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from client_profile import log_limits, pages
+from client_profile import log_limits, page_registry, pages
 from client_profile.api import auth as auth_api
 from client_profile.api import calendar as calendar_api
 from client_profile.api import dev_mailbox, media
 from client_profile.api import payments as payments_api
 from client_profile.api.deps import current_principal
 from client_profile.api.headers import security_headers
-from client_profile.pages import registry
 from client_profile.settings import get_settings
 from client_profile.state.guard import TabGuard
 from client_profile.state.shell import ShellState
@@ -114,10 +113,10 @@ app.register_lifespan_task(outbox_worker)
 # Before every event: a tab's stored state never reaches a socket without that same login (state/guard.py).
 app.add_middleware(TabGuard())
 
-# Every module of pages/ registers its pages on import (pages/registry.py): a new page is one decorated function.
+# Every module of pages/ registers its pages on import (page_registry.py): a new page is one decorated function.
 for module in pkgutil.iter_modules(pages.__path__):
     importlib.import_module(f"{pages.__name__}.{module.name}")
 # The shell's loader (family and provider for the header) runs first on each page that has the shell.
-for spec in registry.PAGES:
-    app.add_page(spec.component, route=spec.route, title=registry.full_title(spec.title),
+for spec in page_registry.PAGES:
+    app.add_page(spec.component, route=spec.route, title=page_registry.full_title(spec.title),
                  on_load=[ShellState.load_shell, *spec.load] if spec.shell else list(spec.load) or None)

@@ -6,7 +6,7 @@ import reflex as rx
 from reflex.components.core.banner import has_connection_errors
 
 from client_profile.components.live import live_poller
-from client_profile.pages.registry import nav_items
+from client_profile.page_registry import nav_items
 from client_profile.state.shell import ShellState
 
 # Below 48em (768 px, Reflex's "md" breakpoint) phones get the bottom bar; from there on, the header nav.

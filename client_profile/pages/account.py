@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.pages.registry import page
+from client_profile.page_registry import page
 from client_profile.components.layout import card, loading_or, native_form, page_shell, section
 from client_profile.state.account import AccountState as S
 from client_profile.state.shell import ShellState

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.pages.registry import page
+from client_profile.page_registry import page
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
 from client_profile.services.attendance import CANCEL_REASONS
 from client_profile.state.booking import BookingState as S

@@ -7,7 +7,7 @@ import reflex as rx
 from client_profile.components.cards import booking_card, unpaid_prompt
 from client_profile.components.family import member_switcher
 from client_profile.components.layout import card, card_grid, empty_note, loading_or, page_shell, section
-from client_profile.pages.registry import Nav, page
+from client_profile.page_registry import Nav, page
 from client_profile.state.shell import ShellState
 from client_profile.state.home import HomeState
 

@@ -7,7 +7,7 @@ import reflex as rx
 from client_profile.components.calendar_card import calendar_card
 from client_profile.components.cards import booking_link
 from client_profile.components.layout import card, card_grid, empty_note, loading_or, page_shell, section
-from client_profile.pages.registry import Nav, page
+from client_profile.page_registry import Nav, page
 from client_profile.state.calendar import CalendarState
 from client_profile.state.lists import BenefitsState, BookingsState
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.pages.registry import page
+from client_profile.page_registry import page
 
 LOGIN_URL = "/login"
 

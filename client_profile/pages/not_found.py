@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.pages.registry import page
+from client_profile.page_registry import page
 
 @page("404", "Page not found", shell=False)
 def not_found_page() -> rx.Component:

@@ -6,7 +6,7 @@ import reflex as rx
 
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
 from client_profile.pages.payments import doc_link, transfer_panel
-from client_profile.pages.registry import Nav, page
+from client_profile.page_registry import Nav, page
 from client_profile.state.orders import OrderState, OrdersState
 
 STATUS_COLORS = {"paid": "green", "unpaid": "amber", "cancelled": "gray", "active": "green", "expired": "red",

@@ -8,7 +8,7 @@ import reflex as rx
 
 from client_profile.components.cards import discount_lines
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
-from client_profile.pages.registry import Nav, page
+from client_profile.page_registry import Nav, page
 from client_profile.state.payments import PaymentsState
 
 

@@ -1,10 +1,10 @@
-"""Pages register themselves (pages/registry.py): one decorator gives route, title, loaders and nav entry."""
+"""Pages register themselves (page_registry.py): one decorator gives route, title, loaders and nav entry."""
 
 from __future__ import annotations
 
 import pytest
 
-from client_profile.pages import registry
+from client_profile import page_registry as registry
 
 
 def test_a_second_page_for_a_route_is_refused(monkeypatch):

@@ -1,11 +1,13 @@
 """Pages register themselves where they are defined: route, title, what loads on arrival, and their place in the
-main navigation, in one decorator. The app adds every registered page (client_profile.py `add_pages`), and the
+main navigation, in one decorator. The app adds every registered page (client_profile.py), and the
 header and bottom bar draw their items from the same registry (components/layout.py).
 
     @page("/payments", "Payments", load=[PaymentsState.load_payments], nav=Nav("Payments", "wallet", 5))
     def payments_page() -> rx.Component: ...
 
 `load` runs after the shell's own loader (the family and provider for the header) unless `shell=False`.
+A module of its own below pages/ and components/, importing nothing of the app: the pages register into it and
+the layout reads the navigation from it, so neither imports the other.
 """
 
 from __future__ import annotations
