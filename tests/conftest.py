@@ -48,6 +48,9 @@ from sqlmodel import Session, SQLModel  # noqa: E402
 import client_profile.models  # noqa: E402,F401
 from client_profile.db import get_engine  # noqa: E402
 from client_profile.settings import reset_settings_cache  # noqa: E402
+from tests.payment_helpers import WEBHOOK_SECRET  # noqa: E402
+from tests.smtp_helpers import free_port  # noqa: E402
+from tests.stripe_stub.localstripe_ext import shared_localstripe  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -99,6 +102,32 @@ def demo(db):
     load_demo(db)
     db.commit()
     return db
+
+
+# The Stripe stand-in (localstripe + the test-only Checkout extension, GPL, never a runtime dependency): started
+# once per run on loopback when a test asks for it; `stripe_env` points the app's settings at it.
+@pytest.fixture(scope="session")
+def localstripe():
+    yield shared_localstripe(free_port())  # a daemon thread; ends with the test process
+
+
+@pytest.fixture
+def stripe_env(localstripe, monkeypatch):
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_localstripe")
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    monkeypatch.setenv("STRIPE_API_BASE", localstripe.url)
+    reset_settings_cache()
+    yield localstripe
+    monkeypatch.undo()
+    reset_settings_cache()
+
+
+@pytest.fixture(scope="module")
+def api():
+    """The app's HTTP API (FastAPI, with the Reflex app mounted), for a TestClient."""
+    from client_profile.client_profile import api as app_api  # builds the whole app: only when asked for
+
+    return app_api
 
 
 def pytest_collection_modifyitems(config, items):

@@ -15,12 +15,6 @@ from client_profile.services.attendees import set_photo
 from client_profile.services.demo import load_demo
 
 
-@pytest.fixture(scope="module")
-def api():
-    from client_profile.client_profile import api as app_api
-
-    return app_api
-
 
 @pytest.fixture
 def demo(db):

@@ -4,18 +4,11 @@ way a feed can be missing."""
 from __future__ import annotations
 
 import icalendar
-import pytest
 from starlette.testclient import TestClient
 
 from client_profile.services import calendar
 from tests.login_helpers import principal_of as principal
 
-
-@pytest.fixture(scope="module")
-def api():
-    from client_profile.client_profile import api as app_api
-
-    return app_api
 
 
 def path_of(url: str) -> str:

@@ -28,7 +28,7 @@ from client_profile.models import (
 )
 from client_profile.services import payments
 from client_profile.services.errors import DomainError, NotFound
-from tests.payments.conftest import (
+from tests.payment_helpers import (
     WEBHOOK_SECRET,
     pay_on_hosted_page,
     principal,
@@ -40,12 +40,6 @@ from tests.payments.conftest import (
 BASE = "http://localhost:3000"
 ANNA, BEN = "anna@example.com", "ben@example.com"
 
-
-@pytest.fixture(scope="module")
-def api():
-    from client_profile.client_profile import api as app_api
-
-    return app_api
 
 
 def uow():

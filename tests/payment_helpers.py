@@ -1,5 +1,5 @@
-"""Fixtures for the payment tests: localstripe (+ Checkout) on loopback, Stripe settings, the demo, helpers
-that sign webhook events exactly as Stripe does."""
+"""Helpers of the payment tests: principals, cookies and unpaid items read through short sessions of their own,
+documents of a family, and webhook events signed exactly as Stripe signs them. Not a test module."""
 
 from __future__ import annotations
 
@@ -10,52 +10,15 @@ import time
 import uuid
 
 import httpx
-import pytest
 from sqlmodel import Session, select
 
 from client_profile.db import get_engine
-
-from client_profile.models import Charge, Client
+from client_profile.models import Charge, Client, Invoice
 from client_profile.services import auth
-from client_profile.services.demo import load_demo
 from client_profile.services.identity import Principal
-from client_profile.settings import reset_settings_cache
 from tests.login_helpers import principal_of
-from tests.stripe_stub.localstripe_ext import shared_localstripe
 
 WEBHOOK_SECRET = "whsec_test_" + "s" * 24
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def localstripe():
-    yield shared_localstripe(_free_port())  # a daemon thread; ends with the test process
-
-
-@pytest.fixture
-def stripe_env(localstripe, monkeypatch):
-    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_localstripe")
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
-    monkeypatch.setenv("STRIPE_API_BASE", localstripe.url)
-    reset_settings_cache()
-    yield localstripe
-    monkeypatch.undo()
-    reset_settings_cache()
-
-
-@pytest.fixture
-def demo(db):
-    load_demo(db)
-    db.commit()
-    db.close()  # tests read through fresh sessions (see below)
-    return db
 
 
 # The helpers use short sessions of their own: a test's long-lived session holding a read snapshot would make
@@ -95,3 +58,11 @@ def signed_event(event_type: str, session_id: str, event_id: str | None = None, 
                        "data": {"object": {"id": session_id, "object": "checkout.session"}}}).encode()
     sig = hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
     return body, f"t={ts},v1={sig}"
+
+
+def docs_of(family_email: str) -> list[Invoice]:
+    """The family's invoices and receipts, oldest first."""
+    fam = principal(None, family_email).family_id
+    with Session(get_engine()) as db:
+        return list(db.exec(select(Invoice).join(Charge, Charge.id == Invoice.charge_id)
+                            .where(Charge.family_id == fam).order_by(Invoice.id)).all())
