@@ -8,7 +8,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint format clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,9 +41,15 @@ test: install lint
 	  $(BIN)/python -m pytest -q -p no:cacheprovider; \
 	else echo "(set TEST_DATABASE_URL and TEST_REDIS_URL to also run on PostgreSQL + Redis)"; fi
 
-## Static checks (ruff, configured in pyproject.toml); part of `make test`.
+## Static checks and the code's format (ruff, configured in pyproject.toml); part of `make test`.
+## `make format` applies the formatter and the safe fixes.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 ## Remove what builds and test runs leave behind (the venv stays; delete .venv yourself to rebuild it).
 clean:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from alembic import context
 from sqlalchemy import create_engine, event
 from sqlmodel import SQLModel
 
 import client_profile.models  # noqa: F401  (registers every table)
+from alembic import context
 from client_profile.db import engine_for
 from client_profile.settings import get_settings
 

@@ -18,7 +18,9 @@ def main(path: str, focus: str) -> int:
     total = idle = in_focus = 0
     lines: collections.Counter[str] = collections.Counter()
     cats: collections.Counter[str] = collections.Counter()
-    for raw in open(path, encoding="utf-8", errors="replace"):
+    with open(path, encoding="utf-8", errors="replace") as profile:
+        raw_lines = profile.readlines()
+    for raw in raw_lines:
         raw = raw.rstrip()
         if not raw:
             continue
@@ -51,10 +53,14 @@ def main(path: str, focus: str) -> int:
         else:
             cats["app code and Reflex state setters"] += n
     busy = total - idle
-    print(f"{path}: {total} samples, {idle} with no Python work (native threads, waiting in select), "
-          f"{busy} busy")
-    print(f"in {focus}: {in_focus} samples = {100 * in_focus / max(busy, 1):.0f}% of busy time "
-          f"(the rest: Reflex event processing, state (de)serialisation, socket.io, granian)")
+    print(
+        f"{path}: {total} samples, {idle} with no Python work (native threads, waiting in select), "
+        f"{busy} busy"
+    )
+    print(
+        f"in {focus}: {in_focus} samples = {100 * in_focus / max(busy, 1):.0f}% of busy time "
+        f"(the rest: Reflex event processing, state (de)serialisation, socket.io, granian)"
+    )
     print("\nsplit inside the handler:")
     for k, v in cats.most_common():
         print(f"  {100 * v / max(in_focus, 1):5.1f}%  {k}")

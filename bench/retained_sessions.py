@@ -43,32 +43,82 @@ def main() -> int:
         db, mailbox, port = tmp / "bench.db", tmp / "mailbox", R.free_port()
         mailbox.mkdir()
         env = R.base_env()
-        env.update(CLIENT_PROFILE_ENV="development", REFLEX_DB_URL=f"sqlite:///{db}", DEV_MAILBOX_DIR=str(mailbox),
-                   BASE_URL=f"http://127.0.0.1:{port}", SECRET_KEY=secrets.token_urlsafe(48), PYTHONPATH=str(app_dir))
-        subprocess.run([R.PY, "-c", "import sys; from client_profile.cli import main; sys.exit(main(['demo']))"],
-                       cwd=app_dir, env=env, check=True, capture_output=True)
+        env.update(
+            CLIENT_PROFILE_ENV="development",
+            REFLEX_DB_URL=f"sqlite:///{db}",
+            DEV_MAILBOX_DIR=str(mailbox),
+            BASE_URL=f"http://127.0.0.1:{port}",
+            SECRET_KEY=secrets.token_urlsafe(48),
+            PYTHONPATH=str(app_dir),
+        )
+        subprocess.run(
+            [R.PY, "-c", "import sys; from client_profile.cli import main; sys.exit(main(['demo']))"],
+            cwd=app_dir,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         ids = R.member_ids(db, R.LOGIN_EMAIL)
         app = R.Server("client-profile", app_dir, port, env, out / "app.log", srv_pin)
         app.start(ready_path="/login")
         cookie = R.login(app.url, mailbox, R.LOGIN_EMAIL)
         payload = json.dumps([{"member_id": ids[m]} for m in R.MEMBERS])
-        paced = ["--url", app.url, "--pid", str(app.proc.pid), "--cookie", cookie, "--path", "/",
-                 "--event", R.SELECT_MEMBER, "--payload", payload, "--clients", "200", "--think-ms", "1000",
-                 "--duration", str(a.duration), "--warmup", "2"]
+        paced = [
+            "--url",
+            app.url,
+            "--pid",
+            str(app.proc.pid),
+            "--cookie",
+            cookie,
+            "--path",
+            "/",
+            "--event",
+            R.SELECT_MEMBER,
+            "--payload",
+            payload,
+            "--clients",
+            "200",
+            "--think-ms",
+            "1000",
+            "--duration",
+            str(a.duration),
+            "--warmup",
+            "2",
+        ]
         results["A fresh"] = R.rxload(gen_pin, out / "A_fresh.json", *paced)["steps"][0]
-        R.rxload(gen_pin, out / "idle.json", "--url", app.url, "--pid", str(app.proc.pid), "--cookie", cookie,
-                 "--idle", "--clients", str(a.sessions), "--duration", "1")
-        results[f"B after {a.sessions} sessions"] = R.rxload(gen_pin, out / "B_retained.json", *paced)["steps"][0]
+        R.rxload(
+            gen_pin,
+            out / "idle.json",
+            "--url",
+            app.url,
+            "--pid",
+            str(app.proc.pid),
+            "--cookie",
+            cookie,
+            "--idle",
+            "--clients",
+            str(a.sessions),
+            "--duration",
+            "1",
+        )
+        results[f"B after {a.sessions} sessions"] = R.rxload(gen_pin, out / "B_retained.json", *paced)[
+            "steps"
+        ][0]
         results["C = B again"] = R.rxload(gen_pin, out / "C_retained_again.json", *paced)["steps"][0]
     finally:
         if app:
             app.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    lines = ["| run | ev/s | p50 | p95 | p99 | max | server CPU ms/event | other load |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| run | ev/s | p50 | p95 | p99 | max | server CPU ms/event | other load |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name, s in results.items():
         lat = s["latency_ms"]
-        lines.append(f"| {name} | {s['events_per_s']:.0f} | {lat['p50']:.2f} | {lat['p95']:.2f} | {lat['p99']:.2f} "
-                     f"| {lat['max']:.1f} | {s.get('server_cpu_ms_per_event')} | {s.get('other_cores')} |")
+        lines.append(
+            f"| {name} | {s['events_per_s']:.0f} | {lat['p50']:.2f} | {lat['p95']:.2f} | {lat['p99']:.2f} "
+            f"| {lat['max']:.1f} | {s.get('server_cpu_ms_per_event')} | {s.get('other_cores')} |"
+        )
     md = "\n".join(lines)
     (out / "summary.md").write_text(md + "\n")
     print("\n" + md)

@@ -59,8 +59,22 @@ SELECT_MEMBER = "client_profile.state.home.HomeState.select_member"
 LOAD_HOME = "client_profile.state.home.HomeState.load_home"
 NOOP = "emptyapp.emptyapp.EmptyState.noop"
 SNAPSHOT_IGNORE = shutil.ignore_patterns(
-    ".git", ".venv", ".web", "bench", "node_modules", "__pycache__", "*.db", "*.db-*", ".states", "test-artifacts",
-    ".dev-mailbox", ".pytest_cache", ".ruff_cache", "uploaded_files", "reflex.lock", "*.egg-info",
+    ".git",
+    ".venv",
+    ".web",
+    "bench",
+    "node_modules",
+    "__pycache__",
+    "*.db",
+    "*.db-*",
+    ".states",
+    "test-artifacts",
+    ".dev-mailbox",
+    ".pytest_cache",
+    ".ruff_cache",
+    "uploaded_files",
+    "reflex.lock",
+    "*.egg-info",
     ".client_profile_secret",
 )
 
@@ -96,22 +110,43 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, ready_path: str = "/ping", timeout: float = 900) -> None:
-        cmd = [*self.pin, str(BIN / "reflex"), "run", "--env", "prod", "--frontend-port", str(self.port),
-               "--backend-port", str(self.port), "--loglevel", "warning"]
+        cmd = [
+            *self.pin,
+            str(BIN / "reflex"),
+            "run",
+            "--env",
+            "prod",
+            "--frontend-port",
+            str(self.port),
+            "--backend-port",
+            str(self.port),
+            "--loglevel",
+            "warning",
+        ]
         log(f"starting {self.name}: cd {self.cwd} && {' '.join(cmd)}")
         self._log = open(self.logfile, "w")  # noqa: SIM115 (closed in stop)
-        self.proc = subprocess.Popen(cmd, cwd=self.cwd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited early:\n{self.logfile.read_text()[-4000:]}")
             try:
-                with urllib.request.urlopen(self.url + "/ping", timeout=2):
-                    with urllib.request.urlopen(self.url + ready_path, timeout=5) as r:
-                        if r.status == 200:
-                            log(f"{self.name} up on {self.url} after {time.monotonic() - t0:.0f}s (pid {self.proc.pid})")
-                            return
+                with (
+                    urllib.request.urlopen(self.url + "/ping", timeout=2),
+                    urllib.request.urlopen(self.url + ready_path, timeout=5) as r,
+                ):
+                    if r.status == 200:
+                        log(
+                            f"{self.name} up on {self.url} after {time.monotonic() - t0:.0f}s (pid {self.proc.pid})"
+                        )
+                        return
             except Exception:  # noqa: BLE001 - not up yet
                 pass
             time.sleep(1)
@@ -149,11 +184,25 @@ class Server:
 
 def base_env() -> dict[str, str]:
     env = dict(os.environ)
-    for key in ("REFLEX_REDIS_URL", "GRANIAN_WORKERS", "SMTP_HOST", "PYTEST_CURRENT_TEST", "REFLEX_DB_URL",
-                "DEV_MAILBOX_DIR", "BASE_URL", "VIRTUAL_ENV_PROMPT"):
+    for key in (
+        "REFLEX_REDIS_URL",
+        "GRANIAN_WORKERS",
+        "SMTP_HOST",
+        "PYTEST_CURRENT_TEST",
+        "REFLEX_DB_URL",
+        "DEV_MAILBOX_DIR",
+        "BASE_URL",
+        "VIRTUAL_ENV_PROMPT",
+    ):
         env.pop(key, None)
-    env.update(REFLEX_USE_NPM="1", REFLEX_TELEMETRY_ENABLED="false", REFLEX_STATE_MANAGER_MODE="memory",
-               GRANIAN_WORKERS="1", PATH=f"{BIN}:{env.get('PATH', '')}", PYTHONUNBUFFERED="1")
+    env.update(
+        REFLEX_USE_NPM="1",
+        REFLEX_TELEMETRY_ENABLED="false",
+        REFLEX_STATE_MANAGER_MODE="memory",
+        GRANIAN_WORKERS="1",
+        PATH=f"{BIN}:{env.get('PATH', '')}",
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
@@ -249,7 +298,9 @@ def login(base: str, mailbox: Path, address: str) -> str:
         raise RuntimeError(f"POST /auth/verify -> {status} {url}: {page[:300]}")
     session = {k: v for k, v in b.cookies.items() if k.endswith("cp_session")}
     if not session:
-        raise RuntimeError(f"no cp_session cookie after /auth/verify (cookies: {sorted(b.cookies)}, at {url})")
+        raise RuntimeError(
+            f"no cp_session cookie after /auth/verify (cookies: {sorted(b.cookies)}, at {url})"
+        )
     log(f"logged in as {address} (landed on {urllib.parse.urlsplit(url).path})")
     return "; ".join(f"{k}={v}" for k, v in session.items())
 
@@ -258,8 +309,10 @@ def member_ids(db_path: Path, address: str) -> dict[str, int]:
     with contextlib.closing(sqlite3.connect(db_path)) as con:
         rows = con.execute(
             "SELECT a.first_name, a.id FROM attendee a JOIN client c ON c.family_id = a.family_id "
-            "WHERE lower(c.email) = ? ORDER BY a.id", (address.lower(),)).fetchall()
-    ids = {name: i for name, i in rows}
+            "WHERE lower(c.email) = ? ORDER BY a.id",
+            (address.lower(),),
+        ).fetchall()
+    ids = dict(rows)
     missing = [m for m in MEMBERS if m not in ids]
     if missing:
         raise RuntimeError(f"demo DB has no {missing} in {address}'s family (found {ids})")
@@ -290,30 +343,41 @@ def fmt(v, nd=2) -> str:
 
 
 def markdown(results: dict[str, dict]) -> str:
-    lines = ["| scenario | clients | mode | events/s | p50 ms | p95 ms | p99 ms | server CPU ms/event | server cores "
-             "| other load (cores) | delta B | errors |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| scenario | clients | mode | events/s | p50 ms | p95 ms | p99 ms | server CPU ms/event | server cores "
+        "| other load (cores) | delta B | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, res in results.items():
         if name.endswith("idle"):
             continue
         for s in res["steps"]:
             lat = s["latency_ms"]
+            think = f" {int(s['think_ms'])} ms" if s["think_ms"] else ""
             lines.append(
-                f"| {name} | {s['clients']} | {s['mode']}{' ' + str(int(s['think_ms'])) + ' ms' if s['think_ms'] else ''} "
+                f"| {name} | {s['clients']} | {s['mode']}{think} "
                 f"| {fmt(s['events_per_s'], 0)} | {fmt(lat['p50'])} | {fmt(lat['p95'])} | {fmt(lat['p99'])} "
                 f"| {fmt(s.get('server_cpu_ms_per_event'), 3)} | {fmt(s.get('server_cores'))} "
-                f"| {fmt(s.get('other_cores'))} | {fmt(s['delta_bytes_mean'])} | {s['errors']} |")
+                f"| {fmt(s.get('other_cores'))} | {fmt(s['delta_bytes_mean'])} | {s['errors']} |"
+            )
     idle = [(n, r) for n, r in results.items() if n.endswith("idle")]
     if idle:
-        lines += ["", "| server | connected | PSS MB | PSS KB / client | RSS KB / client | connect+hydrate p50 / p95 ms "
-                  "| errors |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| server | connected | PSS MB | PSS KB / client | RSS KB / client | connect+hydrate p50 / p95 ms "
+            "| errors |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for name, res in idle:
             first = res["steps"][0]["mem_before"] if res["steps"] else {}
             lines.append(f"| {name} | 0 | {fmt(first.get('pss_mb'), 1)} | | | | |")
             for s in res["steps"]:
                 ch = s["connect_hydrate_ms"]
-                lines.append(f"| {name} | {s['connected']} | {fmt(s['mem_connected'].get('pss_mb'), 1)} "
-                             f"| {fmt(s.get('pss_kb_per_client'), 1)} | {fmt(s.get('rss_kb_per_client'), 1)} "
-                             f"| {fmt(ch['p50'], 1)} / {fmt(ch['p95'], 1)} | {s['errors']} |")
+                lines.append(
+                    f"| {name} | {s['connected']} | {fmt(s['mem_connected'].get('pss_mb'), 1)} "
+                    f"| {fmt(s.get('pss_kb_per_client'), 1)} | {fmt(s.get('rss_kb_per_client'), 1)} "
+                    f"| {fmt(ch['p50'], 1)} / {fmt(ch['p95'], 1)} | {s['errors']} |"
+                )
     return "\n".join(lines)
 
 
@@ -332,21 +396,27 @@ def targets(results: dict[str, dict]) -> list[str]:
             a, f = step(app_name, clients, mode), step(floor_name, clients, mode)
             if a and f and a.get("server_cpu_ms_per_event") and f.get("server_cpu_ms_per_event"):
                 ratio = a["server_cpu_ms_per_event"] / f["server_cpu_ms_per_event"]
-                out.append(f"- CPU/event {app_name} vs empty handler, {clients} {mode}: "
-                           f"{a['server_cpu_ms_per_event']:.3f} / {f['server_cpu_ms_per_event']:.3f} ms = "
-                           f"{ratio:.2f}x (target <= 2x): {'OK' if ratio <= 2 else 'MISSED'}")
+                out.append(
+                    f"- CPU/event {app_name} vs empty handler, {clients} {mode}: "
+                    f"{a['server_cpu_ms_per_event']:.3f} / {f['server_cpu_ms_per_event']:.3f} ms = "
+                    f"{ratio:.2f}x (target <= 2x): {'OK' if ratio <= 2 else 'MISSED'}"
+                )
     for name in ("select_member", "load_home", "noop"):
         s = step(name, 200, "paced")
         if s and s["latency_ms"]["p95"] is not None:
             p95 = s["latency_ms"]["p95"]
-            out.append(f"- p95 {name}, 200 paced clients at ~1 event/s: {p95:.2f} ms (target < 25 ms): "
-                       f"{'OK' if p95 < 25 else 'MISSED'}")
+            out.append(
+                f"- p95 {name}, 200 paced clients at ~1 event/s: {p95:.2f} ms (target < 25 ms): "
+                f"{'OK' if p95 < 25 else 'MISSED'}"
+            )
     for name in ("app idle", "empty idle"):
         for s in results.get(name, {}).get("steps", []):
             kb = s.get("pss_kb_per_client")
             if kb is not None:
-                out.append(f"- PSS per connection, {name}, {s['connected']} connected: {kb:.0f} KB "
-                           f"(target <= 200 KB): {'OK' if kb <= 200 else 'MISSED'}")
+                out.append(
+                    f"- PSS per connection, {name}, {s['connected']} connected: {kb:.0f} KB "
+                    f"(target <= 200 KB): {'OK' if kb <= 200 else 'MISSED'}"
+                )
     return out
 
 
@@ -380,8 +450,15 @@ def main() -> int:
     log(f"results -> {out}; temp -> {tmp}; server pin {srv_pin or 'none'}, generator pin {gen_pin or 'none'}")
     servers: list[Server] = []
     results: dict[str, dict] = {}
-    meta: dict = {"started": stamp, "argv": sys.argv, "git": _git_head(), "pin_server": srv_pin,
-                  "pin_generator": gen_pin, "loadavg_start": os.getloadavg(), "cpus": os.cpu_count()}
+    meta: dict = {
+        "started": stamp,
+        "argv": sys.argv,
+        "git": _git_head(),
+        "pin_server": srv_pin,
+        "pin_generator": gen_pin,
+        "loadavg_start": os.getloadavg(),
+        "cpus": os.cpu_count(),
+    }
     try:
         app = empty = None
         cookie = ""
@@ -395,9 +472,14 @@ def main() -> int:
             mailbox.mkdir()
             port = free_port()
             env = base_env()
-            env.update(CLIENT_PROFILE_ENV="development", REFLEX_DB_URL=f"sqlite:///{db}", DEV_MAILBOX_DIR=str(mailbox),
-                       BASE_URL=f"http://127.0.0.1:{port}", SECRET_KEY=secrets.token_urlsafe(48),
-                       PYTHONPATH=str(app_dir))
+            env.update(
+                CLIENT_PROFILE_ENV="development",
+                REFLEX_DB_URL=f"sqlite:///{db}",
+                DEV_MAILBOX_DIR=str(mailbox),
+                BASE_URL=f"http://127.0.0.1:{port}",
+                SECRET_KEY=secrets.token_urlsafe(48),
+                PYTHONPATH=str(app_dir),
+            )
             # `client-profile demo`, run from the snapshot so it uses the snapshot's code.
             demo_cmd = [PY, "-c", "import sys; from client_profile.cli import main; sys.exit(main(['demo']))"]
             log("loading the demo: client-profile demo")
@@ -419,33 +501,81 @@ def main() -> int:
         if a.idle:
             idle_args = ["--idle", "--clients", a.idle, "--duration", "3", "--connect-concurrency", "50"]
             if app:
-                results["app idle"] = rxload(gen_pin, out / "app_idle.json", "--url", app.url, "--pid",
-                                             str(app.proc.pid), "--cookie", cookie, "--path", "/", *idle_args)
+                results["app idle"] = rxload(
+                    gen_pin,
+                    out / "app_idle.json",
+                    "--url",
+                    app.url,
+                    "--pid",
+                    str(app.proc.pid),
+                    "--cookie",
+                    cookie,
+                    "--path",
+                    "/",
+                    *idle_args,
+                )
             if empty:
-                results["empty idle"] = rxload(gen_pin, out / "empty_idle.json", "--url", empty.url, "--pid",
-                                               str(empty.proc.pid), *idle_args)
+                results["empty idle"] = rxload(
+                    gen_pin,
+                    out / "empty_idle.json",
+                    "--url",
+                    empty.url,
+                    "--pid",
+                    str(empty.proc.pid),
+                    *idle_args,
+                )
         payload = json.dumps([{"member_id": ids[m]} for m in MEMBERS]) if ids else "{}"
         scenarios = []
         if app:
             app_args = ["--url", app.url, "--pid", str(app.proc.pid), "--cookie", cookie, "--path", "/"]
-            scenarios += [("select_member", [*app_args, "--event", SELECT_MEMBER, "--payload", payload]),
-                          ("load_home", [*app_args, "--event", LOAD_HOME, "--payload", "{}"])]
+            scenarios += [
+                ("select_member", [*app_args, "--event", SELECT_MEMBER, "--payload", payload]),
+                ("load_home", [*app_args, "--event", LOAD_HOME, "--payload", "{}"]),
+            ]
         if empty:
             scenarios.append(("noop", ["--url", empty.url, "--pid", str(empty.proc.pid), "--event", NOOP]))
         for name, args in scenarios:
-            res = rxload(gen_pin, out / f"{name}_closed.json", *args, "--clients", a.clients,
-                         "--duration", str(a.duration), *common)
-            paced = rxload(gen_pin, out / f"{name}_paced.json", *args, "--clients", str(a.paced_clients),
-                           "--think-ms", str(a.think_ms), "--duration", str(a.paced_duration), *common)
+            res = rxload(
+                gen_pin,
+                out / f"{name}_closed.json",
+                *args,
+                "--clients",
+                a.clients,
+                "--duration",
+                str(a.duration),
+                *common,
+            )
+            paced = rxload(
+                gen_pin,
+                out / f"{name}_paced.json",
+                *args,
+                "--clients",
+                str(a.paced_clients),
+                "--think-ms",
+                str(a.think_ms),
+                "--duration",
+                str(a.paced_duration),
+                *common,
+            )
             res["steps"] += paced["steps"]
             results[name] = res
         if a.pyspy and app:
             # Extra, unreported steps: py-spy's sampling must not disturb the measured ones.
-            for name, extra in (("select_member", ["--clients", "50"]),
-                                ("load_home", ["--clients", str(a.paced_clients), "--think-ms", str(a.think_ms)])):
+            for name, extra in (
+                ("select_member", ["--clients", "50"]),
+                ("load_home", ["--clients", str(a.paced_clients), "--think-ms", str(a.think_ms)]),
+            ):
                 args = dict(scenarios)[name]
                 spy = _start_pyspy(app, out / f"pyspy_{name}.txt", a.warmup + a.duration + 3)
-                rxload(gen_pin, out / f"{name}_profiled.json", *args, *extra, "--duration", str(a.duration), *common)
+                rxload(
+                    gen_pin,
+                    out / f"{name}_profiled.json",
+                    *args,
+                    *extra,
+                    "--duration",
+                    str(a.duration),
+                    *common,
+                )
                 if spy:
                     spy.wait()
     finally:
@@ -461,8 +591,10 @@ def main() -> int:
     checks = targets(results)
     summary = {"meta": meta, "table_md": table, "targets": checks, "results": results}
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
-    md = (f"# bench/run.py {stamp}\n\ncommit {meta['git']}, {meta['cpus']} CPUs, load average at start "
-          f"{meta['loadavg_start']}, at end {meta['loadavg_end']}\n\n{table}\n\n" + "\n".join(checks) + "\n")
+    md = (
+        f"# bench/run.py {stamp}\n\ncommit {meta['git']}, {meta['cpus']} CPUs, load average at start "
+        f"{meta['loadavg_start']}, at end {meta['loadavg_end']}\n\n{table}\n\n" + "\n".join(checks) + "\n"
+    )
     (out / "summary.md").write_text(md)
     print("\n" + md)
     return 0
@@ -475,18 +607,33 @@ def _start_pyspy(server: Server, path: Path, seconds: float) -> subprocess.Popen
         return None
     # The worker may not have run yet; the busiest process of the tree after the idle runs is the worker.
     pid = server.worker_pid()
-    cmd = [str(exe), "record", "-p", str(pid), "-d", str(int(seconds)), "-r", "250", "-f", "raw", "-o", str(path),
-           "--nonblocking"]
+    cmd = [
+        str(exe),
+        "record",
+        "-p",
+        str(pid),
+        "-d",
+        str(int(seconds)),
+        "-r",
+        "250",
+        "-f",
+        "raw",
+        "-o",
+        str(path),
+        "--nonblocking",
+    ]
     log("$ " + " ".join(cmd))
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _git_head() -> str:
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
         return head + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

@@ -51,6 +51,8 @@ try:
 except ImportError:  # psutil is optional: without it there are no CPU/memory numbers.
     psutil = None
 
+import contextlib
+
 from websockets.asyncio.client import connect as ws_connect
 
 NAMESPACE = "/_event"
@@ -92,8 +94,11 @@ def resolve_event_name(spec: str, state_paths: list[str]) -> str:
     if "." in head:  # module path given: the last path segment must be exactly this state's name
         matches = [p for p in state_paths if p.rsplit(".", 1)[-1] == seg]
     else:  # only the class: any module
-        matches = [p for p in state_paths if p.rsplit(".", 1)[-1].endswith("____" + seg)
-                   or p.rsplit(".", 1)[-1] == seg]
+        matches = [
+            p
+            for p in state_paths
+            if p.rsplit(".", 1)[-1].endswith("____" + seg) or p.rsplit(".", 1)[-1] == seg
+        ]
     if len(matches) == 1:
         return f"{matches[0]}.{handler}"
     if not matches:
@@ -111,7 +116,9 @@ def discover(app_dir: str) -> list[tuple[str, str]]:
     web = Path(app_dir) / ".web"
     if not web.is_dir():
         raise SystemExit(f"{web} does not exist: compile the app first (reflex export / reflex run)")
-    pat = re.compile(r"ReflexEvent\(\s*[`\"']((?:reflex___state____state)[\w.]*)[`\"']\s*,\s*\(?\s*(\{[^;]*?\})\s*\)?\s*,")
+    pat = re.compile(
+        r"ReflexEvent\(\s*[`\"']((?:reflex___state____state)[\w.]*)[`\"']\s*,\s*\(?\s*(\{[^;]*?\})\s*\)?\s*,"
+    )
     found: dict[tuple[str, str], None] = {}
     for sub in ("app", "app_components", "utils", "components"):
         base = web / sub
@@ -215,7 +222,9 @@ class CpuWindow:
             self.server_s = tree_cpu(self.pids) - self.srv0
             self.gen_s = sum(psutil.Process().cpu_times()[:2]) - self.me0
             s = psutil.cpu_times()
-            busy = s.user + s.system + s.nice + getattr(s, "irq", 0) + getattr(s, "softirq", 0) - self.sys_busy0
+            busy = (
+                s.user + s.system + s.nice + getattr(s, "irq", 0) + getattr(s, "softirq", 0) - self.sys_busy0
+            )
             self.other_s = max(0.0, busy - self.server_s - self.gen_s)
         return False
 
@@ -285,7 +294,9 @@ class Client:
         self._reader = asyncio.create_task(self._read())
         auth: dict[str, Any] = {}
         if self.hydrate:
-            auth = {"event": {"name": HYDRATE, "payload": self.hydrate_payload, "router_data": self.router_data}}
+            auth = {
+                "event": {"name": HYDRATE, "payload": self.hydrate_payload, "router_data": self.router_data}
+            }
         await self.ws.send(f"40{NAMESPACE}," + json.dumps(auth, separators=(",", ":")))
         await asyncio.wait_for(self._connected, 30)
         if self.hydrate:
@@ -323,7 +334,7 @@ class Client:
 
     def _on_event(self, msg: str) -> None:
         try:
-            name, *rest = json.loads(msg[len("42" + NAMESPACE + ","):])
+            name, *rest = json.loads(msg[len("42" + NAMESPACE + ",") :])
         except ValueError:
             self.errors.append(f"bad frame {msg[:80]!r}")
             return
@@ -343,12 +354,15 @@ class Client:
             if not fut.done() and (expect is None or expect in msg):
                 fut.set_result(len(msg))
 
-    async def event(self, name: str, payload: dict[str, Any], expect: str | None, timeout: float) -> tuple[float, int]:
+    async def event(
+        self, name: str, payload: dict[str, Any], expect: str | None, timeout: float
+    ) -> tuple[float, int]:
         """Send one event; return (latency ms until the first non-empty delta, its size in bytes)."""
         fut = asyncio.get_running_loop().create_future()
         self._waiter = (fut, expect)
         frame = f"42{NAMESPACE}," + json.dumps(
-            ["event", {"name": name, "payload": payload, "router_data": self.router_data}], separators=(",", ":")
+            ["event", {"name": name, "payload": payload, "router_data": self.router_data}],
+            separators=(",", ":"),
         )
         t0 = time.perf_counter()
         await self.ws.send(frame)
@@ -362,10 +376,8 @@ class Client:
         if self._reader:
             self._reader.cancel()
         if self.ws is not None:
-            try:
+            with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.ws.close(), 5)
-            except Exception:
-                pass
 
 
 # ---------------------------------------------------------------------------------------------- run
@@ -383,8 +395,11 @@ def pct(values: list[float], p: float) -> float | None:
 def summary(values: list[float]) -> dict[str, float | None]:
     r = lambda v: None if v is None else round(v, 3)  # noqa: E731
     return {
-        "p50": r(pct(values, 50)), "p95": r(pct(values, 95)), "p99": r(pct(values, 99)),
-        "max": r(max(values)) if values else None, "mean": r(statistics.fmean(values)) if values else None,
+        "p50": r(pct(values, 50)),
+        "p95": r(pct(values, 95)),
+        "p99": r(pct(values, 99)),
+        "max": r(max(values)) if values else None,
+        "mean": r(statistics.fmean(values)) if values else None,
     }
 
 
@@ -393,7 +408,7 @@ def timeline(offsets: list[float], lat: list[float], cpu: list[dict[str, float]]
     else's CPU in that second. Shows whether a tail is spread evenly (the handler) or clustered in a few
     seconds (a pause: GC, a neighbour's CPU burst, an fsync)."""
     buckets: dict[int, list[float]] = {}
-    for off, ms in zip(offsets, lat):
+    for off, ms in zip(offsets, lat, strict=False):
         buckets.setdefault(max(0, int(off)), []).append(ms)
     rows = []
     for k, v in sorted(buckets.items()):
@@ -411,7 +426,11 @@ class Runner:
         scheme = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}[u.scheme]
         self.port = u.port or (443 if scheme == "wss" else 80)
         self.ws_url = f"{scheme}://{u.netloc}{args.event_path.rstrip('/')}/"
-        self.origin = args.origin if args.origin is not None else f"{'https' if scheme == 'wss' else 'http'}://{u.netloc}"
+        self.origin = (
+            args.origin
+            if args.origin is not None
+            else f"{'https' if scheme == 'wss' else 'http'}://{u.netloc}"
+        )
         headers = []
         for h in args.header:
             k, _, v = h.partition(":")
@@ -430,7 +449,7 @@ class Runner:
         try:
             v = json.loads(raw)
         except ValueError as e:
-            raise SystemExit(f"--payload is not JSON: {e}")
+            raise SystemExit(f"--payload is not JSON: {e}") from e
         items = v if isinstance(v, list) else [v]
         if not items or not all(isinstance(i, dict) for i in items):
             raise SystemExit("--payload must be a JSON object or a non-empty list of objects")
@@ -439,9 +458,15 @@ class Runner:
     def new_client(self, idx: int) -> Client:
         a = self.args
         return Client(
-            idx=idx, ws_url=self.ws_url, headers=self.headers, origin=self.origin or None,
-            subprotocol=a.subprotocol or None, router_data=self.router_data, hydrate=not a.no_hydrate,
-            hydrate_payload=json.loads(a.hydrate_payload), hydrate_timeout=a.hydrate_timeout,
+            idx=idx,
+            ws_url=self.ws_url,
+            headers=self.headers,
+            origin=self.origin or None,
+            subprotocol=a.subprotocol or None,
+            router_data=self.router_data,
+            hydrate=not a.no_hydrate,
+            hydrate_payload=json.loads(a.hydrate_payload),
+            hydrate_timeout=a.hydrate_timeout,
         )
 
     async def connect_all(self, n: int, start_idx: int = 0) -> tuple[list[Client], list[str]]:
@@ -480,7 +505,9 @@ class Runner:
             cur = snap()
             dt = cur[0] - prev[0]
             srv, gen, busy = cur[1] - prev[1], cur[2] - prev[2], cur[3] - prev[3]
-            out.append({"server_cores": round(srv / dt, 2), "other_cores": round(max(0.0, busy - srv - gen) / dt, 2)})
+            out.append(
+                {"server_cores": round(srv / dt, 2), "other_cores": round(max(0.0, busy - srv - gen) / dt, 2)}
+            )
             prev = cur
         return out
 
@@ -547,8 +574,12 @@ class Runner:
             t.cancel()
         mem_after = self.mem()
         result = {
-            "clients": n, "connected": len(clients), "mode": "paced" if think > 0 else "closed",
-            "think_ms": a.think_ms, "duration_s": round(win.elapsed, 3), "events": events,
+            "clients": n,
+            "connected": len(clients),
+            "mode": "paced" if think > 0 else "closed",
+            "think_ms": a.think_ms,
+            "duration_s": round(win.elapsed, 3),
+            "events": events,
             "events_per_s": round(events / win.elapsed, 1),
             "latency_ms": summary(lat),
             "timeline": timeline([w - t_measure for w in when], lat, cpu_by_second),
@@ -559,7 +590,9 @@ class Runner:
             "errors": len(conn_errors) + len(ev_errors) + sum(len(c.errors) for c in clients),
             "error_samples": (conn_errors + ev_errors + [e for c in clients for e in c.errors])[:5],
             **win.result(events),
-            "mem_before": mem_before, "mem_connected": mem_connected, "mem_after_load": mem_after,
+            "mem_before": mem_before,
+            "mem_connected": mem_connected,
+            "mem_after_load": mem_after,
         }
         await asyncio.gather(*(c.close() for c in clients))
         await asyncio.sleep(a.settle_after)
@@ -590,16 +623,27 @@ class Runner:
                     "pss_kb_per_client": round((m["pss_mb"] - base["pss_mb"]) * 1024 / len(held), 1),
                     "rss_kb_per_client": round((m["rss_mb"] - base["rss_mb"]) * 1024 / len(held), 1),
                 }
-            results.append({
-                "clients": total, "connected": len(held), "mode": "idle", "connect_storm_s": round(storm_s, 3),
-                "ws_open_ms": summary([c.ws_open_ms for c in new]),
-                "connect_hydrate_ms": summary([c.hydrate_ms for c in new]),
-                "hydrate_bytes_mean": round(statistics.fmean(c.hydrate_bytes for c in new)) if new else None,
-                "errors": len(errors) + sum(len(c.errors) for c in held),
-                "error_samples": (errors + [e for c in held for e in c.errors])[:5],
-                "server_cpu_ms_per_connect": round(1000 * win.server_s / max(1, len(new)), 3) if psutil else None,
-                "mem_before": base, "mem_connected": m, **per,
-            })
+            results.append(
+                {
+                    "clients": total,
+                    "connected": len(held),
+                    "mode": "idle",
+                    "connect_storm_s": round(storm_s, 3),
+                    "ws_open_ms": summary([c.ws_open_ms for c in new]),
+                    "connect_hydrate_ms": summary([c.hydrate_ms for c in new]),
+                    "hydrate_bytes_mean": round(statistics.fmean(c.hydrate_bytes for c in new))
+                    if new
+                    else None,
+                    "errors": len(errors) + sum(len(c.errors) for c in held),
+                    "error_samples": (errors + [e for c in held for e in c.errors])[:5],
+                    "server_cpu_ms_per_connect": round(1000 * win.server_s / max(1, len(new)), 3)
+                    if psutil
+                    else None,
+                    "mem_before": base,
+                    "mem_connected": m,
+                    **per,
+                }
+            )
             self.print_idle(results[-1])
         await asyncio.gather(*(c.close() for c in held))
         await asyncio.sleep(a.settle_after)
@@ -632,9 +676,15 @@ class Runner:
         a = self.args
         steps = [int(x) for x in a.clients.split(",") if x.strip()]
         out: dict[str, Any] = {
-            "label": a.label, "url": a.url, "event": a.event, "path": a.path,
-            "argv": redact_argv(sys.argv), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "server_pids": self.pids,
-            "machine": machine_info(), "steps": [],
+            "label": a.label,
+            "url": a.url,
+            "event": a.event,
+            "path": a.path,
+            "argv": redact_argv(sys.argv),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "server_pids": self.pids,
+            "machine": machine_info(),
+            "steps": [],
         }
         if not self.pids and psutil:
             print("  (no server process found: no CPU/memory numbers; pass --pid)", file=sys.stderr)
@@ -668,12 +718,14 @@ def redact_argv(argv: list[str]) -> list[str]:
 
 
 def machine_info() -> dict[str, Any]:
-    info: dict[str, Any] = {"cpus": os.cpu_count(), "python": platform.python_version(),
-                            "platform": platform.platform(), "loadavg": os.getloadavg()}
-    try:
+    info: dict[str, Any] = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "loadavg": os.getloadavg(),
+    }
+    with contextlib.suppress(AttributeError):
         info["affinity"] = sorted(os.sched_getaffinity(0))
-    except AttributeError:
-        pass
     if psutil:
         info["mem_total_gb"] = round(psutil.virtual_memory().total / 2**30, 1)
     try:
@@ -709,15 +761,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--clients", default="1,50,200", help="comma-separated client counts, one step each")
     p.add_argument("--duration", type=float, default=10.0, help="measured seconds per step (idle: hold time)")
     p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each step")
-    p.add_argument("--think-ms", type=float, default=0.0,
-                   help="mean exponential think time per client; 0 = closed loop (saturate)")
-    p.add_argument("--idle", action="store_true", help="connect + hydrate only; --clients are cumulative totals")
+    p.add_argument(
+        "--think-ms",
+        type=float,
+        default=0.0,
+        help="mean exponential think time per client; 0 = closed loop (saturate)",
+    )
+    p.add_argument(
+        "--idle", action="store_true", help="connect + hydrate only; --clients are cumulative totals"
+    )
     p.add_argument("--path", default="/", help="router_data pathname (selects the page's on_load)")
     p.add_argument("--as-path", default=None, help="router_data asPath (default: --path)")
-    p.add_argument("--cookie", default="", help="Cookie header for the websocket handshake, e.g. 'cp_session=...'")
+    p.add_argument(
+        "--cookie", default="", help="Cookie header for the websocket handshake, e.g. 'cp_session=...'"
+    )
     p.add_argument("--header", action="append", default=[], help="extra handshake header 'Name: value'")
     p.add_argument("--origin", default=None, help="Origin header (default: the URL's origin; '' = none)")
-    p.add_argument("--subprotocol", default=REFLEX_VERSION_SUBPROTOCOL, help="websocket subprotocol ('' = none)")
+    p.add_argument(
+        "--subprotocol", default=REFLEX_VERSION_SUBPROTOCOL, help="websocket subprotocol ('' = none)"
+    )
     p.add_argument("--event-path", default="/_event", help="websocket mount path")
     p.add_argument("--expect", default=None, help="count a response only when its frame contains this string")
     p.add_argument("--hydrate-payload", default="{}", help="payload of hydrate_and_load (e.g. hashes)")
@@ -731,7 +793,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--label", default="")
     p.add_argument("--json", default=None, help="write results here")
-    p.add_argument("--discover", metavar="APP_DIR", help="list event names compiled into APP_DIR/.web and exit")
+    p.add_argument(
+        "--discover", metavar="APP_DIR", help="list event names compiled into APP_DIR/.web and exit"
+    )
     p.add_argument("--list-states", action="store_true", help="print substate paths from the hydrate delta")
     return p.parse_args(argv)
 
@@ -747,8 +811,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_states:
         asyncio.run(list_states(runner))
         return 0
-    print(f"rxload {args.url} event={args.event} path={args.path} think_ms={args.think_ms} "
-          f"server pids={runner.pids}", flush=True)
+    print(
+        f"rxload {args.url} event={args.event} path={args.path} think_ms={args.think_ms} "
+        f"server pids={runner.pids}",
+        flush=True,
+    )
     out = asyncio.run(runner.run())
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -10,8 +10,8 @@ import argparse
 import asyncio
 import hashlib
 import signal
-import tempfile
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,19 +89,21 @@ def migrate() -> str:
 
     Callers that may run concurrently wrap it in ``_exclusive()``.
     """
-    from alembic import command
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import inspect
 
+    from alembic import command
     from client_profile.db import get_engine
 
     cfg = _alembic_config()
     with get_engine().connect() as conn:
         tables = set(inspect(conn).get_table_names())
         if "alembic_version" not in tables and "provider" in tables:
-            raise CliError("The database has Client Profile tables but no migration history (made without "
-                           "Alembic?). Back it up, then run `alembic stamp head` once if the schema is "
-                           "current, or start from an empty database.")
+            raise CliError(
+                "The database has Client Profile tables but no migration history (made without "
+                "Alembic?). Back it up, then run `alembic stamp head` once if the schema is "
+                "current, or start from an empty database."
+            )
         conn.rollback()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
@@ -133,8 +135,10 @@ def _print_demo(summary) -> None:
         _out(f"  {login.email:<20} {login.who}")
     settings = get_settings()
     if settings.dev_mailbox_enabled:
-        _out(f"No SMTP_HOST: login e-mails stay local, at {settings.base_url}/dev/mailbox "
-             f"and in {settings.dev_mailbox_dir}")
+        _out(
+            f"No SMTP_HOST: login e-mails stay local, at {settings.base_url}/dev/mailbox "
+            f"and in {settings.dev_mailbox_dir}"
+        )
     _out(f"Open {settings.base_url}")
 
 
@@ -186,10 +190,11 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     try:
         from client_profile.worker import run_worker
     except ModuleNotFoundError as exc:
-        if exc.name != "client_profile.services.outbox":
+        if exc.name != "client_profile.services.notifications.outbox":
             raise
-        raise CliError("The outbox worker (client_profile.services.outbox) is not part of this build."
-                       ) from None
+        raise CliError(
+            "The outbox worker (client_profile.services.notifications.outbox) is not part of this build."
+        ) from None
     poll = args.poll_seconds if args.poll_seconds is not None else get_settings().outbox_poll_seconds
 
     async def run() -> None:
@@ -221,11 +226,17 @@ def _scope(share) -> str:
 
 def _cmd_share(args: argparse.Namespace) -> int:
     from client_profile.db import unit_of_work
-    from client_profile.services.sharing import grant_share
+    from client_profile.services.people.sharing import grant_share
 
     with unit_of_work() as db:
-        share = grant_share(db, args.booking_id, args.email, notify=not args.no_notify, can_pay=args.pay,
-                            can_manage=args.manage)
+        share = grant_share(
+            db,
+            args.booking_id,
+            args.email,
+            notify=not args.no_notify,
+            can_pay=args.pay,
+            can_manage=args.manage,
+        )
         text = f"Booking {share.booking_id} is shared with {share.grantee_email} ({_scope(share)})."
     _out(text)
     return 0
@@ -233,7 +244,7 @@ def _cmd_share(args: argparse.Namespace) -> int:
 
 def _cmd_unshare(args: argparse.Namespace) -> int:
     from client_profile.db import unit_of_work
-    from client_profile.services.sharing import revoke_share
+    from client_profile.services.people.sharing import revoke_share
 
     with unit_of_work() as db:
         share = revoke_share(db, args.booking_id, args.email)
@@ -244,7 +255,7 @@ def _cmd_unshare(args: argparse.Namespace) -> int:
 
 def _cmd_photo(args: argparse.Namespace) -> int:
     from client_profile.db import unit_of_work
-    from client_profile.services.attendees import remove_photo, set_photo
+    from client_profile.services.schedule.attendees import remove_photo, set_photo
 
     with unit_of_work() as db:
         if args.remove:
@@ -269,7 +280,7 @@ def _cmd_photo(args: argparse.Namespace) -> int:
 
 def _cmd_sessions(args: argparse.Namespace) -> int:
     from client_profile.db import unit_of_work
-    from client_profile.services.provider_sessions import list_sessions
+    from client_profile.services.schedule.provider_sessions import list_sessions
 
     with unit_of_work() as db:
         rows = list_sessions(db, class_id=args.class_id, days=args.days, past_days=args.past)
@@ -278,9 +289,13 @@ def _cmd_sessions(args: argparse.Namespace) -> int:
         return 0
     _out(f"{'ID':>6}  {'Starts (local)':<20} {'Ends':<5}  {'Status':<9}  {'Attendance':<34}  Class")
     for r in rows:
-        counts = ", ".join(f"{n} {state.replace('_', '-')}" for state, n in sorted(r.counts.items())) or "nobody"
-        _out(f"{r.id:>6}  {r.starts:<20} {r.ends:<5}  {r.status:<9}  {counts:<34}  "
-             f"{r.programme} / {r.class_name} (class {r.class_id})")
+        counts = (
+            ", ".join(f"{n} {state.replace('_', '-')}" for state, n in sorted(r.counts.items())) or "nobody"
+        )
+        _out(
+            f"{r.id:>6}  {r.starts:<20} {r.ends:<5}  {r.status:<9}  {counts:<34}  "
+            f"{r.programme} / {r.class_name} (class {r.class_id})"
+        )
         if r.link:
             _out(f"{'':>8}link: {r.link}")
         if r.note:
@@ -290,7 +305,7 @@ def _cmd_sessions(args: argparse.Namespace) -> int:
 
 def _cmd_attendance(args: argparse.Namespace) -> int:
     from client_profile.db import unit_of_work
-    from client_profile.services.provider_sessions import mark_attendance, session_attendees
+    from client_profile.services.schedule.provider_sessions import mark_attendance, session_attendees
 
     if args.attendee_id is None:
         with unit_of_work() as db:
@@ -313,7 +328,7 @@ def _cmd_attendance(args: argparse.Namespace) -> int:
 
 def _cmd_cancel_session(args: argparse.Namespace) -> int:
     from client_profile.db import unit_of_work
-    from client_profile.services.provider_sessions import cancel_session
+    from client_profile.services.schedule.provider_sessions import cancel_session
 
     with unit_of_work() as db:
         session = cancel_session(db, args.session_id, args.note or "")
@@ -324,7 +339,7 @@ def _cmd_cancel_session(args: argparse.Namespace) -> int:
 
 def _cmd_restore_session(args: argparse.Namespace) -> int:
     from client_profile.db import unit_of_work
-    from client_profile.services.provider_sessions import restore_session
+    from client_profile.services.schedule.provider_sessions import restore_session
 
     with unit_of_work() as db:
         session = restore_session(db, args.session_id)
@@ -335,7 +350,7 @@ def _cmd_restore_session(args: argparse.Namespace) -> int:
 
 def _cmd_set_link(args: argparse.Namespace) -> int:
     from client_profile.db import unit_of_work
-    from client_profile.services.provider_sessions import set_class_link, set_session_link
+    from client_profile.services.schedule.provider_sessions import set_class_link, set_session_link
 
     with unit_of_work() as db:
         if args.session_id is not None:
@@ -399,11 +414,20 @@ def _cmd_provider_create(args: argparse.Namespace) -> int:
     from client_profile.services.provider_admin import create_provider
 
     with unit_of_work() as db:
-        provider = create_provider(db, args.slug, args.name, currency=args.currency, timezone=args.timezone,
-                                   language=args.language, contact_email=args.email)
-        text = (f"Created provider {provider.name!r} ({provider.slug}): {provider.currency}, "
-                f"{provider.timezone}, language {provider.language}. Next: `client-profile provider set` for "
-                "policies and bank details, `client-profile provider show` to check.")
+        provider = create_provider(
+            db,
+            args.slug,
+            args.name,
+            currency=args.currency,
+            timezone=args.timezone,
+            language=args.language,
+            contact_email=args.email,
+        )
+        text = (
+            f"Created provider {provider.name!r} ({provider.slug}): {provider.currency}, "
+            f"{provider.timezone}, language {provider.language}. Next: `client-profile provider set` for "
+            "policies and bank details, `client-profile provider show` to check."
+        )
     _out(text)
     return 0
 
@@ -458,14 +482,17 @@ def _cmd_invoice_profile_logo(args: argparse.Namespace) -> int:
             raise CliError(f"Cannot read {args.file}: {exc.strerror}.") from None
     with unit_of_work() as db:
         size = set_logo(db, data)
-    _out("Invoices have no logo now." if size is None else
-         f"Invoice logo stored ({size[0]} x {size[1]} px); it appears on documents issued from now on.")
+    _out(
+        "Invoices have no logo now."
+        if size is None
+        else f"Invoice logo stored ({size[0]} x {size[1]} px); it appears on documents issued from now on."
+    )
     return 0
 
 
 def _cmd_paid(args: argparse.Namespace) -> int:
     from client_profile.db import unit_of_work
-    from client_profile.services.payments import record_bank_transfer
+    from client_profile.services.money.payments import record_bank_transfer
     from client_profile.services.provider_admin import get_provider, parse_amount, parse_day
 
     with unit_of_work(immediate=True) as db:
@@ -473,13 +500,20 @@ def _cmd_paid(args: argparse.Namespace) -> int:
         received_on = parse_day(args.on, "transfer's date") if args.on else None
         done = record_bank_transfer(db, args.charge, amount_minor, received_on)
     if len(done.charge_ids) > 1:
-        _out(f"Recorded a bank transfer of {done.amount} for {done.reference}: charges "
-             f"{', '.join(map(str, done.charge_ids))} ({done.description}) are paid now.")
+        _out(
+            f"Recorded a bank transfer of {done.amount} for {done.reference}: charges "
+            f"{', '.join(map(str, done.charge_ids))} ({done.description}) are paid now."
+        )
     else:
-        _out(f"Recorded a bank transfer of {done.amount} for charge {done.charge_id} ({done.reference}, "
-             f"{done.description}): it is paid now.")
-    _out(f"Issued {', '.join(done.documents)}." if done.documents else
-         "No documents issued (invoicing is off).")
+        _out(
+            f"Recorded a bank transfer of {done.amount} for charge {done.charge_id} ({done.reference}, "
+            f"{done.description}): it is paid now."
+        )
+    _out(
+        f"Issued {', '.join(done.documents)}."
+        if done.documents
+        else "No documents issued (invoicing is off)."
+    )
     return 0
 
 
@@ -523,6 +557,7 @@ def _positive_id(what: str):
         if not value.isascii() or not value.isdigit() or not 0 < int(value) < 2**62:
             raise argparse.ArgumentTypeError(f"{value!r} is not {what} (a positive whole number)")
         return int(value)
+
     return parse
 
 
@@ -557,8 +592,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_prepare)
 
     p = sub.add_parser("worker", help="run the notification outbox worker in the foreground")
-    p.add_argument("--poll-seconds", type=_poll_seconds, default=None,
-                   help="seconds between polls when idle (default: OUTBOX_POLL_SECONDS)")
+    p.add_argument(
+        "--poll-seconds",
+        type=_poll_seconds,
+        default=None,
+        help="seconds between polls when idle (default: OUTBOX_POLL_SECONDS)",
+    )
     p.set_defaults(func=_cmd_worker)
 
     p = sub.add_parser("share", help="share a booking with a person (view and notifications by default)")
@@ -581,18 +620,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_photo)
 
     p = sub.add_parser("sessions", help="list sessions with their ids, local times, status and attendance")
-    p.add_argument("--class", dest="class_id", type=_positive_id("a class id"), metavar="ID",
-                   help="only this class")
+    p.add_argument(
+        "--class", dest="class_id", type=_positive_id("a class id"), metavar="ID", help="only this class"
+    )
     p.add_argument("--days", type=_days, default=14, metavar="N", help="days ahead (default 14)")
     p.add_argument("--past", type=_days, default=7, metavar="N", help="days back (default 7)")
     p.set_defaults(func=_cmd_sessions)
 
-    p = sub.add_parser("attendance", help="list a session's attendees, or mark one attended, missed or "
-                                          "back to scheduled")
+    p = sub.add_parser(
+        "attendance", help="list a session's attendees, or mark one attended, missed or back to scheduled"
+    )
     p.add_argument("session_id", type=_positive_id("a session id"), metavar="SESSION_ID")
     p.add_argument("attendee_id", nargs="?", type=_positive_id("an attendee id"), metavar="ATTENDEE_ID")
-    p.add_argument("state", nargs="?", choices=("attended", "missed", "scheduled"), metavar="STATE",
-                   help="attended, missed or scheduled")
+    p.add_argument(
+        "state",
+        nargs="?",
+        choices=("attended", "missed", "scheduled"),
+        metavar="STATE",
+        help="attended, missed or scheduled",
+    )
     p.set_defaults(func=_cmd_attendance)
 
     p = sub.add_parser("cancel-session", help="cancel one session (the families see it cancelled)")
@@ -604,11 +650,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("session_id", type=_positive_id("a session id"), metavar="SESSION_ID")
     p.set_defaults(func=_cmd_restore_session)
 
-    p = sub.add_parser("set-link", help="set the livestream link of an online session or class (\"\" clears)")
+    p = sub.add_parser("set-link", help='set the livestream link of an online session or class ("" clears)')
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--session", dest="session_id", type=_positive_id("a session id"), metavar="ID")
     target.add_argument("--class", dest="class_id", type=_positive_id("a class id"), metavar="ID")
-    p.add_argument("url", metavar="URL", help="an http(s) URL, or \"\" to clear")
+    p.add_argument("url", metavar="URL", help='an http(s) URL, or "" to clear')
     p.set_defaults(func=_cmd_set_link)
 
     p = sub.add_parser("provider", help="show, create or change the provider and its policies")
@@ -623,8 +669,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--language", default="en", help="language code (default en)")
     q.add_argument("--email", default="", help="contact e-mail shown to clients")
     q.set_defaults(func=_cmd_provider_create)
-    q = provider.add_parser("set", help="change policy fields: FIELD=VALUE ... (`provider show` lists them; "
-                                        "yes/no, numbers, HH:MM, \"\" clears text)")
+    q = provider.add_parser(
+        "set",
+        help="change policy fields: FIELD=VALUE ... (`provider show` lists them; "
+        'yes/no, numbers, HH:MM, "" clears text)',
+    )
     q.add_argument("assignments", nargs="+", type=_assignment, metavar="FIELD=VALUE")
     q.set_defaults(func=_cmd_provider_set)
 
@@ -638,23 +687,32 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("day", metavar="YYYY-MM-DD")
     q.set_defaults(func=_cmd_holiday)
 
-    p = sub.add_parser("invoice-profile", help="what invoices say about the provider: legal details, VAT, "
-                                               "logo")
+    p = sub.add_parser(
+        "invoice-profile", help="what invoices say about the provider: legal details, VAT, logo"
+    )
     invoice = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    q = invoice.add_parser("set", help="FIELD=VALUE ...: legal_name, company_id, tax_id, vat_id, vat_payer, "
-                                       "default_vat_rate (percent), exemption_note, footer")
+    q = invoice.add_parser(
+        "set",
+        help="FIELD=VALUE ...: legal_name, company_id, tax_id, vat_id, vat_payer, "
+        "default_vat_rate (percent), exemption_note, footer",
+    )
     q.add_argument("assignments", nargs="+", type=_assignment, metavar="FIELD=VALUE")
     q.set_defaults(func=_cmd_invoice_profile_set)
     q = invoice.add_parser("logo", help="set (or --remove) the logo printed on invoices and receipts")
-    q.add_argument("file", nargs="?", metavar="FILE",
-                   help="a PNG or JPEG; stored as a PNG of at most 450 x 150 px")
+    q.add_argument(
+        "file", nargs="?", metavar="FILE", help="a PNG or JPEG; stored as a PNG of at most 450 x 150 px"
+    )
     q.add_argument("--remove", action="store_true", help="remove the logo")
     q.set_defaults(func=_cmd_invoice_profile_logo)
 
-    p = sub.add_parser("paid", help="record a bank transfer received for a charge (issues its "
-                                    "invoice/receipt)")
-    p.add_argument("charge", metavar="REFERENCE|CHARGE_ID",
-                   help="the payment reference on the statement (an item's, or one covering several items), or the charge id")
+    p = sub.add_parser(
+        "paid", help="record a bank transfer received for a charge (issues its invoice/receipt)"
+    )
+    p.add_argument(
+        "charge",
+        metavar="REFERENCE|CHARGE_ID",
+        help="the payment reference on the statement (an item's, or one covering several items), or the charge id",
+    )
     p.add_argument("--amount", required=True, metavar="AMOUNT", help="the amount received, e.g. 120.00")
     p.add_argument("--on", metavar="YYYY-MM-DD", help="the day it arrived (default today)")
     p.set_defaults(func=_cmd_paid)
@@ -681,8 +739,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"client-profile {args.command}: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
-        hint = "" if args.command in ("migrate", "demo", "prepare") else \
-            " (run `client-profile migrate` first?)"
+        hint = (
+            "" if args.command in ("migrate", "demo", "prepare") else " (run `client-profile migrate` first?)"
+        )
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         print(f"client-profile {args.command}: database error: {reason}{hint}", file=sys.stderr)
         return 1

@@ -45,8 +45,23 @@ def build_api() -> FastAPI:
 
 
 # Paths the HTTP guard never redirects: the login itself, Reflex's own endpoints, static files.
-_PUBLIC_PREFIXES = ("/login", "/auth/", "/dev/", "/media/", "/calendar/", "/_event", "/_upload", "/_health", "/ping",
-                    "/assets/", "/favicon", "/manifest", "/__", "/_next", "/static/")
+_PUBLIC_PREFIXES = (
+    "/login",
+    "/auth/",
+    "/dev/",
+    "/media/",
+    "/calendar/",
+    "/_event",
+    "/_upload",
+    "/_health",
+    "/ping",
+    "/assets/",
+    "/favicon",
+    "/manifest",
+    "/__",
+    "/_next",
+    "/static/",
+)
 
 
 def _is_page_request(request: Request) -> bool:
@@ -60,13 +75,12 @@ def _is_page_request(request: Request) -> bool:
 async def guard(request: Request, call_next):
     """Send a browser without a valid session to /login before any page loads; pages are never cached.
     (Every other security header comes from api.headers.security_headers, around everything.)"""
-    if _is_page_request(request):
-        # The session look-up is blocking database work: off the event loop.
-        if await run_in_threadpool(current_principal, request) is None:
-            # Back to this page after the login (auth.safe_return_path keeps it a local path of ours).
-            wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            target = "/login" if wanted == "/" else "/login?next=" + quote(wanted, safe="")
-            return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+    # The session look-up is blocking database work: off the event loop.
+    if _is_page_request(request) and await run_in_threadpool(current_principal, request) is None:
+        # Back to this page after the login (auth.safe_return_path keeps it a local path of ours).
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = "/login" if wanted == "/" else "/login?next=" + quote(wanted, safe="")
+        return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
     response = await call_next(request)
     if _is_page_request(request):
         response.headers["Cache-Control"] = "no-store"
@@ -93,11 +107,14 @@ async def outbox_worker():
 
 
 app = rx.App(
-    # Reflex mounts itself under our FastAPI app, then the headers middleware wraps both (docs/decisions.md "Security headers in one middleware").
+    # Reflex mounts itself under our FastAPI app, then the headers middleware wraps both (docs/decisions.md
+    # "Security headers in one middleware").
     api_transformer=[api, security_headers],
     head_components=[
         rx.el.meta(name="theme-color", content="#0d9488"),
-        rx.el.meta(name="description", content="Your bookings, sessions, payments and benefits in one place."),
+        rx.el.meta(
+            name="description", content="Your bookings, sessions, payments and benefits in one place."
+        ),
         rx.el.link(rel="icon", href="/favicon.ico", sizes="48x48"),
         rx.el.link(rel="icon", href="/icon-192.png", type="image/png", sizes="192x192"),
         rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
@@ -118,5 +135,9 @@ for module in pkgutil.iter_modules(pages.__path__):
     importlib.import_module(f"{pages.__name__}.{module.name}")
 # The shell's loader (family and provider for the header) runs first on each page that has the shell.
 for spec in page_registry.PAGES:
-    app.add_page(spec.component, route=spec.route, title=page_registry.full_title(spec.title),
-                 on_load=[ShellState.load_shell, *spec.load] if spec.shell else list(spec.load) or None)
+    app.add_page(
+        spec.component,
+        route=spec.route,
+        title=page_registry.full_title(spec.title),
+        on_load=[ShellState.load_shell, *spec.load] if spec.shell else list(spec.load) or None,
+    )

@@ -13,7 +13,7 @@ with ``to_wall`` so they mean the same moment there.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from client_profile.settings import get_settings
@@ -28,13 +28,13 @@ def _offset() -> timedelta:
     settings = get_settings()
     if _cached is None or _cached[0] is not settings:
         start = settings.clock_start
-        _cached = (settings, (start - datetime.now(timezone.utc)) if start is not None else _ZERO)
+        _cached = (settings, (start - datetime.now(UTC)) if start is not None else _ZERO)
     return _cached[1]
 
 
 def utcnow() -> datetime:
     """Now, as an aware UTC datetime."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     offset = _offset()
     return now + offset if offset else now
 

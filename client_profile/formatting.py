@@ -28,7 +28,7 @@ def local(dt: datetime, tz: str) -> datetime:
 
 
 def session_label(dt: datetime, tz: str) -> str:
-    """"Tue 1 Dec, 16:00" in the provider's timezone."""
+    """ "Tue 1 Dec, 16:00" in the provider's timezone."""
     d = local(dt, tz)
     return f"{d:%a} {d.day} {d:%b}, {d:%H:%M}"
 
@@ -41,7 +41,7 @@ def schedule_label(weekday: int | None, start_time: time | None) -> str:
 
 
 def short_day(d: date | datetime, today: date | datetime) -> str:
-    """"Tue 1 Dec" for a day in the current year (of ``today``), "Tue 5 Jan 2027" for any other year."""
+    """ "Tue 1 Dec" for a day in the current year (of ``today``), "Tue 5 Jan 2027" for any other year."""
     year = "" if d.year == today.year else f" {d.year}"
     return f"{d:%a} {d.day} {d:%b}{year}"
 

@@ -39,8 +39,9 @@ class Page:
 PAGES: list[Page] = []
 
 
-def page(route: str, title: str, *, load: Sequence[Any] = (), shell: bool = True,
-         nav: Nav | None = None) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+def page(
+    route: str, title: str, *, load: Sequence[Any] = (), shell: bool = True, nav: Nav | None = None
+) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
     def register(component: Callable[[], Any]) -> Callable[[], Any]:
         if any(p.route == route for p in PAGES):
             raise ValueError(f"two pages for the route {route!r}")

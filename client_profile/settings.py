@@ -52,7 +52,9 @@ class Settings(BaseSettings):
     # browser tests "on a Thursday morning"; docs/decisions.md "One clock".
     clock_start: datetime | None = Field(default=None, alias="CLIENT_PROFILE_NOW")
     base_url: str = Field(default="http://localhost:3000", alias="BASE_URL")
-    database_url: str = Field(default=f"sqlite:///{PROJECT_ROOT / 'client_profile.db'}", alias="REFLEX_DB_URL")
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'client_profile.db'}", alias="REFLEX_DB_URL"
+    )
     redis_url: str = Field(default="", alias="REFLEX_REDIS_URL")
 
     smtp_host: str = Field(default="", alias="SMTP_HOST")
@@ -85,11 +87,15 @@ class Settings(BaseSettings):
     meta_phone_number_id: str = Field(default="", alias="META_PHONE_NUMBER_ID")
     meta_api_base: str = Field(default="https://graph.facebook.com/v21.0", alias="META_API_BASE")
     # Template per reminder kind: a Content SID (HX...) for Twilio, an approved template name for Meta.
-    whatsapp_template_makeup_earned: str = Field(default="makeup_earned", alias="WHATSAPP_TEMPLATE_MAKEUP_EARNED")
-    whatsapp_template_makeup_expiring: str = Field(default="makeup_expiring",
-                                                   alias="WHATSAPP_TEMPLATE_MAKEUP_EXPIRING")
-    whatsapp_template_waitlist_offer: str = Field(default="makeup_waitlist_offer",
-                                                  alias="WHATSAPP_TEMPLATE_WAITLIST_OFFER")
+    whatsapp_template_makeup_earned: str = Field(
+        default="makeup_earned", alias="WHATSAPP_TEMPLATE_MAKEUP_EARNED"
+    )
+    whatsapp_template_makeup_expiring: str = Field(
+        default="makeup_expiring", alias="WHATSAPP_TEMPLATE_MAKEUP_EXPIRING"
+    )
+    whatsapp_template_waitlist_offer: str = Field(
+        default="makeup_waitlist_offer", alias="WHATSAPP_TEMPLATE_WAITLIST_OFFER"
+    )
     whatsapp_template_language: str = Field(default="en", alias="WHATSAPP_TEMPLATE_LANGUAGE")
 
     session_idle_minutes: int = Field(default=24 * 60, alias="SESSION_IDLE_MINUTES", ge=5)
@@ -106,8 +112,9 @@ class Settings(BaseSettings):
     # space-separated). 'none' until embedding is built.
     frame_ancestors: str = Field(default="'none'", alias="FRAME_ANCESTORS")
     # The largest websocket message (bytes) the server accepts; Reflex/socket.io default is 1 000 000.
-    socket_max_message_bytes: int = Field(default=64 * 1024, alias="SOCKET_MAX_MESSAGE_BYTES",
-                                          ge=8 * 1024, le=1_000_000)
+    socket_max_message_bytes: int = Field(
+        default=64 * 1024, alias="SOCKET_MAX_MESSAGE_BYTES", ge=8 * 1024, le=1_000_000
+    )
 
     # Online payment (Stripe Checkout). Without a secret key online payment is simply not offered.
     stripe_secret_key: str = Field(default="", alias="STRIPE_SECRET_KEY")
@@ -132,8 +139,9 @@ class Settings(BaseSettings):
     @classmethod
     def _aware(cls, v: datetime | None) -> datetime | None:
         if v is not None and v.utcoffset() is None:
-            raise ValueError("CLIENT_PROFILE_NOW must be an ISO instant with a UTC offset, e.g. "
-                             "2026-12-03T07:10:00+00:00")
+            raise ValueError(
+                "CLIENT_PROFILE_NOW must be an ISO instant with a UTC offset, e.g. 2026-12-03T07:10:00+00:00"
+            )
         return v
 
     @field_validator("frame_ancestors")
@@ -146,16 +154,22 @@ class Settings(BaseSettings):
             raise ValueError("FRAME_ANCESTORS: 'none' cannot be combined with other sources")
         for source in sources:
             if source not in ("'none'", "'self'") and not _ORIGIN_RE.fullmatch(source):
-                raise ValueError(f"FRAME_ANCESTORS: {source[:60]!r} is not 'none', 'self' or an https:// origin")
+                raise ValueError(
+                    f"FRAME_ANCESTORS: {source[:60]!r} is not 'none', 'self' or an https:// origin"
+                )
         return " ".join(sources)
 
     @model_validator(mode="after")
     def _check_production(self) -> Settings:
         if self.env == Environment.production and self.clock_start is not None:
-            raise ValueError("CLIENT_PROFILE_NOW (a shifted clock) is for development and tests only and is "
-                             "refused in production: unset it, or set CLIENT_PROFILE_ENV=development")
+            raise ValueError(
+                "CLIENT_PROFILE_NOW (a shifted clock) is for development and tests only and is "
+                "refused in production: unset it, or set CLIENT_PROFILE_ENV=development"
+            )
         if self.env == Environment.production:
-            missing = [n for n, v in (("SECRET_KEY", self.secret_key), ("SMTP_HOST", self.smtp_host)) if not v]
+            missing = [
+                n for n, v in (("SECRET_KEY", self.secret_key), ("SMTP_HOST", self.smtp_host)) if not v
+            ]
             if missing:
                 raise ValueError(
                     f"{', '.join(missing)} must be set in production "
@@ -164,31 +178,46 @@ class Settings(BaseSettings):
         if self.stripe_secret_key and not self.stripe_secret_key.startswith(("sk_", "rk_")):
             raise ValueError("STRIPE_SECRET_KEY must be a secret (sk_...) or restricted (rk_...) key")
         if self.stripe_secret_key and not self.stripe_webhook_secret.startswith("whsec_"):
-            raise ValueError("STRIPE_WEBHOOK_SECRET (whsec_...) must be set with STRIPE_SECRET_KEY: payments are "
-                             "confirmed by signed webhooks")
+            raise ValueError(
+                "STRIPE_WEBHOOK_SECRET (whsec_...) must be set with STRIPE_SECRET_KEY: payments are "
+                "confirmed by signed webhooks"
+            )
         self._check_whatsapp()
         if self.secret_key and len(self.secret_key) < 32:
             raise ValueError("SECRET_KEY must be at least 32 characters")
         return self
 
     def _check_whatsapp(self) -> None:
-        templates = (self.whatsapp_template_makeup_earned, self.whatsapp_template_makeup_expiring,
-                     self.whatsapp_template_waitlist_offer)
+        templates = (
+            self.whatsapp_template_makeup_earned,
+            self.whatsapp_template_makeup_expiring,
+            self.whatsapp_template_waitlist_offer,
+        )
         if self.outbox_claim_seconds <= max(self.whatsapp_timeout_seconds, self.smtp_timeout_seconds) * 2:
-            raise ValueError("OUTBOX_CLAIM_SECONDS must be more than twice WHATSAPP_TIMEOUT_SECONDS and "
-                             "SMTP_TIMEOUT_SECONDS (a send must end before its claim runs out)")
+            raise ValueError(
+                "OUTBOX_CLAIM_SECONDS must be more than twice WHATSAPP_TIMEOUT_SECONDS and "
+                "SMTP_TIMEOUT_SECONDS (a send must end before its claim runs out)"
+            )
         if self.whatsapp_provider == WhatsAppProvider.twilio:
             if not self.twilio_account_sid.startswith("AC") or not self.twilio_auth_token:
-                raise ValueError("WHATSAPP_PROVIDER=twilio needs TWILIO_ACCOUNT_SID (AC...) and TWILIO_AUTH_TOKEN")
+                raise ValueError(
+                    "WHATSAPP_PROVIDER=twilio needs TWILIO_ACCOUNT_SID (AC...) and TWILIO_AUTH_TOKEN"
+                )
             if not self.twilio_whatsapp_from.removeprefix("whatsapp:").startswith("+"):
-                raise ValueError("TWILIO_WHATSAPP_FROM must be the sender number in E.164, e.g. +420601234567")
+                raise ValueError(
+                    "TWILIO_WHATSAPP_FROM must be the sender number in E.164, e.g. +420601234567"
+                )
             if not all(t.startswith("HX") for t in templates):
                 raise ValueError("With Twilio, WHATSAPP_TEMPLATE_* must be Content SIDs (HX...)")
         elif self.whatsapp_provider == WhatsAppProvider.meta:
             if not self.meta_access_token or not self.meta_phone_number_id.isdigit():
-                raise ValueError("WHATSAPP_PROVIDER=meta needs META_ACCESS_TOKEN and META_PHONE_NUMBER_ID (digits)")
+                raise ValueError(
+                    "WHATSAPP_PROVIDER=meta needs META_ACCESS_TOKEN and META_PHONE_NUMBER_ID (digits)"
+                )
             if not all(t and t.replace("_", "").isalnum() and t == t.lower() for t in templates):
-                raise ValueError("With Meta, WHATSAPP_TEMPLATE_* must be template names (lower case, digits, _)")
+                raise ValueError(
+                    "With Meta, WHATSAPP_TEMPLATE_* must be template names (lower case, digits, _)"
+                )
         for name, base in (("TWILIO_API_BASE", self.twilio_api_base), ("META_API_BASE", self.meta_api_base)):
             if not base.startswith(("https://", "http://127.0.0.1", "http://localhost")):
                 raise ValueError(f"{name} must be an https:// URL (http only for a local stand-in)")

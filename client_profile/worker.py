@@ -1,8 +1,10 @@
 """The background worker: the generic outbox sender plus the domain's periodic jobs.
 
 ``run_worker`` runs in every app process (a Reflex lifespan task, OUTBOX_WORKER=app) or on its own
-(``client-profile worker``). The outbox (services.outbox) only knows how to claim, render and send rows; this
-module decides which renderers exist (importing services.reminders registers the make-up reminders) and which
+(``client-profile worker``). The outbox (services.notifications.outbox) only knows how to claim, render and
+send rows; this
+module decides which renderers exist (importing services.notifications.reminders registers the make-up
+reminders) and which
 jobs run between send passes. A new periodic job is one more entry in ``periodic_jobs``.
 """
 
@@ -12,9 +14,10 @@ import asyncio
 from datetime import datetime
 
 from client_profile.db import unit_of_work
-from client_profile.services import makeups, outbox, reminders
 from client_profile.services.errors import DomainError
+from client_profile.services.notifications import outbox, reminders
 from client_profile.services.providers import current_provider
+from client_profile.services.schedule import makeups
 from client_profile.settings import get_settings
 
 
@@ -37,5 +40,6 @@ def periodic_jobs() -> list[outbox.PeriodicJob]:
 
 
 async def run_worker(stop: asyncio.Event, poll_seconds: float | None = None) -> None:
-    """Send queued messages and run the periodic jobs until ``stop`` is set (see services.outbox.run_sender)."""
+    """Send queued messages and run the periodic jobs until ``stop`` is set (see
+    services.notifications.outbox.run_sender)."""
     await outbox.run_sender(stop, poll_seconds, periodic_jobs())

@@ -21,16 +21,27 @@ def cli_runner(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess]:
     db_file = tmp_path / "cli.db"
     drop = ("TEST_DATABASE_URL", "SMTP_HOST", "REFLEX_REDIS_URL")
     env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(CLIENT_PROFILE_ENV="test", SECRET_KEY="cli-test-" + uuid.uuid4().hex * 2,
-               REFLEX_DB_URL=f"sqlite:///{db_file}", DEV_MAILBOX_DIR=str(tmp_path / "mailbox"),
-               PYTHONPATH=str(ROOT))
+    env.update(
+        CLIENT_PROFILE_ENV="test",
+        SECRET_KEY="cli-test-" + uuid.uuid4().hex * 2,
+        REFLEX_DB_URL=f"sqlite:///{db_file}",
+        DEV_MAILBOX_DIR=str(tmp_path / "mailbox"),
+        PYTHONPATH=str(ROOT),
+    )
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
 
     def run(*args: str, **overrides: str) -> subprocess.CompletedProcess:
         child = {**env, **overrides}
-        return subprocess.run([sys.executable, "-m", "client_profile.cli", *args], check=False, cwd=workdir,
-                              env={**child_clock(child), **child}, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "client_profile.cli", *args],
+            check=False,
+            cwd=workdir,
+            env={**child_clock(child), **child},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     run.db_file = db_file
     return run

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 def parse(value: str) -> datetime:
@@ -17,12 +17,12 @@ def parse(value: str) -> datetime:
     instant = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if instant.utcoffset() is None:
         raise ValueError(f"TEST_NOW={value!r} needs a UTC offset, e.g. 2026-12-03T07:10:00+00:00")
-    return instant.astimezone(timezone.utc)
+    return instant.astimezone(UTC)
 
 
 def draw(rng: random.Random | None = None) -> str:
     rng = rng or random.SystemRandom()
-    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
     instant = now + timedelta(minutes=rng.randint(-365 * 24 * 60, 365 * 24 * 60))
     return instant.isoformat()
 
@@ -33,7 +33,7 @@ def child_clock(env: Mapping[str, str]) -> dict[str, str]:
     nothing for a production process (which refuses a shifted clock)."""
     if not os.environ.get("TEST_NOW") or env.get("CLIENT_PROFILE_ENV", "production") == "production":
         return {}
-    return {"CLIENT_PROFILE_NOW": datetime.now(timezone.utc).isoformat()}
+    return {"CLIENT_PROFILE_NOW": datetime.now(UTC).isoformat()}
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.db_helpers import fresh_database_url
@@ -66,7 +66,9 @@ def _truncate(eng) -> None:
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
     with eng.begin() as conn:
         if eng.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
         else:
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             for t in tables:
@@ -76,7 +78,9 @@ def _truncate(eng) -> None:
 
 
 def _has_sqlite_sequence(conn) -> bool:
-    return conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").first() is not None
+    return (
+        conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").first() is not None
+    )
 
 
 @pytest.fixture
@@ -149,7 +153,7 @@ def _replay() -> str:
 
 def pytest_report_header(config):
     if TEST_NOW is None:
-        start = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        start = datetime.now(UTC).replace(microsecond=0).isoformat()
         return f"clock: real time, started {start} (to replay about then: TEST_NOW={start} make test)"
     return f"clock: TEST_NOW={TEST_NOW.isoformat()} (replay: {_replay()})"
 
@@ -168,7 +172,7 @@ def pytest_runtest_protocol(item, nextitem):
     if _TRAVEL is not None and _is_e2e(item):
         _TRAVEL.stop()
         _TRAVEL = None
-    item.stash[_STARTED] = datetime.now(timezone.utc)
+    item.stash[_STARTED] = datetime.now(UTC)
     return (yield)
 
 
@@ -180,8 +184,13 @@ def pytest_runtest_makereport(item, call):
     report = yield
     if report.failed and TEST_NOW is not None and _STARTED in item.stash and not _is_e2e(item):
         at = item.stash[_STARTED].replace(microsecond=0).isoformat()
-        report.sections.append(("clock", f"this test started at {at}; replay it alone: "
-                                         f"TEST_NOW={at} .venv/bin/python -m pytest '{item.nodeid}'"))
+        report.sections.append(
+            (
+                "clock",
+                f"this test started at {at}; replay it alone: "
+                f"TEST_NOW={at} .venv/bin/python -m pytest '{item.nodeid}'",
+            )
+        )
     return report
 
 

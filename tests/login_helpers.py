@@ -6,7 +6,7 @@ import json
 import os
 import re
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -20,7 +20,7 @@ from client_profile.integrations.crypto import unseal
 from client_profile.models import Client, OutboxMessage, Provider
 from client_profile.settings import reset_settings_cache
 
-T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 
 
 @contextmanager
@@ -44,8 +44,13 @@ def override_env(**values: str | None):
         reset_settings_cache()
 
 
-def make_client(email: str = "ann@example.com", *, active: bool = True, provider_name: str = "Little Otters",
-                brand: str = "#0d9488") -> tuple[int, int]:
+def make_client(
+    email: str = "ann@example.com",
+    *,
+    active: bool = True,
+    provider_name: str = "Little Otters",
+    brand: str = "#0d9488",
+) -> tuple[int, int]:
     """A provider (created once) and a client. Returns (provider_id, client_id)."""
     with unit_of_work() as db:
         provider = db.execute(select(Provider).order_by(Provider.id)).scalars().first()
@@ -62,8 +67,13 @@ def make_client(email: str = "ann@example.com", *, active: bool = True, provider
 def last_mail_secrets() -> dict:
     """The code and link token sealed into the newest login outbox row (before the worker wipes them)."""
     with unit_of_work() as db:
-        row = db.execute(select(OutboxMessage).where(OutboxMessage.kind == "login")
-                         .order_by(OutboxMessage.id.desc())).scalars().first()
+        row = (
+            db.execute(
+                select(OutboxMessage).where(OutboxMessage.kind == "login").order_by(OutboxMessage.id.desc())
+            )
+            .scalars()
+            .first()
+        )
         assert row is not None, "no login mail was queued"
         return json.loads(unseal(row.payload["_sealed"]))
 
@@ -83,7 +93,9 @@ def build_app() -> FastAPI:
     return app
 
 
-def http_client(base_url: str = "http://localhost:3000", client: tuple[str, int] = ("203.0.113.7", 40000)) -> TestClient:
+def http_client(
+    base_url: str = "http://localhost:3000", client: tuple[str, int] = ("203.0.113.7", 40000)
+) -> TestClient:
     return TestClient(build_app(), base_url=base_url, follow_redirects=False, client=client)
 
 
@@ -121,7 +133,9 @@ class StatementCounter:
         if verb in ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA"):
             return
         self.statements.append(statement)
-        if verb == "INSERT":  # RETURNING makes sqlite3's rowcount 0 until fetched; our INSERTs write one row each
+        if (
+            verb == "INSERT"
+        ):  # RETURNING makes sqlite3's rowcount 0 until fetched; our INSERTs write one row each
             self.rows_written += len(parameters) if executemany else 1
         elif verb in ("UPDATE", "DELETE") and cursor.rowcount and cursor.rowcount > 0:
             self.rows_written += cursor.rowcount
@@ -138,8 +152,14 @@ def principal_of(db, email: str):
     """The Principal a logged-in client would have (session id 0: for service calls, never for a cookie)."""
     from sqlmodel import select as sql_select
 
-    from client_profile.services.identity import Principal
+    from client_profile.services.people.identity import Principal
 
     c = db.exec(sql_select(Client).where(Client.email == email)).one()
-    return Principal(client_id=c.id, provider_id=c.provider_id, family_id=c.family_id, session_id=0,
-                     email=c.email, full_name=c.full_name)
+    return Principal(
+        client_id=c.id,
+        provider_id=c.provider_id,
+        family_id=c.family_id,
+        session_id=0,
+        email=c.email,
+        full_name=c.full_name,
+    )

@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 
 from client_profile.db import get_engine
 from client_profile.models import Charge, Client, Invoice
-from client_profile.services import auth
-from client_profile.services.identity import Principal
+from client_profile.services.people import auth
+from client_profile.services.people.identity import Principal
 from tests.login_helpers import principal_of
 
 WEBHOOK_SECRET = "whsec_test_" + "s" * 24
@@ -41,21 +41,38 @@ def session_cookie(_db, email: str) -> dict[str, str]:
 def unpaid_ids(_db, email: str) -> list[int]:
     fam = principal(None, email).family_id
     with Session(get_engine()) as db:
-        return [c.id for c in db.exec(select(Charge).where(Charge.family_id == fam, Charge.status == "unpaid")
-                                      .order_by(Charge.id)).all()]
+        return [
+            c.id
+            for c in db.exec(
+                select(Charge).where(Charge.family_id == fam, Charge.status == "unpaid").order_by(Charge.id)
+            ).all()
+        ]
 
 
 def pay_on_hosted_page(url: str, action: str = "paid") -> httpx.Response:
     return httpx.post(url, data={"action": action}, follow_redirects=False, timeout=10)
 
 
-def signed_event(event_type: str, session_id: str, event_id: str | None = None, secret: str = WEBHOOK_SECRET,
-                 timestamp: int | None = None) -> tuple[bytes, str]:
+def signed_event(
+    event_type: str,
+    session_id: str,
+    event_id: str | None = None,
+    secret: str = WEBHOOK_SECRET,
+    timestamp: int | None = None,
+) -> tuple[bytes, str]:
     """A Stripe event (snapshot payload) and its Stripe-Signature header (v1 = HMAC-SHA256 of "t.body")."""
     ts = int(time.time()) if timestamp is None else timestamp
-    body = json.dumps({"id": event_id or f"evt_{uuid.uuid4().hex[:20]}", "object": "event", "type": event_type,
-                       "created": ts, "api_version": "2017-08-15", "livemode": False,
-                       "data": {"object": {"id": session_id, "object": "checkout.session"}}}).encode()
+    body = json.dumps(
+        {
+            "id": event_id or f"evt_{uuid.uuid4().hex[:20]}",
+            "object": "event",
+            "type": event_type,
+            "created": ts,
+            "api_version": "2017-08-15",
+            "livemode": False,
+            "data": {"object": {"id": session_id, "object": "checkout.session"}},
+        }
+    ).encode()
     sig = hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
     return body, f"t={ts},v1={sig}"
 
@@ -64,5 +81,11 @@ def docs_of(family_email: str) -> list[Invoice]:
     """The family's invoices and receipts, oldest first."""
     fam = principal(None, family_email).family_id
     with Session(get_engine()) as db:
-        return list(db.exec(select(Invoice).join(Charge, Charge.id == Invoice.charge_id)
-                            .where(Charge.family_id == fam).order_by(Invoice.id)).all())
+        return list(
+            db.exec(
+                select(Invoice)
+                .join(Charge, Charge.id == Invoice.charge_id)
+                .where(Charge.family_id == fam)
+                .order_by(Invoice.id)
+            ).all()
+        )

@@ -61,8 +61,11 @@ class WhatsAppStub:
                 if status is None:
                     status = 201 if twilio else 200
                 if status < 300:
-                    payload = {"sid": f"SM{number:032d}", "status": "queued"} if twilio else \
-                        {"messaging_product": "whatsapp", "messages": [{"id": f"wamid.TEST{number}"}]}
+                    payload = (
+                        {"sid": f"SM{number:032d}", "status": "queued"}
+                        if twilio
+                        else {"messaging_product": "whatsapp", "messages": [{"id": f"wamid.TEST{number}"}]}
+                    )
                 elif twilio:
                     payload = {"code": 21211, "message": "Invalid 'To' Phone Number", "status": status}
                 else:
@@ -94,14 +97,25 @@ class WhatsAppStub:
 
 
 def twilio_env(stub: WhatsAppStub) -> dict[str, str]:
-    return dict(WHATSAPP_PROVIDER="twilio", TWILIO_ACCOUNT_SID="AC" + "1" * 32, TWILIO_AUTH_TOKEN="tok-secret",
-                TWILIO_WHATSAPP_FROM="+14155238886", TWILIO_API_BASE=stub.base,
-                WHATSAPP_TEMPLATE_MAKEUP_EARNED="HX" + "a" * 32, WHATSAPP_TEMPLATE_MAKEUP_EXPIRING="HX" + "b" * 32,
-                WHATSAPP_TEMPLATE_WAITLIST_OFFER="HX" + "c" * 32)
+    return {
+        "WHATSAPP_PROVIDER": "twilio",
+        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+        "TWILIO_AUTH_TOKEN": "tok-secret",
+        "TWILIO_WHATSAPP_FROM": "+14155238886",
+        "TWILIO_API_BASE": stub.base,
+        "WHATSAPP_TEMPLATE_MAKEUP_EARNED": "HX" + "a" * 32,
+        "WHATSAPP_TEMPLATE_MAKEUP_EXPIRING": "HX" + "b" * 32,
+        "WHATSAPP_TEMPLATE_WAITLIST_OFFER": "HX" + "c" * 32,
+    }
 
 
 def meta_env(stub: WhatsAppStub) -> dict[str, str]:
-    return dict(WHATSAPP_PROVIDER="meta", META_ACCESS_TOKEN="EAAG-test-token", META_PHONE_NUMBER_ID="106540352242922",
-                META_API_BASE=f"{stub.base}/v21.0", WHATSAPP_TEMPLATE_MAKEUP_EARNED="makeup_earned",
-                WHATSAPP_TEMPLATE_MAKEUP_EXPIRING="makeup_expiring",
-                WHATSAPP_TEMPLATE_WAITLIST_OFFER="makeup_waitlist_offer")
+    return {
+        "WHATSAPP_PROVIDER": "meta",
+        "META_ACCESS_TOKEN": "EAAG-test-token",
+        "META_PHONE_NUMBER_ID": "106540352242922",
+        "META_API_BASE": f"{stub.base}/v21.0",
+        "WHATSAPP_TEMPLATE_MAKEUP_EARNED": "makeup_earned",
+        "WHATSAPP_TEMPLATE_MAKEUP_EXPIRING": "makeup_expiring",
+        "WHATSAPP_TEMPLATE_WAITLIST_OFFER": "makeup_waitlist_offer",
+    }

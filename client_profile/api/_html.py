@@ -62,9 +62,11 @@ def _sha256(text: str) -> str:
 
 def _csp(style: str, script: str = "") -> str:
     scripts = f"script-src {_sha256(script)}; " if script else ""
-    return ("default-src 'none'; "
-            f"style-src {_sha256(style)}; {scripts}"
-            f"img-src 'self'; form-action 'self'; frame-ancestors {get_settings().frame_ancestors}; base-uri 'none'")
+    return (
+        "default-src 'none'; "
+        f"style-src {_sha256(style)}; {scripts}"
+        f"img-src 'self'; form-action 'self'; frame-ancestors {get_settings().frame_ancestors}; base-uri 'none'"
+    )
 
 
 def _static_csp() -> str:
@@ -81,8 +83,9 @@ def secure_headers(response: Response, csp: str | None = None) -> Response:
     return response
 
 
-def page(title: str, body_html: str, *, provider_name: str, brand: str, status_code: int = 200,
-         script: str = "") -> HTMLResponse:
+def page(
+    title: str, body_html: str, *, provider_name: str, brand: str, status_code: int = 200, script: str = ""
+) -> HTMLResponse:
     """A complete page. ``body_html`` must already be escaped; title and provider name are escaped here.
     ``script``: one inline script of ours (a constant), allowed by its hash and nothing else."""
     style = _style(brand)

@@ -26,9 +26,10 @@ from starlette.concurrency import run_in_threadpool
 
 from client_profile.api._html import client_ip, esc, origin_allowed, page, plain, redirect
 from client_profile.db import unit_of_work
-from client_profile.services import auth, outbox
-from client_profile.services.auth import LoginError, login_message
 from client_profile.services.errors import DomainError
+from client_profile.services.notifications import outbox
+from client_profile.services.people import auth
+from client_profile.services.people.auth import LoginError, login_message
 from client_profile.services.providers import current_provider
 from client_profile.settings import get_settings
 
@@ -98,8 +99,15 @@ def _message_html(text: str | None, ok: bool = False) -> str:
 
 
 def _set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, path="/", secure=get_settings().cookie_secure,
-                        httponly=True, samesite="lax")
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        secure=get_settings().cookie_secure,
+        httponly=True,
+        samesite="lax",
+    )
 
 
 def _delete_cookie(response: Response, name: str) -> None:
@@ -130,8 +138,9 @@ def _user_agent(request: Request) -> str:
 
 @router.get("/login")
 async def login_page(request: Request) -> Response:
-    if await run_in_threadpool(_with_db, auth.principal_for_token,
-                               request.cookies.get(auth.session_cookie_name())):
+    if await run_in_threadpool(
+        _with_db, auth.principal_for_token, request.cookies.get(auth.session_cookie_name())
+    ):
         return redirect("/")
     q = request.query_params
     notice = None
@@ -166,7 +175,11 @@ async def request_code(request: Request) -> Response:
         return redirect("/login?error=invalid-email")
     try:
         flow = await run_in_threadpool(
-            _with_db, auth.request_login, form.get("email", ""), client_ip(request), _user_agent(request),
+            _with_db,
+            auth.request_login,
+            form.get("email", ""),
+            client_ip(request),
+            _user_agent(request),
             current_flow=request.cookies.get(auth.flow_cookie_name()),
         )
     except LoginError as exc:
@@ -216,7 +229,8 @@ async def verify(request: Request) -> Response:
         return redirect("/login/code?error=code-format")
     try:
         token, _principal = await run_in_threadpool(
-            _with_db, auth.verify_code, flow, form.get("code", ""), user_agent=_user_agent(request))
+            _with_db, auth.verify_code, flow, form.get("code", ""), user_agent=_user_agent(request)
+        )
     except LoginError as exc:
         if exc.code == "no-flow":
             return redirect("/login?error=no-flow")
@@ -230,11 +244,14 @@ async def link_page(token: str, request: Request) -> Response:
     status = await run_in_threadpool(_with_db, auth.link_status, token)
     if status != "valid":
         code = {"expired": "link-expired", "used": "link-used"}.get(status, "link-invalid")
-        body = (f"<h1>Log in</h1>{_message_html(login_message(code))}"
-                '<p class="links"><a href="/login">Request a new code</a></p>')
+        body = (
+            f"<h1>Log in</h1>{_message_html(login_message(code))}"
+            '<p class="links"><a href="/login">Request a new code</a></p>'
+        )
         return await _page("Login link", body)
-    here = await run_in_threadpool(_with_db, auth.link_opened_where_asked, token,
-                                   request.cookies.get(auth.flow_cookie_name()))
+    here = await run_in_threadpool(
+        _with_db, auth.link_opened_where_asked, token, request.cookies.get(auth.flow_cookie_name())
+    )
     body = (
         "<h1>Log in</h1>"
         + ("<p>Logging you in...</p>" if here else "<p>Press the button to log in on this device.</p>")
@@ -253,8 +270,12 @@ async def link_confirm(token: str, request: Request) -> Response:
         return _forbidden()
     try:
         session_token, _principal = await run_in_threadpool(
-            _with_db, auth.confirm_link, token, request.cookies.get(auth.flow_cookie_name()),
-            user_agent=_user_agent(request))
+            _with_db,
+            auth.confirm_link,
+            token,
+            request.cookies.get(auth.flow_cookie_name()),
+            user_agent=_user_agent(request),
+        )
     except LoginError as exc:
         if exc.code == "other-device":
             body = (
@@ -265,8 +286,10 @@ async def link_confirm(token: str, request: Request) -> Response:
                 '<p class="links"><a href="/login">Start again on this device</a></p>'
             )
             return await _page("Enter the code instead", body)
-        body = f"<h1>Log in</h1>{_message_html(str(exc))}" \
-               '<p class="links"><a href="/login">Request a new code</a></p>'
+        body = (
+            f"<h1>Log in</h1>{_message_html(str(exc))}"
+            '<p class="links"><a href="/login">Request a new code</a></p>'
+        )
         return await _page("Login link", body)
     return _logged_in(request, session_token)
 

@@ -1,7 +1,7 @@
 """The per-family calendar feed: GET /calendar/<family id>-<token>.ics (no login; the URL is the secret).
 
 Calendar apps (Google, Apple) fetch it without cookies, so the token in the URL is the only credential
-(services.calendar). Unknown, malformed, regenerated-away and switched-off feeds all get the same 404.
+(services.schedule.calendar). Unknown, malformed, regenerated-away and switched-off feeds all get the same 404.
 The page guard in client_profile.py leaves the path alone (its last segment has a "."), so it never redirects
 to /login.
 """
@@ -12,14 +12,21 @@ from fastapi import APIRouter, Response
 
 from client_profile.db import unit_of_work
 from client_profile.models import utcnow
-from client_profile.services import calendar
+from client_profile.services.schedule import calendar
 
 router = APIRouter()
 
-_NOT_FOUND_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
-                      "Referrer-Policy": "no-referrer"}
-_FEED_HEADERS = {"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff",
-                 "Referrer-Policy": "no-referrer", "Content-Disposition": 'inline; filename="calendar.ics"'}
+_NOT_FOUND_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+_FEED_HEADERS = {
+    "Cache-Control": "private, max-age=300",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Disposition": 'inline; filename="calendar.ics"',
+}
 
 
 def _not_found() -> Response:

@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from client_profile.db import unit_of_work
-from client_profile.services import auth
-from client_profile.services.identity import Principal
+from client_profile.services.people import auth
+from client_profile.services.people.identity import Principal
 
 
 def current_principal(request: Request) -> Principal | None:

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from client_profile.api._html import esc, page, plain
-from client_profile.services.outbox import dev_mailbox_messages
+from client_profile.services.notifications.outbox import dev_mailbox_messages
 from client_profile.settings import get_settings
 
 router = APIRouter()
@@ -36,20 +36,22 @@ async def dev_mailbox(request: Request) -> Response:
     if not get_settings().dev_mailbox_enabled or not _from_loopback(request):
         return plain(404, "Not Found")
     messages = await run_in_threadpool(dev_mailbox_messages, 20)
-    items = "".join(
-        "<article>"
-        f"<p><strong>{esc(m.subject)}</strong><br>"
-        f'<span class="muted">To {esc(m.to)} · {esc(m.date.strftime("%Y-%m-%d %H:%M:%S UTC") if m.date else "")}'
-        "</span></p>"
-        f"<pre>{esc(m.text)}</pre>"
-        "</article>"
-        for m in messages
-    ) or '<p class="muted">No messages yet. Ask for a login code and reload this page.</p>'
+    items = (
+        "".join(
+            "<article>"
+            f"<p><strong>{esc(m.subject)}</strong><br>"
+            f'<span class="muted">To {esc(m.to)} · {esc(m.date.strftime("%Y-%m-%d %H:%M:%S UTC") if m.date else "")}'
+            "</span></p>"
+            f"<pre>{esc(m.text)}</pre>"
+            "</article>"
+            for m in messages
+        )
+        or '<p class="muted">No messages yet. Ask for a login code and reload this page.</p>'
+    )
     body = (
         '<p class="dev">DEVELOPMENT ONLY: e-mails are not sent. This local mailbox shows them instead; '
         "it does not exist in production.</p>"
         "<h1>Development mailbox</h1>"
-        f'<p class="muted">Newest first, from {esc(get_settings().dev_mailbox_dir)}.</p>'
-        + items
+        f'<p class="muted">Newest first, from {esc(get_settings().dev_mailbox_dir)}.</p>' + items
     )
     return page("Development mailbox", body, provider_name="Client Profile", brand="#b45309")

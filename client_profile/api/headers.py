@@ -1,6 +1,7 @@
 """Security headers for every HTTP response, in one ASGI middleware (docs/security.md findings 4, 5 and 7a).
 
-Installed once, outermost, through ``rx.App(api_transformer=[api, security_headers])`` (docs/decisions.md "Security headers in one middleware"), so it
+Installed once, outermost, through ``rx.App(api_transformer=[api, security_headers])`` (docs/decisions.md
+"Security headers in one middleware"), so it
 covers the compiled front end (pages, assets, 404s, redirects), Reflex's own routes and our API alike. Websocket
 and lifespan scopes pass untouched.
 
@@ -50,18 +51,20 @@ def websocket_origin(base_url: str) -> str:
 
 def content_security_policy(settings: Settings, script_hashes: tuple[str, ...] = ()) -> str:
     hashes = "".join(f" 'sha256-{h}'" for h in script_hashes)
-    return "; ".join((
-        "default-src 'self'",
-        f"script-src 'self'{hashes}",
-        "style-src 'self' 'unsafe-inline'",  # Radix/emotion insert style elements at run time
-        "img-src 'self' data: blob:",
-        "font-src 'self' data:",
-        f"connect-src 'self' {websocket_origin(settings.base_url)}",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        f"frame-ancestors {frame_ancestors(settings)}",
-    ))
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src 'self'{hashes}",
+            "style-src 'self' 'unsafe-inline'",  # Radix/emotion insert style elements at run time
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            f"connect-src 'self' {websocket_origin(settings.base_url)}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            f"frame-ancestors {frame_ancestors(settings)}",
+        )
+    )
 
 
 def inline_script_hashes(directory: Path | None) -> tuple[str, ...]:
@@ -84,7 +87,9 @@ def compiled_frontend_dir() -> Path | None:
         from reflex_base.config import get_config
     except ImportError:  # pragma: no cover - reflex is a dependency
         return None
-    return (prerequisites.get_web_dir() / constants.Dirs.STATIC / get_config().frontend_path.strip("/")).resolve()
+    return (
+        prerequisites.get_web_dir() / constants.Dirs.STATIC / get_config().frontend_path.strip("/")
+    ).resolve()
 
 
 class _ScriptHashes:
@@ -116,7 +121,9 @@ def _rebased_location(location: str, host: str, base_url: str) -> str:
     return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
 
 
-def security_headers(app: ASGIApp, *, frontend_dir: Callable[[], Path | None] = compiled_frontend_dir) -> ASGIApp:
+def security_headers(
+    app: ASGIApp, *, frontend_dir: Callable[[], Path | None] = compiled_frontend_dir
+) -> ASGIApp:
     """Wrap an ASGI app so every HTTP response carries the headers above."""
     hashes = _ScriptHashes(frontend_dir)
 
@@ -140,7 +147,9 @@ def security_headers(app: ASGIApp, *, frontend_dir: Callable[[], Path | None] = 
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "same-origin")
                 if 300 <= message["status"] < 400 and "location" in headers:
-                    host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+                    host = next(
+                        (v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), ""
+                    )
                     if not host and scope.get("server"):
                         host = "{}:{}".format(*scope["server"])
                     headers["Location"] = _rebased_location(headers["location"], host, settings.base_url)

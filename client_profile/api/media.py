@@ -6,9 +6,9 @@ from fastapi import APIRouter, Response
 
 from client_profile.api.deps import CurrentPrincipal
 from client_profile.db import unit_of_work
-from client_profile.services.access import parse_id
 from client_profile.services.errors import NotFound
 from client_profile.services.home import attendee_photo
+from client_profile.services.people.access import parse_id
 
 router = APIRouter()
 

@@ -21,8 +21,8 @@ from starlette.concurrency import run_in_threadpool
 from client_profile.api.deps import CurrentPrincipal
 from client_profile.db import unit_of_work
 from client_profile.integrations.stripe_gateway import GatewayError, gateway
-from client_profile.services import documents, payments
 from client_profile.services.errors import NotFound
+from client_profile.services.money import documents, payments
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -56,12 +56,17 @@ async def stripe_webhook(request: Request) -> Response:
     if isinstance(raw, Response):
         return raw
     # Database and Stripe work off the event loop (the raw body had to be read in it).
-    result = await run_in_threadpool(payments.handle_webhook, write_uow, gateway(), raw,
-                                     request.headers.get("stripe-signature"))
+    result = await run_in_threadpool(
+        payments.handle_webhook, write_uow, gateway(), raw, request.headers.get("stripe-signature")
+    )
     if result.status_code != 200:
         log.warning("stripe webhook refused: %s", result.outcome)
-    return Response(result.outcome, status_code=result.status_code, media_type="text/plain",
-                    headers={"Cache-Control": "no-store"})
+    return Response(
+        result.outcome,
+        status_code=result.status_code,
+        media_type="text/plain",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _to_payments(query: str = "") -> RedirectResponse:
@@ -106,5 +111,8 @@ def document_download(doc_id: str, principal: CurrentPrincipal) -> Response:
             filename, pdf = documents.document_pdf(db, principal, doc_id)
         except NotFound:
             return Response("Not found", status_code=404, headers=_NO_STORE)
-    return Response(pdf, media_type="application/pdf", headers={
-        **_NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={**_NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'},
+    )

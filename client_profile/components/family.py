@@ -6,8 +6,9 @@ import reflex as rx
 
 
 def avatar(photo_url, initials, size: str = "4") -> rx.Component:
-    return rx.avatar(src=photo_url, fallback=initials, size=size, radius="full", color_scheme="teal",
-                     variant="solid")
+    return rx.avatar(
+        src=photo_url, fallback=initials, size=size, radius="full", color_scheme="teal", variant="solid"
+    )
 
 
 def member_switcher(members, selected_id, on_select) -> rx.Component:
@@ -23,7 +24,8 @@ def member_switcher(members, selected_id, on_select) -> rx.Component:
                 avatar(m.photo_url, m.initials),
                 rx.text(m.first_name, size="2", weight=rx.cond(selected, "bold", "regular"), trim="both"),
                 rx.text(m.age_label, size="1", color_scheme="gray", trim="both"),
-                spacing="1", align="center",
+                spacing="1",
+                align="center",
             ),
             on_click=on_select(m.id),
             type="button",
@@ -32,7 +34,9 @@ def member_switcher(members, selected_id, on_select) -> rx.Component:
             data_member=m.first_name,
             class_name="cp-member",
             style={
-                "border": rx.cond(selected, f"2px solid {rx.color('accent', 9)}", f"1px solid {rx.color('gray', 5)}"),
+                "border": rx.cond(
+                    selected, f"2px solid {rx.color('accent', 9)}", f"1px solid {rx.color('gray', 5)}"
+                ),
                 "background": rx.cond(selected, rx.color("accent", 2), rx.color("gray", 1)),
                 "border_radius": "1rem",
                 "padding": "0.6rem 0.9rem",
@@ -44,6 +48,10 @@ def member_switcher(members, selected_id, on_select) -> rx.Component:
 
     return rx.hstack(
         rx.foreach(members, item),
-        spacing="3", width="100%", overflow_x="auto", padding_bottom="0.25rem",
-        role="group", aria_label="Family members",
+        spacing="3",
+        width="100%",
+        overflow_x="auto",
+        padding_bottom="0.25rem",
+        role="group",
+        aria_label="Family members",
     )

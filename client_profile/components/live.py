@@ -10,4 +10,6 @@ POLL_MS = 1500
 
 def live_poller(handler) -> rx.Component:
     """Invisible: fires `handler` every POLL_MS while the page is open."""
-    return rx.box(rx.moment(interval=POLL_MS, format="x", on_change=handler), display="none", aria_hidden="true")
+    return rx.box(
+        rx.moment(interval=POLL_MS, format="x", on_change=handler), display="none", aria_hidden="true"
+    )

@@ -33,8 +33,15 @@ def spaced_code(code: str) -> str:
     return f"{code[:3]} {code[3:]}" if len(code) == 6 else code
 
 
-def login_email(*, provider_name: str, brand_color: str | None, code: str, link: str, minutes: int,
-                code_disabled: bool = False) -> RenderedEmail:
+def login_email(
+    *,
+    provider_name: str,
+    brand_color: str | None,
+    code: str,
+    link: str,
+    minutes: int,
+    code_disabled: bool = False,
+) -> RenderedEmail:
     """The login mail: the 6-digit code (shown spaced) and the one-time link, both valid for ``minutes``."""
     name = _one_line(provider_name) or "Client Profile"
     color = safe_color(brand_color)

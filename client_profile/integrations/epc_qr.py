@@ -17,8 +17,13 @@ def epc_qr_svg_data_uri(*, name: str, iban: str, bic: str, amount_minor: int, te
     if not (name and iban) or not 1 <= amount_minor <= 99_999_999_999:
         return ""
     try:
-        qr = helpers.make_epc_qr(name=name[:70], iban=iban, amount=Decimal(amount_minor) / 100,
-                                 text=text[:MAX_TEXT], bic="".join(bic.split()).upper() or None)
+        qr = helpers.make_epc_qr(
+            name=name[:70],
+            iban=iban,
+            amount=Decimal(amount_minor) / 100,
+            text=text[:MAX_TEXT],
+            bic="".join(bic.split()).upper() or None,
+        )
     except (ValueError, segno.DataOverflowError):
         return ""
     return qr.svg_data_uri(scale=4, border=2, dark="#111827")

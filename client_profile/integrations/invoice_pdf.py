@@ -1,6 +1,6 @@
 """Invoice and receipt PDFs (reportlab canvas, DejaVu Sans shipped with the app for names like "Šťastný").
 
-`render_pdf(content, logo_png)` draws one A4 page from the frozen document content that services.billing builds
+`render_pdf(content, logo_png)` draws one A4 page from the frozen document content that services.money.billing builds
 at issue time; it does no database or network work. Fonts are registered once per process, so a warm render
 takes a few milliseconds (bench/invoice_pdf.py).
 """
@@ -31,7 +31,9 @@ GRAY = (0.38, 0.38, 0.42)
 
 @lru_cache(maxsize=1)
 def _fonts() -> None:
-    rl_config.useA85 = 0  # binary image streams: ASCII85-encoding the logo in pure Python doubled the render time
+    rl_config.useA85 = (
+        0  # binary image streams: ASCII85-encoding the logo in pure Python doubled the render time
+    )
     pdfmetrics.registerFont(TTFont(REGULAR, str(FONT_DIR / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
@@ -74,8 +76,16 @@ class _Page:
         self.c = c
         self.width, self.height = A4
 
-    def text(self, x: float, y: float, value: str, size: float = 9, bold: bool = False, color=None,
-             align: str = "left") -> None:
+    def text(
+        self,
+        x: float,
+        y: float,
+        value: str,
+        size: float = 9,
+        bold: bool = False,
+        color=None,
+        align: str = "left",
+    ) -> None:
         c = self.c
         c.setFont(BOLD if bold else REGULAR, size)
         c.setFillColorRGB(*(color or (0, 0, 0)))
@@ -84,8 +94,16 @@ class _Page:
         else:
             c.drawString(x, y, value)
 
-    def lines(self, x: float, y: float, values: list[str], size: float = 9, leading: float = 12.0,
-              bold_first: bool = False, width: float = 240) -> float:
+    def lines(
+        self,
+        x: float,
+        y: float,
+        values: list[str],
+        size: float = 9,
+        leading: float = 12.0,
+        bold_first: bool = False,
+        width: float = 240,
+    ) -> float:
         for i, value in enumerate(values):
             for part in simpleSplit(value, BOLD if bold_first and i == 0 else REGULAR, size, width) or [""]:
                 self.text(x, y, part, size, bold=bold_first and i == 0)
@@ -145,11 +163,21 @@ def render_pdf(content: dict, logo: bytes | None = None) -> bytes:
 
     vat_payer = content.get("vat_payer", False)
     if vat_payer:
-        cols = [("Description", MARGIN, "left"), ("Qty", 282, "right"), ("Unit excl. VAT", 352, "right"),
-                ("VAT", 390, "right"), ("Total excl. VAT", 474, "right"), ("Total", right, "right")]
+        cols = [
+            ("Description", MARGIN, "left"),
+            ("Qty", 282, "right"),
+            ("Unit excl. VAT", 352, "right"),
+            ("VAT", 390, "right"),
+            ("Total excl. VAT", 474, "right"),
+            ("Total", right, "right"),
+        ]
     else:
-        cols = [("Description", MARGIN, "left"), ("Qty", 360, "right"), ("Unit price", 450, "right"),
-                ("Total", right, "right")]
+        cols = [
+            ("Description", MARGIN, "left"),
+            ("Qty", 360, "right"),
+            ("Unit price", 450, "right"),
+            ("Total", right, "right"),
+        ]
     p.rule(y + 10)
     for label, x, align in cols:
         p.text(x, y, label, size=8, bold=True, align=align)
@@ -159,8 +187,13 @@ def render_pdf(content: dict, logo: bytes | None = None) -> bytes:
     for line in content["lines"]:
         desc = simpleSplit(line["description"], REGULAR, 9, (262 if vat_payer else 330) - MARGIN)
         if vat_payer:
-            values = [str(line["quantity"]), money(line["unit_net"], cur), _rate(line["vat_rate_bp"]),
-                      money(line["net"], cur), money(line["gross"], cur)]
+            values = [
+                str(line["quantity"]),
+                money(line["unit_net"], cur),
+                _rate(line["vat_rate_bp"]),
+                money(line["net"], cur),
+                money(line["gross"], cur),
+            ]
         else:
             values = [str(line["quantity"]), money(line["unit_gross"], cur), money(line["gross"], cur)]
         for (_, x, _a), value in zip(cols[1:], values, strict=True):

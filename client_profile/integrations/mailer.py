@@ -103,8 +103,9 @@ def send(mail: OutgoingEmail) -> None:
 def _send_smtp(msg: EmailMessage, s: Settings) -> None:
     try:
         if s.smtp_security == SmtpSecurity.ssl:
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds,
-                                                  context=ssl.create_default_context())
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds, context=ssl.create_default_context()
+            )
         else:
             smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
         with smtp:
@@ -163,6 +164,13 @@ def read_dev_mailbox(limit: int = 20) -> list[StoredEmail]:
             date = parsedate_to_datetime(msg["Date"]) if msg["Date"] else None
         except (TypeError, ValueError):
             date = None
-        out.append(StoredEmail(filename=path.name, to=str(msg["To"] or ""), subject=str(msg["Subject"] or ""),
-                               date=date, text=body.get_content() if body is not None else ""))
+        out.append(
+            StoredEmail(
+                filename=path.name,
+                to=str(msg["To"] or ""),
+                subject=str(msg["Subject"] or ""),
+                date=date,
+                text=body.get_content() if body is not None else "",
+            )
+        )
     return out

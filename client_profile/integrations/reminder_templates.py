@@ -1,6 +1,6 @@
 """Reminder e-mails (make-up to book, make-up expiring, waitlist offer): plain text plus an HTML alternative.
 
-Pure functions: the outbox renderer (services.reminders) gathers the data. Everything interpolated into HTML is
+Pure functions: the outbox renderer (services.notifications.reminders) gathers the data. Everything interpolated into HTML is
 escaped; the brand colour goes through ``safe_color``.
 """
 
@@ -15,8 +15,17 @@ def _one_line(value: str, limit: int = 200) -> str:
     return " ".join((value or "").split())[:limit]
 
 
-def reminder_email(*, provider_name: str, brand_color: str | None, subject: str, greeting: str,
-                   paragraphs: list[str], button_label: str, link: str, settings_link: str) -> RenderedEmail:
+def reminder_email(
+    *,
+    provider_name: str,
+    brand_color: str | None,
+    subject: str,
+    greeting: str,
+    paragraphs: list[str],
+    button_label: str,
+    link: str,
+    settings_link: str,
+) -> RenderedEmail:
     """One reminder: a heading, a few short paragraphs, one button (what the parent can do) and a footer saying
     why they get it and where to turn it off."""
     name = _one_line(provider_name) or "Client Profile"
@@ -24,8 +33,21 @@ def reminder_email(*, provider_name: str, brand_color: str | None, subject: str,
     subject = _one_line(subject)
     footer = f"You get this reminder from {name}. Turn reminders on or off in your account: {settings_link}"
 
-    text = "\n".join([greeting, "", *[p + "\n" for p in paragraphs], f"{button_label}: {link}", "", footer, "",
-                      f"-- {name}"]) + "\n"
+    text = (
+        "\n".join(
+            [
+                greeting,
+                "",
+                *[p + "\n" for p in paragraphs],
+                f"{button_label}: {link}",
+                "",
+                footer,
+                "",
+                f"-- {name}",
+            ]
+        )
+        + "\n"
+    )
 
     e = html.escape
     body = "".join(f'<p style="margin:0 0 16px">{e(p)}</p>' for p in paragraphs)

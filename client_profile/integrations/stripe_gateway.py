@@ -33,10 +33,10 @@ class BadPayload(BadSignature):
 class CheckoutSessionInfo:
     id: str
     url: str
-    status: str                # open | complete | expired
-    payment_status: str        # paid | unpaid | no_payment_required
+    status: str  # open | complete | expired
+    payment_status: str  # paid | unpaid | no_payment_required
     amount_total: int | None
-    currency: str              # upper-case ISO code
+    currency: str  # upper-case ISO code
     payment_intent_id: str | None
     metadata: dict[str, str] = field(default_factory=dict)
 
@@ -55,9 +55,13 @@ def _info(obj) -> CheckoutSessionInfo:
         pi = pi.get("id")
     metadata = session.get("metadata") or {}
     return CheckoutSessionInfo(
-        id=session["id"], url=session.get("url") or "", status=session.get("status") or "",
-        payment_status=session.get("payment_status") or "", amount_total=session.get("amount_total"),
-        currency=(session.get("currency") or "").upper(), payment_intent_id=pi,
+        id=session["id"],
+        url=session.get("url") or "",
+        status=session.get("status") or "",
+        payment_status=session.get("payment_status") or "",
+        amount_total=session.get("amount_total"),
+        currency=(session.get("currency") or "").upper(),
+        payment_intent_id=pi,
         metadata={str(k): str(v) for k, v in dict(metadata).items()},
     )
 
@@ -71,7 +75,8 @@ class StripeGateway:
     def create_checkout_session(self, params: dict, idempotency_key: str) -> CheckoutSessionInfo:
         try:
             session = self._client.v1.checkout.sessions.create(
-                params=params, options={"idempotency_key": idempotency_key})
+                params=params, options={"idempotency_key": idempotency_key}
+            )
         except stripe.StripeError as exc:
             raise GatewayError(f"checkout session not created: {type(exc).__name__}: {exc}") from None
         return _info(session)
@@ -94,8 +99,9 @@ class StripeGateway:
             raise BadSignature("no webhook secret configured")
         try:
             payload = raw_body.decode("utf-8")
-            stripe.WebhookSignature.verify_header(payload, signature_header or "", self._webhook_secret,
-                                                  tolerance=WEBHOOK_TOLERANCE_SECONDS)
+            stripe.WebhookSignature.verify_header(
+                payload, signature_header or "", self._webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+            )
         except (stripe.SignatureVerificationError, ValueError) as exc:
             raise BadSignature(str(exc)) from None
         # Signed, so Stripe (or whoever holds the secret) sent it; still only a well-formed event is one
@@ -113,7 +119,9 @@ class StripeGateway:
         if not isinstance(obj, dict):
             raise BadPayload("data.object is not an object")
         object_id = obj.get("id")
-        return WebhookEvent(id=event_id, type=event_type, object_id=object_id if isinstance(object_id, str) else "")
+        return WebhookEvent(
+            id=event_id, type=event_type, object_id=object_id if isinstance(object_id, str) else ""
+        )
 
 
 def gateway() -> StripeGateway | None:

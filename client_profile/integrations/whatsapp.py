@@ -39,8 +39,14 @@ MAX_VARIABLE = 1024  # WhatsApp's limit for one body parameter is 1024 character
 
 
 class WhatsAppError(Exception):
-    def __init__(self, message: str, *, retryable: bool = False, outcome_unknown: bool = False,
-                 status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = False,
+        outcome_unknown: bool = False,
+        status: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.outcome_unknown = outcome_unknown
@@ -90,13 +96,20 @@ def _post(url: str, settings: Settings, **kwargs) -> httpx.Response:
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:  # nothing was sent
         raise WhatsAppError(f"cannot reach the WhatsApp API: {type(exc).__name__}", retryable=True) from exc
     except httpx.TransportError as exc:  # sent, or partly sent, and no answer: it may have been accepted
-        raise WhatsAppError(f"no answer from the WhatsApp API: {type(exc).__name__}", outcome_unknown=True) from exc
+        raise WhatsAppError(
+            f"no answer from the WhatsApp API: {type(exc).__name__}", outcome_unknown=True
+        ) from exc
     if response.status_code == 429 or response.status_code >= 500:
-        raise WhatsAppError(f"WhatsApp API busy or failing: HTTP {response.status_code}", retryable=True,
-                            status=response.status_code)
+        raise WhatsAppError(
+            f"WhatsApp API busy or failing: HTTP {response.status_code}",
+            retryable=True,
+            status=response.status_code,
+        )
     if response.status_code >= 300:
-        raise WhatsAppError(f"WhatsApp API refused the message: HTTP {response.status_code} {_error_text(response)}",
-                            status=response.status_code)
+        raise WhatsAppError(
+            f"WhatsApp API refused the message: HTTP {response.status_code} {_error_text(response)}",
+            status=response.status_code,
+        )
     return response
 
 
@@ -132,14 +145,22 @@ class TwilioSender:
         s = self.settings
         if not is_e164(message.to):
             raise WhatsAppError("the recipient's WhatsApp number is not a valid E.164 number")
-        sender = s.twilio_whatsapp_from if s.twilio_whatsapp_from.startswith("whatsapp:") \
+        sender = (
+            s.twilio_whatsapp_from
+            if s.twilio_whatsapp_from.startswith("whatsapp:")
             else f"whatsapp:{s.twilio_whatsapp_from}"
+        )
         variables = {str(i): _clean_variable(v) for i, v in enumerate(message.variables, start=1)}
         response = _post(
-            f"{s.twilio_api_base.rstrip('/')}/2010-04-01/Accounts/{s.twilio_account_sid}/Messages.json", s,
+            f"{s.twilio_api_base.rstrip('/')}/2010-04-01/Accounts/{s.twilio_account_sid}/Messages.json",
+            s,
             auth=(s.twilio_account_sid, s.twilio_auth_token),
-            data={"To": f"whatsapp:{message.to}", "From": sender, "ContentSid": _template(s, message.kind),
-                  "ContentVariables": json.dumps(variables, ensure_ascii=False)},
+            data={
+                "To": f"whatsapp:{message.to}",
+                "From": sender,
+                "ContentSid": _template(s, message.kind),
+                "ContentVariables": json.dumps(variables, ensure_ascii=False),
+            },
         )
         sid = _json(response).get("sid")
         return SendResult(provider_message_id=str(sid or ""))
@@ -163,19 +184,30 @@ class MetaSender:
             "template": {
                 "name": _template(s, message.kind),
                 "language": {"code": s.whatsapp_template_language},
-                "components": [{
-                    "type": "body",
-                    "parameters": [{"type": "text", "text": _clean_variable(v)} for v in message.variables],
-                }],
+                "components": [
+                    {
+                        "type": "body",
+                        "parameters": [
+                            {"type": "text", "text": _clean_variable(v)} for v in message.variables
+                        ],
+                    }
+                ],
             },
         }
         if message.reference:
             body["biz_opaque_callback_data"] = message.reference[:512]
-        response = _post(f"{s.meta_api_base.rstrip('/')}/{s.meta_phone_number_id}/messages", s,
-                         headers={"Authorization": f"Bearer {s.meta_access_token}"}, json=body)
+        response = _post(
+            f"{s.meta_api_base.rstrip('/')}/{s.meta_phone_number_id}/messages",
+            s,
+            headers={"Authorization": f"Bearer {s.meta_access_token}"},
+            json=body,
+        )
         messages = _json(response).get("messages")
-        wamid = messages[0].get("id") if isinstance(messages, list) and messages and isinstance(messages[0], dict) \
+        wamid = (
+            messages[0].get("id")
+            if isinstance(messages, list) and messages and isinstance(messages[0], dict)
             else ""
+        )
         return SendResult(provider_message_id=str(wamid or ""))
 
 

@@ -25,12 +25,16 @@ class LoginRequest(SQLModel, table=True):
     provider_id: int = Field(foreign_key="provider.id")
     # HMAC of the normalised address typed in: the rate-limit key, also for unknown addresses.
     email_hash: str = Field(max_length=64)
-    client_id: int | None = Field(default=None, sa_column=Column(
-        Integer, ForeignKey("client.id", ondelete="CASCADE"), index=True, nullable=True))
+    client_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("client.id", ondelete="CASCADE"), index=True, nullable=True),
+    )
     ip_hash: str = Field(max_length=64)
     code_hash: str = Field(max_length=64)  # HMAC(key, id || code)
     link_hash: str = Field(max_length=64)  # SHA-256(link token)
-    flow_hash: str = Field(max_length=64)  # SHA-256(flow cookie secret): binds the login to the asking browser
+    flow_hash: str = Field(
+        max_length=64
+    )  # SHA-256(flow cookie secret): binds the login to the asking browser
     attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
@@ -43,8 +47,9 @@ class AuthSession(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("token_hash", name="uq_auth_session_token"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(sa_column=Column(Integer, ForeignKey("client.id", ondelete="CASCADE"), index=True,
-                                            nullable=False))
+    client_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("client.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
     token_hash: str = Field(max_length=64)  # SHA-256 of the cookie value
     epoch: int = 0  # Client.session_epoch when minted
     created_at: datetime = Field(default_factory=utcnow)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from client_profile.clock import utcnow  # the one clock; re-exported for the models and services
 
@@ -11,4 +11,4 @@ __all__ = ["as_utc", "utcnow"]
 
 def as_utc(value: datetime) -> datetime:
     """SQLite gives back naive datetimes for some column types; everything we store is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -28,14 +28,19 @@ class MakeupCredit(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    attendee_id: int = Field(sa_column=Column(Integer, ForeignKey("attendee.id", ondelete="CASCADE"),
-                                              index=True, nullable=False))
-    booking_id: int = Field(sa_column=Column(Integer, ForeignKey("booking.id", ondelete="CASCADE"),
-                                             index=True, nullable=False))
-    source_attendance_id: int = Field(sa_column=Column(Integer, ForeignKey("attendance.id", ondelete="CASCADE"),
-                                                       nullable=False))
-    status: MakeupCreditStatus = Field(default=MakeupCreditStatus.open, sa_column=Column(
-        Enum(MakeupCreditStatus, native_enum=False, length=16), nullable=False))
+    attendee_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("attendee.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
+    booking_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("booking.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
+    source_attendance_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("attendance.id", ondelete="CASCADE"), nullable=False)
+    )
+    status: MakeupCreditStatus = Field(
+        default=MakeupCreditStatus.open,
+        sa_column=Column(Enum(MakeupCreditStatus, native_enum=False, length=16), nullable=False),
+    )
     earned_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime  # the deadline to *book* the make-up
     used_at: datetime | None = None
@@ -52,16 +57,20 @@ class Discount(SQLModel, table=True):
             " OR (percent IS NULL AND amount_minor IS NOT NULL AND amount_minor > 0)",
             name="ck_discount_kind",
         ),
-        CheckConstraint("valid_until IS NULL OR valid_from IS NULL OR valid_until > valid_from",
-                        name="ck_discount_validity"),
+        CheckConstraint(
+            "valid_until IS NULL OR valid_from IS NULL OR valid_until > valid_from",
+            name="ck_discount_validity",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
-    family_id: int = Field(sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), index=True,
-                                            nullable=False))
-    attendee_id: int | None = Field(default=None, sa_column=Column(
-        Integer, ForeignKey("attendee.id", ondelete="CASCADE"), nullable=True))
+    family_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
+    attendee_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("attendee.id", ondelete="CASCADE"), nullable=True)
+    )
     name: str = Field(max_length=200)
     percent: int | None = None
     amount_minor: int | None = None
@@ -72,7 +81,7 @@ class Discount(SQLModel, table=True):
 
 
 class EntryPass(SQLModel, table=True):
-    """A prepaid pass of N entries. Status is derived: active / expired / used up (services.benefits)."""
+    """A prepaid pass of N entries. Status is derived: active / expired / used up (services.money.benefits)."""
 
     __tablename__ = "entry_pass"
     __table_args__ = (
@@ -82,13 +91,19 @@ class EntryPass(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
-    family_id: int = Field(sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), index=True,
-                                            nullable=False))
-    attendee_id: int | None = Field(default=None, sa_column=Column(
-        Integer, ForeignKey("attendee.id", ondelete="SET NULL"), nullable=True))
+    family_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
+    attendee_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("attendee.id", ondelete="SET NULL"), nullable=True)
+    )
     programme_id: int | None = Field(default=None, foreign_key="programme.id")
-    order_item_id: int | None = Field(default=None, sa_column=Column(
-        Integer, ForeignKey("order_item.id", ondelete="SET NULL"), nullable=True, unique=True))
+    order_item_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("order_item.id", ondelete="SET NULL"), nullable=True, unique=True
+        ),
+    )
     name: str = Field(max_length=200)
     entries_total: int
     valid_from: datetime = Field(default_factory=utcnow)
@@ -100,12 +115,14 @@ class EntryPassEntry(SQLModel, table=True):
     """One entry used from a pass; returned (not deleted) when the session is cancelled in time."""
 
     __tablename__ = "entry_pass_entry"
-    __table_args__ = (UniqueConstraint("entry_pass_id", "session_id", "attendee_id",
-                                       name="uq_entry_pass_entry_session"),)
+    __table_args__ = (
+        UniqueConstraint("entry_pass_id", "session_id", "attendee_id", name="uq_entry_pass_entry_session"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    entry_pass_id: int = Field(sa_column=Column(Integer, ForeignKey("entry_pass.id", ondelete="CASCADE"),
-                                                index=True, nullable=False))
+    entry_pass_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("entry_pass.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
     attendee_id: int | None = Field(default=None, foreign_key="attendee.id")
     session_id: int | None = Field(default=None, foreign_key="class_session.id")
     note: str = Field(default="", max_length=200)
@@ -126,14 +143,18 @@ class CreditEntry(SQLModel, table=True):
     __tablename__ = "credit_entry"
     __table_args__ = (
         CheckConstraint("amount_minor <> 0", name="ck_credit_entry_amount"),
-        CheckConstraint("(kind = 'use' AND amount_minor < 0) OR (kind IN ('top_up', 'refund') AND amount_minor > 0)"
-                        " OR kind = 'adjustment'", name="ck_credit_entry_sign"),
+        CheckConstraint(
+            "(kind = 'use' AND amount_minor < 0) OR (kind IN ('top_up', 'refund') AND amount_minor > 0)"
+            " OR kind = 'adjustment'",
+            name="ck_credit_entry_sign",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
-    family_id: int = Field(sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), index=True,
-                                            nullable=False))
+    family_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
     kind: CreditKind = Field(sa_column=Column(Enum(CreditKind, native_enum=False, length=16), nullable=False))
     amount_minor: int
     currency: str = Field(default="EUR", max_length=3)
@@ -156,18 +177,24 @@ class MakeupWaitlistEntry(SQLModel, table=True):
     gets it held until offer_expires_at and must confirm it in the profile (the reminder links there)."""
 
     __tablename__ = "makeup_waitlist"
-    __table_args__ = (
-        UniqueConstraint("credit_id", "session_id", name="uq_waitlist_credit_session"),
-    )
+    __table_args__ = (UniqueConstraint("credit_id", "session_id", name="uq_waitlist_credit_session"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    credit_id: int = Field(sa_column=Column(Integer, ForeignKey("makeup_credit.id", ondelete="CASCADE"),
-                                            index=True, nullable=False))
-    session_id: int = Field(sa_column=Column(Integer, ForeignKey("class_session.id", ondelete="CASCADE"),
-                                             index=True, nullable=False))
+    credit_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("makeup_credit.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    session_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("class_session.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
     attendee_id: int = Field(foreign_key="attendee.id")
-    status: WaitlistStatus = Field(default=WaitlistStatus.waiting, sa_column=Column(
-        Enum(WaitlistStatus, native_enum=False, length=16), nullable=False))
+    status: WaitlistStatus = Field(
+        default=WaitlistStatus.waiting,
+        sa_column=Column(Enum(WaitlistStatus, native_enum=False, length=16), nullable=False),
+    )
     created_at: datetime = Field(default_factory=utcnow)
     offered_at: datetime | None = None
     offer_expires_at: datetime | None = None

@@ -26,11 +26,14 @@ class Order(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
-    family_id: int = Field(sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), index=True,
-                                            nullable=False))
+    family_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
     number: str = Field(max_length=32)
-    status: OrderStatus = Field(default=OrderStatus.unpaid, sa_column=Column(
-        Enum(OrderStatus, native_enum=False, length=16), nullable=False))
+    status: OrderStatus = Field(
+        default=OrderStatus.unpaid,
+        sa_column=Column(Enum(OrderStatus, native_enum=False, length=16), nullable=False),
+    )
     total_minor: int = 0
     currency: str = Field(default="EUR", max_length=3)
     created_at: datetime = Field(default_factory=utcnow)
@@ -53,10 +56,13 @@ class OrderItem(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    order_id: int = Field(sa_column=Column(Integer, ForeignKey("shop_order.id", ondelete="CASCADE"),
-                                           index=True, nullable=False))
-    kind: OrderItemKind = Field(default=OrderItemKind.product, sa_column=Column(
-        Enum(OrderItemKind, native_enum=False, length=16), nullable=False))
+    order_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("shop_order.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
+    kind: OrderItemKind = Field(
+        default=OrderItemKind.product,
+        sa_column=Column(Enum(OrderItemKind, native_enum=False, length=16), nullable=False),
+    )
     description: str = Field(max_length=300)
     quantity: int = 1
     unit_price_minor: int = 0  # gross (VAT included), like every price a parent sees
@@ -84,17 +90,27 @@ class Charge(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
-    family_id: int = Field(sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), nullable=False))
-    booking_id: int | None = Field(default=None, sa_column=Column(
-        Integer, ForeignKey("booking.id", ondelete="SET NULL"), index=True, nullable=True))
-    order_id: int | None = Field(default=None, sa_column=Column(
-        Integer, ForeignKey("shop_order.id", ondelete="SET NULL"), nullable=True, unique=True))
+    family_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), nullable=False)
+    )
+    booking_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("booking.id", ondelete="SET NULL"), index=True, nullable=True),
+    )
+    order_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("shop_order.id", ondelete="SET NULL"), nullable=True, unique=True
+        ),
+    )
     description: str = Field(max_length=300)
     amount_minor: int
     currency: str = Field(default="EUR", max_length=3)
     due_on: date | None = None
-    status: ChargeStatus = Field(default=ChargeStatus.unpaid, sa_column=Column(
-        Enum(ChargeStatus, native_enum=False, length=16), nullable=False))
+    status: ChargeStatus = Field(
+        default=ChargeStatus.unpaid,
+        sa_column=Column(Enum(ChargeStatus, native_enum=False, length=16), nullable=False),
+    )
     # A payment reference for bank transfers (variable symbol), unique per provider.
     reference: str = Field(max_length=32)
     # VAT rate in basis points for a charge that is not an order; None: the provider's default.
@@ -106,17 +122,19 @@ class Charge(SQLModel, table=True):
 class ChargeDiscount(SQLModel, table=True):
     """A discount applied to a charge when it was made, frozen: the name and the saving as they were then. The
     charge's amount_minor is what is due after every saving; its full price is amount_minor + the savings
-    (services.fees, the one place that prices a fee)."""
+    (services.money.fees, the one place that prices a fee)."""
 
     __tablename__ = "charge_discount"
     __table_args__ = (CheckConstraint("saving_minor > 0", name="ck_charge_discount_saving"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    charge_id: int = Field(sa_column=Column(Integer, ForeignKey("charge.id", ondelete="CASCADE"), index=True,
-                                            nullable=False))
+    charge_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("charge.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
     # The discount it came from; NULL once that discount is deleted (the charge keeps what it saved).
-    discount_id: int | None = Field(default=None, sa_column=Column(
-        Integer, ForeignKey("discount.id", ondelete="SET NULL"), nullable=True))
+    discount_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("discount.id", ondelete="SET NULL"), nullable=True)
+    )
     name: str = Field(max_length=200)
     percent: int | None = None
     saving_minor: int
@@ -147,19 +165,27 @@ class Payment(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
-    charge_id: int = Field(sa_column=Column(Integer, ForeignKey("charge.id", ondelete="RESTRICT"), index=True,
-                                            nullable=False))
-    method: PaymentMethod = Field(sa_column=Column(Enum(PaymentMethod, native_enum=False, length=16),
-                                                   nullable=False))
-    status: PaymentStatus = Field(default=PaymentStatus.pending, sa_column=Column(
-        Enum(PaymentStatus, native_enum=False, length=16), nullable=False))
+    charge_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("charge.id", ondelete="RESTRICT"), index=True, nullable=False)
+    )
+    method: PaymentMethod = Field(
+        sa_column=Column(Enum(PaymentMethod, native_enum=False, length=16), nullable=False)
+    )
+    status: PaymentStatus = Field(
+        default=PaymentStatus.pending,
+        sa_column=Column(Enum(PaymentStatus, native_enum=False, length=16), nullable=False),
+    )
     amount_minor: int
     currency: str = Field(default="EUR", max_length=3)
     # For card payments "<checkout session id>:<charge id>": one Checkout Session pays several charges, and
     # the unique constraint makes recording the same money twice impossible.
     gateway_id: str | None = Field(default=None, max_length=255)
-    checkout_attempt_id: int | None = Field(default=None, sa_column=Column(
-        Integer, ForeignKey("checkout_attempt.id", ondelete="RESTRICT"), index=True, nullable=True))
+    checkout_attempt_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("checkout_attempt.id", ondelete="RESTRICT"), index=True, nullable=True
+        ),
+    )
     created_at: datetime = Field(default_factory=utcnow)
     succeeded_at: datetime | None = None
 
@@ -182,11 +208,14 @@ class Invoice(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
-    charge_id: int = Field(sa_column=Column(Integer, ForeignKey("charge.id", ondelete="RESTRICT"), index=True,
-                                            nullable=False))
+    charge_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("charge.id", ondelete="RESTRICT"), index=True, nullable=False)
+    )
     payment_id: int | None = Field(default=None, foreign_key="payment.id")
-    kind: InvoiceKind = Field(default=InvoiceKind.invoice, sa_column=Column(
-        Enum(InvoiceKind, native_enum=False, length=16), nullable=False))
+    kind: InvoiceKind = Field(
+        default=InvoiceKind.invoice,
+        sa_column=Column(Enum(InvoiceKind, native_enum=False, length=16), nullable=False),
+    )
     year: int
     sequence: int
     number: str = Field(max_length=32)
@@ -199,11 +228,11 @@ class Invoice(SQLModel, table=True):
 
 
 class CheckoutStatus(str, enum.Enum):
-    open = "open"              # created at the gateway, the client may be paying right now
+    open = "open"  # created at the gateway, the client may be paying right now
     processing = "processing"  # completed, but a delayed method (SEPA debit) has not settled yet
-    paid = "paid"              # terminal: never changes again
-    expired = "expired"        # abandoned, cancelled or timed out; may still turn paid if the gateway says so
-    failed = "failed"          # the gateway could not create it, or a delayed payment failed
+    paid = "paid"  # terminal: never changes again
+    expired = "expired"  # abandoned, cancelled or timed out; may still turn paid if the gateway says so
+    failed = "failed"  # the gateway could not create it, or a delayed payment failed
 
 
 class CheckoutAttempt(SQLModel, table=True):
@@ -218,10 +247,13 @@ class CheckoutAttempt(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
-    client_id: int = Field(sa_column=Column(Integer, ForeignKey("client.id", ondelete="CASCADE"), index=True,
-                                            nullable=False))
-    status: CheckoutStatus = Field(default=CheckoutStatus.open, sa_column=Column(
-        Enum(CheckoutStatus, native_enum=False, length=16), nullable=False))
+    client_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("client.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
+    status: CheckoutStatus = Field(
+        default=CheckoutStatus.open,
+        sa_column=Column(Enum(CheckoutStatus, native_enum=False, length=16), nullable=False),
+    )
     amount_minor: int
     currency: str = Field(default="EUR", max_length=3)
     idempotency_key: str = Field(max_length=100)
@@ -243,10 +275,14 @@ class CheckoutAttemptItem(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    attempt_id: int = Field(sa_column=Column(Integer, ForeignKey("checkout_attempt.id", ondelete="CASCADE"),
-                                             index=True, nullable=False))
-    charge_id: int = Field(sa_column=Column(Integer, ForeignKey("charge.id", ondelete="RESTRICT"), index=True,
-                                            nullable=False))
+    attempt_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("checkout_attempt.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    charge_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("charge.id", ondelete="RESTRICT"), index=True, nullable=False)
+    )
     amount_minor: int
 
 
@@ -267,14 +303,17 @@ class TransferRequest(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
-    family_id: int = Field(sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), index=True,
-                                            nullable=False))
+    family_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
     # Ten digits starting with 9: never one of the charges' references (year + five digits).
     reference: str = Field(max_length=32)
     amount_minor: int
     currency: str = Field(default="EUR", max_length=3)
-    status: TransferRequestStatus = Field(default=TransferRequestStatus.open, sa_column=Column(
-        Enum(TransferRequestStatus, native_enum=False, length=16), nullable=False))
+    status: TransferRequestStatus = Field(
+        default=TransferRequestStatus.open,
+        sa_column=Column(Enum(TransferRequestStatus, native_enum=False, length=16), nullable=False),
+    )
     created_by_client_id: int | None = Field(default=None, foreign_key="client.id")
     created_at: datetime = Field(default_factory=utcnow)
     paid_at: datetime | None = None
@@ -285,7 +324,11 @@ class TransferRequestItem(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("request_id", "charge_id", name="uq_transfer_request_item"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    request_id: int = Field(sa_column=Column(Integer, ForeignKey("transfer_request.id", ondelete="CASCADE"),
-                                             index=True, nullable=False))
-    charge_id: int = Field(sa_column=Column(Integer, ForeignKey("charge.id", ondelete="CASCADE"), index=True,
-                                            nullable=False))
+    request_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("transfer_request.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    charge_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("charge.id", ondelete="CASCADE"), index=True, nullable=False)
+    )

@@ -27,12 +27,18 @@ class Booking(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
-    attendee_id: int = Field(sa_column=Column(Integer, ForeignKey("attendee.id", ondelete="CASCADE"),
-                                              index=True, nullable=False))
-    class_id: int = Field(sa_column=Column(Integer, ForeignKey("class_group.id", ondelete="RESTRICT"),
-                                           index=True, nullable=False))
-    status: BookingStatus = Field(default=BookingStatus.active, sa_column=Column(
-        Enum(BookingStatus, native_enum=False, length=16), nullable=False))
+    attendee_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("attendee.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
+    class_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("class_group.id", ondelete="RESTRICT"), index=True, nullable=False
+        )
+    )
+    status: BookingStatus = Field(
+        default=BookingStatus.active,
+        sa_column=Column(Enum(BookingStatus, native_enum=False, length=16), nullable=False),
+    )
     starts_on: date | None = None
     ends_on: date | None = None
     price_minor: int = 0
@@ -59,17 +65,28 @@ class Attendance(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    booking_id: int = Field(sa_column=Column(Integer, ForeignKey("booking.id", ondelete="CASCADE"),
-                                             index=True, nullable=False))
-    session_id: int = Field(sa_column=Column(Integer, ForeignKey("class_session.id", ondelete="CASCADE"),
-                                             nullable=False))
-    state: AttendanceState = Field(default=AttendanceState.scheduled, sa_column=Column(
-        Enum(AttendanceState, native_enum=False, length=16), nullable=False))
+    booking_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("booking.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
+    session_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("class_session.id", ondelete="CASCADE"), nullable=False)
+    )
+    state: AttendanceState = Field(
+        default=AttendanceState.scheduled,
+        sa_column=Column(Enum(AttendanceState, native_enum=False, length=16), nullable=False),
+    )
     makeup_credit_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("makeup_credit.id", ondelete="SET NULL",
-                                                         use_alter=True, name="fk_attendance_makeup_credit"),
-                                       nullable=True, unique=True))
-    # Why the client excused the session: a preset key (services.attendance.CANCEL_REASONS) and free text.
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey(
+                "makeup_credit.id", ondelete="SET NULL", use_alter=True, name="fk_attendance_makeup_credit"
+            ),
+            nullable=True,
+            unique=True,
+        ),
+    )
+    # Why the client excused the session: a preset key (services.schedule.attendance.CANCEL_REASONS) and free text.
     cancel_reason: str = Field(default="", max_length=32)
     cancel_note: str = Field(default="", max_length=500)
     changed_at: datetime = Field(default_factory=utcnow)

@@ -29,8 +29,10 @@ class Programme(SQLModel, table=True):
     provider_id: int = Field(foreign_key="provider.id", index=True)
     name: str = Field(max_length=200)
     description: str = Field(default="", max_length=4000)
-    kind: ProgrammeKind = Field(default=ProgrammeKind.course, sa_column=Column(
-        Enum(ProgrammeKind, native_enum=False, length=16), nullable=False))
+    kind: ProgrammeKind = Field(
+        default=ProgrammeKind.course,
+        sa_column=Column(Enum(ProgrammeKind, native_enum=False, length=16), nullable=False),
+    )
     # Price of one term/booking in minor units.
     price_minor: int = 0
     currency: str = Field(default="EUR", max_length=3)
@@ -47,14 +49,18 @@ class ClassGroup(SQLModel, table=True):
         CheckConstraint("extra_makeup_capacity >= 0", name="ck_class_extra_capacity"),
         CheckConstraint("weekday IS NULL OR (weekday >= 0 AND weekday <= 6)", name="ck_class_weekday"),
         CheckConstraint("duration_minutes > 0", name="ck_class_duration"),
-        CheckConstraint("extra_makeup_mode IS NULL OR extra_makeup_mode IN ('add', 'replace')",
-                        name="ck_class_extra_mode"),
-        CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="ck_class_dates"),
+        CheckConstraint(
+            "extra_makeup_mode IS NULL OR extra_makeup_mode IN ('add', 'replace')", name="ck_class_extra_mode"
+        ),
+        CheckConstraint(
+            "ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="ck_class_dates"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    programme_id: int = Field(sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"),
-                                               index=True, nullable=False))
+    programme_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
     name: str = Field(max_length=200)
     instructor: str = Field(default="", max_length=200)
     venue: str = Field(default="", max_length=300)
@@ -68,7 +74,7 @@ class ClassGroup(SQLModel, table=True):
     capacity: int = 10
     extra_makeup_capacity: int = 0
     # How extra_makeup_capacity combines with the provider's global value: NULL = use the global value,
-    # "add" = global + this class's, "replace" = only this class's (services.makeups).
+    # "add" = global + this class's, "replace" = only this class's (services.schedule.makeups).
     extra_makeup_mode: str | None = Field(default=None, max_length=8)
     # Compatibility key for make-ups within a programme (age band / level); NULL = compatible with all.
     makeup_group: str | None = Field(default=None, max_length=64)
@@ -92,12 +98,17 @@ class ClassSession(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    class_id: int = Field(sa_column=Column(Integer, ForeignKey("class_group.id", ondelete="CASCADE"),
-                                           index=True, nullable=False))
+    class_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("class_group.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
     starts_at: datetime
     ends_at: datetime
     venue: str = Field(default="", max_length=300)  # overrides the class venue when set
     online_link: str = Field(default="", max_length=500)  # overrides the class link when set
-    status: SessionStatus = Field(default=SessionStatus.scheduled, sa_column=Column(
-        Enum(SessionStatus, native_enum=False, length=16), nullable=False))
+    status: SessionStatus = Field(
+        default=SessionStatus.scheduled,
+        sa_column=Column(Enum(SessionStatus, native_enum=False, length=16), nullable=False),
+    )
     note: str = Field(default="", max_length=500)

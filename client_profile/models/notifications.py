@@ -38,8 +38,10 @@ class OutboxMessage(SQLModel, table=True):
     # Template data. Secrets in it (a login code) are encrypted with the server key and wiped once sent.
     payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     dedupe_key: str = Field(max_length=200)
-    status: OutboxStatus = Field(default=OutboxStatus.pending, sa_column=Column(
-        Enum(OutboxStatus, native_enum=False, length=16), nullable=False))
+    status: OutboxStatus = Field(
+        default=OutboxStatus.pending,
+        sa_column=Column(Enum(OutboxStatus, native_enum=False, length=16), nullable=False),
+    )
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)
     locked_until: datetime | None = None

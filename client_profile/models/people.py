@@ -19,17 +19,17 @@ class Family(SQLModel, table=True):
     provider_id: int = Field(foreign_key="provider.id", index=True)
     name: str = Field(max_length=200)
     # Bumped in the same transaction as any change a family member should see; open pages poll it
-    # (services.changes) to update themselves without a reload.
+    # (services.people.changes) to update themselves without a reload.
     data_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # The secret calendar feed URL is derived from the server key, the family id and this number
-    # (services.calendar); regenerating bumps it, which kills the old URL. Nothing secret is stored.
+    # (services.schedule.calendar); regenerating bumps it, which kills the old URL. Nothing secret is stored.
     calendar_feed_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     calendar_feed_enabled: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class Client(SQLModel, table=True):
-    """A login identity. The e-mail is normalised once, when the row is written (services.identity)."""
+    """A login identity. The e-mail is normalised once, when the row is written (services.people.identity)."""
 
     __tablename__ = "client"
     __table_args__ = (UniqueConstraint("provider_id", "email", name="uq_client_provider_email"),)
@@ -62,8 +62,9 @@ class Attendee(SQLModel, table=True):
     __tablename__ = "attendee"
 
     id: int | None = Field(default=None, primary_key=True)
-    family_id: int = Field(sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), index=True,
-                                            nullable=False))
+    family_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("family.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
     first_name: str = Field(max_length=100)
     last_name: str = Field(default="", max_length=100)
     birth_date: date | None = None

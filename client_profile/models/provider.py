@@ -20,9 +20,12 @@ class Provider(SQLModel, table=True):
         CheckConstraint("makeup_min_hours_before >= 0", name="ck_provider_makeup_min_hours"),
         CheckConstraint("cancellation_deadline_hours >= 0", name="ck_provider_cancel_deadline"),
         CheckConstraint("makeup_extra_capacity >= 0", name="ck_provider_makeup_extra"),
-        CheckConstraint("cancellation_mode IN ('hours_before', 'day_before_at')", name="ck_provider_cancel_mode"),
-        CheckConstraint("makeup_expiry_mode IN ('days', 'class_end', 'carry_over')",
-                        name="ck_provider_makeup_expiry_mode"),
+        CheckConstraint(
+            "cancellation_mode IN ('hours_before', 'day_before_at')", name="ck_provider_cancel_mode"
+        ),
+        CheckConstraint(
+            "makeup_expiry_mode IN ('days', 'class_end', 'carry_over')", name="ck_provider_makeup_expiry_mode"
+        ),
         CheckConstraint("makeup_carry_over_max >= 0", name="ck_provider_carry_over"),
         CheckConstraint("makeup_waitlist_offer_hours > 0", name="ck_provider_waitlist_hours"),
     )
@@ -47,14 +50,14 @@ class Provider(SQLModel, table=True):
     makeup_window_days: int = 4
     makeup_min_hours_before: int = 2
     makeup_extra_capacity: int = 0
-    # When a credit's booking deadline falls (services.makeups): "days" after it was earned
+    # When a credit's booking deadline falls (services.schedule.makeups): "days" after it was earned
     # (makeup_validity_days), "class_end" (the end of its class), or "carry_over" (days, and at most
     # makeup_carry_over_max open credits per booking: the oldest are closed beyond that).
     makeup_expiry_mode: str = Field(default="days", max_length=16)
     makeup_carry_over_max: int = 2
     makeup_waitlist_enabled: bool = True
     makeup_waitlist_offer_hours: int = 12  # how long a freed place is held for the first in the queue
-    # Excusing (cancelling) a session from the client side (services.attendance):
+    # Excusing (cancelling) a session from the client side (services.schedule.attendance):
     # "hours_before": until cancellation_deadline_hours before the start;
     # "day_before_at": until cancellation_day_before_time (local) on the day before.
     cancellation_mode: str = Field(default="hours_before", max_length=16)

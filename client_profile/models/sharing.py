@@ -15,11 +15,14 @@ class BookingShare(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("booking_id", "grantee_email", name="uq_booking_share_grantee"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    booking_id: int = Field(sa_column=Column(Integer, ForeignKey("booking.id", ondelete="CASCADE"), index=True,
-                                             nullable=False))
+    booking_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("booking.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
     grantee_email: str = Field(max_length=320, index=True)  # normalised, like Client.email
-    grantee_client_id: int | None = Field(default=None, sa_column=Column(
-        Integer, ForeignKey("client.id", ondelete="CASCADE"), index=True, nullable=True))
+    grantee_client_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("client.id", ondelete="CASCADE"), index=True, nullable=True),
+    )
     # Scope: viewing is implied by any share.
     notify: bool = True
     can_pay: bool = False

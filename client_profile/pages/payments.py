@@ -11,14 +11,14 @@ from client_profile.components.layout import card, empty_note, loading_or, page_
 from client_profile.page_registry import Nav, page
 from client_profile.state.payments import PaymentsState
 
-
 TONES = {"success": "green", "info": "blue", "warning": "amber", "error": "red"}
 
 
 def status_badge(status) -> rx.Component:
     return rx.badge(
         rx.match(status, ("paid", "Paid"), ("processing", "Processing"), ("family", "Due"), "Unpaid"),
-        color_scheme=rx.match(status, ("paid", "green"), ("processing", "blue"), "amber"), size="2",
+        color_scheme=rx.match(status, ("paid", "green"), ("processing", "blue"), "amber"),
+        size="2",
         class_name="cp-pay-status",
     )
 
@@ -27,76 +27,167 @@ def _member_filter() -> rx.Component:
     s = PaymentsState
 
     def chip(label, value, selected) -> rx.Component:
-        return rx.button(label, on_click=s.select_member(value), size="2", radius="full",
-                         variant=rx.cond(selected, "solid", "soft"), aria_pressed=rx.cond(selected, "true", "false"),
-                         data_member=label, class_name="cp-pay-member")
+        return rx.button(
+            label,
+            on_click=s.select_member(value),
+            size="2",
+            radius="full",
+            variant=rx.cond(selected, "solid", "soft"),
+            aria_pressed=rx.cond(selected, "true", "false"),
+            data_member=label,
+            class_name="cp-pay-member",
+        )
 
     return rx.hstack(
         chip("Everyone", 0, s.selected_member_id == 0),
         rx.foreach(s.members, lambda m: chip(m.first_name, m.id, s.selected_member_id == m.id)),
-        spacing="2", wrap="wrap", role="group", aria_label="Show items for",
+        spacing="2",
+        wrap="wrap",
+        role="group",
+        aria_label="Show items for",
     )
 
 
 def _who(row) -> rx.Component:
-    return rx.text(row.attendee, rx.cond(row.order_number != "", rx.text.span(" · Order ", row.order_number)),
-                   size="1", color_scheme="gray")
+    return rx.text(
+        row.attendee,
+        rx.cond(row.order_number != "", rx.text.span(" · Order ", row.order_number)),
+        size="1",
+        color_scheme="gray",
+    )
 
 
 def _unpaid_row(row) -> rx.Component:
     s = PaymentsState
-    due = rx.cond(row.due != "", rx.text(rx.cond(row.overdue, "Overdue since ", "Due "), row.due, size="1",
-                                         weight=rx.cond(row.overdue, "bold", "regular"),
-                                         color=rx.cond(row.overdue, rx.color("red", 11), rx.color("gray", 11))))
-    return card(rx.hstack(
-        rx.cond(row.status == "unpaid",
-                rx.checkbox(checked=row.selected, on_change=lambda _v: s.toggle_item(row.charge_id), size="3",
-                            aria_label="Pay " + row.description, class_name="cp-pay-check"),
-                rx.cond(row.status == "processing", rx.icon("hourglass", size=18, color=rx.color("blue", 10)),
-                        rx.icon("users", size=18, color=rx.color("gray", 10)))),
-        rx.vstack(
-            rx.text(row.description, weight="medium", size="3"),
-            _who(row),
-            discount_lines(row),
-            due,
-            rx.cond(row.payer != "", rx.text(row.payer, size="1", color_scheme="gray", class_name="cp-payer")),
-            rx.text("Reference ", rx.code(row.reference), size="1", color_scheme="gray"),
-            spacing="1", min_width="0", flex="1",
+    due = rx.cond(
+        row.due != "",
+        rx.text(
+            rx.cond(row.overdue, "Overdue since ", "Due "),
+            row.due,
+            size="1",
+            weight=rx.cond(row.overdue, "bold", "regular"),
+            color=rx.cond(row.overdue, rx.color("red", 11), rx.color("gray", 11)),
         ),
-        rx.vstack(rx.text(row.amount, weight="bold", size="3", white_space="nowrap"), status_badge(row.status),
-                  align="end", spacing="1"),
-        spacing="3", width="100%", align="start",
-    ), class_name="cp-unpaid", data_item=row.description,
-        border=rx.cond(row.overdue, f"1px solid {rx.color('red', 7)}", "none"))
+    )
+    return card(
+        rx.hstack(
+            rx.cond(
+                row.status == "unpaid",
+                rx.checkbox(
+                    checked=row.selected,
+                    on_change=lambda _v: s.toggle_item(row.charge_id),
+                    size="3",
+                    aria_label="Pay " + row.description,
+                    class_name="cp-pay-check",
+                ),
+                rx.cond(
+                    row.status == "processing",
+                    rx.icon("hourglass", size=18, color=rx.color("blue", 10)),
+                    rx.icon("users", size=18, color=rx.color("gray", 10)),
+                ),
+            ),
+            rx.vstack(
+                rx.text(row.description, weight="medium", size="3"),
+                _who(row),
+                discount_lines(row),
+                due,
+                rx.cond(
+                    row.payer != "", rx.text(row.payer, size="1", color_scheme="gray", class_name="cp-payer")
+                ),
+                rx.text("Reference ", rx.code(row.reference), size="1", color_scheme="gray"),
+                spacing="1",
+                min_width="0",
+                flex="1",
+            ),
+            rx.vstack(
+                rx.text(row.amount, weight="bold", size="3", white_space="nowrap"),
+                status_badge(row.status),
+                align="end",
+                spacing="1",
+            ),
+            spacing="3",
+            width="100%",
+            align="start",
+        ),
+        class_name="cp-unpaid",
+        data_item=row.description,
+        border=rx.cond(row.overdue, f"1px solid {rx.color('red', 7)}", "none"),
+    )
 
 
 def doc_link(url, label, number) -> rx.Component:
     """A document download: a full browser request (reload_document), not routing inside the app."""
-    return rx.cond(url != "", rx.link(
-        rx.hstack(rx.icon("file-down", size=14), rx.text(label, " ", number, size="2"), spacing="1", align="center"),
-        href=url, reload_document=True, download="", class_name="cp-doc", underline="none"))
+    return rx.cond(
+        url != "",
+        rx.link(
+            rx.hstack(
+                rx.icon("file-down", size=14),
+                rx.text(label, " ", number, size="2"),
+                spacing="1",
+                align="center",
+            ),
+            href=url,
+            reload_document=True,
+            download="",
+            class_name="cp-doc",
+            underline="none",
+        ),
+    )
 
 
 def _paid_row(row) -> rx.Component:
-    return card(rx.vstack(
-        rx.hstack(
-            rx.vstack(rx.text(row.description, weight="medium", size="3"), _who(row), discount_lines(row),
-                      spacing="1", min_width="0", flex="1"),
-            rx.vstack(rx.text(row.amount, weight="bold", size="3", white_space="nowrap"), status_badge(row.status),
-                      align="end", spacing="1"),
-            justify="between", width="100%", align="start",
+    return card(
+        rx.vstack(
+            rx.hstack(
+                rx.vstack(
+                    rx.text(row.description, weight="medium", size="3"),
+                    _who(row),
+                    discount_lines(row),
+                    spacing="1",
+                    min_width="0",
+                    flex="1",
+                ),
+                rx.vstack(
+                    rx.text(row.amount, weight="bold", size="3", white_space="nowrap"),
+                    status_badge(row.status),
+                    align="end",
+                    spacing="1",
+                ),
+                justify="between",
+                width="100%",
+                align="start",
+            ),
+            rx.text(
+                "Paid ",
+                row.paid_on,
+                rx.cond(row.method != "", rx.text.span(" · ", row.method)),
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.hstack(
+                doc_link(row.invoice_url, "Invoice", row.invoice_number),
+                doc_link(row.receipt_url, "Receipt", row.receipt_number),
+                spacing="4",
+                wrap="wrap",
+            ),
+            spacing="2",
+            width="100%",
         ),
-        rx.text("Paid ", row.paid_on, rx.cond(row.method != "", rx.text.span(" · ", row.method)), size="2",
-                color_scheme="gray"),
-        rx.hstack(doc_link(row.invoice_url, "Invoice", row.invoice_number),
-                  doc_link(row.receipt_url, "Receipt", row.receipt_number), spacing="4", wrap="wrap"),
-        spacing="2", width="100%",
-    ), class_name="cp-paid", data_item=row.description)
+        class_name="cp-paid",
+        data_item=row.description,
+    )
 
 
 def _copy(label: str, value) -> rx.Component:
-    return rx.icon_button(rx.icon("copy", size=16), on_click=rx.set_clipboard(value), variant="ghost", size="2",
-                          aria_label=f"Copy the {label}", title=f"Copy the {label}", class_name="cp-copy")
+    return rx.icon_button(
+        rx.icon("copy", size=16),
+        on_click=rx.set_clipboard(value),
+        variant="ghost",
+        size="2",
+        aria_label=f"Copy the {label}",
+        title=f"Copy the {label}",
+        class_name="cp-copy",
+    )
 
 
 def transfer_panel(state) -> rx.Component:
@@ -107,55 +198,104 @@ def transfer_panel(state) -> rx.Component:
             rx.text(label, size="2", color_scheme="gray", min_width="7rem"),
             rx.text(value, size="2", weight="medium"),
             _copy(label.lower(), copy) if copy is not None else rx.fragment(),
-            spacing="2", wrap="wrap", align="center")
+            spacing="2",
+            wrap="wrap",
+            align="center",
+        )
 
-    qr = rx.image(src=t.qr_svg, alt="QR code for a banking app (EPC / SEPA)", width="11rem", height="11rem",
-                  class_name="cp-epc-qr")
-    return card(rx.flex(
-        rx.vstack(
-            rx.heading("Bank transfer", size="4", as_="h3"),
-            line("Account holder", t.account_name),
-            line("IBAN", rx.code(t.iban), t.iban),
-            rx.cond(t.bic != "", line("BIC", rx.code(t.bic))),
-            line("Amount", t.amount, t.amount_value),
-            line("Reference", rx.code(t.reference, class_name="cp-transfer-ref"), t.reference),
-            rx.cond(t.due != "", line("Due", t.due)),
-            rx.cond(t.note != "", rx.text(t.note, size="1", color_scheme="gray")),
-            rx.cond(t.hint != "", rx.text(t.hint, size="1", color_scheme="gray")),
-            spacing="2", flex="1", min_width="14rem",
+    qr = rx.image(
+        src=t.qr_svg,
+        alt="QR code for a banking app (EPC / SEPA)",
+        width="11rem",
+        height="11rem",
+        class_name="cp-epc-qr",
+    )
+    return card(
+        rx.flex(
+            rx.vstack(
+                rx.heading("Bank transfer", size="4", as_="h3"),
+                line("Account holder", t.account_name),
+                line("IBAN", rx.code(t.iban), t.iban),
+                rx.cond(t.bic != "", line("BIC", rx.code(t.bic))),
+                line("Amount", t.amount, t.amount_value),
+                line("Reference", rx.code(t.reference, class_name="cp-transfer-ref"), t.reference),
+                rx.cond(t.due != "", line("Due", t.due)),
+                rx.cond(t.note != "", rx.text(t.note, size="1", color_scheme="gray")),
+                rx.cond(t.hint != "", rx.text(t.hint, size="1", color_scheme="gray")),
+                spacing="2",
+                flex="1",
+                min_width="14rem",
+            ),
+            rx.cond(
+                t.qr_svg != "",
+                rx.fragment(
+                    # A desktop shows the code to scan with the phone's banking app; a phone cannot scan itself, so
+                    # there the code is one tap away, for paying from another device.
+                    rx.vstack(
+                        qr,
+                        rx.text("Scan with your banking app", size="1", color_scheme="gray"),
+                        align="center",
+                        spacing="1",
+                        display=rx.breakpoints(initial="none", md="flex"),
+                    ),
+                    rx.el.details(
+                        rx.el.summary("QR code for a banking app on another device"),
+                        rx.center(qr),
+                        display=rx.breakpoints(initial="block", md="none"),
+                        width="100%",
+                    ),
+                ),
+            ),
+            gap="1rem",
+            wrap="wrap",
+            width="100%",
+            align="start",
         ),
-        rx.cond(t.qr_svg != "", rx.fragment(
-            # A desktop shows the code to scan with the phone's banking app; a phone cannot scan itself, so
-            # there the code is one tap away, for paying from another device.
-            rx.vstack(qr, rx.text("Scan with your banking app", size="1", color_scheme="gray"), align="center",
-                      spacing="1", display=rx.breakpoints(initial="none", md="flex")),
-            rx.el.details(rx.el.summary("QR code for a banking app on another device"), rx.center(qr),
-                          display=rx.breakpoints(initial="block", md="none"), width="100%"),
-        )),
-        gap="1rem", wrap="wrap", width="100%", align="start",
-    ), id="bank-transfer")
+        id="bank-transfer",
+    )
 
 
 def _actions() -> rx.Component:
     s = PaymentsState
     return rx.vstack(
-        rx.cond(s.selected_total != "",
-                rx.text("Selected: ", rx.text.strong(s.selected_total, id="selected-total"), size="3"),
-                rx.text("Tick the items you want to pay.", size="2", color_scheme="gray", id="nothing-selected")),
+        rx.cond(
+            s.selected_total != "",
+            rx.text("Selected: ", rx.text.strong(s.selected_total, id="selected-total"), size="3"),
+            rx.text("Tick the items you want to pay.", size="2", color_scheme="gray", id="nothing-selected"),
+        ),
         rx.flex(
-            rx.cond(s.online, rx.button(rx.icon("credit-card", size=16), "Pay online", on_click=s.pay_online,
-                                        size="3", disabled=s.selected_total == "", id="pay-online",
-                                        loading=s.busy)),
-            rx.cond(s.has_bank, rx.button(rx.icon("landmark", size=16), "Pay by bank transfer",
-                                          on_click=rx.cond(s.transfer_open, s.hide_bank_transfer,
-                                                           s.show_bank_transfer),
-                                          size="3", variant="soft", id="pay-transfer",
-                                          disabled=s.selected_total == "")),
-            gap="0.5rem", wrap="wrap", width="100%",
+            rx.cond(
+                s.online,
+                rx.button(
+                    rx.icon("credit-card", size=16),
+                    "Pay online",
+                    on_click=s.pay_online,
+                    size="3",
+                    disabled=s.selected_total == "",
+                    id="pay-online",
+                    loading=s.busy,
+                ),
+            ),
+            rx.cond(
+                s.has_bank,
+                rx.button(
+                    rx.icon("landmark", size=16),
+                    "Pay by bank transfer",
+                    on_click=rx.cond(s.transfer_open, s.hide_bank_transfer, s.show_bank_transfer),
+                    size="3",
+                    variant="soft",
+                    id="pay-transfer",
+                    disabled=s.selected_total == "",
+                ),
+            ),
+            gap="0.5rem",
+            wrap="wrap",
+            width="100%",
         ),
         rx.cond(s.online_note != "", rx.text(s.online_note, size="1", color_scheme="gray", id="online-note")),
         rx.cond(s.transfer_open, transfer_panel(s)),
-        spacing="3", width="100%",
+        spacing="3",
+        width="100%",
     )
 
 
@@ -166,28 +306,76 @@ def payments_page() -> rx.Component:
         "Payments",
         s.refresh,
         rx.heading("Payments", size="6", as_="h1"),
-        loading_or(s.loaded, rx.vstack(
-            rx.cond(s.message != "", rx.callout(s.message, color_scheme=rx.match(
-                s.message_tone, *[(k, v) for k, v in TONES.items()], "blue"), icon="info", width="100%",
-                id="checkout-message", role="status")),
-            rx.cond(s.error != "", rx.callout(s.error, color_scheme="red", icon="triangle-alert", width="100%",
-                                              id="payments-error", role="alert")),
-            rx.cond(s.booking_filter != "", rx.hstack(
-                rx.text("Payments for ", rx.text.strong(s.booking_filter), size="2"),
-                rx.link("Show all payments", href="/payments", size="2"), spacing="3", wrap="wrap")),
-            rx.cond((s.members.length() > 1) & (s.booking_filter == ""), _member_filter()),
-            section(rx.text("Unpaid (", s.unpaid.length(), ")"),
-                    rx.cond(s.unpaid.length() > 0,
-                            rx.vstack(rx.vstack(rx.foreach(s.unpaid, _unpaid_row), spacing="2", width="100%"),
-                                      rx.cond(s.has_payable, _actions()), spacing="4", width="100%"),
-                            rx.callout("Nothing to pay. Thank you!", icon="circle-check", color_scheme="green",
-                                       width="100%")),
-                    id="unpaid-items"),
-            section("Paid", rx.cond(s.paid.length() > 0,
-                                    rx.grid(rx.foreach(s.paid, _paid_row), columns=rx.breakpoints(initial="1", md="2"),
-                                            spacing="3", width="100%"),
-                                    empty_note("No payments yet.")),
-                    id="paid-items"),
-            spacing="5", width="100%",
-        )),
+        loading_or(
+            s.loaded,
+            rx.vstack(
+                rx.cond(
+                    s.message != "",
+                    rx.callout(
+                        s.message,
+                        color_scheme=rx.match(s.message_tone, *list(TONES.items()), "blue"),
+                        icon="info",
+                        width="100%",
+                        id="checkout-message",
+                        role="status",
+                    ),
+                ),
+                rx.cond(
+                    s.error != "",
+                    rx.callout(
+                        s.error,
+                        color_scheme="red",
+                        icon="triangle-alert",
+                        width="100%",
+                        id="payments-error",
+                        role="alert",
+                    ),
+                ),
+                rx.cond(
+                    s.booking_filter != "",
+                    rx.hstack(
+                        rx.text("Payments for ", rx.text.strong(s.booking_filter), size="2"),
+                        rx.link("Show all payments", href="/payments", size="2"),
+                        spacing="3",
+                        wrap="wrap",
+                    ),
+                ),
+                rx.cond((s.members.length() > 1) & (s.booking_filter == ""), _member_filter()),
+                section(
+                    rx.text("Unpaid (", s.unpaid.length(), ")"),
+                    rx.cond(
+                        s.unpaid.length() > 0,
+                        rx.vstack(
+                            rx.vstack(rx.foreach(s.unpaid, _unpaid_row), spacing="2", width="100%"),
+                            rx.cond(s.has_payable, _actions()),
+                            spacing="4",
+                            width="100%",
+                        ),
+                        rx.callout(
+                            "Nothing to pay. Thank you!",
+                            icon="circle-check",
+                            color_scheme="green",
+                            width="100%",
+                        ),
+                    ),
+                    id="unpaid-items",
+                ),
+                section(
+                    "Paid",
+                    rx.cond(
+                        s.paid.length() > 0,
+                        rx.grid(
+                            rx.foreach(s.paid, _paid_row),
+                            columns=rx.breakpoints(initial="1", md="2"),
+                            spacing="3",
+                            width="100%",
+                        ),
+                        empty_note("No payments yet."),
+                    ),
+                    id="paid-items",
+                ),
+                spacing="5",
+                width="100%",
+            ),
+        ),
     )

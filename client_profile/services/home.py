@@ -11,6 +11,8 @@ from datetime import date, datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from client_profile import formatting as fmt
+from client_profile.integrations.stripe_gateway import gateway
 from client_profile.models import (
     Attendance,
     AttendanceState,
@@ -30,20 +32,18 @@ from client_profile.models import (
     SessionStatus,
     utcnow,
 )
-from client_profile import formatting as fmt
-from client_profile.services import fees
-from client_profile.services.access import (
+from client_profile.services.errors import NotFound
+from client_profile.services.money import fees
+from client_profile.services.money.payments import online_payment_available
+from client_profile.services.people.access import (
     is_id,
     member_visible,
     payable_charges_clause,
     visible_bookings_clause,
     visible_members_clause,
 )
-from client_profile.services.errors import NotFound
-from client_profile.services.identity import Principal
-from client_profile.integrations.stripe_gateway import gateway
-from client_profile.services.makeups import bookable_credits
-from client_profile.services.payments import online_payment_available
+from client_profile.services.people.identity import Principal
+from client_profile.services.schedule.makeups import bookable_credits
 
 
 @dataclass(frozen=True)
@@ -111,9 +111,13 @@ class HomeView:
 
 def visible_members(db: Session, principal: Principal) -> list[Attendee]:
     """The family's attendees plus attendees of bookings shared with the principal."""
-    return list(db.exec(
-        select(Attendee).where(visible_members_clause(principal)).order_by(Attendee.birth_date.desc(), Attendee.id)
-    ).all())
+    return list(
+        db.exec(
+            select(Attendee)
+            .where(visible_members_clause(principal))
+            .order_by(Attendee.birth_date.desc(), Attendee.id)
+        ).all()
+    )
 
 
 def attendee_photo(db: Session, principal: Principal, attendee_id: object) -> bytes:
@@ -127,8 +131,9 @@ def attendee_photo(db: Session, principal: Principal, attendee_id: object) -> by
     return photo
 
 
-def booking_summaries(db: Session, principal: Principal, provider: Provider, today: date,
-              now: datetime) -> list[BookingSummary]:
+def booking_summaries(
+    db: Session, principal: Principal, provider: Provider, today: date, now: datetime
+) -> list[BookingSummary]:
     rows = db.exec(
         select(Booking, ClassGroup, Programme, Attendee.family_id)
         .join(Attendee, Attendee.id == Booking.attendee_id)
@@ -140,38 +145,54 @@ def booking_summaries(db: Session, principal: Principal, provider: Provider, tod
     if not rows:
         return []
     ids = [row[0].id for row in rows]
-    next_by_booking = dict(db.exec(
-        select(Attendance.booking_id, func.min(ClassSession.starts_at))
-        .join(ClassSession, ClassSession.id == Attendance.session_id)
-        .where(Attendance.booking_id.in_(ids), ClassSession.starts_at > now,
-               ClassSession.status == SessionStatus.scheduled,
-               Attendance.state.in_([AttendanceState.scheduled, AttendanceState.makeup]))
-        .group_by(Attendance.booking_id)
-    ).all())
+    next_by_booking = dict(
+        db.exec(
+            select(Attendance.booking_id, func.min(ClassSession.starts_at))
+            .join(ClassSession, ClassSession.id == Attendance.session_id)
+            .where(
+                Attendance.booking_id.in_(ids),
+                ClassSession.starts_at > now,
+                ClassSession.status == SessionStatus.scheduled,
+                Attendance.state.in_([AttendanceState.scheduled, AttendanceState.makeup]),
+            )
+            .group_by(Attendance.booking_id)
+        ).all()
+    )
     result = []
     for booking, cls, programme, family_id in rows:
-        active = booking.status == BookingStatus.active and (booking.ends_on is None or booking.ends_on >= today)
+        active = booking.status == BookingStatus.active and (
+            booking.ends_on is None or booking.ends_on >= today
+        )
         nxt = next_by_booking.get(booking.id)
-        result.append(BookingSummary(
-            id=booking.id, attendee_id=booking.attendee_id, programme=programme.name, class_name=cls.name,
-            schedule=fmt.schedule_label(cls.weekday, cls.start_time),
-            place="Online" if cls.is_online else cls.venue,
-            is_online=cls.is_online, is_active=active,
-            next_session=fmt.session_label(nxt, provider.timezone) if nxt and active else "",
-            shared_with_me=family_id != principal.family_id,
-        ))
+        result.append(
+            BookingSummary(
+                id=booking.id,
+                attendee_id=booking.attendee_id,
+                programme=programme.name,
+                class_name=cls.name,
+                schedule=fmt.schedule_label(cls.weekday, cls.start_time),
+                place="Online" if cls.is_online else cls.venue,
+                is_online=cls.is_online,
+                is_active=active,
+                next_session=fmt.session_label(nxt, provider.timezone) if nxt and active else "",
+                shared_with_me=family_id != principal.family_id,
+            )
+        )
     return result
 
 
 def unpaid_charges(db: Session, principal: Principal) -> list[tuple[Charge, str | None]]:
     """Unpaid charges the principal may pay (access.payable_charges_clause), oldest due first, each with the
     first name of the attendee it is for (None for a family-level item)."""
-    return list(db.exec(
-        select(Charge, Attendee.first_name)
-        .outerjoin(Booking, Booking.id == Charge.booking_id).outerjoin(Attendee, Attendee.id == Booking.attendee_id)
-        .where(payable_charges_clause(principal), Charge.status == ChargeStatus.unpaid)
-        .order_by(Charge.due_on, Charge.id)
-    ).all())
+    return list(
+        db.exec(
+            select(Charge, Attendee.first_name)
+            .outerjoin(Booking, Booking.id == Charge.booking_id)
+            .outerjoin(Attendee, Attendee.id == Booking.attendee_id)
+            .where(payable_charges_clause(principal), Charge.status == ChargeStatus.unpaid)
+            .order_by(Charge.due_on, Charge.id)
+        ).all()
+    )
 
 
 def home_view(db: Session, principal: Principal, provider: Provider, now: datetime | None = None) -> HomeView:
@@ -179,47 +200,73 @@ def home_view(db: Session, principal: Principal, provider: Provider, now: dateti
     today = fmt.local(now, provider.timezone).date()
     members = visible_members(db, principal)
     member_views = [
-        Member(id=a.id, first_name=a.first_name, full_name=f"{a.first_name} {a.last_name}".strip(),
-               initials=fmt.initials(a.first_name, a.last_name), age=fmt.age_on(a.birth_date, today),
-               has_photo=a.photo_jpeg is not None)
+        Member(
+            id=a.id,
+            first_name=a.first_name,
+            full_name=f"{a.first_name} {a.last_name}".strip(),
+            initials=fmt.initials(a.first_name, a.last_name),
+            age=fmt.age_on(a.birth_date, today),
+            has_photo=a.photo_jpeg is not None,
+        )
         for a in members
     ]
     rows = unpaid_charges(db, principal)
     savings = fees.savings_by_charge(db, [c.id for c, _ in rows])
     unpaid = [
-        UnpaidItem(charge_id=c.id, description=c.description, amount=fmt.money(c.amount_minor, c.currency),
-                   due=fmt.day_label(c.due_on) if c.due_on else "", overdue=bool(c.due_on and c.due_on < today),
-                   reference=c.reference, attendee=first_name or "",
-                   discounts=fees.discount_note(c.amount_minor, c.currency, savings[c.id]),
-                   discount_parts=tuple(fees.discount_parts(c.amount_minor, c.currency, savings[c.id])))
+        UnpaidItem(
+            charge_id=c.id,
+            description=c.description,
+            amount=fmt.money(c.amount_minor, c.currency),
+            due=fmt.day_label(c.due_on) if c.due_on else "",
+            overdue=bool(c.due_on and c.due_on < today),
+            reference=c.reference,
+            attendee=first_name or "",
+            discounts=fees.discount_note(c.amount_minor, c.currency, savings[c.id]),
+            discount_parts=tuple(fees.discount_parts(c.amount_minor, c.currency, savings[c.id])),
+        )
         for c, first_name in rows
     ]
     total = sum(c.amount_minor for c, _ in rows)
     bank = None
     if unpaid and provider.bank_iban:
-        bank = BankDetails(provider.bank_account_name, provider.bank_iban, provider.bank_bic,
-                           provider.bank_reference_hint)
+        bank = BankDetails(
+            provider.bank_account_name, provider.bank_iban, provider.bank_bic, provider.bank_reference_hint
+        )
     view = HomeView(
-        provider_name=provider.name, client_name=principal.full_name or principal.email,
-        members=member_views, bookings=booking_summaries(db, principal, provider, today, now), unpaid=unpaid,
-        unpaid_total=fmt.money(total, provider.currency) if unpaid else "", bank=bank,
+        provider_name=provider.name,
+        client_name=principal.full_name or principal.email,
+        members=member_views,
+        bookings=booking_summaries(db, principal, provider, today, now),
+        unpaid=unpaid,
+        unpaid_total=fmt.money(total, provider.currency) if unpaid else "",
+        bank=bank,
         has_family=principal.family_id is not None,
         makeups_by_member=bookable_credits(db, principal, provider, now),
         online_payment=online_payment_available(provider, gateway()),
     )
     if principal.family_id is not None:
         discounts = db.exec(
-            select(Discount).where(Discount.family_id == principal.family_id, Discount.attendee_id.is_(None),
-                                   or_(Discount.valid_until.is_(None), Discount.valid_until > now),
-                                   or_(Discount.valid_from.is_(None), Discount.valid_from <= now))
+            select(Discount)
+            .where(
+                Discount.family_id == principal.family_id,
+                Discount.attendee_id.is_(None),
+                or_(Discount.valid_until.is_(None), Discount.valid_until > now),
+                or_(Discount.valid_from.is_(None), Discount.valid_from <= now),
+            )
             .order_by(Discount.id)
         ).all()
         view.family_discounts = [d.name for d in discounts]
-        unpaid_orders = (select(func.count()).select_from(Order)
-                         .where(Order.family_id == principal.family_id, Order.status == OrderStatus.unpaid)
-                         .scalar_subquery())
-        credit = (select(func.coalesce(func.sum(CreditEntry.amount_minor), 0))
-                  .where(CreditEntry.family_id == principal.family_id).scalar_subquery())
+        unpaid_orders = (
+            select(func.count())
+            .select_from(Order)
+            .where(Order.family_id == principal.family_id, Order.status == OrderStatus.unpaid)
+            .scalar_subquery()
+        )
+        credit = (
+            select(func.coalesce(func.sum(CreditEntry.amount_minor), 0))
+            .where(CreditEntry.family_id == principal.family_id)
+            .scalar_subquery()
+        )
         view.unpaid_orders, balance = db.exec(select(unpaid_orders, credit)).one()
         view.credit_balance = fmt.money(balance, provider.currency)
     return view

@@ -1,13 +1,13 @@
 """Setting up and running the one provider of an installation, from the admin CLI: create it, change its
 policies, its holidays and its invoice profile (legal details, VAT, logo), and show all of it.
 
-The caller is trusted to act for the provider (like services.sharing) and commits. Bad input raises
+The caller is trusted to act for the provider (like services.people.sharing) and commits. Bad input raises
 DomainError with a message for the operator before anything is written. Values may come typed (from Python)
 or as the text an operator typed (from the CLI): each field's parser below is the one rule for what it
 accepts ("yes"/"no", whole numbers, "HH:MM", IBANs, colours...).
 
 Every change to the provider's policies or holidays bumps the data version of all its families
-(services.changes), so open pages reload and show the new rules within a poll.
+(services.people.changes), so open pages reload and show the new rules within a poll.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from zoneinfo import available_timezones
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from client_profile import formatting as fmt
 from client_profile.integrations.invoice_pdf import logo_png
 from client_profile.models import Family, InvoiceProfile, Provider, ProviderHoliday, utcnow
-from client_profile import formatting as fmt
-from client_profile.services.changes import bump_families
 from client_profile.services.demo import DEMO_SLUG
 from client_profile.services.errors import DomainError
-from client_profile.services.identity import normalize_email
+from client_profile.services.people.changes import bump_families
+from client_profile.services.people.identity import normalize_email
 
 LOGO_MAX_BYTES = 5 * 1024 * 1024
 LOGO_MAX_PIXELS = 40_000_000
@@ -61,6 +61,7 @@ def _int(low: int, high: int) -> Callable[[str, object], int]:
         if number is None or not low <= number <= high:
             raise DomainError(f"{field} must be a whole number from {low} to {high}, not {value!r}.")
         return number
+
     return parse
 
 
@@ -76,6 +77,7 @@ def _text(max_length: int, required: bool = False) -> Callable[[str, object], st
         if len(text) > max_length:
             raise DomainError(f"{field} is too long (at most {max_length} characters).")
         return text
+
     return parse
 
 
@@ -85,11 +87,12 @@ def _choice(*options: str) -> Callable[[str, object], str]:
         if text not in options:
             raise DomainError(f"{field} must be one of {', '.join(options)}, not {value!r}.")
         return text
+
     return parse
 
 
 def parse_time(field: str, value: object) -> time | None:
-    """"HH:MM" (24-hour clock); "" clears."""
+    """ "HH:MM" (24-hour clock); "" clears."""
     if value is None or isinstance(value, time):
         return value
     if isinstance(value, str):
@@ -129,8 +132,9 @@ def _zones() -> frozenset[str]:
 def _timezone(field: str, value: object) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if text not in _zones():
-        raise DomainError(f"{field} must be an IANA time zone such as Europe/Bratislava or UTC, "
-                          f"not {value!r}.")
+        raise DomainError(
+            f"{field} must be an IANA time zone such as Europe/Bratislava or UTC, not {value!r}."
+        )
     return text
 
 
@@ -192,7 +196,7 @@ def _bic(field: str, value: object) -> str:
 
 
 def parse_amount(text: object, currency: str) -> int:
-    """"120.00" in `currency` -> 12000 minor units, exactly (Decimal, never float). Positive only; no more
+    """ "120.00" in `currency` -> 12000 minor units, exactly (Decimal, never float). Positive only; no more
     decimals than the currency has."""
     digits = 0 if currency.upper() in fmt.NO_MINOR_CURRENCIES else 2
     raw = text.strip() if isinstance(text, str) else str(text) if isinstance(text, (int, Decimal)) else ""
@@ -253,23 +257,35 @@ def get_provider(db: Session) -> Provider:
     """The installation's provider (the first one, if an old database has several)."""
     provider = db.exec(select(Provider).order_by(Provider.id)).first()
     if provider is None:
-        raise DomainError("There is no provider yet: create it with `client-profile provider create "
-                          "--slug ... --name ...`.")
+        raise DomainError(
+            "There is no provider yet: create it with `client-profile provider create --slug ... --name ...`."
+        )
     return provider
 
 
-def create_provider(db: Session, slug: object, name: object, currency: object = "EUR",
-                    timezone: object = "UTC", language: object = "en", contact_email: object = "") -> Provider:
+def create_provider(
+    db: Session,
+    slug: object,
+    name: object,
+    currency: object = "EUR",
+    timezone: object = "UTC",
+    language: object = "en",
+    contact_email: object = "",
+) -> Provider:
     """The installation's provider. Refused when one exists (one provider per installation)."""
     existing = db.exec(select(Provider).order_by(Provider.id)).first()
     if existing is not None:
         hint = " (the demo: start from an empty database for real data)" if existing.slug == DEMO_SLUG else ""
-        raise DomainError(f"A provider already exists: {existing.name!r} ({existing.slug}){hint}. There is "
-                          "one provider per installation; change it with `client-profile provider set`.")
+        raise DomainError(
+            f"A provider already exists: {existing.name!r} ({existing.slug}){hint}. There is "
+            "one provider per installation; change it with `client-profile provider set`."
+        )
     slug_text = slug.strip() if isinstance(slug, str) else ""
     if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?", slug_text):
-        raise DomainError("The slug must be 1-64 lower-case letters, digits and hyphens (e.g. "
-                          f"little-otters), not {slug!r}.")
+        raise DomainError(
+            "The slug must be 1-64 lower-case letters, digits and hyphens (e.g. "
+            f"little-otters), not {slug!r}."
+        )
     values = {
         "name": PROVIDER_FIELDS["name"]("name", name),
         "currency": _currency("currency", currency),
@@ -293,11 +309,14 @@ class FieldChange:
 def _unknown(fields: dict, allowed: dict, what: str) -> None:
     unknown = sorted(set(fields) - set(allowed))
     if unknown:
-        raise DomainError(f"Unknown {what} field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
-                          f"Allowed: {', '.join(allowed)}.")
+        raise DomainError(
+            f"Unknown {what} field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
+            f"Allowed: {', '.join(allowed)}."
+        )
     if not fields:
-        raise DomainError("Name at least one field to change, e.g. FIELD=VALUE. "
-                          f"Allowed: {', '.join(allowed)}.")
+        raise DomainError(
+            f"Name at least one field to change, e.g. FIELD=VALUE. Allowed: {', '.join(allowed)}."
+        )
 
 
 def _bump_all(db: Session, provider_id: int) -> None:
@@ -312,8 +331,11 @@ def update_provider(db: Session, **fields: object) -> list[FieldChange]:
     merged = {name: values.get(name, getattr(provider, name)) for name in PROVIDER_FIELDS}
     if merged["cancellation_mode"] == "day_before_at" and merged["cancellation_day_before_time"] is None:
         raise DomainError("cancellation_mode=day_before_at needs cancellation_day_before_time=HH:MM too.")
-    changes = [FieldChange(name, getattr(provider, name), value) for name, value in values.items()
-               if getattr(provider, name) != value]
+    changes = [
+        FieldChange(name, getattr(provider, name), value)
+        for name, value in values.items()
+        if getattr(provider, name) != value
+    ]
     if changes:
         for change in changes:
             setattr(provider, change.field, change.after)
@@ -329,8 +351,14 @@ def add_holiday(db: Session, day: object, name: object = "") -> ProviderHoliday:
     provider = get_provider(db)
     when = parse_day(day, "holiday")
     label = _text(100)("The holiday's name", name if name is not None else "")
-    if db.exec(select(ProviderHoliday).where(ProviderHoliday.provider_id == provider.id,
-                                            ProviderHoliday.day == when)).first() is not None:
+    if (
+        db.exec(
+            select(ProviderHoliday).where(
+                ProviderHoliday.provider_id == provider.id, ProviderHoliday.day == when
+            )
+        ).first()
+        is not None
+    ):
         raise DomainError(f"{when.isoformat()} is already a holiday.")
     holiday = ProviderHoliday(provider_id=provider.id, day=when, name=label)
     db.add(holiday)
@@ -342,8 +370,9 @@ def add_holiday(db: Session, day: object, name: object = "") -> ProviderHoliday:
 def remove_holiday(db: Session, day: object) -> ProviderHoliday:
     provider = get_provider(db)
     when = parse_day(day, "holiday")
-    holiday = db.exec(select(ProviderHoliday).where(ProviderHoliday.provider_id == provider.id,
-                                                   ProviderHoliday.day == when)).first()
+    holiday = db.exec(
+        select(ProviderHoliday).where(ProviderHoliday.provider_id == provider.id, ProviderHoliday.day == when)
+    ).first()
     if holiday is None:
         raise DomainError(f"{when.isoformat()} is not a holiday.")
     db.delete(holiday)
@@ -363,8 +392,9 @@ def _vat_rate(field: str, value: object) -> int:
     except InvalidOperation:
         rate = None
     if rate is None or not rate.is_finite() or not 0 <= rate <= 100 or rate * 100 != int(rate * 100):
-        raise DomainError(f"{field} must be a percentage from 0 to 100 with at most 2 decimals (e.g. 23), "
-                          f"not {value!r}.")
+        raise DomainError(
+            f"{field} must be a percentage from 0 to 100 with at most 2 decimals (e.g. 23), not {value!r}."
+        )
     return int(rate * 100)
 
 
@@ -397,8 +427,9 @@ def set_invoice_profile(db: Session, **fields: object) -> list[FieldChange]:
     payer = values.get("vat_payer", profile.vat_payer)
     if payer and not values.get("vat_id", profile.vat_id):
         raise DomainError("A VAT payer's invoices must show a VAT id: set vat_id=... too.")
-    changes = [FieldChange(col, getattr(profile, col), v) for col, v in values.items()
-               if getattr(profile, col) != v]
+    changes = [
+        FieldChange(col, getattr(profile, col), v) for col, v in values.items() if getattr(profile, col) != v
+    ]
     if changes:
         for change in changes:
             setattr(profile, change.field, change.after)
@@ -458,9 +489,17 @@ def show_provider(db: Session) -> dict:
             invoice["logo"] = f"{img.width} x {img.height} px PNG"
     else:
         invoice["logo"] = "none"
-    holidays = db.exec(select(ProviderHoliday).where(ProviderHoliday.provider_id == provider.id)
-                       .order_by(ProviderHoliday.day)).all()
-    families = db.exec(select(func.count()).select_from(Family)
-                       .where(Family.provider_id == provider.id)).one()
-    return {"provider": details, "holidays": [(h.day.isoformat(), h.name) for h in holidays],
-            "invoice_profile": invoice, "families": families}
+    holidays = db.exec(
+        select(ProviderHoliday)
+        .where(ProviderHoliday.provider_id == provider.id)
+        .order_by(ProviderHoliday.day)
+    ).all()
+    families = db.exec(
+        select(func.count()).select_from(Family).where(Family.provider_id == provider.id)
+    ).one()
+    return {
+        "provider": details,
+        "holidays": [(h.day.isoformat(), h.name) for h in holidays],
+        "invoice_profile": invoice,
+        "families": families,
+    }

@@ -11,5 +11,7 @@ from client_profile.services.errors import DomainError
 def current_provider(db: Session) -> Provider:
     provider = db.exec(select(Provider).order_by(Provider.id)).first()
     if provider is None:
-        raise DomainError("This Client Profile is not set up yet: no provider exists (run `client-profile demo`).")
+        raise DomainError(
+            "This Client Profile is not set up yet: no provider exists (run `client-profile demo`)."
+        )
     return provider

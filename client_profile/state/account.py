@@ -1,6 +1,6 @@
 """The account page: who is logged in and how reminders reach them.
 
-Every handler re-derives the identity from the session cookie and hands it to services.account, which only ever
+Every handler re-derives the identity from the session cookie and hands it to services.people.account, which only ever
 touches the principal's own Client row. Nothing here takes an id from the client; a logged-out call gets the
 login page and changes nothing.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.services import account as account_service
+from client_profile.services.people import account as account_service
 from client_profile.state.base import Ctx, PageState
 
 
@@ -35,16 +35,22 @@ class AccountState(PageState, rx.State):
 
     @rx.event
     def toggle_email_reminders(self, on: bool):
-        return self._handle(lambda ctx: account_service.set_email_reminders(ctx.db, ctx.principal, on),
-                            done="Reminder e-mails are on." if on is True else "Reminder e-mails are off.")
+        return self._handle(
+            lambda ctx: account_service.set_email_reminders(ctx.db, ctx.principal, on),
+            done="Reminder e-mails are on." if on is True else "Reminder e-mails are off.",
+        )
 
     @rx.event
     def save_whatsapp(self, form_data: dict):
         phone = form_data.get("phone") if isinstance(form_data, dict) else None
-        return self._handle(lambda ctx: account_service.opt_in_whatsapp(ctx.db, ctx.principal, phone),
-                            done="WhatsApp reminders are on for this number.")
+        return self._handle(
+            lambda ctx: account_service.opt_in_whatsapp(ctx.db, ctx.principal, phone),
+            done="WhatsApp reminders are on for this number.",
+        )
 
     @rx.event
     def stop_whatsapp(self):
-        return self._handle(lambda ctx: account_service.opt_out_whatsapp(ctx.db, ctx.principal),
-                            done="WhatsApp reminders are off and your number was removed.")
+        return self._handle(
+            lambda ctx: account_service.opt_out_whatsapp(ctx.db, ctx.principal),
+            done="WhatsApp reminders are off and your number was removed.",
+        )

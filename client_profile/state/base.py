@@ -25,9 +25,9 @@ import reflex as rx
 from sqlmodel import Session
 
 from client_profile.db import unit_of_work
-from client_profile.services import changes
 from client_profile.services.errors import DomainError, NotAuthenticated
-from client_profile.services.identity import Principal
+from client_profile.services.people import changes
+from client_profile.services.people.identity import Principal
 from client_profile.services.providers import current_provider
 from client_profile.state.session import principal_for, to_login
 
@@ -87,9 +87,16 @@ class PageState(rx.State, mixin=True):
             self._loaded(db, principal, principal.data_version)
         return None
 
-    def _handle(self, action: Callable[[Ctx], Any], *, done: str | Callable[[Any], str] | None = None,
-                then: Callable[[Any], Any] | None = None, reload: bool = True, immediate: bool = False,
-                transaction: bool = True):
+    def _handle(
+        self,
+        action: Callable[[Ctx], Any],
+        *,
+        done: str | Callable[[Any], str] | None = None,
+        then: Callable[[Any], Any] | None = None,
+        reload: bool = True,
+        immediate: bool = False,
+        transaction: bool = True,
+    ):
         """Run `action(ctx)` for the logged-in client; returns the event for Reflex.
 
         - `reload`: afterwards (also after a refusal) `_load` runs in the same transaction; False for handlers

@@ -6,10 +6,10 @@ import dataclasses
 
 import reflex as rx
 
-from client_profile.services import attendance as attendance_service
-from client_profile.services import makeups as makeups_service
-from client_profile.services.access import parse_id
 from client_profile.services.errors import NotFound
+from client_profile.services.people.access import parse_id
+from client_profile.services.schedule import attendance as attendance_service
+from client_profile.services.schedule import makeups as makeups_service
 from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
 
@@ -37,10 +37,23 @@ class SessionItem:
 
 
 def _item(r: attendance_service.SessionRow) -> SessionItem:
-    return SessionItem(attendance_id=r.attendance_id, day=r.day, time=r.time, state=r.state, is_makeup=r.is_makeup,
-                       online_link=r.online_link, venue=r.venue, can_cancel=r.can_cancel, deadline=r.deadline,
-                       can_sign_back_up=r.can_sign_back_up, note=r.note, class_name=r.class_name,
-                       can_cancel_makeup=r.can_cancel_makeup, outcome=r.outcome, livestream_from=r.livestream_from)
+    return SessionItem(
+        attendance_id=r.attendance_id,
+        day=r.day,
+        time=r.time,
+        state=r.state,
+        is_makeup=r.is_makeup,
+        online_link=r.online_link,
+        venue=r.venue,
+        can_cancel=r.can_cancel,
+        deadline=r.deadline,
+        can_sign_back_up=r.can_sign_back_up,
+        note=r.note,
+        class_name=r.class_name,
+        can_cancel_makeup=r.can_cancel_makeup,
+        outcome=r.outcome,
+        livestream_from=r.livestream_from,
+    )
 
 
 class BookingState(LivePage, rx.State):
@@ -94,14 +107,20 @@ class BookingState(LivePage, rx.State):
         wanted_filter = params.get("filter", "")
         self.session_filter = wanted_filter if wanted_filter in FILTERS else "upcoming"
         wanted_tab = params.get("tab", "")
-        self.tab = wanted_tab if wanted_tab in TABS else ("sessions" if wanted_filter in FILTERS else "overview")
+        self.tab = (
+            wanted_tab if wanted_tab in TABS else ("sessions" if wanted_filter in FILTERS else "overview")
+        )
         self.message, self.error = "", ""
         self.cancel_open = False
         return self._open()
 
     def _view_url(self) -> str:
-        query = "" if self.tab == "overview" else f"?tab={self.tab}" + (
-            f"&filter={self.session_filter}" if self.session_filter != "upcoming" else "")
+        query = (
+            ""
+            if self.tab == "overview"
+            else f"?tab={self.tab}"
+            + (f"&filter={self.session_filter}" if self.session_filter != "upcoming" else "")
+        )
         return f"/bookings/{self.booking_id_value}{query}"
 
     def _load(self, ctx: Ctx) -> None:
@@ -115,8 +134,21 @@ class BookingState(LivePage, rx.State):
             return
         self.not_found = False
         self.booking_id_value = detail.id
-        for name in ("attendee", "programme", "description", "class_name", "place", "is_online", "schedule",
-                     "dates", "instructor", "price", "shared_with_me", "can_manage", "open_credits"):
+        for name in (
+            "attendee",
+            "programme",
+            "description",
+            "class_name",
+            "place",
+            "is_online",
+            "schedule",
+            "dates",
+            "instructor",
+            "price",
+            "shared_with_me",
+            "can_manage",
+            "open_credits",
+        ):
             setattr(self, name, getattr(detail, name))
         self.upcoming = [_item(r) for r in detail.upcoming]
         self.attended = [_item(r) for r in detail.attended]
@@ -134,8 +166,12 @@ class BookingState(LivePage, rx.State):
 
     @rx.event
     def show_sessions(self, session_filter: str | list[str]):
-        if isinstance(session_filter, str) and session_filter in FILTERS and self.booking_id_value and (
-                self.tab, self.session_filter) != ("sessions", session_filter):
+        if (
+            isinstance(session_filter, str)
+            and session_filter in FILTERS
+            and self.booking_id_value
+            and (self.tab, self.session_filter) != ("sessions", session_filter)
+        ):
             self.tab, self.session_filter = "sessions", session_filter
             return rx.redirect(self._view_url())
         return None
@@ -178,23 +214,31 @@ class BookingState(LivePage, rx.State):
         reason = form.get("reason", "")
         reason = "" if reason == "none" else reason
         return self._handle(
-            lambda ctx: attendance_service.excuse(ctx.db, ctx.principal, ctx.provider, attendance_id, reason,
-                                                  form.get("note", "")),
+            lambda ctx: attendance_service.excuse(
+                ctx.db, ctx.principal, ctx.provider, attendance_id, reason, form.get("note", "")
+            ),
             done=lambda result: {
                 "makeup": "Excused. A make-up credit was added to Benefits.",
                 "entry": "Excused. The entry went back to your pass.",
-            }.get(result.outcome, "Excused. The place was freed."))
+            }.get(result.outcome, "Excused. The place was freed."),
+        )
 
     @rx.event
     def sign_back_up(self, attendance_id: int):
         wanted = parse_id(attendance_id)
-        return self._handle(lambda ctx: attendance_service.sign_back_up(ctx.db, ctx.principal, ctx.provider, wanted),
-                            done="You are signed back up for this session.")
+        return self._handle(
+            lambda ctx: attendance_service.sign_back_up(ctx.db, ctx.principal, ctx.provider, wanted),
+            done="You are signed back up for this session.",
+        )
 
     @rx.event
     def cancel_makeup(self, attendance_id: int):
         wanted = parse_id(attendance_id)
         return self._handle(
             lambda ctx: makeups_service.cancel_makeup(ctx.db, ctx.principal, ctx.provider, wanted),
-            done=lambda came_back: "Make-up cancelled. Your make-up credit is back." if came_back else
-            "Make-up cancelled after the deadline: the place is freed, the credit stays used.")
+            done=lambda came_back: (
+                "Make-up cancelled. Your make-up credit is back."
+                if came_back
+                else "Make-up cancelled after the deadline: the place is freed, the credit stays used."
+            ),
+        )

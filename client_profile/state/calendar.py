@@ -1,6 +1,6 @@
 """The calendar-feed card: the family's secret iCal URL, a new link, switching the feed off and on.
 
-Every handler re-derives the identity from the session cookie and hands it to services.calendar, which only
+Every handler re-derives the identity from the session cookie and hands it to services.schedule.calendar, which only
 ever touches the principal's own family. Nothing here takes an id from the client.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.services import calendar as calendar_service
 from client_profile.services.errors import DomainError
+from client_profile.services.schedule import calendar as calendar_service
 from client_profile.state.base import Ctx, PageState
 
 
@@ -34,15 +34,20 @@ class CalendarState(PageState, rx.State):
 
     @rx.event
     def regenerate_feed(self):
-        return self._handle(lambda ctx: calendar_service.regenerate(ctx.db, ctx.principal),
-                            done="New link made. The old link has stopped working: subscribe again with this one.")
+        return self._handle(
+            lambda ctx: calendar_service.regenerate(ctx.db, ctx.principal),
+            done="New link made. The old link has stopped working: subscribe again with this one.",
+        )
 
     @rx.event
     def switch_feed(self, enabled: bool):
         """On/off switch (not named set_…: the handler inventory allows no setter-like names)."""
-        return self._handle(lambda ctx: self._switch(ctx, enabled),
-                            done="Calendar feed switched on." if enabled is True else
-                            "Calendar feed switched off: calendars subscribed to it stop updating.")
+        return self._handle(
+            lambda ctx: self._switch(ctx, enabled),
+            done="Calendar feed switched on."
+            if enabled is True
+            else "Calendar feed switched off: calendars subscribed to it stop updating.",
+        )
 
     def _switch(self, ctx: Ctx, enabled: object) -> None:
         if not isinstance(enabled, bool):

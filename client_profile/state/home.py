@@ -7,8 +7,8 @@ import dataclasses
 import reflex as rx
 
 from client_profile.services import home as home_service
-from client_profile.services.access import parse_id
 from client_profile.services.errors import DomainError
+from client_profile.services.people.access import parse_id
 from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
 
@@ -52,9 +52,16 @@ class UnpaidRow:
 
 
 def _booking_row(b: home_service.BookingSummary) -> BookingRow:
-    return BookingRow(id=b.id, programme=b.programme, class_name=b.class_name, schedule=b.schedule,
-                      place=b.place, is_online=b.is_online, next_session=b.next_session,
-                      shared_with_me=b.shared_with_me)
+    return BookingRow(
+        id=b.id,
+        programme=b.programme,
+        class_name=b.class_name,
+        schedule=b.schedule,
+        place=b.place,
+        is_online=b.is_online,
+        next_session=b.next_session,
+        shared_with_me=b.shared_with_me,
+    )
 
 
 class HomeState(LivePage, rx.State):
@@ -109,24 +116,42 @@ class HomeState(LivePage, rx.State):
         self.provider_name = view.provider_name
         self.client_name = view.client_name
         self.members = [
-            MemberRow(id=m.id, first_name=m.first_name, full_name=m.full_name, initials=m.initials,
-                      age_label=f"{m.age} years" if m.age is not None else "",
-                      photo_url=f"/media/attendees/{m.id}/photo" if m.has_photo else "")
+            MemberRow(
+                id=m.id,
+                first_name=m.first_name,
+                full_name=m.full_name,
+                initials=m.initials,
+                age_label=f"{m.age} years" if m.age is not None else "",
+                photo_url=f"/media/attendees/{m.id}/photo" if m.has_photo else "",
+            )
             for m in view.members
         ]
-        by_member: dict[int, tuple[list[BookingRow], list[BookingRow]]] = {m.id: ([], []) for m in view.members}
+        by_member: dict[int, tuple[list[BookingRow], list[BookingRow]]] = {
+            m.id: ([], []) for m in view.members
+        }
         for b in view.bookings:
             active, past = by_member.setdefault(b.attendee_id, ([], []))
             (active if b.is_active else past).append(_booking_row(b))
         self._bookings_by_member = by_member
-        self.unpaid = [UnpaidRow(charge_id=u.charge_id, description=u.description, amount=u.amount, due=u.due,
-                                 overdue=u.overdue, reference=u.reference, attendee=u.attendee,
-                                 discounts=u.discounts, discount_parts=[list(p) for p in u.discount_parts])
-                       for u in view.unpaid]
+        self.unpaid = [
+            UnpaidRow(
+                charge_id=u.charge_id,
+                description=u.description,
+                amount=u.amount,
+                due=u.due,
+                overdue=u.overdue,
+                reference=u.reference,
+                attendee=u.attendee,
+                discounts=u.discounts,
+                discount_parts=[list(p) for p in u.discount_parts],
+            )
+            for u in view.unpaid
+        ]
         self.unpaid_total = view.unpaid_total
         bank = view.bank
         self.bank_account_name, self.bank_iban, self.bank_bic, self.bank_hint = (
-            (bank.account_name, bank.iban, bank.bic, bank.hint) if bank else ("", "", "", ""))
+            (bank.account_name, bank.iban, bank.bic, bank.hint) if bank else ("", "", "", "")
+        )
         self.has_family = view.has_family
         self.family_discounts = view.family_discounts
         self.unpaid_orders = view.unpaid_orders

@@ -6,8 +6,8 @@ import reflex as rx
 
 from client_profile import formatting as fmt
 from client_profile.clock import utcnow
-from client_profile.services import benefits as benefits_service
 from client_profile.services import home as home_service
+from client_profile.services.money import benefits as benefits_service
 from client_profile.state.base import Ctx
 from client_profile.state.home import BookingRow
 from client_profile.state.live import LivePage
@@ -25,12 +25,22 @@ class BookingsState(LivePage, rx.State):
         db, principal, provider = ctx.db, ctx.principal, ctx.provider
         now = utcnow()
         names = {m.id: m.first_name for m in home_service.visible_members(db, principal)}
-        rows = home_service.booking_summaries(db, principal, provider, fmt.local(now, provider.timezone).date(), now)
+        rows = home_service.booking_summaries(
+            db, principal, provider, fmt.local(now, provider.timezone).date(), now
+        )
         active, past = [], []
         for b in rows:
-            row = BookingRow(id=b.id, member=names.get(b.attendee_id, ""), programme=b.programme,
-                                 class_name=b.class_name, schedule=b.schedule, place=b.place, is_online=b.is_online,
-                                 next_session=b.next_session, shared_with_me=b.shared_with_me)
+            row = BookingRow(
+                id=b.id,
+                member=names.get(b.attendee_id, ""),
+                programme=b.programme,
+                class_name=b.class_name,
+                schedule=b.schedule,
+                place=b.place,
+                is_online=b.is_online,
+                next_session=b.next_session,
+                shared_with_me=b.shared_with_me,
+            )
             (active if b.is_active else past).append(row)
         self.active, self.past = active, past
 

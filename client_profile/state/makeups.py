@@ -6,9 +6,9 @@ import dataclasses
 
 import reflex as rx
 
-from client_profile.services import makeups as makeups_service
-from client_profile.services.access import parse_id
 from client_profile.services.errors import DomainError
+from client_profile.services.people.access import parse_id
+from client_profile.services.schedule import makeups as makeups_service
 from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
 
@@ -51,7 +51,9 @@ class QueueRow:
 
 
 def _offer(credit_id: int, o: makeups_service.Offer) -> OfferItem:
-    return OfferItem(credit_id, o.session_id, o.day, o.time, o.class_name, o.place, o.places_left, o.on_waitlist)
+    return OfferItem(
+        credit_id, o.session_id, o.day, o.time, o.class_name, o.place, o.places_left, o.on_waitlist
+    )
 
 
 class MakeupsState(LivePage, rx.State):
@@ -70,8 +72,18 @@ class MakeupsState(LivePage, rx.State):
     def _load(self, ctx: Ctx) -> None:
         view = makeups_service.makeups_view(ctx.db, ctx.principal, ctx.provider)
         self.credits = [
-            CreditItem(c.credit_id, c.attendee, c.programme, c.earned_from, c.expires, c.reason, c.advice, c.count,
-                       [_offer(c.credit_id, o) for o in c.offers], [_offer(c.credit_id, o) for o in c.full])
+            CreditItem(
+                c.credit_id,
+                c.attendee,
+                c.programme,
+                c.earned_from,
+                c.expires,
+                c.reason,
+                c.advice,
+                c.count,
+                [_offer(c.credit_id, o) for o in c.offers],
+                [_offer(c.credit_id, o) for o in c.full],
+            )
             for c in view.credits
         ]
         self.queue = [QueueRow(**dataclasses.asdict(q)) for q in view.queue]
@@ -109,8 +121,12 @@ class MakeupsState(LivePage, rx.State):
             return None
         label = self.confirm_label
         return self._handle(
-            lambda ctx: makeups_service.book_makeup(ctx.db, ctx.principal, ctx.provider, credit_id, session_id),
-            done=f"Booked: {label}. It is in the booking's sessions now.", immediate=True)
+            lambda ctx: makeups_service.book_makeup(
+                ctx.db, ctx.principal, ctx.provider, credit_id, session_id
+            ),
+            done=f"Booked: {label}. It is in the booking's sessions now.",
+            immediate=True,
+        )
 
     @rx.event
     def join_waitlist(self, credit_id: int, session_id: int):
@@ -118,16 +134,23 @@ class MakeupsState(LivePage, rx.State):
         return self._handle(
             lambda ctx: makeups_service.join_waitlist(ctx.db, ctx.principal, ctx.provider, cid, sid),
             done="You are on the waiting list. If a place frees up we hold it for you and let you know.",
-            immediate=True)
+            immediate=True,
+        )
 
     @rx.event
     def leave_waitlist(self, entry_id: int):
         eid = parse_id(entry_id)
-        return self._handle(lambda ctx: makeups_service.leave_waitlist(ctx.db, ctx.principal, eid),
-                            done="You left the waiting list.", immediate=True)
+        return self._handle(
+            lambda ctx: makeups_service.leave_waitlist(ctx.db, ctx.principal, eid),
+            done="You left the waiting list.",
+            immediate=True,
+        )
 
     @rx.event
     def accept_offer(self, entry_id: int):
         eid = parse_id(entry_id)
-        return self._handle(lambda ctx: makeups_service.accept_offer(ctx.db, ctx.principal, ctx.provider, eid),
-                            done="Booked. The held place is yours.", immediate=True)
+        return self._handle(
+            lambda ctx: makeups_service.accept_offer(ctx.db, ctx.principal, ctx.provider, eid),
+            done="Booked. The held place is yours.",
+            immediate=True,
+        )

@@ -8,9 +8,9 @@ from functools import partial
 import reflex as rx
 
 from client_profile.db import unit_of_work
-from client_profile.services import orders as orders_service
-from client_profile.services import payments as payments_service
 from client_profile.services.errors import NotFound
+from client_profile.services.money import orders as orders_service
+from client_profile.services.money import payments as payments_service
 from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
 from client_profile.state.payments import Transfer, go_to, transfer_of
@@ -34,8 +34,14 @@ class OrderListRow:
 
 
 def _order_row(o: orders_service.OrderRow) -> OrderListRow:
-    return OrderListRow(id=o.id, number=o.number, created=o.created, status=o.status, total=o.total,
-                        lines=[OrderItemRow(i.description, i.quantity, i.total) for i in o.items])
+    return OrderListRow(
+        id=o.id,
+        number=o.number,
+        created=o.created,
+        status=o.status,
+        total=o.total,
+        lines=[OrderItemRow(i.description, i.quantity, i.total) for i in o.items],
+    )
 
 
 class OrdersState(LivePage, rx.State):
@@ -69,7 +75,9 @@ class PassView:
     total: int = 0
     expires: str = ""
     status: str = ""
-    used_entries: list[EntryView] = dataclasses.field(default_factory=list)  # not "entries": an ObjectVar method
+    used_entries: list[EntryView] = dataclasses.field(
+        default_factory=list
+    )  # not "entries": an ObjectVar method
 
 
 @dataclasses.dataclass
@@ -104,17 +112,43 @@ class OrderView:
 
 def _order_view(d: orders_service.OrderDetail) -> OrderView:
     return OrderView(
-        id=d.id, number=d.number, created=d.created, status=d.status, total=d.total, due=d.due, overdue=d.overdue,
-        reference=d.reference, paid_on=d.paid_on, payment_method=d.payment_method, payable=d.payable,
-        invoice_url=f"/documents/{d.invoice_id}.pdf" if d.invoice_id else "", invoice_number=d.invoice_number,
-        receipt_url=f"/documents/{d.receipt_id}.pdf" if d.receipt_id else "", receipt_number=d.receipt_number,
-        lines=[LineView(description=line.description, kind=line.kind, quantity=line.quantity,
-                        unit_price=line.unit_price, total=line.total,
-                        passes=[PassView(name=p.name, remaining=p.remaining, total=p.total, expires=p.expires,
-                                         status=p.status, used_entries=[EntryView(**dataclasses.asdict(e))
-                                                                   for e in p.entries])
-                                for p in line.passes])
-               for line in d.lines])
+        id=d.id,
+        number=d.number,
+        created=d.created,
+        status=d.status,
+        total=d.total,
+        due=d.due,
+        overdue=d.overdue,
+        reference=d.reference,
+        paid_on=d.paid_on,
+        payment_method=d.payment_method,
+        payable=d.payable,
+        invoice_url=f"/documents/{d.invoice_id}.pdf" if d.invoice_id else "",
+        invoice_number=d.invoice_number,
+        receipt_url=f"/documents/{d.receipt_id}.pdf" if d.receipt_id else "",
+        receipt_number=d.receipt_number,
+        lines=[
+            LineView(
+                description=line.description,
+                kind=line.kind,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                total=line.total,
+                passes=[
+                    PassView(
+                        name=p.name,
+                        remaining=p.remaining,
+                        total=p.total,
+                        expires=p.expires,
+                        status=p.status,
+                        used_entries=[EntryView(**dataclasses.asdict(e)) for e in p.entries],
+                    )
+                    for p in line.passes
+                ],
+            )
+            for line in d.lines
+        ],
+    )
 
 
 def _order_id_from_path(path: str) -> str:
@@ -159,8 +193,9 @@ class OrderState(LivePage, rx.State):
             self.transfer_open = False
 
     def _fill_transfer(self, ctx: Ctx) -> None:
-        self.transfer = transfer_of(payments_service.transfer_instructions(ctx.db, ctx.principal, ctx.provider,
-                                                                           [self._charge_id]))
+        self.transfer = transfer_of(
+            payments_service.transfer_instructions(ctx.db, ctx.principal, ctx.provider, [self._charge_id])
+        )
 
     @rx.event
     def show_bank_transfer(self):
@@ -176,12 +211,20 @@ class OrderState(LivePage, rx.State):
     @rx.event
     def pay_online(self):
         """Off to Stripe Checkout (see PaymentsState.pay_online); nothing payable loaded: look again."""
-        return self._handle(self._start_checkout, reload=False, transaction=False,
-                            then=lambda start: go_to(start.url) if start else (
-                                OrderState.refresh if self._charge_id else OrderState.load_order))
+        return self._handle(
+            self._start_checkout,
+            reload=False,
+            transaction=False,
+            then=lambda start: (
+                go_to(start.url)
+                if start
+                else (OrderState.refresh if self._charge_id else OrderState.load_order)
+            ),
+        )
 
     def _start_checkout(self, ctx: Ctx):
         if not self._charge_id:
             return None
-        return payments_service.start_checkout(partial(unit_of_work, immediate=True), ctx.principal,
-                                               [self._charge_id])
+        return payments_service.start_checkout(
+            partial(unit_of_work, immediate=True), ctx.principal, [self._charge_id]
+        )

@@ -15,9 +15,9 @@ import reflex as rx
 from client_profile import formatting as fmt
 from client_profile.db import unit_of_work
 from client_profile.services import home as home_service
-from client_profile.services import payments as payments_service
-from client_profile.services.access import parse_id
 from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.money import payments as payments_service
+from client_profile.services.people.access import parse_id
 from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
 
@@ -69,15 +69,27 @@ class Transfer:
 
 def pay_row(item: payments_service.PaymentItem) -> PayRow:
     return PayRow(
-        charge_id=item.charge_id, description=item.description, amount=item.amount, attendee_id=item.attendee_id,
-        attendee=item.attendee, order_id=item.order_id, order_number=item.order_number, due=item.due,
-        overdue=item.overdue, reference=item.reference, status=item.status, payer=item.payer, paid_on=item.paid_on,
+        charge_id=item.charge_id,
+        description=item.description,
+        amount=item.amount,
+        attendee_id=item.attendee_id,
+        attendee=item.attendee,
+        order_id=item.order_id,
+        order_number=item.order_number,
+        due=item.due,
+        overdue=item.overdue,
+        reference=item.reference,
+        status=item.status,
+        payer=item.payer,
+        paid_on=item.paid_on,
         method=item.method,
         invoice_url=f"/documents/{item.invoice_id}.pdf" if item.invoice_id else "",
         invoice_number=item.invoice_number,
         receipt_url=f"/documents/{item.receipt_id}.pdf" if item.receipt_id else "",
-        receipt_number=item.receipt_number, discounts=item.discounts,
-        discount_parts=[list(p) for p in item.discount_parts])
+        receipt_number=item.receipt_number,
+        discounts=item.discounts,
+        discount_parts=[list(p) for p in item.discount_parts],
+    )
 
 
 def transfer_of(t: payments_service.TransferInstructions) -> Transfer:
@@ -91,9 +103,9 @@ def go_to(url: str) -> rx.event.EventSpec:
 
 
 class PaymentsState(LivePage, rx.State):
-    message_tone: str = "info"      # success | info | warning | error
+    message_tone: str = "info"  # success | info | warning | error
     members: list[MemberChip] = []
-    selected_member_id: int = 0     # 0: everyone
+    selected_member_id: int = 0  # 0: everyone
     unpaid: list[PayRow] = []
     paid: list[PayRow] = []
     online: bool = False
@@ -101,8 +113,8 @@ class PaymentsState(LivePage, rx.State):
     invoicing: bool = False
     has_bank: bool = False
     selected_total: str = ""
-    has_payable: bool = False       # any unpaid item this person may pay (shared view-only ones are not)
-    booking_filter: str = ""        # "Swimming - Beginners (Ema)" when opened from a booking
+    has_payable: bool = False  # any unpaid item this person may pay (shared view-only ones are not)
+    booking_filter: str = ""  # "Swimming - Beginners (Ema)" when opened from a booking
     transfer_open: bool = False
     transfer: Transfer = Transfer()
     busy: bool = False
@@ -192,8 +204,9 @@ class PaymentsState(LivePage, rx.State):
         if not ids:
             self.transfer_open = False
             return
-        self.transfer = transfer_of(payments_service.transfer_instructions(ctx.db, ctx.principal, ctx.provider,
-                                                                           ids))
+        self.transfer = transfer_of(
+            payments_service.transfer_instructions(ctx.db, ctx.principal, ctx.provider, ids)
+        )
 
     @rx.event
     def select_member(self, member_id: int):
@@ -214,7 +227,9 @@ class PaymentsState(LivePage, rx.State):
     def _toggle(self, cid: int | None) -> None:
         if cid is None or cid not in {r.charge_id for r in self.unpaid if r.status == "unpaid"}:
             raise DomainError("This payment item was not found.")
-        self._selected = [i for i in self._selected if i != cid] if cid in self._selected else self._selected + [cid]
+        self._selected = (
+            [i for i in self._selected if i != cid] if cid in self._selected else self._selected + [cid]
+        )
         self.transfer_open = False
         self._show()
 
@@ -238,11 +253,16 @@ class PaymentsState(LivePage, rx.State):
     def pay_online(self):
         """Off to Stripe Checkout. The checkout opens its own short transactions (none is held open while Stripe
         is called); a refusal refreshes the page, whose items may have changed."""
-        return self._handle(self._start_checkout, reload=False, transaction=False,
-                            then=lambda start: go_to(start.url) if start else PaymentsState.refresh)
+        return self._handle(
+            self._start_checkout,
+            reload=False,
+            transaction=False,
+            then=lambda start: go_to(start.url) if start else PaymentsState.refresh,
+        )
 
     def _start_checkout(self, ctx: Ctx):
         if not self._selected:
             raise DomainError("Choose at least one item to pay.")
-        return payments_service.start_checkout(partial(unit_of_work, immediate=True), ctx.principal,
-                                               list(self._selected))
+        return payments_service.start_checkout(
+            partial(unit_of_work, immediate=True), ctx.principal, list(self._selected)
+        )

@@ -10,8 +10,8 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session
 
-from client_profile.services import auth
-from client_profile.services.identity import Principal
+from client_profile.services.people import auth
+from client_profile.services.people.identity import Principal
 
 LOGIN_URL = "/login"
 LOGIN_BRIDGE_URL = "/to-login"  # pages/login_bridge.py

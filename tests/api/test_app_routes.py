@@ -10,10 +10,9 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from client_profile.models import Attendee, Client
-from client_profile.services import auth
-from client_profile.services.attendees import set_photo
 from client_profile.services.demo import load_demo
-
+from client_profile.services.people import auth
+from client_profile.services.schedule.attendees import set_photo
 
 
 @pytest.fixture
@@ -34,9 +33,16 @@ def session_cookie(db, email: str) -> dict[str, str]:
     return {auth.session_cookie_name(): token}
 
 
-@pytest.mark.parametrize(("path", "location"), [
-    ("/", "/login"), ("/bookings", "/login?next=%2Fbookings"), ("/benefits/", "/login?next=%2Fbenefits%2F"),
-    ("/orders", "/login?next=%2Forders"), ("/bookings/12?tab=sessions", "/login?next=%2Fbookings%2F12%3Ftab%3Dsessions")])
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/", "/login"),
+        ("/bookings", "/login?next=%2Fbookings"),
+        ("/benefits/", "/login?next=%2Fbenefits%2F"),
+        ("/orders", "/login?next=%2Forders"),
+        ("/bookings/12?tab=sessions", "/login?next=%2Fbookings%2F12%3Ftab%3Dsessions"),
+    ],
+)
 def test_pages_without_a_session_redirect_to_login_and_remember_the_page(api, demo, path, location):
     with TestClient(api, base_url="http://localhost:3000") as client:
         r = client.get(path, follow_redirects=False, headers={"Accept": "text/html"})
@@ -51,7 +57,9 @@ def test_login_page_and_static_paths_are_not_guarded(api, demo):
 
 
 def test_a_valid_session_passes_the_guard(api, demo):
-    with TestClient(api, base_url="http://localhost:3000", cookies=session_cookie(demo, "anna@example.com")) as c:
+    with TestClient(
+        api, base_url="http://localhost:3000", cookies=session_cookie(demo, "anna@example.com")
+    ) as c:
         r = c.get("/", follow_redirects=False)
     assert r.status_code != 303  # Reflex's own app answers (no compiled front end in unit tests)
 
@@ -80,7 +88,9 @@ def test_photos_are_served_only_to_who_may_see_the_attendee(api, demo):
 @pytest.mark.parametrize("junk", ["abc", "1.5", "-1", "0", "1e3", "%3Cscript%3E", "99999999999999999999999"])
 def test_non_numeric_photo_ids_are_a_plain_404_that_echoes_nothing(api, demo, junk):
     """docs/security.md finding 7c: a non-number answered 422 with the input echoed back; every other miss is 404."""
-    with TestClient(api, base_url="http://localhost:3000", cookies=session_cookie(demo, "anna@example.com")) as c:
+    with TestClient(
+        api, base_url="http://localhost:3000", cookies=session_cookie(demo, "anna@example.com")
+    ) as c:
         r = c.get(f"/media/attendees/{junk}/photo")
         missing = c.get("/media/attendees/999999/photo")
     assert r.status_code == 404 and r.content == missing.content

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from client_profile.db import unit_of_work
 from client_profile.models import AuthSession, LoginRequest, OutboxMessage
-from client_profile.services import auth, outbox
+from client_profile.services.notifications import outbox
+from client_profile.services.people import auth
 from tests.login_helpers import http_client, make_client, newest_dev_mail, override_env, secrets_from_text
 
 
@@ -46,7 +47,13 @@ def test_full_code_login_and_logout(clean_db, mailbox):
     r = c.get("/login")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert_secure(r)
-    for attr in ('type="email"', 'name="email"', 'autocomplete="email"', "required", 'action="/auth/request"'):
+    for attr in (
+        'type="email"',
+        'name="email"',
+        'autocomplete="email"',
+        "required",
+        'action="/auth/request"',
+    ):
         assert attr in r.text
     assert "<script" not in r.text and "http" not in r.text.split("<body>")[1]  # no third-party assets
 
@@ -57,8 +64,15 @@ def test_full_code_login_and_logout(clean_db, mailbox):
 
     r = c.get("/login/code")
     assert r.status_code == 200
-    for attr in ('name="code"', 'autocomplete="one-time-code"', 'inputmode="numeric"', 'pattern="[0-9 ]*"',
-                 'maxlength="7"', 'action="/auth/verify"', 'href="/login"'):
+    for attr in (
+        'name="code"',
+        'autocomplete="one-time-code"',
+        'inputmode="numeric"',
+        'pattern="[0-9 ]*"',
+        'maxlength="7"',
+        'action="/auth/verify"',
+        'href="/login"',
+    ):
         assert attr in r.text
     assert "ann@" not in r.text.lower()  # the typed address is never echoed
 
@@ -105,8 +119,11 @@ def test_invalid_email_goes_back_with_nothing_written(clean_db, mailbox):
 def test_oversized_or_wrong_type_body_is_refused_quietly(clean_db):
     make_client()
     c = http_client()
-    r = c.post("/auth/request", content=b"email=" + b"a" * 10000,
-               headers={"content-type": "application/x-www-form-urlencoded"})
+    r = c.post(
+        "/auth/request",
+        content=b"email=" + b"a" * 10000,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 303 and r.headers["location"] == "/login?error=invalid-email"
     r = c.post("/auth/request", json={"email": "ann@example.com"})
     assert r.headers["location"] == "/login?error=missing-email"
@@ -118,7 +135,7 @@ def test_query_messages_are_whitelisted_never_echoed(clean_db):
     r = c.get("/login", params={"error": "<script>alert(1)</script>"})
     assert r.status_code == 200 and "alert(1)" not in r.text and "<script" not in r.text
     c.cookies.set("cp_login_flow", "x" * 43)
-    r = c.get("/login/code", params={"error": "wrong-code-2\"><b>"})
+    r = c.get("/login/code", params={"error": 'wrong-code-2"><b>'})
     assert "<b>" not in r.text and "tries left" not in r.text
     assert "That code is not right. 2 tries left." in c.get("/login/code?error=wrong-code-2").text
 
@@ -133,8 +150,9 @@ def test_code_page_and_verify_need_the_flow_cookie(clean_db):
     assert "started in another browser" in c.get("/login?error=no-flow").text
 
 
-@pytest.mark.parametrize("path", ["/auth/request", "/auth/verify", "/auth/logout", "/auth/logout-all",
-                                  "/auth/link/" + "a" * 43])
+@pytest.mark.parametrize(
+    "path", ["/auth/request", "/auth/verify", "/auth/logout", "/auth/logout-all", "/auth/link/" + "a" * 43]
+)
 @pytest.mark.parametrize("origin", ["https://evil.example", "null", "http://localhost:3001"])
 def test_cross_origin_posts_are_refused(clean_db, path, origin):
     make_client()
@@ -145,25 +163,31 @@ def test_cross_origin_posts_are_refused(clean_db, path, origin):
     assert _count(LoginRequest) == 0
 
 
-@pytest.mark.parametrize("headers", [
-    {"Origin": "http://localhost:3000"},
-    # What Chromium sends for a form POST from a page with Referrer-Policy: no-referrer (all of ours).
-    {"Origin": "null", "Sec-Fetch-Site": "same-origin"},
-    {"Sec-Fetch-Site": "same-origin"},
-    {},  # a client that sends neither (old browser, curl)
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://localhost:3000"},
+        # What Chromium sends for a form POST from a page with Referrer-Policy: no-referrer (all of ours).
+        {"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+        {"Sec-Fetch-Site": "same-origin"},
+        {},  # a client that sends neither (old browser, curl)
+    ],
+)
 def test_same_origin_post_is_accepted(clean_db, headers):
     make_client()
     r = http_client().post("/auth/request", data={"email": "ann@example.com"}, headers=headers)
     assert r.status_code == 303 and r.headers["location"] == "/login/code"
 
 
-@pytest.mark.parametrize("headers", [
-    {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
-    {"Origin": "null", "Sec-Fetch-Site": "same-site"},
-    {"Sec-Fetch-Site": "cross-site"},
-    {"Origin": "https://evil.example", "Sec-Fetch-Site": "same-origin"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null", "Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "https://evil.example", "Sec-Fetch-Site": "same-origin"},
+    ],
+)
 def test_opaque_or_cross_site_posts_are_refused(clean_db, headers):
     make_client()
     r = http_client().post("/auth/request", data={"email": "ann@example.com"}, headers=headers)
@@ -178,7 +202,9 @@ def test_wrong_code_until_dead_then_new_request(clean_db, mailbox):
     code, _ = _mail_secrets(mailbox)
     wrong = "000000" if code != "000000" else "111111"
     locations = [c.post("/auth/verify", data={"code": wrong}).headers["location"] for _ in range(5)]
-    assert locations == [f"/login/code?error=wrong-code-{n}" for n in (4, 3, 2, 1)] + ["/login/code?error=too-many"]
+    assert locations == [f"/login/code?error=wrong-code-{n}" for n in (4, 3, 2, 1)] + [
+        "/login/code?error=too-many"
+    ]
     r = c.post("/auth/verify", data={"code": code})
     assert r.headers["location"] == "/login/code?error=too-many"
     assert "Too many wrong codes" in c.get(r.headers["location"]).text
@@ -224,10 +250,22 @@ def test_branding_and_escaping(clean_db):
 # ------------------------------------------------------------------ after login: the page asked for; one-tap link
 
 
-@pytest.mark.parametrize(("wanted", "expected"), [
-    ("/benefits", "/benefits"), ("/bookings/3?tab=sessions&filter=missed", "/bookings/3?tab=sessions&filter=missed"),
-    ("//evil.example/x", "/"), ("https://evil.example", "/"), ("/\\evil.example", "/"), ("/a\nb", "/"),
-    ("/login?next=/x", "/"), ("/auth/logout", "/"), ("", "/"), (None, "/"), ("/" + "x" * 600, "/")])
+@pytest.mark.parametrize(
+    ("wanted", "expected"),
+    [
+        ("/benefits", "/benefits"),
+        ("/bookings/3?tab=sessions&filter=missed", "/bookings/3?tab=sessions&filter=missed"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("/a\nb", "/"),
+        ("/login?next=/x", "/"),
+        ("/auth/logout", "/"),
+        ("", "/"),
+        (None, "/"),
+        ("/" + "x" * 600, "/"),
+    ],
+)
 def test_safe_return_path_keeps_only_local_pages(wanted, expected):
     assert auth.safe_return_path(wanted) == expected
 
@@ -258,7 +296,11 @@ def test_the_link_in_the_browser_that_asked_logs_in_without_a_tap_and_nowhere_el
     # Another browser, or a mail scanner: the GET only shows the button, no script, nothing logged in.
     other = http_client(client=("198.51.100.9", 40001))
     r = other.get(f"/auth/link/{link}")
-    assert r.status_code == 200 and "<script" not in r.text and "script-src" not in r.headers["content-security-policy"]
+    assert (
+        r.status_code == 200
+        and "<script" not in r.text
+        and "script-src" not in r.headers["content-security-policy"]
+    )
     # The browser that asked: the page submits itself (its one inline script allowed by hash, nothing else) ...
     r = c.get(f"/auth/link/{link}")
     assert '<script>document.getElementById("link-login").submit();</script>' in r.text

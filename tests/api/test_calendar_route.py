@@ -6,9 +6,8 @@ from __future__ import annotations
 import icalendar
 from starlette.testclient import TestClient
 
-from client_profile.services import calendar
+from client_profile.services.schedule import calendar
 from tests.login_helpers import principal_of as principal
-
 
 
 def path_of(url: str) -> str:
@@ -43,16 +42,19 @@ def test_every_missing_feed_gets_the_same_404(api, demo):
         demo.commit()
         new = path_of(calendar.feed_url(demo, anna))
         assert client.get(new).status_code == 200
-        answers = [client.get(p, follow_redirects=False) for p in (
-            old,  # regenerated away
-            "/calendar/999999-" + "A" * 32 + ".ics",  # unknown family
-            f"/calendar/{ben_family}-{new.removesuffix('.ics').split('-', 1)[1]}.ics",  # another family's token
-            new + "/x.ics",
-            "/calendar/not-a-key.ics",
-            "/calendar/1.ics",
-            "/calendar/" + "1-" + "A" * 500 + ".ics",
-            "/calendar/%2e%2e%2fetc%2fpasswd.ics",
-        )]
+        answers = [
+            client.get(p, follow_redirects=False)
+            for p in (
+                old,  # regenerated away
+                "/calendar/999999-" + "A" * 32 + ".ics",  # unknown family
+                f"/calendar/{ben_family}-{new.removesuffix('.ics').split('-', 1)[1]}.ics",  # another family's token
+                new + "/x.ics",
+                "/calendar/not-a-key.ics",
+                "/calendar/1.ics",
+                "/calendar/" + "1-" + "A" * 500 + ".ics",
+                "/calendar/%2e%2e%2fetc%2fpasswd.ics",
+            )
+        ]
         calendar.set_enabled(demo, anna, False)
         demo.commit()
         answers.append(client.get(new))  # switched off
@@ -70,6 +72,7 @@ def test_every_missing_feed_gets_the_same_404(api, demo):
 
 def test_the_page_guard_leaves_calendar_paths_alone(api, demo):
     with TestClient(api, base_url="http://localhost:3000") as client:
-        r = client.get("/calendar/1-" + "A" * 32 + ".ics", follow_redirects=False,
-                       headers={"Accept": "text/html"})
+        r = client.get(
+            "/calendar/1-" + "A" * 32 + ".ics", follow_redirects=False, headers={"Accept": "text/html"}
+        )
     assert r.status_code == 404 and r.content == b"Not found"

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-
-
 from starlette.testclient import TestClient
 
-from client_profile.services import billing
+from client_profile.services.money import billing
 from tests.payment_helpers import docs_of, session_cookie
 
 BASE = "http://localhost:3000"
 ANNA, BEN, PETER = "anna@example.com", "ben@example.com", "peter@example.com"
-
 
 
 def test_document_downloads_are_private_and_uncached(demo, api):
@@ -20,8 +17,13 @@ def test_document_downloads_are_private_and_uncached(demo, api):
     with TestClient(api, base_url=BASE, cookies=session_cookie(None, ANNA)) as client:
         own = client.get(f"/documents/{anna_docs[0].id}.pdf")
         assert own.status_code == 200 and own.content.startswith(b"%PDF")
-        assert own.headers["cache-control"] == "no-store" and own.headers["x-content-type-options"] == "nosniff"
-        assert own.headers["content-disposition"] == f'attachment; filename="{billing.document_filename(anna_docs[0])}"'
+        assert (
+            own.headers["cache-control"] == "no-store" and own.headers["x-content-type-options"] == "nosniff"
+        )
+        assert (
+            own.headers["content-disposition"]
+            == f'attachment; filename="{billing.document_filename(anna_docs[0])}"'
+        )
         other = client.get(f"/documents/{ben_docs[0].id}.pdf")
         missing = client.get("/documents/999999.pdf")
         assert other.status_code == missing.status_code == 404 and other.content == missing.content

@@ -11,20 +11,28 @@ from sqlalchemy import select
 from client_profile.db import unit_of_work
 from client_profile.integrations import mailer
 from client_profile.models import OutboxMessage, OutboxStatus
-from client_profile.services import outbox
+from client_profile.services.notifications import outbox
 from client_profile.settings import Settings
+from tests.login_helpers import http_client, make_client, override_env, secrets_from_text
 from tests.smtp_helpers import free_port
 from tests.smtp_helpers import smtp_server as running_smtp
-from tests.login_helpers import http_client, make_client, override_env, secrets_from_text
 
 
 @pytest.fixture
 def smtp_server():
-    with running_smtp() as (inbox, port):
-        with override_env(SMTP_HOST="127.0.0.1", SMTP_PORT=str(port), SMTP_SECURITY="none",
-                          SMTP_USERNAME="", SMTP_PASSWORD="", SMTP_TIMEOUT_SECONDS="5",
-                          MAIL_FROM="Little Otters <hello@otters.example>"):
-            yield inbox
+    with (
+        running_smtp() as (inbox, port),
+        override_env(
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=str(port),
+            SMTP_SECURITY="none",
+            SMTP_USERNAME="",
+            SMTP_PASSWORD="",
+            SMTP_TIMEOUT_SECONDS="5",
+            MAIL_FROM="Little Otters <hello@otters.example>",
+        ),
+    ):
+        yield inbox
 
 
 def _outbox_rows():
@@ -66,8 +74,9 @@ def test_login_mail_over_real_smtp(clean_db, smtp_server):
 
 def test_smtp_down_means_retry_later_not_an_error(clean_db):
     make_client()
-    with override_env(SMTP_HOST="127.0.0.1", SMTP_PORT=str(free_port()), SMTP_SECURITY="none",
-                      SMTP_TIMEOUT_SECONDS="2"):
+    with override_env(
+        SMTP_HOST="127.0.0.1", SMTP_PORT=str(free_port()), SMTP_SECURITY="none", SMTP_TIMEOUT_SECONDS="2"
+    ):
         c = http_client()
         r = c.post("/auth/request", data={"email": "ann@example.com"})
         assert r.status_code == 303 and r.headers["location"] == "/login/code"  # same answer as always
@@ -89,8 +98,10 @@ def test_dev_mailbox_writes_eml_and_prints_one_line(clean_db, tmp_path, capsys):
     code, _ = secrets_from_text(msg.get_body(preferencelist=("plain",)).get_content())
     err = capsys.readouterr().err.strip().splitlines()
     line = [x for x in err if x.startswith("[dev mailbox]")]
-    assert line == [f"[dev mailbox] login e-mail for ann@example.com: code {code[:3]} {code[3:]} "
-                    "-> http://localhost:3000/dev/mailbox"]
+    assert line == [
+        f"[dev mailbox] login e-mail for ann@example.com: code {code[:3]} {code[3:]} "
+        "-> http://localhost:3000/dev/mailbox"
+    ]
 
 
 def test_dev_mailbox_page_only_for_loopback_when_enabled(clean_db, tmp_path):
@@ -119,8 +130,12 @@ def test_dev_mailbox_page_only_for_loopback_when_enabled(clean_db, tmp_path):
 
 
 def test_dev_mailbox_is_impossible_in_production(tmp_path):
-    prod = Settings(CLIENT_PROFILE_ENV="production", SECRET_KEY="p" * 40, SMTP_HOST="smtp.example.org",
-                    DEV_MAILBOX_DIR=str(tmp_path))
+    prod = Settings(
+        CLIENT_PROFILE_ENV="production",
+        SECRET_KEY="p" * 40,
+        SMTP_HOST="smtp.example.org",
+        DEV_MAILBOX_DIR=str(tmp_path),
+    )
     assert not prod.dev_mailbox_enabled
     with pytest.raises(ValueError):
         Settings(CLIENT_PROFILE_ENV="production", SECRET_KEY="p" * 40, SMTP_HOST="")
@@ -130,7 +145,9 @@ def test_dev_mailbox_is_impossible_in_production(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("to", ["a@example.com\r\nBcc: x@evil.example", "a@example.com, b@example.com", "nope"])
+@pytest.mark.parametrize(
+    "to", ["a@example.com\r\nBcc: x@evil.example", "a@example.com, b@example.com", "nope"]
+)
 def test_mailer_refuses_header_injection_in_recipients(to):
     with pytest.raises(mailer.MailerError):
         mailer.build_message(mailer.OutgoingEmail(to=to, subject="s", text="t"))

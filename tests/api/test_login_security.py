@@ -1,4 +1,5 @@
-"""The login security battery A1-A7, A9-A13 (docs/security.md "Test battery"). Runs on SQLite and, with TEST_DATABASE_URL, on
+"""The login security battery A1-A7, A9-A13 (docs/security.md "Test battery"). Runs on SQLite and, with
+TEST_DATABASE_URL, on
 PostgreSQL.
 
 Brute-force math (A4): with K = 5 tries per code and a cap of 100 consecutive failures per account, the maximum
@@ -18,11 +19,12 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlmodel import SQLModel
 
-import client_profile.services.auth as auth_module
+import client_profile.services.people.auth as auth_module
 from client_profile.db import unit_of_work
 from client_profile.integrations.crypto import sha256_hex
 from client_profile.models import AuthSession, Client, LoginRequest, OutboxMessage
-from client_profile.services import auth, outbox
+from client_profile.services.notifications import outbox
+from client_profile.services.people import auth
 from tests.login_helpers import (
     T0,
     StatementCounter,
@@ -86,12 +88,16 @@ def test_a1_code_generator_uses_secrets(monkeypatch):
     calls = []
     monkeypatch.setattr(auth_module.secrets, "randbelow", lambda n: calls.append(n) or 42)
     assert auth.generate_code() == "000042"
-    assert calls == [10 ** 6]
-    for path in ("client_profile/services/auth.py", "client_profile/integrations/crypto.py",
-                 "client_profile/services/outbox.py"):
+    assert calls == [10**6]
+    for path in (
+        "client_profile/services/people/auth.py",
+        "client_profile/integrations/crypto.py",
+        "client_profile/services/notifications/outbox.py",
+    ):
         tree = ast.parse((ROOT / path).read_text())
-        imported = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
-                    for a in n.names} | {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        imported = {
+            a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names
+        } | {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert "random" not in imported, f"{path} imports random"
 
 
@@ -332,7 +338,8 @@ def test_a5_five_mails_per_hour_per_address_and_requester(clean_db):
 
 
 def test_a5_requests_from_elsewhere_do_not_void_a_pending_code(clean_db):
-    """docs/security.md finding 2: someone else asking for anna's address must not cancel the code she is about to type."""
+    """docs/security.md finding 2: someone else asking for anna's address must not cancel the code she is
+    about to type."""
     make_client()
     flow = _request(now=T0, ip="198.51.100.1")
     code = last_mail_secrets()["code"]
@@ -432,7 +439,9 @@ def test_a5_spoofed_forwarded_for_does_not_escape_the_ip_limit(clean_db):
     make_client()
     c = http_client()
     for k in range(20):
-        c.post("/auth/request", data={"email": f"u{k}@example.com"}, headers={"X-Forwarded-For": f"10.0.0.{k}"})
+        c.post(
+            "/auth/request", data={"email": f"u{k}@example.com"}, headers={"X-Forwarded-For": f"10.0.0.{k}"}
+        )
     c.post("/auth/request", data={"email": "ann@example.com"}, headers={"X-Forwarded-For": "10.9.9.9"})
     assert outbox_count() == 0
 
@@ -442,10 +451,16 @@ def test_a5_trusted_proxy_hop_uses_the_entry_the_proxy_appended(clean_db):
     with override_env(TRUSTED_PROXY_HOPS="1"):
         c = http_client(client=("127.0.0.1", 5555))
         for k in range(20):
-            c.post("/auth/request", data={"email": f"u{k}@example.com"},
-                   headers={"X-Forwarded-For": f"10.0.0.{k}, 203.0.113.5"})
-        c.post("/auth/request", data={"email": "ann@example.com"},
-               headers={"X-Forwarded-For": "10.9.9.9, 203.0.113.5"})
+            c.post(
+                "/auth/request",
+                data={"email": f"u{k}@example.com"},
+                headers={"X-Forwarded-For": f"10.0.0.{k}, 203.0.113.5"},
+            )
+        c.post(
+            "/auth/request",
+            data={"email": "ann@example.com"},
+            headers={"X-Forwarded-For": "10.9.9.9, 203.0.113.5"},
+        )
         assert outbox_count() == 0
         c.post("/auth/request", data={"email": "ann@example.com"}, headers={"X-Forwarded-For": "203.0.113.6"})
         assert outbox_count() == 1
@@ -668,8 +683,9 @@ def test_a12_the_mailed_link_uses_base_url_not_the_host_header(clean_db, mailbox
     assert "http://localhost:3000/auth/link/" in text_body and "evil.example" not in text_body
 
 
-@pytest.mark.parametrize("typed", ["mıke@example.com", "MIKE@example.com", "  mike@example.com  ",
-                                   "mike@EXAMPLE.com"])
+@pytest.mark.parametrize(
+    "typed", ["mıke@example.com", "MIKE@example.com", "  mike@example.com  ", "mike@EXAMPLE.com"]
+)
 def test_a13_mail_goes_only_to_the_stored_address(clean_db, typed, monkeypatch):
     make_client("mike@example.com")
     sent = []

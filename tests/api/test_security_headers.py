@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from client_profile.api.headers import HSTS, inline_script_hashes, security_headers
 from client_profile.db import unit_of_work
-from client_profile.services import auth
+from client_profile.services.people import auth
 from client_profile.settings import Settings
 from tests.login_helpers import make_client, override_env
 
@@ -50,8 +50,12 @@ def _client(site, base_url: str, logged_in: bool = True) -> TestClient:
         with unit_of_work() as db:
             token, _ = auth.create_session(db, client_id, 0)
         cookies = {auth.session_cookie_name(): token}
-    return TestClient(security_headers(outer, frontend_dir=lambda: site), base_url=base_url,
-                      follow_redirects=False, cookies=cookies)
+    return TestClient(
+        security_headers(outer, frontend_dir=lambda: site),
+        base_url=base_url,
+        follow_redirects=False,
+        cookies=cookies,
+    )
 
 
 def _responses(c: TestClient) -> dict[str, object]:
@@ -90,8 +94,9 @@ def test_csp_nosniff_referrer_and_frame_protection_everywhere(clean_db, site):
         assert r.headers["x-content-type-options"] == "nosniff", name
         assert r.headers["referrer-policy"] in ("same-origin", "no-referrer"), name
     for name in ("page", "asset", "404", "redirect", "webhook", "photo", "calendar"):
-        directives = dict(d.strip().split(" ", 1) for d in responses[name].headers["content-security-policy"]
-                          .split(";"))
+        directives = dict(
+            d.strip().split(" ", 1) for d in responses[name].headers["content-security-policy"].split(";")
+        )
         scripts = directives["script-src"].split()
         assert scripts[0] == "'self'" and f"'sha256-{INLINE_HASH}'" in scripts, name
         assert "'unsafe-inline'" not in scripts and "*" not in scripts, name
@@ -105,13 +110,24 @@ def test_frame_ancestors_and_websocket_origin_follow_the_settings(clean_db, site
     with override_env(BASE_URL="https://portal.example", FRAME_ANCESTORS="'self' https://www.otters.example"):
         responses = _responses(_client(site, "https://portal.example"))
     for name, r in responses.items():
-        assert "frame-ancestors 'self' https://www.otters.example" in r.headers["content-security-policy"], name
+        assert "frame-ancestors 'self' https://www.otters.example" in r.headers["content-security-policy"], (
+            name
+        )
         assert "x-frame-options" not in r.headers, name  # would contradict the CSP in older browsers
     assert "connect-src 'self' wss://portal.example" in responses["page"].headers["content-security-policy"]
 
 
-@pytest.mark.parametrize("value", ["*", "http://partner.example", "https://a.example; script-src *",
-                                   "'none' https://a.example", "'unsafe-inline'", "https://a.example/path"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "*",
+        "http://partner.example",
+        "https://a.example; script-src *",
+        "'none' https://a.example",
+        "'unsafe-inline'",
+        "https://a.example/path",
+    ],
+)
 def test_bad_frame_ancestors_are_refused_at_start(value):
     with pytest.raises(ValidationError, match="FRAME_ANCESTORS"):
         Settings(CLIENT_PROFILE_ENV="development", FRAME_ANCESTORS=value)
@@ -148,6 +164,9 @@ def test_no_handler_sends_a_script_to_the_browser():
     import client_profile
 
     root = Path(client_profile.__file__).parent
-    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
-                 if "call_script(" in p.read_text() or "call_function(" in p.read_text()]
+    offenders = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if "call_script(" in p.read_text() or "call_function(" in p.read_text()
+    ]
     assert offenders == []

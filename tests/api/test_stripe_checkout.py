@@ -26,8 +26,8 @@ from client_profile.models import (
     Payment,
     ProcessedWebhookEvent,
 )
-from client_profile.services import payments
 from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.money import payments
 from tests.payment_helpers import (
     WEBHOOK_SECRET,
     pay_on_hosted_page,
@@ -39,7 +39,6 @@ from tests.payment_helpers import (
 
 BASE = "http://localhost:3000"
 ANNA, BEN = "anna@example.com", "ben@example.com"
-
 
 
 def uow():
@@ -80,11 +79,16 @@ def test_checkout_uses_server_amounts_and_one_session_per_attempt(demo, stripe_e
     assert only_fee.attempt_id != start.attempt_id and not only_fee.reused
     with Session(get_engine()) as db:
         assert db.get(CheckoutAttempt, start.attempt_id).status == CheckoutStatus.expired
-        assert stripe_env.session(db.get(CheckoutAttempt, start.attempt_id).gateway_session_id)["status"] == "expired"
+        assert (
+            stripe_env.session(db.get(CheckoutAttempt, start.attempt_id).gateway_session_id)["status"]
+            == "expired"
+        )
 
 
-@pytest.mark.parametrize("ids", [[], ["x"], [0], [-1], [1.5], [None], [True], ["1 OR 1=1"], [10**30],
-                                 list(range(1, 30)), "1", {"id": 1}])
+@pytest.mark.parametrize(
+    "ids",
+    [[], ["x"], [0], [-1], [1.5], [None], [True], ["1 OR 1=1"], [10**30], list(range(1, 30)), "1", {"id": 1}],
+)
 def test_checkout_refuses_bad_selections_and_changes_nothing(demo, stripe_env, ids):
     before = _snapshot()
     with pytest.raises(DomainError):
@@ -94,11 +98,17 @@ def test_checkout_refuses_bad_selections_and_changes_nothing(demo, stripe_env, i
 
 def test_nobody_can_pay_or_see_another_familys_items(demo, stripe_env):
     with Session(get_engine()) as db:
-        ben_paid = [c.id for c in db.exec(select(Charge).where(Charge.family_id == principal(db, BEN).family_id))]
+        ben_paid = [
+            c.id for c in db.exec(select(Charge).where(Charge.family_id == principal(db, BEN).family_id))
+        ]
     anna_unpaid = unpaid_ids(demo, ANNA)
     before = _snapshot()
-    for actor, ids in ((BEN, anna_unpaid[:1]), (ANNA, ben_paid[:1]), ("peter@example.com", anna_unpaid[:1]),
-                       (ANNA, [anna_unpaid[0], ben_paid[0]])):
+    for actor, ids in (
+        (BEN, anna_unpaid[:1]),
+        (ANNA, ben_paid[:1]),
+        ("peter@example.com", anna_unpaid[:1]),
+        (ANNA, [anna_unpaid[0], ben_paid[0]]),
+    ):
         with pytest.raises(NotFound):
             payments.start_checkout(uow, principal(demo, actor), ids, gateway(), BASE)
         with pytest.raises(NotFound), Session(get_engine()) as db:
@@ -122,7 +132,9 @@ def test_paying_online_marks_both_items_paid_once_with_documents(demo, stripe_en
     cookies = session_cookie(demo, ANNA)
     with TestClient(api, base_url=BASE, cookies=cookies) as client:
         back = client.get(path, follow_redirects=False)  # the return page re-reads the session
-        assert back.status_code == 303 and back.headers["location"] == f"/payments?checkout={start.attempt_id}"
+        assert (
+            back.status_code == 303 and back.headers["location"] == f"/payments?checkout={start.attempt_id}"
+        )
         # The webhook arrives after the return page: nothing more happens.
         with Session(get_engine()) as db:
             session_id = db.get(CheckoutAttempt, start.attempt_id).gateway_session_id
@@ -136,7 +148,9 @@ def test_paying_online_marks_both_items_paid_once_with_documents(demo, stripe_en
             charge = db.get(Charge, cid)
             assert charge.status == ChargeStatus.paid
             pays = db.exec(select(Payment).where(Payment.charge_id == cid)).all()
-            assert [(p.amount_minor, p.gateway_id) for p in pays] == [(charge.amount_minor, f"{session_id}:{cid}")]
+            assert [(p.amount_minor, p.gateway_id) for p in pays] == [
+                (charge.amount_minor, f"{session_id}:{cid}")
+            ]
             kinds = sorted(d.kind.value for d in db.exec(select(Invoice).where(Invoice.charge_id == cid)))
             assert kinds == ["invoice", "receipt"]
         order = db.exec(select(Order).where(Order.id == db.get(Charge, gear).order_id)).one()
@@ -155,11 +169,16 @@ def test_return_page_with_someone_elses_session_changes_nothing(demo, stripe_env
     with TestClient(api, base_url=BASE, cookies=session_cookie(demo, BEN)) as client:
         r = client.get(f"/pay/return?session_id={session_id}", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/payments"
-        assert client.get(f"/pay/cancel/{start.attempt_id}", follow_redirects=False).headers["location"] \
+        assert (
+            client.get(f"/pay/cancel/{start.attempt_id}", follow_redirects=False).headers["location"]
             == "/payments"
+        )
     with TestClient(api, base_url=BASE) as anonymous:
-        assert anonymous.get(f"/pay/return?session_id={session_id}", follow_redirects=False
-                             ).headers["location"].startswith("/login?next=%2Fpay%2Freturn")
+        assert (
+            anonymous.get(f"/pay/return?session_id={session_id}", follow_redirects=False)
+            .headers["location"]
+            .startswith("/login?next=%2Fpay%2Freturn")
+        )
     assert _snapshot() == before
 
 
@@ -177,8 +196,12 @@ def test_declined_card_leaves_items_unpaid_with_a_clear_message(demo, stripe_env
         attempt = db.get(CheckoutAttempt, start.attempt_id)
         assert attempt.status == CheckoutStatus.expired
         assert all(db.get(Charge, i).status == ChargeStatus.unpaid for i in ids)
-        assert db.exec(select(func.count()).select_from(Payment).where(Payment.checkout_attempt_id == attempt.id)
-                       ).one() == 0
+        assert (
+            db.exec(
+                select(func.count()).select_from(Payment).where(Payment.checkout_attempt_id == attempt.id)
+            ).one()
+            == 0
+        )
         tone, text = payments.checkout_message(attempt)
     assert tone == "warning" and "Nothing was charged" in text and "still unpaid" in text
 
@@ -206,15 +229,25 @@ def test_expired_session_and_failed_bank_debit_leave_items_unpaid(demo, stripe_e
         statuses = [db.get(CheckoutAttempt, a).status for a in (start.attempt_id, second.attempt_id)]
         assert statuses == [CheckoutStatus.expired, CheckoutStatus.failed]
         assert payments.checkout_message(db.get(CheckoutAttempt, second.attempt_id))[0] == "error"
-        assert db.exec(select(func.count()).select_from(Payment).where(Payment.checkout_attempt_id.is_not(None))
-                       ).one() == 0
+        assert (
+            db.exec(
+                select(func.count()).select_from(Payment).where(Payment.checkout_attempt_id.is_not(None))
+            ).one()
+            == 0
+        )
 
 
 def _make_charges(db, family_id: int, provider_id: int, n: int) -> list[int]:
     ids = []
     for i in range(n):
-        c = Charge(provider_id=provider_id, family_id=family_id, description=f"Extra {i}", amount_minor=1000 + i,
-                   currency="EUR", reference=f"R3-{i:03d}")
+        c = Charge(
+            provider_id=provider_id,
+            family_id=family_id,
+            description=f"Extra {i}",
+            amount_minor=1000 + i,
+            currency="EUR",
+            reference=f"R3-{i:03d}",
+        )
         db.add(c)
         db.flush()
         ids.append(c.id)
@@ -230,8 +263,14 @@ def test_r3_duplicate_shuffled_concurrent_webhooks_have_exactly_one_effect(demo,
     gw = gateway()
     anna = principal(demo, ANNA)
     extra = _make_charges(demo, anna.family_id, anna.provider_id, 6)
-    plans = [("paid", [extra[0]]), ("paid", [extra[1], extra[2]]), ("paid", unpaid_ids(demo, ANNA)[:2]),
-             ("async_ok", [extra[3]]), ("async_fail", [extra[4]]), ("expire", [extra[5]])]
+    plans = [
+        ("paid", [extra[0]]),
+        ("paid", [extra[1], extra[2]]),
+        ("paid", unpaid_ids(demo, ANNA)[:2]),
+        ("async_ok", [extra[3]]),
+        ("async_fail", [extra[4]]),
+        ("expire", [extra[5]]),
+    ]
     corpus: list[tuple[str, str, str]] = []  # (event id, type, session id)
     expected_paid: dict[str, list[int]] = {}
     for n, (action, ids) in enumerate(plans):
@@ -252,6 +291,7 @@ def test_r3_duplicate_shuffled_concurrent_webhooks_have_exactly_one_effect(demo,
             expected_paid[sid] = ids
         corpus += [(f"evt_r3_{n}_{i}", t, sid) for i, t in enumerate(types)]
     import time as _time
+
     _time.sleep(0.6)  # delayed methods settle at the stand-in
 
     deliveries = [ev for ev in corpus for _ in range(rng.randint(1, 5))]
@@ -280,10 +320,22 @@ def test_r3_duplicate_shuffled_concurrent_webhooks_have_exactly_one_effect(demo,
                 assert db.get(Charge, cid).status == ChargeStatus.paid
                 rows = db.exec(select(Payment).where(Payment.charge_id == cid)).all()
                 assert len(rows) == 1 and rows[0].gateway_id == f"{sid}:{cid}"
-                assert len(db.exec(select(Invoice).where(Invoice.charge_id == cid,
-                                                         Invoice.kind == InvoiceKind.invoice)).all()) == 1
-        paid_total = sum(p.amount_minor for p in db.exec(select(Payment).where(Payment.checkout_attempt_id.is_not(None))))
-        attempts = db.exec(select(CheckoutAttempt).where(CheckoutAttempt.gateway_session_id.in_(list(expected_paid))))
+                assert (
+                    len(
+                        db.exec(
+                            select(Invoice).where(
+                                Invoice.charge_id == cid, Invoice.kind == InvoiceKind.invoice
+                            )
+                        ).all()
+                    )
+                    == 1
+                )
+        paid_total = sum(
+            p.amount_minor for p in db.exec(select(Payment).where(Payment.checkout_attempt_id.is_not(None)))
+        )
+        attempts = db.exec(
+            select(CheckoutAttempt).where(CheckoutAttempt.gateway_session_id.in_(list(expected_paid)))
+        )
         assert paid_total == sum(a.amount_minor for a in attempts)  # ledger == Stripe amounts
         assert db.get(Charge, extra[4]).status == ChargeStatus.unpaid
         assert db.get(Charge, extra[5]).status == ChargeStatus.unpaid
@@ -307,11 +359,20 @@ def test_r4_unauthentic_webhooks_get_400_and_change_nothing(demo, stripe_env, ap
     wrong_secret = signed_event("checkout.session.completed", sid, secret="whsec_wrong_secret_value")
     stale = signed_event("checkout.session.completed", sid, timestamp=int(_time.time()) - 301)
     altered = body.replace(b'"livemode": false', b'"livemode": true ')
-    cases = [(body, sig.replace("v1=", "v1=0")), wrong_secret, stale, (altered, sig), (body, ""),
-             (body, "t=1,v1=abc"), (b"not json", sig)]
+    cases = [
+        (body, sig.replace("v1=", "v1=0")),
+        wrong_secret,
+        stale,
+        (altered, sig),
+        (body, ""),
+        (body, "t=1,v1=abc"),
+        (b"not json", sig),
+    ]
     with TestClient(api, base_url=BASE) as client:
         for raw, header in cases:
-            r = client.post("/stripe/webhook", content=raw, headers={"Stripe-Signature": header} if header else {})
+            r = client.post(
+                "/stripe/webhook", content=raw, headers={"Stripe-Signature": header} if header else {}
+            )
             assert r.status_code == 400, (raw[:40], header)
         assert _snapshot() == before
         good = client.post("/stripe/webhook", content=body, headers={"Stripe-Signature": sig})
@@ -321,7 +382,9 @@ def test_r4_unauthentic_webhooks_get_400_and_change_nothing(demo, stripe_env, ap
 def test_webhook_without_stripe_configured_is_refused(demo, api):
     with TestClient(api, base_url=BASE) as client:
         body, sig = signed_event("checkout.session.completed", "cs_test_x")
-        assert client.post("/stripe/webhook", content=body, headers={"Stripe-Signature": sig}).status_code == 400
+        assert (
+            client.post("/stripe/webhook", content=body, headers={"Stripe-Signature": sig}).status_code == 400
+        )
 
 
 def _signed(body: bytes, secret: str = WEBHOOK_SECRET) -> dict[str, str]:
@@ -334,10 +397,21 @@ def _signed(body: bytes, secret: str = WEBHOOK_SECRET) -> dict[str, str]:
     return {"Stripe-Signature": f"t={ts},v1={sig}"}
 
 
-@pytest.mark.parametrize("body", [b"[]", b'"event"', b"42", b"null", b"true", b'{"id": 5, "type": []}',
-                                  b'{"type": "checkout.session.completed"}', b'{"id": "evt_1", "data": []}',
-                                  b'{"id": "evt_1", "type": "checkout.session.completed", "data": {"object": 7}}',
-                                  b"\xff\xfe not utf-8"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[]",
+        b'"event"',
+        b"42",
+        b"null",
+        b"true",
+        b'{"id": 5, "type": []}',
+        b'{"type": "checkout.session.completed"}',
+        b'{"id": "evt_1", "data": []}',
+        b'{"id": "evt_1", "type": "checkout.session.completed", "data": {"object": 7}}',
+        b"\xff\xfe not utf-8",
+    ],
+)
 def test_signed_webhook_that_is_not_an_event_object_gets_400_and_changes_nothing(demo, stripe_env, api, body):
     """docs/security.md finding 7b: a correctly signed body that is not a JSON object answered 500."""
     before = _snapshot()
@@ -366,10 +440,20 @@ def _asgi_post(app, headers: list[tuple[bytes, bytes]], chunks: int, chunk_size:
     async def send(message):
         sent.append(message)
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": "/stripe/webhook", "raw_path": b"/stripe/webhook", "query_string": b"", "root_path": "",
-             "headers": [(b"host", b"localhost:3000"), *headers], "client": ("127.0.0.1", 1),
-             "server": ("localhost", 3000)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/stripe/webhook",
+        "raw_path": b"/stripe/webhook",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost:3000"), *headers],
+        "client": ("127.0.0.1", 1),
+        "server": ("localhost", 3000),
+    }
     asyncio.run(app(scope, receive, send))
     return next(m["status"] for m in sent if m["type"] == "http.response.start"), read
 

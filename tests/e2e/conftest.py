@@ -63,17 +63,28 @@ def app_env(smtp_server, stripe_stub, tmp_path_factory):
         "SECRET_KEY": "e2e-" + uuid.uuid4().hex * 2,
         "BASE_URL": base,
         "REFLEX_DB_URL": fresh_database_url(tmp / "e2e.db", "cp_e2e"),
-        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "SMTP_SECURITY": "none",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_SECURITY": "none",
         "MAIL_FROM": "Little Otters <no-reply@little-otters.example>",
-        "LOGIN_MIN_SECONDS_BETWEEN": "0", "LOGIN_MAX_PER_EMAIL_HOUR": "100", "LOGIN_MAX_PER_IP_HOUR": "1000",
+        "LOGIN_MIN_SECONDS_BETWEEN": "0",
+        "LOGIN_MAX_PER_EMAIL_HOUR": "100",
+        "LOGIN_MAX_PER_IP_HOUR": "1000",
         "OUTBOX_POLL_SECONDS": "0.2",
-        "STRIPE_SECRET_KEY": "sk_test_e2e", "STRIPE_WEBHOOK_SECRET": E2E_WEBHOOK_SECRET,
+        "STRIPE_SECRET_KEY": "sk_test_e2e",
+        "STRIPE_WEBHOOK_SECRET": E2E_WEBHOOK_SECRET,
         "STRIPE_API_BASE": stripe_stub.url,
-        "REFLEX_USE_NPM": "1", "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_USE_NPM": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
     }
-    for key in ("PYTEST_CURRENT_TEST", "DEV_MAILBOX_DIR", "REFLEX_REDIS_URL", "GRANIAN_WORKERS",
-                "REFLEX_STATE_MANAGER_MODE"):
+    for key in (
+        "PYTEST_CURRENT_TEST",
+        "DEV_MAILBOX_DIR",
+        "REFLEX_REDIS_URL",
+        "GRANIAN_WORKERS",
+        "REFLEX_STATE_MANAGER_MODE",
+    ):
         env.pop(key, None)
     if os.environ.get("TEST_REDIS_URL"):
         env.update(REFLEX_REDIS_URL=os.environ["TEST_REDIS_URL"], GRANIAN_WORKERS="2")
@@ -82,8 +93,9 @@ def app_env(smtp_server, stripe_stub, tmp_path_factory):
         # runs on. Production refuses a shifted clock, so these runs use the "test" environment; with
         # SMTP_HOST set it behaves as production does (no development mailbox). Stripe keeps real time
         # (clock.to_wall).
-        env.update(CLIENT_PROFILE_NOW=parse_instant(os.environ["TEST_NOW"]).isoformat(),
-                   CLIENT_PROFILE_ENV="test")
+        env.update(
+            CLIENT_PROFILE_NOW=parse_instant(os.environ["TEST_NOW"]).isoformat(), CLIENT_PROFILE_ENV="test"
+        )
     env["_E2E_PORT"], env["_E2E_TMP"] = str(port), str(tmp)
     # Stripe (the stand-in) signs and sends every event to the app's webhook route.
     stripe_stub.register_webhook(f"http://127.0.0.1:{port}/stripe/webhook", E2E_WEBHOOK_SECRET)
@@ -99,9 +111,23 @@ def app_server(app_env):
     subprocess.run([cli, "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     log = open(tmp / "app.log", "w")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(
-        [str(BIN / "reflex"), "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port),
-         "--loglevel", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(BIN / "reflex"),
+            "run",
+            "--env",
+            "prod",
+            "--frontend-port",
+            str(port),
+            "--backend-port",
+            str(port),
+            "--loglevel",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         _wait_ready(f"http://127.0.0.1:{port}", proc, tmp / "app.log")
@@ -137,9 +163,16 @@ def browser():
 
     with sync_playwright() as p:
         b = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield b
         b.close()
@@ -151,8 +184,9 @@ def viewport(request):
 
 
 def _new_page(browser, viewport: str):
-    context = browser.new_context(viewport=VIEWPORTS[viewport], is_mobile=viewport == "phone",
-                                  has_touch=viewport == "phone")
+    context = browser.new_context(
+        viewport=VIEWPORTS[viewport], is_mobile=viewport == "phone", has_touch=viewport == "phone"
+    )
     pg = context.new_page()
     pg.set_default_timeout(20000)
     return context, pg
@@ -180,8 +214,14 @@ def screenshot(page, name: str) -> None:
 
 def admin(app_env, *args: str) -> str:
     """Run the admin CLI against the app's database, as the provider would."""
-    out = subprocess.run([str(BIN / "client-profile"), *args], cwd=ROOT, env=app_env, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [str(BIN / "client-profile"), *args],
+        cwd=ROOT,
+        env=app_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout
 
 

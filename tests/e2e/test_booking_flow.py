@@ -29,16 +29,20 @@ def _missed_session(app_env) -> tuple[int, int, str]:
     """A past session of Ema's swimming booking the provider marked missed or attended."""
     engine = create_engine(app_env["REFLEX_DB_URL"])
     with engine.connect() as conn:
-        row = conn.execute(text(
-            "SELECT s.id, a.id, t.state FROM attendance t JOIN class_session s ON s.id = t.session_id "
-            "JOIN booking b ON b.id = t.booking_id JOIN attendee a ON a.id = b.attendee_id "
-            "WHERE a.first_name = 'Ema' AND t.state IN ('missed', 'attended') ORDER BY s.starts_at DESC LIMIT 1"
-        )).one()
+        row = conn.execute(
+            text(
+                "SELECT s.id, a.id, t.state FROM attendance t JOIN class_session s ON s.id = t.session_id "
+                "JOIN booking b ON b.id = t.booking_id JOIN attendee a ON a.id = b.attendee_id "
+                "WHERE a.first_name = 'Ema' AND t.state IN ('missed', 'attended') ORDER BY s.starts_at DESC LIMIT 1"
+            )
+        ).one()
     engine.dispose()
     return row[0], row[1], row[2]
 
 
-def test_booking_sessions_excuse_sign_back_up_and_live_attendance(app_env, app_server, smtp_server, page, viewport):
+def test_booking_sessions_excuse_sign_back_up_and_live_attendance(
+    app_env, app_server, smtp_server, page, viewport
+):
     login(page, app_server, smtp_server, "anna@example.com")
     page.locator("#active-bookings").get_by_role("link", name="Swimming - Beginners").click()
     page.wait_for_url(re.compile(r"/bookings/\d+/?$"))
@@ -97,8 +101,12 @@ def test_booking_sessions_excuse_sign_back_up_and_live_attendance(app_env, app_s
 def test_another_familys_booking_is_not_found(app_env, app_server, smtp_server, phone_page):
     engine = create_engine(app_env["REFLEX_DB_URL"])
     with engine.connect() as conn:
-        bens = conn.execute(text("SELECT b.id FROM booking b JOIN attendee a ON a.id = b.attendee_id "
-                                 "WHERE a.first_name = 'Lily'")).scalar_one()
+        bens = conn.execute(
+            text(
+                "SELECT b.id FROM booking b JOIN attendee a ON a.id = b.attendee_id "
+                "WHERE a.first_name = 'Lily'"
+            )
+        ).scalar_one()
     engine.dispose()
     login(phone_page, app_server, smtp_server, "anna@example.com")
     for path in (f"/bookings/{bens}", "/bookings/987654", "/bookings/not-a-number"):

@@ -35,7 +35,7 @@ def test_calendar_feed_and_livestream_link(app_server, smtp_server, phone_page):
     page.goto(app_server + "/bookings")
     page.locator(".cp-booking-link", has_text="Chess Online").first.click()
     page.wait_for_url(re.compile(r"/bookings/\d+/?$"))
-    # The join link shows only from 15 minutes before a session until its end (services.attendance); before
+    # The join link shows only from 15 minutes before a session until its end (services.schedule.attendance); before
     # that the row says when it appears. Past sessions never offer it.
     first = page.locator("#next-sessions .cp-session").first
     expect(first.locator(".cp-livestream, .cp-livestream-from")).to_have_count(1)

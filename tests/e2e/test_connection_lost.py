@@ -26,9 +26,14 @@ class Line:
 
     def route(self, ws) -> None:
         if not self.up:
-            ws.send('0{"sid":"down","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}')
-            ws.on_message(lambda m: ws.send('44/_event,{"message":"connection lost"}')
-                          if str(m).startswith("40") else None)
+            ws.send(
+                '0{"sid":"down","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}'
+            )
+            ws.on_message(
+                lambda m: (
+                    ws.send('44/_event,{"message":"connection lost"}') if str(m).startswith("40") else None
+                )
+            )
             return
         ws.connect_to_server()
         self.open.append(ws)

@@ -109,9 +109,12 @@ def test_a_provider_side_change_appears_without_a_reload(app_env, app_server, sm
 
     engine = create_engine(app_env["REFLEX_DB_URL"])
     with engine.connect() as conn:
-        booking_id = conn.execute(text(
-            "SELECT b.id FROM booking b JOIN attendee a ON a.id = b.attendee_id "
-            "JOIN booking_share s ON s.booking_id = b.id WHERE a.first_name = 'Ema'")).scalar_one()
+        booking_id = conn.execute(
+            text(
+                "SELECT b.id FROM booking b JOIN attendee a ON a.id = b.attendee_id "
+                "JOIN booking_share s ON s.booking_id = b.id WHERE a.first_name = 'Ema'"
+            )
+        ).scalar_one()
     engine.dispose()
     page = phone_page
     login(page, app_server, smtp_server, "peter@example.com")

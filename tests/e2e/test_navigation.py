@@ -13,12 +13,18 @@ from tests.e2e.conftest import VIEWPORTS, Mailbox, login, screenshot
 
 pytestmark = pytest.mark.e2e
 
-SECTIONS = {"Home": "/", "Bookings": "/bookings", "Benefits": "/benefits", "Orders": "/orders",
-            "Payments": "/payments"}
+SECTIONS = {
+    "Home": "/",
+    "Bookings": "/bookings",
+    "Benefits": "/benefits",
+    "Orders": "/orders",
+    "Payments": "/payments",
+}
 
 
-def test_every_section_is_in_the_navigation_and_the_current_one_is_marked(app_server, smtp_server, page,
-                                                                            viewport):
+def test_every_section_is_in_the_navigation_and_the_current_one_is_marked(
+    app_server, smtp_server, page, viewport
+):
     login(page, app_server, smtp_server, "anna@example.com")
     nav = page.locator("header nav" if viewport == "desktop" else "#bottom-nav")
     for label, path in SECTIONS.items():
@@ -73,8 +79,11 @@ def test_after_login_the_page_asked_for_opens_and_the_link_needs_no_tap(app_serv
         page.get_by_role("button", name="Account").click()
         page.get_by_role("dialog").get_by_role("button", name="Log out").click()
         page.wait_for_url(re.compile(r"/login"))
-        text = _ask_for_a_login_from(page, box, app_server, "/orders").get_body(
-            preferencelist=("plain",)).get_content()
+        text = (
+            _ask_for_a_login_from(page, box, app_server, "/orders")
+            .get_body(preferencelist=("plain",))
+            .get_content()
+        )
         link = re.search(r"https?://\S+/auth/link/[A-Za-z0-9_-]{43}", text).group(0)
         page.goto(link)
         page.wait_for_url(re.compile(r"/orders/?$"))

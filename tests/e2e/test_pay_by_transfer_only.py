@@ -19,8 +19,9 @@ from tests.e2e.conftest import admin, login, screenshot
 pytestmark = pytest.mark.e2e
 
 
-def test_pay_by_bank_transfer_opens_the_transfer_details_straight_away(app_server, app_env, smtp_server,
-                                                                        phone_page):
+def test_pay_by_bank_transfer_opens_the_transfer_details_straight_away(
+    app_server, app_env, smtp_server, phone_page
+):
     page = phone_page
     admin(app_env, "provider", "set", "online_payment_enabled=no")
     try:

@@ -33,8 +33,9 @@ def _pdf_text(download) -> str:
 
 
 def test_anna_pays_two_items_online_and_the_open_page_turns_paid(app_server, app_env, smtp_server, browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                  accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, accept_downloads=True
+    )
     context.set_default_timeout(20000)
     watcher = context.new_page()
     login(watcher, app_server, smtp_server, "anna@example.com")
@@ -91,8 +92,17 @@ def test_anna_pays_two_items_online_and_the_open_page_turns_paid(app_server, app
     with watcher.expect_download() as invoice_dl:
         fee.locator("a.cp-doc", has_text="Invoice").click()
     invoice = _pdf_text(invoice_dl.value)
-    for expected in ("Autumn term fee (Ema Novak)", "Anna Novak", "Little Otters s.r.o.", "VAT ID: SK2121234567",
-                     "23 %", "EUR 120.00", "Sibling discount 10%", "-EUR 12.00", "EUR 108.00"):
+    for expected in (
+        "Autumn term fee (Ema Novak)",
+        "Anna Novak",
+        "Little Otters s.r.o.",
+        "VAT ID: SK2121234567",
+        "23 %",
+        "EUR 120.00",
+        "Sibling discount 10%",
+        "-EUR 12.00",
+        "EUR 108.00",
+    ):
         assert expected in invoice, expected
 
     # The order is paid too, with its items.
@@ -126,9 +136,14 @@ def test_order_page_with_entry_pass_and_a_declined_card(app_server, smtp_server,
     engine = create_engine(app_env["REFLEX_DB_URL"])
     with engine.begin() as conn:
         fam = conn.execute(text("SELECT family_id FROM client WHERE email='anna@example.com'")).scalar()
-        conn.execute(text("INSERT INTO charge (provider_id, family_id, description, amount_minor, currency, status, "
-                          "reference, created_at) VALUES (1, :f, 'Spring term deposit', 5000, 'EUR', 'unpaid', "
-                          "'E2E-DECLINE', CURRENT_TIMESTAMP)"), {"f": fam})
+        conn.execute(
+            text(
+                "INSERT INTO charge (provider_id, family_id, description, amount_minor, currency, status, "
+                "reference, created_at) VALUES (1, :f, 'Spring term deposit', 5000, 'EUR', 'unpaid', "
+                "'E2E-DECLINE', CURRENT_TIMESTAMP)"
+            ),
+            {"f": fam},
+        )
         conn.execute(text("UPDATE family SET data_version = data_version + 1 WHERE id = :f"), {"f": fam})
     engine.dispose()
     expect(page.locator("#unpaid-items")).to_contain_text("Spring term deposit", timeout=5000)

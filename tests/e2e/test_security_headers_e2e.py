@@ -53,8 +53,12 @@ def test_app_runs_under_its_csp_and_cannot_be_framed(app_server, smtp_server, ph
     assert any(v.startswith("script-src") for v in page.evaluate("window.__cspViolations"))
 
     # A same-site page (served from our origin by the browser itself, without our headers) frames home.
-    page.route(base + "/framer.html", lambda route: route.fulfill(
-        status=200, content_type="text/html", body='<!doctype html><iframe id="f" src="/"></iframe>'))
+    page.route(
+        base + "/framer.html",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body='<!doctype html><iframe id="f" src="/"></iframe>'
+        ),
+    )
     page.goto(base + "/framer.html")
     page.wait_for_timeout(1500)
     framed = [f for f in page.frames if f != page.main_frame]
@@ -64,8 +68,12 @@ def test_app_runs_under_its_csp_and_cannot_be_framed(app_server, smtp_server, ph
 
     # A forged Host header never comes back in a redirect.
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
-    r = httpx.get(base.replace("localhost", "127.0.0.1") + "/payments", headers={"Host": "evil.example"},
-                  cookies=cookies, follow_redirects=False)
+    r = httpx.get(
+        base.replace("localhost", "127.0.0.1") + "/payments",
+        headers={"Host": "evil.example"},
+        cookies=cookies,
+        follow_redirects=False,
+    )
     assert r.status_code == 307  # the static front end adds the trailing slash
     assert r.headers["location"] == base + "/payments/"
 
@@ -78,4 +86,6 @@ def test_app_runs_under_its_csp_and_cannot_be_framed(app_server, smtp_server, ph
     # The tab's next event (its live poll, or a tap) finds the session gone and runs to_login().
     page.wait_for_url(re.compile(r"/login/?$"), timeout=30000)
     expect(page.locator("input[name=email]")).to_be_visible()  # the server's login page, not the bridge
-    assert not [m for m in console[seen:] if "Content Security Policy" in m or "EvalError" in m], console[seen:]
+    assert not [m for m in console[seen:] if "Content Security Policy" in m or "EvalError" in m], console[
+        seen:
+    ]

@@ -28,8 +28,13 @@ def _hydrate_once(base: str, token: str, cookie: str | None, path: str, wait: fl
     frames: list[str] = []
     with ws_connect(url, origin=base, additional_headers=headers, open_timeout=20) as ws:
         assert ws.recv(timeout=20).startswith("0")
-        auth = {"event": {"name": HYDRATE, "payload": {},
-                          "router_data": {"pathname": path, "asPath": path, "query": {}}}}
+        auth = {
+            "event": {
+                "name": HYDRATE,
+                "payload": {},
+                "router_data": {"pathname": path, "asPath": path, "query": {}},
+            }
+        }
         ws.send("40/_event," + json.dumps(auth))
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
@@ -46,8 +51,14 @@ def _hydrate_once(base: str, token: str, cookie: str | None, path: str, wait: fl
     return frames
 
 
-def hydrate_frames(base: str, token: str, cookie: str | None, path: str = "/", seen: list[str] | None = None,
-                   within: float = 30.0) -> list[str]:
+def hydrate_frames(
+    base: str,
+    token: str,
+    cookie: str | None,
+    path: str = "/",
+    seen: list[str] | None = None,
+    within: float = 30.0,
+) -> list[str]:
     """Connect a socket for `token` as a browser tab does and return every frame the server sends until the
     page is hydrated or sent to /login.
 
@@ -59,7 +70,9 @@ def hydrate_frames(base: str, token: str, cookie: str | None, path: str = "/", s
     deadline = time.monotonic() + within
     attempts: list[list[str]] = []
     while time.monotonic() < deadline:
-        frames = _hydrate_once(base, token, cookie, path, wait=min(8.0, max(1.0, deadline - time.monotonic())))
+        frames = _hydrate_once(
+            base, token, cookie, path, wait=min(8.0, max(1.0, deadline - time.monotonic()))
+        )
         attempts.append(frames)
         if seen is not None:
             seen.extend(frames)
@@ -78,7 +91,9 @@ def leaked(frames: list[str]) -> list[str]:
     return [word for word in ANNA_ONLY if word in text]
 
 
-def test_an_ended_login_and_the_next_person_on_the_tab_get_nothing_of_the_family(app_server, smtp_server, browser):
+def test_an_ended_login_and_the_next_person_on_the_tab_get_nothing_of_the_family(
+    app_server, smtp_server, browser
+):
     base = app_server
     tab_ctx = browser.new_context(viewport={"width": 390, "height": 844})
     other_ctx = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -95,8 +110,12 @@ def test_an_ended_login_and_the_next_person_on_the_tab_get_nothing_of_the_family
         other = other_ctx.new_page()
         other.set_default_timeout(20000)
         login(other, base, smtp_server, "anna@example.com")
-        request = urllib.request.Request(base + "/auth/logout-all", method="POST", data=b"",
-                                         headers={"Cookie": session_cookie(other_ctx), "Origin": base})
+        request = urllib.request.Request(
+            base + "/auth/logout-all",
+            method="POST",
+            data=b"",
+            headers={"Cookie": session_cookie(other_ctx), "Origin": base},
+        )
         urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 (loopback)
         tab.wait_for_url("**/login**")
 

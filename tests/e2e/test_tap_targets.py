@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.e2e.conftest import login, screenshot
@@ -11,8 +10,10 @@ from tests.e2e.conftest import login, screenshot
 pytestmark = pytest.mark.e2e
 
 MIN = 44
-ACTIONABLE = ("a[href], button, [role=button], [role=tab], [role=checkbox], [role=radio], [role=switch], "
-              "input:not([type=hidden]), select, textarea, summary")
+ACTIONABLE = (
+    "a[href], button, [role=button], [role=tab], [role=checkbox], [role=radio], [role=switch], "
+    "input:not([type=hidden]), select, textarea, summary"
+)
 # What each element measures: its own box, or the nearest label/link wrapping it (a checkbox inside a label is
 # tapped through the label).
 MEASURE = """(sel) => Array.from(document.querySelectorAll(sel)).filter(e => {
@@ -31,9 +32,18 @@ def _pages(page, base: str) -> list[tuple[str, str]]:
     booking = page.locator(".cp-booking-link").first.get_attribute("href")
     page.goto(base + "/orders")
     order = page.locator("a[href^='/orders/']").first.get_attribute("href")
-    return [("home", "/"), ("bookings", "/bookings"), ("booking", booking),
-            ("booking-sessions", f"{booking}?tab=sessions"), ("benefits", "/benefits"), ("orders", "/orders"),
-            ("order", order), ("payments", "/payments"), ("makeups", "/makeups"), ("account", "/account")]
+    return [
+        ("home", "/"),
+        ("bookings", "/bookings"),
+        ("booking", booking),
+        ("booking-sessions", f"{booking}?tab=sessions"),
+        ("benefits", "/benefits"),
+        ("orders", "/orders"),
+        ("order", order),
+        ("payments", "/payments"),
+        ("makeups", "/makeups"),
+        ("account", "/account"),
+    ]
 
 
 def test_every_tap_target_is_at_least_44_px(app_server, smtp_server, phone_page):

@@ -7,12 +7,12 @@ import pytest
 from sqlmodel import select
 
 from client_profile.models import Client
-from client_profile.services.account import normalize_whatsapp_phone
 from client_profile.services.errors import DomainError
+from client_profile.services.people.account import normalize_whatsapp_phone
 from tests.login_helpers import override_env
 from tests.state.test_handlers import HOSTILE, cookie_for, is_redirect_to_login, snapshot, states
 
-META = dict(WHATSAPP_PROVIDER="meta", META_ACCESS_TOKEN="t", META_PHONE_NUMBER_ID="1")
+META = {"WHATSAPP_PROVIDER": "meta", "META_ACCESS_TOKEN": "t", "META_PHONE_NUMBER_ID": "1"}
 
 
 def _client(db, email: str) -> Client:
@@ -26,21 +26,34 @@ def _prefs(db, email: str) -> tuple:
     return c.reminders_opt_out, c.whatsapp_opt_in, c.whatsapp_phone
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("+420 601 234 567", "+420601234567"), ("00420601234567", "+420601234567"),
-    ("+1 (650) 555-1234", "+16505551234"), (" +44 7700.900.123 ", "+447700900123"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("+420 601 234 567", "+420601234567"),
+        ("00420601234567", "+420601234567"),
+        ("+1 (650) 555-1234", "+16505551234"),
+        (" +44 7700.900.123 ", "+447700900123"),
+    ],
+)
 def test_phone_numbers_are_normalised_to_e164(raw, expected):
     assert normalize_whatsapp_phone(raw) == expected
 
 
-@pytest.mark.parametrize("raw,message", [
-    ("", "enter your mobile number"), ("0601 234 567", "Start the number with +"),
-    ("+420 601 ABC", "only digits"), ("+0601234567", "not a valid international number"),
-    ("+42", "not a valid international number"), ("+1234567890123456", "not a valid international number"),
-    ("+４２０６０１２３４５６７", "only digits"), ("+" + "1" * 50, "too long"), (None, "enter your mobile number"),
-    (["+420601234567"], "enter your mobile number"),
-])
+@pytest.mark.parametrize(
+    "raw,message",
+    [
+        ("", "enter your mobile number"),
+        ("0601 234 567", "Start the number with +"),
+        ("+420 601 ABC", "only digits"),
+        ("+0601234567", "not a valid international number"),
+        ("+42", "not a valid international number"),
+        ("+1234567890123456", "not a valid international number"),
+        ("+４２０６０１２３４５６７", "only digits"),
+        ("+" + "1" * 50, "too long"),
+        (None, "enter your mobile number"),
+        (["+420601234567"], "enter your mobile number"),
+    ],
+)
 def test_bad_numbers_get_a_clear_message(raw, message):
     with pytest.raises(DomainError, match=message):
         normalize_whatsapp_phone(raw)
@@ -108,8 +121,12 @@ def test_account_handlers_without_a_session_send_to_login_and_change_nothing(dem
     page = s["AccountState"]
     before = _prefs(demo, "anna@example.com")
     with override_env(**META):
-        for call in (page.load_account, lambda: page.toggle_email_reminders(False),
-                     lambda: page.save_whatsapp({"phone": "+420601234567"}), page.stop_whatsapp):
+        for call in (
+            page.load_account,
+            lambda: page.toggle_email_reminders(False),
+            lambda: page.save_whatsapp({"phone": "+420601234567"}),
+            page.stop_whatsapp,
+        ):
             assert is_redirect_to_login(call())
     assert not page.loaded and page.email == ""
     assert _prefs(demo, "anna@example.com") == before

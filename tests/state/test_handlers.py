@@ -17,8 +17,8 @@ from sqlmodel import select
 
 import client_profile.state
 from client_profile.models import Attendee, Booking, Client
-from client_profile.services import auth
-from client_profile.services.identity import Principal
+from client_profile.services.people import auth
+from client_profile.services.people.identity import Principal
 from client_profile.state.account import AccountState
 from client_profile.state.booking import BookingState
 from client_profile.state.calendar import CalendarState
@@ -28,25 +28,60 @@ from client_profile.state.makeups import MakeupsState
 from client_profile.state.orders import OrdersState
 from client_profile.state.shell import ShellState
 
-APP_STATES = [HomeState, ShellState, BookingsState, BenefitsState, OrdersState, BookingState, CalendarState,
-              MakeupsState, AccountState]
+APP_STATES = [
+    HomeState,
+    ShellState,
+    BookingsState,
+    BenefitsState,
+    OrdersState,
+    BookingState,
+    CalendarState,
+    MakeupsState,
+    AccountState,
+]
 # Every public handler of every state of ours (found by our_state_classes, not listed by hand), on purpose: a
 # new handler or a new State class must be added here (and to a hostile-call test) before the suite passes, so
 # nobody adds an endpoint without thinking about who may call it.
 KNOWN_HANDLERS = {
     "TabOwner": set(),
-    "PaymentsState": {"load_payments", "refresh", "select_member", "toggle_item", "show_bank_transfer",
-                      "hide_bank_transfer", "pay_online"},
+    "PaymentsState": {
+        "load_payments",
+        "refresh",
+        "select_member",
+        "toggle_item",
+        "show_bank_transfer",
+        "hide_bank_transfer",
+        "pay_online",
+    },
     "OrderState": {"load_order", "refresh", "show_bank_transfer", "pay_online"},
     "HomeState": {"load_home", "select_member", "refresh"},
     "ShellState": {"load_shell"},
     "BookingsState": {"load_bookings", "refresh"},
     "BenefitsState": {"load_benefits", "refresh"},
     "OrdersState": {"load_orders", "refresh"},
-    "BookingState": {"load_booking", "refresh", "show_tab", "show_sessions", "start_cancel", "close_cancel",
-                     "dialog_changed", "confirm_cancel", "sign_back_up", "cancel_makeup"},
-    "MakeupsState": {"load_makeups", "refresh", "choose", "close_confirm", "dialog_changed", "confirm_booking",
-                     "join_waitlist", "leave_waitlist", "accept_offer"},
+    "BookingState": {
+        "load_booking",
+        "refresh",
+        "show_tab",
+        "show_sessions",
+        "start_cancel",
+        "close_cancel",
+        "dialog_changed",
+        "confirm_cancel",
+        "sign_back_up",
+        "cancel_makeup",
+    },
+    "MakeupsState": {
+        "load_makeups",
+        "refresh",
+        "choose",
+        "close_confirm",
+        "dialog_changed",
+        "confirm_booking",
+        "join_waitlist",
+        "leave_waitlist",
+        "accept_offer",
+    },
     "CalendarState": {"load_calendar", "regenerate_feed", "switch_feed"},
     "AccountState": {"load_account", "toggle_email_reminders", "save_whatsapp", "stop_whatsapp"},
 }
@@ -63,7 +98,9 @@ def cookie_for(db, email: str) -> str:
 
 def states(cookie: str | None, path: str = "/"):
     root = rx.State(_reflex_internal_init=True)
-    root.router = RouterData(headers=HeaderData(cookie=cookie or ""), url=ReflexURL(f"http://localhost:3000{path}"))
+    root.router = RouterData(
+        headers=HeaderData(cookie=cookie or ""), url=ReflexURL(f"http://localhost:3000{path}")
+    )
     return root, {cls.__name__: root.get_substate(cls.get_full_name().split(".")[1:]) for cls in APP_STATES}
 
 
@@ -73,8 +110,11 @@ def snapshot(state) -> str:
     for name in state.base_vars:
         if not name.startswith("_"):
             value = getattr(state, name)
-            data[name] = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value] \
-                if isinstance(value, list) else value
+            data[name] = (
+                [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]
+                if isinstance(value, list)
+                else value
+            )
     return json.dumps(data, default=str)
 
 
@@ -100,8 +140,10 @@ def our_state_classes() -> list[type[rx.State]]:
 def test_handler_inventory_is_known():
     classes = our_state_classes()
     assert len({cls.__name__ for cls in classes}) == len(classes)  # names are the keys below
-    found = {cls.__name__: {n for n in cls.event_handlers if not n.startswith("set_") and n != "setvar"}
-             for cls in classes}
+    found = {
+        cls.__name__: {n for n in cls.event_handlers if not n.startswith("set_") and n != "setvar"}
+        for cls in classes
+    }
     assert found == KNOWN_HANDLERS
     for cls in classes:  # no client-callable setters for anything
         assert not [n for n in cls.event_handlers if n.startswith("set_")], cls.__name__
@@ -115,7 +157,10 @@ def test_anna_loads_home_and_switches_between_her_children(demo):
     ema, jakub = (m.id for m in home.members)
     assert home.selected_member_id == ema
     assert [b.programme for b in home.active_bookings] == ["Swimming - Beginners"]
-    assert home.unpaid[0].discount_parts == [["Full price", "EUR 120.00"], ["Sibling discount 10%", "-EUR 12.00"]]
+    assert home.unpaid[0].discount_parts == [
+        ["Full price", "EUR 120.00"],
+        ["Sibling discount 10%", "-EUR 12.00"],
+    ]
     assert home.unpaid[1].discount_parts == []
     family_before = (home.family_discounts, home.unpaid_orders, home.credit_balance, snapshot_unpaid(home))
     assert home.select_member(jakub) is None
@@ -123,7 +168,12 @@ def test_anna_loads_home_and_switches_between_her_children(demo):
     assert {b.programme for b in home.active_bookings} == {"Football Juniors", "Chess Online"}
     assert [b.programme for b in home.past_bookings] == ["Summer Camp 2026"]
     # Family-level sections do not change when switching.
-    assert (home.family_discounts, home.unpaid_orders, home.credit_balance, snapshot_unpaid(home)) == family_before
+    assert (
+        home.family_discounts,
+        home.unpaid_orders,
+        home.credit_balance,
+        snapshot_unpaid(home),
+    ) == family_before
     assert home.select_member(str(ema)) is None and home.selected_member_id == ema
 
 
@@ -137,7 +187,22 @@ def _ben_attendee_ids(db) -> list[object]:
     return [lily.id, str(lily.id)]
 
 
-HOSTILE = [0, -1, 2**63, 2**64, 1.5, "1 OR 1=1", "../../etc/passwd", None, [], {}, {"$ne": ""}, True, "", "x" * 10000]
+HOSTILE = [
+    0,
+    -1,
+    2**63,
+    2**64,
+    1.5,
+    "1 OR 1=1",
+    "../../etc/passwd",
+    None,
+    [],
+    {},
+    {"$ne": ""},
+    True,
+    "",
+    "x" * 10000,
+]
 
 
 def test_anna_cannot_reach_bens_data_through_any_handler(demo):
@@ -162,12 +227,18 @@ def test_anna_cannot_reach_bens_data_through_any_handler(demo):
     assert "Ema" in snapshot(s["HomeState"]) and "Open Swim 10 entries" in snapshot(s["BenefitsState"])
 
 
-@pytest.mark.parametrize("cookie", [None, "", "cp_session=", "cp_session=not-a-token",
-                                    "cp_session=" + "A" * 43, "other=1"])
+@pytest.mark.parametrize(
+    "cookie", [None, "", "cp_session=", "cp_session=not-a-token", "cp_session=" + "A" * 43, "other=1"]
+)
 def test_without_a_valid_session_every_handler_sends_to_login_and_loads_nothing(demo, cookie):
     _, s = states(cookie)
-    calls = [s["HomeState"].load_home, s["ShellState"].load_shell, s["BookingsState"].load_bookings,
-             s["BenefitsState"].load_benefits, s["OrdersState"].load_orders]
+    calls = [
+        s["HomeState"].load_home,
+        s["ShellState"].load_shell,
+        s["BookingsState"].load_bookings,
+        s["BenefitsState"].load_benefits,
+        s["OrdersState"].load_orders,
+    ]
     for call in calls:
         assert is_redirect_to_login(call())
     assert is_redirect_to_login(s["HomeState"].select_member(1))
@@ -176,7 +247,8 @@ def test_without_a_valid_session_every_handler_sends_to_login_and_loads_nothing(
 
 
 def test_a_stolen_tab_without_the_cookie_gets_nothing_more(demo):
-    """The tab token is client-chosen; state keyed by it must not act as a login (docs/decisions.md "The identity is re-derived on every event")."""
+    """The tab token is client-chosen; state keyed by it must not act as a login (docs/decisions.md "The
+    identity is re-derived on every event")."""
     root, s = states(cookie_for(demo, "anna@example.com"))
     home = s["HomeState"]
     home.load_home()
@@ -233,7 +305,7 @@ def test_peter_switching_to_an_attendee_of_a_revoked_share_reloads(demo):
 
 def test_open_pages_reload_only_when_their_family_data_changed(demo):
     from client_profile.models import Attendee as A
-    from client_profile.services.changes import bump_families
+    from client_profile.services.people.changes import bump_families
 
     _, s = states(cookie_for(demo, "anna@example.com"))
     home, ben_s = s["HomeState"], states(cookie_for(demo, "ben@example.com"))[1]["HomeState"]
@@ -256,18 +328,24 @@ def test_open_pages_reload_only_when_their_family_data_changed(demo):
 def _booking_of(db, first_name: str, programme: str = "Swimming - Beginners") -> int:
     from client_profile.models import ClassGroup, Programme
 
-    return db.exec(select(Booking.id).join(Attendee, Attendee.id == Booking.attendee_id)
-                   .join(ClassGroup, ClassGroup.id == Booking.class_id)
-                   .join(Programme, Programme.id == ClassGroup.programme_id)
-                   .where(Attendee.first_name == first_name, Programme.name == programme)).one()
+    return db.exec(
+        select(Booking.id)
+        .join(Attendee, Attendee.id == Booking.attendee_id)
+        .join(ClassGroup, ClassGroup.id == Booking.class_id)
+        .join(Programme, Programme.id == ClassGroup.programme_id)
+        .where(Attendee.first_name == first_name, Programme.name == programme)
+    ).one()
 
 
 def _upcoming_attendance(db, booking_id: int) -> int:
     from client_profile.models import Attendance, ClassSession, utcnow
 
-    return db.exec(select(Attendance.id).join(ClassSession, ClassSession.id == Attendance.session_id)
-                   .where(Attendance.booking_id == booking_id, ClassSession.starts_at > utcnow())
-                   .order_by(ClassSession.starts_at)).all()[1]
+    return db.exec(
+        select(Attendance.id)
+        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .where(Attendance.booking_id == booking_id, ClassSession.starts_at > utcnow())
+        .order_by(ClassSession.starts_at)
+    ).all()[1]
 
 
 def test_booking_page_excuse_and_sign_back_up(demo):
@@ -282,7 +360,9 @@ def test_booking_page_excuse_and_sign_back_up(demo):
     assert page.cancel_open and page.cancel_allowed and "make-up credit" in page.cancel_message
     page.confirm_cancel({"reason": "illness", "note": "cold"})
     assert not page.cancel_open and "make-up credit" in page.message
-    assert page.open_credits == 2 and any(r.attendance_id == target and r.can_sign_back_up for r in page.upcoming)  # stays listed, with its undo
+    assert page.open_credits == 2 and any(
+        r.attendance_id == target and r.can_sign_back_up for r in page.upcoming
+    )  # stays listed, with its undo
     page.confirm_cancel({"reason": "illness"})  # nothing pending any more: no second change
     assert page.open_credits == 2
     page.sign_back_up(target)
@@ -324,7 +404,7 @@ def test_peter_sees_the_shared_booking_but_cannot_excuse(demo):
 
 
 def test_calendar_card_shows_annas_feed_and_makes_a_new_link(demo):
-    from client_profile.services import calendar as calendar_service
+    from client_profile.services.schedule import calendar as calendar_service
 
     _, s = states(cookie_for(demo, "anna@example.com"))
     cal = s["CalendarState"]
@@ -361,7 +441,9 @@ def test_calendar_for_peter_is_empty_and_changes_nothing(demo):
     cal.switch_feed(False)
     assert cal.feed_url == "" and cal.error == "This calendar feed was not found."
     demo.expire_all()
-    assert {f.id: (f.calendar_feed_seq, f.calendar_feed_enabled) for f in demo.exec(select(Family))} == versions
+    assert {
+        f.id: (f.calendar_feed_seq, f.calendar_feed_enabled) for f in demo.exec(select(Family))
+    } == versions
 
 
 @pytest.mark.parametrize("cookie", [None, "", "cp_session=not-a-token"])
@@ -385,8 +467,10 @@ def test_calendar_state_on_a_tab_whose_cookie_changes_to_another_family(demo):
     anna_url = cal.feed_url
     root.router = RouterData(headers=HeaderData(cookie=cookie_for(demo, "ben@example.com")))
     cal.regenerate_feed()  # acts for Ben: Anna's link still works
-    from client_profile.services import calendar as calendar_service
+    from client_profile.services.schedule import calendar as calendar_service
 
     demo.expire_all()
     assert cal.feed_url != anna_url
-    assert calendar_service.family_for_token(demo, anna_url.rsplit("/", 1)[1].removesuffix(".ics")) is not None
+    assert (
+        calendar_service.family_for_token(demo, anna_url.rsplit("/", 1)[1].removesuffix(".ics")) is not None
+    )

@@ -66,7 +66,7 @@ def test_losing_the_last_place_keeps_the_credit(demo, monkeypatch):  # noqa: F81
     """book_makeup marks the credit used before it counts the places; when another family took the last place
     meanwhile it refuses, and the handler base rolls the whole action back (state/base.py): the credit stays
     open and nothing is booked."""
-    from client_profile.services import makeups as makeups_service
+    from client_profile.services.schedule import makeups as makeups_service
 
     _, s = states(cookie_for(demo, "anna@example.com"), "/makeups")
     page = s["MakeupsState"]

@@ -3,8 +3,6 @@ the transfer panel; a view-only sharer sees what is due and who pays it."""
 
 from __future__ import annotations
 
-
-
 import reflex as rx
 from reflex.istate.data import HeaderData, RouterData
 from sqlmodel import Session, select
@@ -22,7 +20,6 @@ from tests.payment_helpers import principal, session_cookie
 
 BASE = "http://localhost:3000"
 ANNA, BEN, PETER = "anna@example.com", "ben@example.com", "peter@example.com"
-
 
 
 def _state(cls, cookie: str, url: str):
@@ -47,7 +44,10 @@ def test_payments_handlers_never_touch_another_familys_items(demo):
     assert [r.description for r in s.unpaid] == ["Autumn term fee", "Swim cap + goggles"]
     assert all(r.selected for r in s.unpaid) and s.selected_total == "EUR 126.00"
     # The fee says what it saved; the paid top-up is in the history with its receipt.
-    assert s.unpaid[0].discount_parts == [["Full price", "EUR 120.00"], ["Sibling discount 10%", "-EUR 12.00"]]
+    assert s.unpaid[0].discount_parts == [
+        ["Full price", "EUR 120.00"],
+        ["Sibling discount 10%", "-EUR 12.00"],
+    ]
     top_up = next(r for r in s.paid if r.description == "Credit top-up")
     assert top_up.receipt_url.startswith("/documents/") and top_up.invoice_url == "" and top_up.method
     ema = next(m.id for m in s.members if m.first_name == "Ema")
@@ -96,23 +96,42 @@ def _ben_charges() -> list[int]:
 
 def test_payments_page_for_a_booking_and_the_order_page_handlers(demo):
     with Session(get_engine()) as db:
-        ema_fee = db.exec(select(Charge).where(Charge.description == "Autumn term fee",
-                                               Charge.family_id == principal(db, ANNA).family_id)).one()
-        ben_booking = db.exec(select(Charge).where(Charge.family_id == principal(db, BEN).family_id,
-                                                   Charge.booking_id.is_not(None))).first().booking_id
-        gear = db.exec(select(Order).join(Charge, Charge.order_id == Order.id)
-                       .where(Charge.description == "Swim cap + goggles")).one()
+        ema_fee = db.exec(
+            select(Charge).where(
+                Charge.description == "Autumn term fee", Charge.family_id == principal(db, ANNA).family_id
+            )
+        ).one()
+        ben_booking = (
+            db.exec(
+                select(Charge).where(
+                    Charge.family_id == principal(db, BEN).family_id, Charge.booking_id.is_not(None)
+                )
+            )
+            .first()
+            .booking_id
+        )
+        gear = db.exec(
+            select(Order)
+            .join(Charge, Charge.order_id == Order.id)
+            .where(Charge.description == "Swim cap + goggles")
+        ).one()
     s = _state(PaymentsState, _cookie(ANNA), f"{BASE}/payments?booking={ema_fee.booking_id}")
     s.load_payments()
-    assert [r.description for r in s.unpaid] == ["Autumn term fee"] and s.booking_filter.startswith("Swimming")
+    assert [r.description for r in s.unpaid] == ["Autumn term fee"] and s.booking_filter.startswith(
+        "Swimming"
+    )
     s = _state(PaymentsState, _cookie(ANNA), f"{BASE}/payments?booking={ben_booking}")
     s.load_payments()
     assert "not found" in s.error and s.booking_filter == "" and len(s.unpaid) == 2
 
     o = _state(OrderState, _cookie(ANNA), f"{BASE}/orders/{gear.id}")
     o.load_order()
-    assert o.found and o.order.status == "unpaid" and o.has_bank and [x.description for x in o.order.lines] == [
-        "Swim cap", "Swim goggles"]
+    assert (
+        o.found
+        and o.order.status == "unpaid"
+        and o.has_bank
+        and [x.description for x in o.order.lines] == ["Swim cap", "Swim goggles"]
+    )
     o.show_bank_transfer()
     assert o.transfer.amount == "EUR 18.00"
     b = _state(OrderState, _cookie(BEN), f"{BASE}/orders/{gear.id}")
@@ -131,7 +150,8 @@ def test_a_view_only_sharer_sees_what_is_due_and_who_pays_it(demo):
     s = _state(PaymentsState, _cookie("peter@example.com"), f"{BASE}/payments")
     s.load_payments()
     assert [(r.description, r.status, r.payer) for r in s.unpaid] == [
-        ("Autumn term fee", "family", "The Novak family pays this")]
+        ("Autumn term fee", "family", "The Novak family pays this")
+    ]
     assert not s.has_payable and s.selected_total == "" and s.paid == []  # no history, no documents
     s.toggle_item(s.unpaid[0].charge_id)
     assert s._selected == [] and s.error

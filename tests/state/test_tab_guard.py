@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from reflex.istate.data import HeaderData, RouterData, SessionData
 
-from client_profile.services import auth
+from client_profile.services.people import auth
 from client_profile.state.guard import TabGuard, TabOwner
 from tests.state.test_handlers import cookie_for, snapshot, states
 
@@ -18,7 +18,9 @@ ANNA_ONLY = ("Jakub", "Novak", "anna@example.com", "Autumn term fee")
 
 def connect(root, cookie: str | None, socket_id: str) -> None:
     """What Reflex does for a new socket: its handshake cookie and socket id become the router data."""
-    root.router = RouterData(headers=HeaderData(cookie=cookie or ""), session=SessionData(session_id=socket_id))
+    root.router = RouterData(
+        headers=HeaderData(cookie=cookie or ""), session=SessionData(session_id=socket_id)
+    )
 
 
 def anna_tab(demo):
@@ -56,8 +58,11 @@ async def test_a_socket_without_the_same_live_session_gets_nothing_of_the_tab(de
     elif next_cookie == "logged_out_everywhere":
         auth.logout_everywhere(demo, auth.principal_for_token(demo, token))
     demo.commit()
-    new_cookie = {"none": None, "ben": cookie_for(demo, "ben@example.com"),
-                  "anna_again": cookie_for(demo, "anna@example.com")}.get(next_cookie, cookie)
+    new_cookie = {
+        "none": None,
+        "ben": cookie_for(demo, "ben@example.com"),
+        "anna_again": cookie_for(demo, "anna@example.com"),
+    }.get(next_cookie, cookie)
     connect(root, new_cookie, "sid-2")
     await TabGuard().preprocess(None, root, None)
     text = tab_text(s)

@@ -16,6 +16,7 @@ This emulates the objects our code reads; it is not Stripe.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import html
 import json
@@ -28,7 +29,7 @@ from localstripe import server
 from localstripe.errors import UserError
 from localstripe.webhooks import register_webhook, schedule_webhook
 
-res.Store.dump_to_disk = lambda self: None          # no pickle in the temp folder
+res.Store.dump_to_disk = lambda self: None  # no pickle in the temp folder
 res.Store.try_load_from_disk = lambda self: None
 
 ASYNC_SETTLE_SECONDS = 0.3
@@ -38,9 +39,21 @@ class CheckoutSession(res.StripeObject):
     object = "checkout.session"
     _id_prefix = "cs_test_"
 
-    def __init__(self, mode=None, line_items=None, success_url=None, cancel_url=None, client_reference_id=None,
-                 customer_email=None, customer=None, metadata=None, payment_intent_data=None, expires_at=None,
-                 payment_method_types=None, **kwargs):
+    def __init__(
+        self,
+        mode=None,
+        line_items=None,
+        success_url=None,
+        cancel_url=None,
+        client_reference_id=None,
+        customer_email=None,
+        customer=None,
+        metadata=None,
+        payment_intent_data=None,
+        expires_at=None,
+        payment_method_types=None,
+        **kwargs,
+    ):
         if kwargs:
             raise UserError(400, "Unexpected " + ", ".join(kwargs.keys()))
         try:
@@ -105,12 +118,22 @@ async def idempotency_middleware(request, handler):
     seen = _IDEMPOTENT.get(key)
     if seen is not None:
         if seen[0] != body:
-            return web.json_response({"error": {
-                "type": "idempotency_error",
-                "message": "Keys for idempotent requests can only be used with the same parameters they were "
-                           "first used with."}}, status=400)
-        return web.Response(body=seen[2], status=seen[1], content_type="application/json",
-                            headers={"Idempotent-Replayed": "true"})
+            return web.json_response(
+                {
+                    "error": {
+                        "type": "idempotency_error",
+                        "message": "Keys for idempotent requests can only be used with the same parameters they were "
+                        "first used with.",
+                    }
+                },
+                status=400,
+            )
+        return web.Response(
+            body=seen[2],
+            status=seen[1],
+            content_type="application/json",
+            headers={"Idempotent-Replayed": "true"},
+        )
     response = await handler(request)
     if isinstance(response, web.Response) and response.body is not None:
         _IDEMPOTENT[key] = (body, response.status, bytes(response.body))
@@ -128,8 +151,9 @@ def _retrieve(request):
 
 def _list(request):
     sessions = [v._export() for k, v in res.store.items() if k.startswith("checkout.session:")]
-    return server.json_response({"object": "list", "data": sessions, "has_more": False,
-                                 "url": "/v1/checkout/sessions"})
+    return server.json_response(
+        {"object": "list", "data": sessions, "has_more": False, "url": "/v1/checkout/sessions"}
+    )
 
 
 async def _expire(request):
@@ -144,15 +168,27 @@ ACTIONS = ("paid", "declined", "async_ok", "async_fail", "cancel")
 
 def _page(session: CheckoutSession, error: str = "", status: int = 200) -> web.Response:
     buttons = "".join(f'<button name="action" value="{a}" id="{a}">{a}</button>' for a in ACTIONS)
-    body = PAGE.format(amount=session.amount_total / 100, currency=session.currency.upper(),
-                       status=html.escape(session.status), error=html.escape(error), buttons=buttons)
+    body = PAGE.format(
+        amount=session.amount_total / 100,
+        currency=session.currency.upper(),
+        status=html.escape(session.status),
+        error=html.escape(error),
+        buttons=buttons,
+    )
     return web.Response(text=body, status=status, content_type="text/html")
 
 
 def _confirmed_payment_intent(session: CheckoutSession, card: str) -> res.PaymentIntent:
-    pm = res.PaymentMethod(type="card", card={"number": card, "exp_month": 12, "exp_year": 2034, "cvc": "123"})
-    return res.PaymentIntent._api_create(confirm=True, amount=session.amount_total, currency=session.currency,
-                                         payment_method=pm.id, metadata=dict(session._pi_metadata))
+    pm = res.PaymentMethod(
+        type="card", card={"number": card, "exp_month": 12, "exp_year": 2034, "cvc": "123"}
+    )
+    return res.PaymentIntent._api_create(
+        confirm=True,
+        amount=session.amount_total,
+        currency=session.currency,
+        payment_method=pm.id,
+        metadata=dict(session._pi_metadata),
+    )
 
 
 def _success(session: CheckoutSession) -> web.Response:
@@ -177,14 +213,14 @@ async def _pay(request):
     if action == "cancel":
         raise web.HTTPSeeOther(session.cancel_url)
     if action == "declined":
-        try:
+        with contextlib.suppress(UserError):
             _confirmed_payment_intent(session, "4000000000000341")
-        except UserError:
-            pass
         return _page(session, "Your card was declined.", status=402)
     if action == "paid":
         pi = _confirmed_payment_intent(session, "4242424242424242")
-        session._set("checkout.session.completed", status="complete", payment_status="paid", payment_intent=pi.id)
+        session._set(
+            "checkout.session.completed", status="complete", payment_status="paid", payment_intent=pi.id
+        )
         return _success(session)
     if action in ("async_ok", "async_fail"):
         session._set("checkout.session.completed", status="complete", payment_status="unpaid")
@@ -253,8 +289,10 @@ class LocalStripe:
 
     def call(self, fn, *args):
         """Runs fn(*args) on localstripe's loop (its objects are not thread-safe) and returns the result."""
+
         async def wrapped():
             return fn(*args)
+
         return asyncio.run_coroutine_threadsafe(wrapped(), self._loop).result(10)
 
     def session(self, session_id: str) -> dict:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
+from client_profile import formatting as fmt
 from client_profile.clock import utcnow
 from client_profile.models import (
     Attendance,
@@ -26,23 +27,29 @@ from client_profile.models import (
     ProviderHoliday,
 )
 from client_profile.models.base import as_utc
-from client_profile.services import attendance as att
-from client_profile.services import policy
-from client_profile import formatting as fmt
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.providers import current_provider
+from client_profile.services.schedule import attendance as att
+from client_profile.services.schedule import policy
 from tests.login_helpers import principal_of as principal
 
 TZ = ZoneInfo("Europe/Bratislava")
 
 
 def local(y, m, d, hh, mm=0) -> datetime:
-    return datetime(y, m, d, hh, mm, tzinfo=TZ).astimezone(timezone.utc)
+    return datetime(y, m, d, hh, mm, tzinfo=TZ).astimezone(UTC)
 
 
 def provider(**kw) -> Provider:
-    base = dict(slug="p", name="P", timezone="Europe/Bratislava", cancellation_mode="hours_before",
-                cancellation_deadline_hours=24, allow_late_cancellation=True, cancellation_skip_weekends=False)
+    base = {
+        "slug": "p",
+        "name": "P",
+        "timezone": "Europe/Bratislava",
+        "cancellation_mode": "hours_before",
+        "cancellation_deadline_hours": 24,
+        "allow_late_cancellation": True,
+        "cancellation_skip_weekends": False,
+    }
     base.update(kw)
     return Provider(**base)
 
@@ -68,7 +75,11 @@ def test_day_before_at_a_fixed_time_in_the_spring_dst_week():
     p = provider(cancellation_mode="day_before_at", cancellation_day_before_time=time(18, 0))
     start = local(2026, 3, 30, 9)  # Monday after the spring change (29 March)
     deadline = policy.cancellation_deadline(p, start).astimezone(TZ)
-    assert (deadline.date(), deadline.hour, deadline.utcoffset()) == (date(2026, 3, 29), 18, timedelta(hours=2))
+    assert (deadline.date(), deadline.hour, deadline.utcoffset()) == (
+        date(2026, 3, 29),
+        18,
+        timedelta(hours=2),
+    )
 
 
 def test_weekend_deadline_moves_back_to_friday_midnight():
@@ -80,9 +91,12 @@ def test_weekend_deadline_moves_back_to_friday_midnight():
 def test_holiday_moves_the_deadline_back_too():
     p = provider(cancellation_skip_weekends=True)
     start = local(2026, 12, 2, 16)  # Wednesday; deadline Tuesday 1 Dec is a holiday
-    assert policy.cancellation_deadline(p, start, {date(2026, 12, 1)}).astimezone(TZ) == \
-        datetime(2026, 12, 1, 0, 0, tzinfo=TZ)
-    assert policy.cancellation_deadline(p, start, set()).astimezone(TZ) == datetime(2026, 12, 1, 16, tzinfo=TZ)
+    assert policy.cancellation_deadline(p, start, {date(2026, 12, 1)}).astimezone(TZ) == datetime(
+        2026, 12, 1, 0, 0, tzinfo=TZ
+    )
+    assert policy.cancellation_deadline(p, start, set()).astimezone(TZ) == datetime(
+        2026, 12, 1, 16, tzinfo=TZ
+    )
 
 
 # ------------------------------------------------------------------------------------------ with the demo
@@ -90,11 +104,18 @@ def test_holiday_moves_the_deadline_back_too():
 
 def next_scheduled(db, first_name: str, programme: str = "Swimming - Beginners", skip: int = 0):
     rows = db.exec(
-        select(Attendance, ClassSession).join(ClassSession, ClassSession.id == Attendance.session_id)
-        .join(Booking, Booking.id == Attendance.booking_id).join(Attendee, Attendee.id == Booking.attendee_id)
-        .join(ClassGroup, ClassGroup.id == Booking.class_id).join(Programme, Programme.id == ClassGroup.programme_id)
-        .where(Attendee.first_name == first_name, Programme.name == programme,
-               Attendance.state == AttendanceState.scheduled, ClassSession.starts_at > utcnow())
+        select(Attendance, ClassSession)
+        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .join(Booking, Booking.id == Attendance.booking_id)
+        .join(Attendee, Attendee.id == Booking.attendee_id)
+        .join(ClassGroup, ClassGroup.id == Booking.class_id)
+        .join(Programme, Programme.id == ClassGroup.programme_id)
+        .where(
+            Attendee.first_name == first_name,
+            Programme.name == programme,
+            Attendance.state == AttendanceState.scheduled,
+            ClassSession.starts_at > utcnow(),
+        )
         .order_by(ClassSession.starts_at)
     ).all()
     return rows[skip]
@@ -114,11 +135,12 @@ def test_excuse_in_time_earns_a_makeup_once(demo):
     assert (row.state, row.cancel_reason, row.cancel_note) == (AttendanceState.cancelled, "illness", "fever")
     credit = demo.get(MakeupCredit, result.credit_id)
     assert credit.status == MakeupCreditStatus.open
-    assert credit.expires_at.replace(tzinfo=timezone.utc) == now + timedelta(days=prov.makeup_validity_days)
+    assert credit.expires_at.replace(tzinfo=UTC) == now + timedelta(days=prov.makeup_validity_days)
     with pytest.raises(DomainError):  # applied once
         att.excuse(demo, anna, prov, attendance.id, "", "", now)
-    assert demo.exec(select(MakeupCredit).where(MakeupCredit.source_attendance_id == attendance.id)).all() \
-        == [credit]
+    assert demo.exec(
+        select(MakeupCredit).where(MakeupCredit.source_attendance_id == attendance.id)
+    ).all() == [credit]
 
 
 def test_just_before_and_just_after_the_deadline(demo):
@@ -133,7 +155,10 @@ def test_just_before_and_just_after_the_deadline(demo):
     result = att.excuse(demo, anna, prov, attendance.id, "travel", "", deadline + timedelta(minutes=5))
     demo.commit()
     assert result.state == AttendanceState.late_cancelled and result.credit_id is None
-    assert demo.exec(select(MakeupCredit).where(MakeupCredit.source_attendance_id == attendance.id)).first() is None
+    assert (
+        demo.exec(select(MakeupCredit).where(MakeupCredit.source_attendance_id == attendance.id)).first()
+        is None
+    )
 
 
 def test_late_cancellation_refused_when_the_policy_says_so(demo):
@@ -166,8 +191,9 @@ def test_an_entry_pass_session_returns_the_entry(demo):
     attendance, session = next_scheduled(demo, "Ema", skip=1)
     booking = demo.get(Booking, attendance.booking_id)
     family = demo.exec(select(Family).where(Family.name == "Novak")).one()
-    pass_ = demo.exec(select(EntryPass).where(EntryPass.family_id == family.id,
-                                              EntryPass.name == "Open Swim 10 entries")).one()
+    pass_ = demo.exec(
+        select(EntryPass).where(EntryPass.family_id == family.id, EntryPass.name == "Open Swim 10 entries")
+    ).one()
     entry = EntryPassEntry(entry_pass_id=pass_.id, attendee_id=booking.attendee_id, session_id=session.id)
     demo.add(entry)
     demo.commit()
@@ -189,8 +215,9 @@ def test_sign_back_up_voids_the_credit_and_needs_a_place(demo):
     demo.commit()
     # Fill the class to capacity with other scheduled attendances: no place to come back to.
     cls = demo.get(ClassGroup, session.class_id)
-    taken = demo.exec(select(Attendance).where(Attendance.session_id == session.id,
-                                               Attendance.state.in_(att.OCCUPYING))).all()
+    taken = demo.exec(
+        select(Attendance).where(Attendance.session_id == session.id, Attendance.state.in_(att.OCCUPYING))
+    ).all()
     fam = Family(provider_id=prov.id, name="Filler")
     demo.add(fam)
     demo.flush()
@@ -207,8 +234,14 @@ def test_sign_back_up_voids_the_credit_and_needs_a_place(demo):
         att.sign_back_up(demo, anna, prov, attendance.id, now)
     demo.rollback()
     assert demo.get(Attendance, attendance.id).state == AttendanceState.cancelled
-    demo.delete(demo.exec(select(Attendance).join(Booking).join(Attendee)
-                          .where(Attendee.first_name == "K0", Attendance.session_id == session.id)).one())
+    demo.delete(
+        demo.exec(
+            select(Attendance)
+            .join(Booking)
+            .join(Attendee)
+            .where(Attendee.first_name == "K0", Attendance.session_id == session.id)
+        ).one()
+    )
     demo.commit()
     att.sign_back_up(demo, anna, prov, attendance.id, now)
     demo.commit()
@@ -217,7 +250,9 @@ def test_sign_back_up_voids_the_credit_and_needs_a_place(demo):
     # Excusing again brings the same credit back rather than a second one.
     again = att.excuse(demo, anna, prov, attendance.id, "", "", now)
     demo.commit()
-    assert again.credit_id == credit_id and demo.get(MakeupCredit, credit_id).status == MakeupCreditStatus.open
+    assert (
+        again.credit_id == credit_id and demo.get(MakeupCredit, credit_id).status == MakeupCreditStatus.open
+    )
 
 
 def test_sign_back_up_refused_once_the_session_started(demo):
@@ -295,7 +330,7 @@ def test_holiday_rows_are_read_only_when_the_policy_is_on(demo):
 
 def test_an_earned_credit_queues_its_reminder_in_the_same_transaction(demo):
     from client_profile.models import OutboxMessage
-    from client_profile.services.reminders import KIND_EARNED
+    from client_profile.services.notifications.reminders import KIND_EARNED
 
     anna, prov = principal(demo, "anna@example.com"), current_provider(demo)
     attendance, session = next_scheduled(demo, "Ema", skip=1)
@@ -315,7 +350,10 @@ def test_the_livestream_link_shows_from_shortly_before_the_start_until_the_end(d
         return next(r for r in d.upcoming + d.attended if r.attendance_id == chess.id), d
 
     before, d = row_at(start - timedelta(minutes=16))
-    assert before.online_link == "" and before.livestream_from == f"{fmt.local(start, prov.timezone) - timedelta(minutes=15):%H:%M}"
+    assert (
+        before.online_link == ""
+        and before.livestream_from == f"{fmt.local(start, prov.timezone) - timedelta(minutes=15):%H:%M}"
+    )
     assert d.reload_at == start - timedelta(minutes=15)  # the open page reloads when the link opens
     for now in (start - timedelta(minutes=15), start, end - timedelta(seconds=1)):
         live, _ = row_at(now)
@@ -325,7 +363,11 @@ def test_the_livestream_link_shows_from_shortly_before_the_start_until_the_end(d
 
 
 def test_an_excused_session_stays_in_next_sessions_with_its_undo(demo):
-    anna, peter, prov = principal(demo, "anna@example.com"), principal(demo, "peter@example.com"), current_provider(demo)
+    anna, peter, prov = (
+        principal(demo, "anna@example.com"),
+        principal(demo, "peter@example.com"),
+        current_provider(demo),
+    )
     attendance, session = next_scheduled(demo, "Ema", skip=1)
     now = as_utc(session.starts_at) - timedelta(days=3)
     att.excuse(demo, anna, prov, attendance.id, "illness", "", now=now)

@@ -1,4 +1,5 @@
-"""services.auth and services.outbox without HTTP: the login request, code/link checks, sessions, the outbox."""
+"""services.people.auth and services.notifications.outbox without HTTP: the login request, code/link checks,
+sessions, the outbox."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from client_profile import worker
 from client_profile.db import unit_of_work
 from client_profile.integrations import mailer
 from client_profile.integrations.crypto import keyed_hash, sha256_hex
 from client_profile.models import AuthSession, Client, LoginRequest, OutboxMessage, OutboxStatus
-from client_profile import worker
-from client_profile.services import auth, outbox
 from client_profile.services.errors import DomainError
+from client_profile.services.notifications import outbox
+from client_profile.services.people import auth
 from tests.login_helpers import T0, StatementCounter, last_mail_secrets, make_client, override_env
 
 
@@ -36,9 +38,16 @@ def _rows(model):
 # ------------------------------------------------------------------------------------------------ request
 
 
-@pytest.mark.parametrize("raw,code", [("", "missing-email"), ("   ", "missing-email"), (None, "missing-email"),
-                                      ("not-an-address", "invalid-email"), ("a@b.com\r\nBcc: x@evil.com",
-                                                                            "invalid-email")])
+@pytest.mark.parametrize(
+    "raw,code",
+    [
+        ("", "missing-email"),
+        ("   ", "missing-email"),
+        (None, "missing-email"),
+        ("not-an-address", "invalid-email"),
+        ("a@b.com\r\nBcc: x@evil.com", "invalid-email"),
+    ],
+)
 def test_invalid_email_raises_and_writes_nothing(clean_db, raw, code):
     make_client()
     with pytest.raises(DomainError) as err:
@@ -145,7 +154,9 @@ def test_wrong_code_message_counts_down(clean_db):
         with pytest.raises(auth.LoginError) as err:
             _verify(flow, wrong)
         messages.append(str(err.value))
-    assert messages[:4] == [f"That code is not right. {n} {'try' if n == 1 else 'tries'} left." for n in (4, 3, 2, 1)]
+    assert messages[:4] == [
+        f"That code is not right. {n} {'try' if n == 1 else 'tries'} left." for n in (4, 3, 2, 1)
+    ]
     assert messages[4] == "Too many wrong codes. Request a new one."
     [req] = _rows(LoginRequest)
     assert req.attempts == 5 and req.voided_at is not None
@@ -153,8 +164,10 @@ def test_wrong_code_message_counts_down(clean_db):
     assert client.failed_code_count == 5
 
 
-@pytest.mark.parametrize("bad", ["", "12345", "1234567", "12345a", "１２３４５６", 123456, None, ["123456"],
-                                 {"$ne": ""}, "1" * 1000])
+@pytest.mark.parametrize(
+    "bad",
+    ["", "12345", "1234567", "12345a", "１２３４５６", 123456, None, ["123456"], {"$ne": ""}, "1" * 1000],
+)
 def test_malformed_code_counts_no_attempt(clean_db, bad):
     make_client()
     flow = _request()
@@ -312,7 +325,11 @@ def test_logout_revokes_only_that_session(clean_db):
 
 def test_ip_bucket():
     assert auth.ip_bucket("203.0.113.9") == "203.0.113.9"
-    assert auth.ip_bucket("2001:db8:1:2:aaaa::1") == auth.ip_bucket("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    assert (
+        auth.ip_bucket("2001:db8:1:2:aaaa::1")
+        == auth.ip_bucket("2001:db8:1:2:ffff::9")
+        == "2001:db8:1:2::/64"
+    )
     assert auth.ip_bucket("2001:db8:1:3::1") != auth.ip_bucket("2001:db8:1:2::1")
     assert auth.ip_bucket("::ffff:203.0.113.9") == "203.0.113.9"
     assert auth.ip_bucket("testclient") == "testclient" and auth.ip_bucket(None) == "unknown"
@@ -352,7 +369,9 @@ def test_outbox_parallel_workers_never_send_twice(clean_db, monkeypatch):
             sent.append(mail.to)
 
     monkeypatch.setattr(mailer, "send", fake_send)
-    threads = [threading.Thread(target=outbox.process_due, args=(T0 + timedelta(seconds=1),)) for _ in range(8)]
+    threads = [
+        threading.Thread(target=outbox.process_due, args=(T0 + timedelta(seconds=1),)) for _ in range(8)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -366,8 +385,11 @@ def test_outbox_retries_with_backoff_then_fails(clean_db, monkeypatch):
     # Give the row a long life so retries are not cut short by the login expiry.
     _request()
     with unit_of_work() as db:
-        db.execute(update(OutboxMessage).values(payload=dict(_rows(OutboxMessage)[0].payload,
-                                                             expires_at=(T0 + timedelta(days=1)).isoformat())))
+        db.execute(
+            update(OutboxMessage).values(
+                payload=dict(_rows(OutboxMessage)[0].payload, expires_at=(T0 + timedelta(days=1)).isoformat())
+            )
+        )
 
     def boom(mail):
         raise mailer.MailerError("SMTPServerDisconnected: connection closed")
@@ -400,8 +422,9 @@ def test_outbox_reclaims_a_row_whose_worker_died(clean_db, monkeypatch):
     make_client()
     _request()
     with unit_of_work() as db:
-        db.execute(update(OutboxMessage).values(status=OutboxStatus.sending,
-                                                locked_until=T0 + timedelta(seconds=30)))
+        db.execute(
+            update(OutboxMessage).values(status=OutboxStatus.sending, locked_until=T0 + timedelta(seconds=30))
+        )
     sent = []
     monkeypatch.setattr(mailer, "send", sent.append)
     assert outbox.process_due(T0 + timedelta(seconds=10)) == 0  # still locked by the other worker

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -22,9 +22,9 @@ from client_profile.models import (
     SessionStatus,
     utcnow,
 )
-from client_profile.services import calendar
-from client_profile.services import provider_sessions as ps
 from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.schedule import calendar
+from client_profile.services.schedule import provider_sessions as ps
 from tests.login_helpers import principal_of as principal
 
 BRATISLAVA = ZoneInfo("Europe/Bratislava")
@@ -73,9 +73,27 @@ def test_a_shared_only_person_has_no_feed(demo):
         calendar.set_enabled(demo, peter, False)
 
 
-@pytest.mark.parametrize("raw", [None, 5, "", "-", "1", "1-", "abc-" + "A" * 32, "01-" + "A" * 32,
-                                 "1-" + "A" * 31, "1-" + "A" * 33, "1-" + "A" * 31 + "=", "1-" + "A" * 31 + "/",
-                                 "99999-" + "A" * 32, "1 -" + "A" * 32, "１-" + "A" * 32, "x" * 10000])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        5,
+        "",
+        "-",
+        "1",
+        "1-",
+        "abc-" + "A" * 32,
+        "01-" + "A" * 32,
+        "1-" + "A" * 31,
+        "1-" + "A" * 33,
+        "1-" + "A" * 31 + "=",
+        "1-" + "A" * 31 + "/",
+        "99999-" + "A" * 32,
+        "1 -" + "A" * 32,
+        "１-" + "A" * 32,
+        "x" * 10000,
+    ],
+)
 def test_malformed_and_unknown_keys_resolve_to_nothing(demo, raw):
     assert calendar.family_for_token(demo, raw) is None
 
@@ -122,8 +140,9 @@ def test_switching_off_and_on(demo):
 def test_subscribe_links():
     google, webcal = calendar.subscribe_links("https://cp.example.com/calendar/1-abc.ics")
     assert webcal == "webcal://cp.example.com/calendar/1-abc.ics"
-    assert google == ("https://calendar.google.com/calendar/render?cid="
-                      "webcal%3A%2F%2Fcp.example.com%2Fcalendar%2F1-abc.ics")
+    assert google == (
+        "https://calendar.google.com/calendar/render?cid=webcal%3A%2F%2Fcp.example.com%2Fcalendar%2F1-abc.ics"
+    )
     assert calendar.subscribe_links("") == ("", "")
 
 
@@ -145,8 +164,9 @@ def test_anna_feed_has_ema_and_jakub_and_never_lily(demo):
     assert not any("Summer Camp" in s for s in summaries)
     # One stable UID per attendance, the same on the next fetch.
     uids = [str(e["UID"]) for e in evs]
-    assert len(set(uids)) == len(uids) and all(u.startswith("attendance-") and u.endswith("@localhost")
-                                               for u in uids)
+    assert len(set(uids)) == len(uids) and all(
+        u.startswith("attendance-") and u.endswith("@localhost") for u in uids
+    )
     assert uids == [str(e["UID"]) for e in events(calendar.build_ics(demo, anna.family_id, now))]
     for e in evs:
         assert e["DTSTART"].params["TZID"] == "Europe/Bratislava"
@@ -175,15 +195,19 @@ def test_online_link_only_for_online_classes_and_session_link_wins(demo):
     assert str(swim["LOCATION"]) == "City Pool, Lane 3"
 
     group = demo.exec(select(ClassGroup).where(ClassGroup.is_online.is_(True))).one()
-    session = demo.exec(select(ClassSession).where(ClassSession.class_id == group.id,
-                                                   ClassSession.starts_at > utcnow())
-                        .order_by(ClassSession.starts_at)).first()
+    session = demo.exec(
+        select(ClassSession)
+        .where(ClassSession.class_id == group.id, ClassSession.starts_at > utcnow())
+        .order_by(ClassSession.starts_at)
+    ).first()
     ps.set_session_link(demo, session.id, "https://meet.example.com/special")
     demo.commit()
     evs = events(calendar.build_ics(demo, anna.family_id, utcnow()))
     links = {local_start(e).date(): str(e["URL"]) for e in evs if "URL" in e}
-    assert links[session.starts_at.replace(tzinfo=timezone.utc).astimezone(BRATISLAVA).date()] \
+    assert (
+        links[session.starts_at.replace(tzinfo=UTC).astimezone(BRATISLAVA).date()]
         == "https://meet.example.com/special"
+    )
     assert sum(1 for v in links.values() if v == "https://meet.example.com/special") == 1
 
     provider = demo.exec(select(Provider)).one()
@@ -204,9 +228,11 @@ def test_cancelled_sessions_are_marked_cancelled_and_updates_raise_the_sequence(
 
     # The provider cancels Jakub's next chess session.
     group = demo.exec(select(ClassGroup).where(ClassGroup.is_online.is_(True))).one()
-    session = demo.exec(select(ClassSession).where(ClassSession.class_id == group.id,
-                                                   ClassSession.starts_at > utcnow())
-                        .order_by(ClassSession.starts_at)).first()
+    session = demo.exec(
+        select(ClassSession)
+        .where(ClassSession.class_id == group.id, ClassSession.starts_at > utcnow())
+        .order_by(ClassSession.starts_at)
+    ).first()
     ps.cancel_session(demo, session.id, note="Teacher is ill")
     demo.commit()
     demo.expire_all()
@@ -232,10 +258,20 @@ def _dst_family(db) -> tuple[int, dict[str, int]]:
     prog = Programme(provider_id=provider.id, name="Diving")
     db.add_all([kid, prog])
     db.flush()
-    pool = ClassGroup(programme_id=prog.id, name="Diving - Tue", venue="Lake Pool", weekday=1,
-                      start_time=time(16, 0), duration_minutes=45)
-    online = ClassGroup(programme_id=prog.id, name="Diving theory", is_online=True,
-                        online_link="https://meet.example.com/dive")
+    pool = ClassGroup(
+        programme_id=prog.id,
+        name="Diving - Tue",
+        venue="Lake Pool",
+        weekday=1,
+        start_time=time(16, 0),
+        duration_minutes=45,
+    )
+    online = ClassGroup(
+        programme_id=prog.id,
+        name="Diving theory",
+        is_online=True,
+        online_link="https://meet.example.com/dive",
+    )
     db.add_all([pool, online])
     db.flush()
     ids = {}
@@ -243,10 +279,13 @@ def _dst_family(db) -> tuple[int, dict[str, int]]:
         booking = Booking(provider_id=provider.id, attendee_id=kid.id, class_id=group.id)
         db.add(booking)
         db.flush()
-        days = [date(2026, 10, 20), date(2026, 10, 27), date(2027, 3, 23), date(2027, 3, 30)] \
-            if group is pool else [date(2026, 10, 21)]
+        days = (
+            [date(2026, 10, 20), date(2026, 10, 27), date(2027, 3, 23), date(2027, 3, 30)]
+            if group is pool
+            else [date(2026, 10, 21)]
+        )
         for day in days:
-            start = datetime.combine(day, time(16, 0), tzinfo=BRATISLAVA).astimezone(timezone.utc)
+            start = datetime.combine(day, time(16, 0), tzinfo=BRATISLAVA).astimezone(UTC)
             s = ClassSession(class_id=group.id, starts_at=start, ends_at=start + timedelta(minutes=45))
             db.add(s)
             db.flush()
@@ -259,21 +298,27 @@ def _dst_family(db) -> tuple[int, dict[str, int]]:
 def test_local_times_are_right_across_both_dst_changes(db):
     family_id, _ = _dst_family(db)
     # Late October 2026: the clocks go back on Sunday 25 October.
-    evs = events(calendar.build_ics(db, family_id, datetime(2026, 10, 15, tzinfo=timezone.utc)))
-    pool = sorted((e for e in evs if "Lake Pool" in str(e["LOCATION"]) and local_start(e).year == 2026),
-                  key=lambda e: e.decoded("DTSTART"))
+    evs = events(calendar.build_ics(db, family_id, datetime(2026, 10, 15, tzinfo=UTC)))
+    pool = sorted(
+        (e for e in evs if "Lake Pool" in str(e["LOCATION"]) and local_start(e).year == 2026),
+        key=lambda e: e.decoded("DTSTART"),
+    )
     assert [(local_start(e).date(), local_start(e).time()) for e in pool] == [
-        (date(2026, 10, 20), time(16, 0)), (date(2026, 10, 27), time(16, 0))]
-    assert [e.decoded("DTSTART").astimezone(timezone.utc).hour for e in pool] == [14, 15]  # CEST, then CET
+        (date(2026, 10, 20), time(16, 0)),
+        (date(2026, 10, 27), time(16, 0)),
+    ]
+    assert [e.decoded("DTSTART").astimezone(UTC).hour for e in pool] == [14, 15]  # CEST, then CET
     assert all(e.decoded("DTEND") - e.decoded("DTSTART") == timedelta(minutes=45) for e in pool)
-    raw = calendar.build_ics(db, family_id, datetime(2026, 10, 15, tzinfo=timezone.utc))
+    raw = calendar.build_ics(db, family_id, datetime(2026, 10, 15, tzinfo=UTC))
     assert b"DTSTART;TZID=Europe/Bratislava:20261027T160000" in raw
     # Late March 2027: the clocks go forward on Sunday 28 March.
-    evs = events(calendar.build_ics(db, family_id, datetime(2027, 3, 20, tzinfo=timezone.utc)))
+    evs = events(calendar.build_ics(db, family_id, datetime(2027, 3, 20, tzinfo=UTC)))
     spring = sorted((e for e in evs if local_start(e).year == 2027), key=lambda e: e.decoded("DTSTART"))
     assert [(local_start(e).date(), local_start(e).strftime("%H:%M")) for e in spring] == [
-        (date(2027, 3, 23), "16:00"), (date(2027, 3, 30), "16:00")]
-    assert [e.decoded("DTSTART").astimezone(timezone.utc).hour for e in spring] == [15, 14]
+        (date(2027, 3, 23), "16:00"),
+        (date(2027, 3, 30), "16:00"),
+    ]
+    assert [e.decoded("DTSTART").astimezone(UTC).hour for e in spring] == [15, 14]
     # The VTIMEZONE is there and knows both offsets.
     cal = icalendar.Calendar.from_ical(raw)
     tz = cal.walk("VTIMEZONE")[0]
@@ -282,12 +327,12 @@ def test_local_times_are_right_across_both_dst_changes(db):
     vtz = tz.to_tz(lookup_tzid=False)
     for e in pool:
         wall = e.decoded("DTSTART").replace(tzinfo=None)
-        assert wall.replace(tzinfo=vtz).astimezone(timezone.utc) == e.decoded("DTSTART").astimezone(timezone.utc)
+        assert wall.replace(tzinfo=vtz).astimezone(UTC) == e.decoded("DTSTART").astimezone(UTC)
 
 
 def test_excused_and_provider_cancelled_sessions_stay_in_the_feed_marked_cancelled(db):
     family_id, ids = _dst_family(db)
-    now = datetime(2026, 10, 15, tzinfo=timezone.utc)
+    now = datetime(2026, 10, 15, tzinfo=UTC)
     evs = events(calendar.build_ics(db, family_id, now))
     assert len(evs) == 5 and all(str(e["SUMMARY"]) == "Mia: Diving" for e in evs)
     theory = next(e for e in evs if str(e["LOCATION"]) == "Online")

@@ -17,7 +17,6 @@ from alembic.script import ScriptDirectory
 from tests.cli_helpers import ROOT, cli_runner, rows
 
 
-
 def _head() -> str:
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "alembic"))
@@ -33,14 +32,21 @@ _rows = rows
 
 
 def _table_counts(db_file: Path) -> dict[str, int]:
-    tables = [r[0] for r in _rows(db_file, "SELECT name FROM sqlite_master WHERE type='table' "
-                                           "AND name NOT LIKE 'sqlite_%'")]
+    tables = [
+        r[0]
+        for r in _rows(
+            db_file, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
     return {t: _rows(db_file, f'SELECT count(*) FROM "{t}"')[0][0] for t in tables}
 
 
 def _booking_of(db_file: Path, first_name: str) -> int:
-    return _rows(db_file, "SELECT b.id FROM booking b JOIN attendee a ON a.id = b.attendee_id "
-                          f"WHERE a.first_name = '{first_name}'")[0][0]
+    return _rows(
+        db_file,
+        "SELECT b.id FROM booking b JOIN attendee a ON a.id = b.attendee_id "
+        f"WHERE a.first_name = '{first_name}'",
+    )[0][0]
 
 
 def test_migrate_creates_the_schema_on_an_empty_file(cli):
@@ -101,14 +107,16 @@ def test_prepare_loads_the_demo_only_into_an_empty_database(cli):
 def test_prepare_and_demo_leave_a_real_provider_alone(cli):
     assert cli("migrate").returncode == 0
     with sqlite3.connect(cli.db_file) as conn:
-        conn.execute("INSERT INTO provider (slug, name, currency, timezone, language, contact_email, "
-                     "contact_phone, website, brand_color, logo_url, makeups_enabled, makeup_from_cancelled, "
-                     "makeup_from_missed, makeup_validity_days, makeup_window_days, makeup_min_hours_before, "
-                     "makeup_extra_capacity, cancellation_deadline_hours, online_payment_enabled, "
-                     "invoicing_enabled, bank_account_name, bank_iban, bank_bic, bank_reference_hint, "
-                     "invoice_address, livestream_enabled, created_at) VALUES ('real', 'Real Club', 'EUR', "
-                     "'UTC', 'en', '', '', '', '#000000', '', 1, 1, 1, 90, 4, 2, 0, 24, 0, 0, "
-                     "'', '', '', '', '', 1, '2026-01-01 00:00:00')")
+        conn.execute(
+            "INSERT INTO provider (slug, name, currency, timezone, language, contact_email, "
+            "contact_phone, website, brand_color, logo_url, makeups_enabled, makeup_from_cancelled, "
+            "makeup_from_missed, makeup_validity_days, makeup_window_days, makeup_min_hours_before, "
+            "makeup_extra_capacity, cancellation_deadline_hours, online_payment_enabled, "
+            "invoicing_enabled, bank_account_name, bank_iban, bank_bic, bank_reference_hint, "
+            "invoice_address, livestream_enabled, created_at) VALUES ('real', 'Real Club', 'EUR', "
+            "'UTC', 'en', '', '', '', '#000000', '', 1, 1, 1, 90, 4, 2, 0, 24, 0, 0, "
+            "'', '', '', '', '', 1, '2026-01-01 00:00:00')"
+        )
     before = _table_counts(cli.db_file)
     prepared = cli("prepare")
     assert prepared.returncode == 0, prepared.stderr
@@ -125,15 +133,20 @@ def test_share_and_unshare(cli):
     shared = cli("share", str(booking_id), "  Grandma@Example.COM ", "--pay", "--no-notify")
     assert shared.returncode == 0, shared.stderr
     assert "grandma@example.com" in shared.stdout and "pay" in shared.stdout
-    row = _rows(cli.db_file, "SELECT s.notify, s.can_pay, s.can_manage, s.revoked_at, c.family_id "
-                             "FROM booking_share s JOIN client c ON c.id = s.grantee_client_id "
-                             f"WHERE s.booking_id = {booking_id} AND s.grantee_email = 'grandma@example.com'")
+    row = _rows(
+        cli.db_file,
+        "SELECT s.notify, s.can_pay, s.can_manage, s.revoked_at, c.family_id "
+        "FROM booking_share s JOIN client c ON c.id = s.grantee_client_id "
+        f"WHERE s.booking_id = {booking_id} AND s.grantee_email = 'grandma@example.com'",
+    )
     assert row == [(0, 1, 0, None, None)]
 
     unshared = cli("unshare", str(booking_id), "GRANDMA@example.com")
     assert unshared.returncode == 0, unshared.stderr
-    assert _rows(cli.db_file, "SELECT revoked_at IS NOT NULL FROM booking_share "
-                              "WHERE grantee_email = 'grandma@example.com'") == [(1,)]
+    assert _rows(
+        cli.db_file,
+        "SELECT revoked_at IS NOT NULL FROM booking_share WHERE grantee_email = 'grandma@example.com'",
+    ) == [(1,)]
     twice = cli("unshare", str(booking_id), "grandma@example.com")
     assert twice.returncode == 1 and "not found" in twice.stderr
 

@@ -16,51 +16,78 @@ from client_profile.models import Charge, ChargeStatus, Invoice, InvoiceProfile,
 from tests.cli_helpers import cli_runner, rows
 
 
-
 @pytest.fixture
 def cli(tmp_path):
     return cli_runner(tmp_path)
 
 
-
-
 def test_setting_up_a_real_provider_end_to_end(cli, tmp_path):
     assert cli("migrate").returncode == 0
-    created = cli("provider", "create", "--slug", "otters", "--name", "Otters Club", "--timezone",
-                  "Europe/Bratislava", "--language", "sk", "--email", "hello@otters.example")
+    created = cli(
+        "provider",
+        "create",
+        "--slug",
+        "otters",
+        "--name",
+        "Otters Club",
+        "--timezone",
+        "Europe/Bratislava",
+        "--language",
+        "sk",
+        "--email",
+        "hello@otters.example",
+    )
     assert created.returncode == 0, created.stderr
     assert "Created provider 'Otters Club'" in created.stdout
 
-    changed = cli("provider", "set", "bank_iban=SK31 1200 0000 1987 4263 7541", "makeups_enabled=no",
-                  "cancellation_day_before_time=18:00", "cancellation_mode=day_before_at", "makeup_window_days=7",
-                  "invoicing_enabled=yes")
+    changed = cli(
+        "provider",
+        "set",
+        "bank_iban=SK31 1200 0000 1987 4263 7541",
+        "makeups_enabled=no",
+        "cancellation_day_before_time=18:00",
+        "cancellation_mode=day_before_at",
+        "makeup_window_days=7",
+        "invoicing_enabled=yes",
+    )
     assert changed.returncode == 0, changed.stderr
     assert "bank_iban: - -> SK3112000000198742637541" in changed.stdout
-    assert rows(cli.db_file, "SELECT bank_iban, makeups_enabled, cancellation_mode, makeup_window_days, "
-                             "invoicing_enabled FROM provider") == \
-        [("SK3112000000198742637541", 0, "day_before_at", 7, 1)]
+    assert rows(
+        cli.db_file,
+        "SELECT bank_iban, makeups_enabled, cancellation_mode, makeup_window_days, "
+        "invoicing_enabled FROM provider",
+    ) == [("SK3112000000198742637541", 0, "day_before_at", 7, 1)]
 
     logo = tmp_path / "logo.png"
     Image.new("RGB", (900, 300), (10, 120, 140)).save(logo)
-    for args in (("holiday", "add", "2026-12-24", "Christmas", "Eve"),
-                 ("invoice-profile", "set", "legal_name=Otters s.r.o.", "company_id=12345678"),
-                 ("invoice-profile", "logo", str(logo))):
+    for args in (
+        ("holiday", "add", "2026-12-24", "Christmas", "Eve"),
+        ("invoice-profile", "set", "legal_name=Otters s.r.o.", "company_id=12345678"),
+        ("invoice-profile", "logo", str(logo)),
+    ):
         result = cli(*args)
         assert result.returncode == 0, (args, result.stderr)
     assert rows(cli.db_file, "SELECT day, name FROM provider_holiday") == [("2026-12-24", "Christmas Eve")]
 
     shown = cli("provider", "show")
     assert shown.returncode == 0, shown.stderr
-    for text in ("Provider 'Otters Club' (otters)", "cancellation_day_before_time   18:00",
-                 "makeups_enabled                no", "2026-12-24  Christmas Eve", "Otters s.r.o.",
-                 "450 x 150 px PNG"):
+    for text in (
+        "Provider 'Otters Club' (otters)",
+        "cancellation_day_before_time   18:00",
+        "makeups_enabled                no",
+        "2026-12-24  Christmas Eve",
+        "Otters s.r.o.",
+        "450 x 150 px PNG",
+    ):
         assert text in shown.stdout, text
 
 
 def test_paid_records_a_transfer_once(cli):
     assert cli("demo").returncode == 0
-    (charge_id, reference), = rows(cli.db_file, "SELECT id, reference FROM charge WHERE status = 'unpaid' "
-                                                "AND description = 'Autumn term fee'")
+    ((charge_id, reference),) = rows(
+        cli.db_file,
+        "SELECT id, reference FROM charge WHERE status = 'unpaid' AND description = 'Autumn term fee'",
+    )
     wrong = cli("paid", reference, "--amount", "107.99")
     assert wrong.returncode == 1
     assert "EUR 107.99 does not match" in wrong.stderr and "EUR 108.00" in wrong.stderr
@@ -71,10 +98,12 @@ def test_paid_records_a_transfer_once(cli):
     assert paid.returncode == 0, paid.stderr
     assert "it is paid now" in paid.stdout and "Issued" in paid.stdout
     assert rows(cli.db_file, f"SELECT status FROM charge WHERE id = {charge_id}") == [("paid",)]
-    assert rows(cli.db_file, f"SELECT method, amount_minor FROM payment WHERE charge_id = {charge_id}") == \
-        [("bank_transfer", 10800)]
-    assert sorted(r[0] for r in rows(cli.db_file, f"SELECT kind FROM invoice WHERE charge_id = {charge_id}")) == \
-        ["invoice", "receipt"]
+    assert rows(cli.db_file, f"SELECT method, amount_minor FROM payment WHERE charge_id = {charge_id}") == [
+        ("bank_transfer", 10800)
+    ]
+    assert sorted(
+        r[0] for r in rows(cli.db_file, f"SELECT kind FROM invoice WHERE charge_id = {charge_id}")
+    ) == ["invoice", "receipt"]
 
     again = cli("paid", str(charge_id), "--amount", "108.00")
     assert again.returncode == 1 and "already paid" in again.stderr
@@ -83,20 +112,33 @@ def test_paid_records_a_transfer_once(cli):
 
 def test_paid_with_a_transfer_request_reference_settles_every_item(cli):
     assert cli("demo").returncode == 0
-    items = rows(cli.db_file, "SELECT c.id, c.amount_minor, c.family_id, f.id FROM charge c JOIN client f "
-                              "ON f.family_id = c.family_id WHERE c.status = 'unpaid' AND f.email = 'anna@example.com'")
+    items = rows(
+        cli.db_file,
+        "SELECT c.id, c.amount_minor, c.family_id, f.id FROM charge c JOIN client f "
+        "ON f.family_id = c.family_id WHERE c.status = 'unpaid' AND f.email = 'anna@example.com'",
+    )
     ids = sorted(r[0] for r in items)
 
-    with sqlite3.connect(cli.db_file) as conn:  # as the payments page records it when several items are ticked
-        conn.execute("INSERT INTO transfer_request (provider_id, family_id, reference, amount_minor, currency, "
-                     "status, created_at) SELECT provider_id, family_id, '9000000042', ?, 'EUR', 'open', "
-                     "CURRENT_TIMESTAMP FROM charge WHERE id = ?", (sum(r[1] for r in items), ids[0]))
-        conn.executemany("INSERT INTO transfer_request_item (request_id, charge_id) VALUES "
-                         "((SELECT id FROM transfer_request WHERE reference = '9000000042'), ?)", [(i,) for i in ids])
+    with sqlite3.connect(
+        cli.db_file
+    ) as conn:  # as the payments page records it when several items are ticked
+        conn.execute(
+            "INSERT INTO transfer_request (provider_id, family_id, reference, amount_minor, currency, "
+            "status, created_at) SELECT provider_id, family_id, '9000000042', ?, 'EUR', 'open', "
+            "CURRENT_TIMESTAMP FROM charge WHERE id = ?",
+            (sum(r[1] for r in items), ids[0]),
+        )
+        conn.executemany(
+            "INSERT INTO transfer_request_item (request_id, charge_id) VALUES "
+            "((SELECT id FROM transfer_request WHERE reference = '9000000042'), ?)",
+            [(i,) for i in ids],
+        )
     paid = cli("paid", "9000000042", "--amount", "126.00")
     assert paid.returncode == 0, paid.stderr
     assert "9000000042" in paid.stdout and "are paid now" in paid.stdout
-    assert rows(cli.db_file, f"SELECT DISTINCT status FROM charge WHERE id IN ({ids[0]}, {ids[1]})") == [("paid",)]
+    assert rows(cli.db_file, f"SELECT DISTINCT status FROM charge WHERE id IN ({ids[0]}, {ids[1]})") == [
+        ("paid",)
+    ]
     again = cli("paid", "9000000042", "--amount", "126.00")
     assert again.returncode == 1 and "already paid" in again.stderr
 
@@ -142,15 +184,17 @@ def test_in_process_provider_commands(clean_db, capsys):
     code, _, err = _run(capsys, "provider", "show")
     assert code == 1 and "provider create" in err
     assert _run(capsys, "provider", "create", "--slug", "otters", "--name", "Otters")[0] == 0
-    code, out, _ = _run(capsys, "provider", "set", "allow_late_cancellation=off", "makeup_validity_days=60",
-                        "website=")
+    code, out, _ = _run(
+        capsys, "provider", "set", "allow_late_cancellation=off", "makeup_validity_days=60", "website="
+    )
     assert code == 0 and "allow_late_cancellation: yes -> no" in out and "website" not in out
     code, out, _ = _run(capsys, "provider", "set", "makeup_validity_days=60")
     assert code == 0 and "nothing changed" in out
     code, _, err = _run(capsys, "provider", "set", "makeup_validity_days=sixty")
     assert code == 1 and "whole number" in err
-    code, out, _ = _run(capsys, "invoice-profile", "set", "vat_id=SK2020123456", "vat_payer=yes",
-                        "default_vat_rate=23")
+    code, out, _ = _run(
+        capsys, "invoice-profile", "set", "vat_id=SK2020123456", "vat_payer=yes", "default_vat_rate=23"
+    )
     assert code == 0 and "default_vat_rate: 0 % -> 23 %" in out
     code, _, err = _run(capsys, "holiday", "remove", "2026-12-24")
     assert code == 1 and "not a holiday" in err

@@ -11,7 +11,6 @@ from client_profile.clock import utcnow
 from tests.cli_helpers import cli_runner, rows
 
 
-
 @pytest.fixture(scope="module")
 def cli(tmp_path_factory):
     run = cli_runner(tmp_path_factory.mktemp("cli-sessions"))
@@ -20,10 +19,12 @@ def cli(tmp_path_factory):
 
 
 def snapshot(db_file: Path) -> tuple:
-    return (rows(db_file, "SELECT id, state, changed_at FROM attendance ORDER BY id"),
-            rows(db_file, "SELECT id, status, online_link, note FROM class_session ORDER BY id"),
-            rows(db_file, "SELECT id, online_link FROM class_group ORDER BY id"),
-            rows(db_file, "SELECT id, data_version FROM family ORDER BY id"))
+    return (
+        rows(db_file, "SELECT id, state, changed_at FROM attendance ORDER BY id"),
+        rows(db_file, "SELECT id, status, online_link, note FROM class_session ORDER BY id"),
+        rows(db_file, "SELECT id, online_link FROM class_group ORDER BY id"),
+        rows(db_file, "SELECT id, data_version FROM family ORDER BY id"),
+    )
 
 
 def now_sql() -> str:
@@ -33,9 +34,12 @@ def now_sql() -> str:
 
 def swim_session(db_file: Path, upcoming: bool) -> int:
     op, order = (">", "ASC") if upcoming else ("<", "DESC")
-    return rows(db_file, "SELECT s.id FROM class_session s JOIN class_group g ON g.id = s.class_id "
-                         f"WHERE g.name = 'Beginners - Tuesday 16:00' AND s.starts_at {op} {now_sql()} "
-                         f"ORDER BY s.starts_at {order} LIMIT 1")[0][0]
+    return rows(
+        db_file,
+        "SELECT s.id FROM class_session s JOIN class_group g ON g.id = s.class_id "
+        f"WHERE g.name = 'Beginners - Tuesday 16:00' AND s.starts_at {op} {now_sql()} "
+        f"ORDER BY s.starts_at {order} LIMIT 1",
+    )[0][0]
 
 
 def attendee(db_file: Path, first: str) -> int:
@@ -86,19 +90,25 @@ def test_cancel_and_restore_a_session(cli):
     assert cancelled.returncode == 0, cancelled.stderr
     assert "cancelled" in cancelled.stdout and "Pool closed" in cancelled.stdout
     assert rows(cli.db_file, f"SELECT status, note FROM class_session WHERE id = {nxt}") == [
-        ("cancelled", "Pool closed")]
+        ("cancelled", "Pool closed")
+    ]
     assert novak_version(cli.db_file) == version + 1
     twice = cli("cancel-session", str(nxt))
     assert twice.returncode == 1 and "already cancelled" in twice.stderr
     restored = cli("restore-session", str(nxt))
     assert restored.returncode == 0 and "scheduled again" in restored.stdout
-    assert rows(cli.db_file, f"SELECT status, note FROM class_session WHERE id = {nxt}") == [("scheduled", "")]
+    assert rows(cli.db_file, f"SELECT status, note FROM class_session WHERE id = {nxt}") == [
+        ("scheduled", "")
+    ]
 
 
 def test_set_link_for_a_session_and_a_class(cli):
     chess_class = rows(cli.db_file, "SELECT id FROM class_group WHERE is_online = 1")[0][0]
-    session = rows(cli.db_file, f"SELECT id FROM class_session WHERE class_id = {chess_class} "
-                                f"AND starts_at > {now_sql()} ORDER BY starts_at LIMIT 1")[0][0]
+    session = rows(
+        cli.db_file,
+        f"SELECT id FROM class_session WHERE class_id = {chess_class} "
+        f"AND starts_at > {now_sql()} ORDER BY starts_at LIMIT 1",
+    )[0][0]
     result = cli("set-link", "--session", str(session), "https://meet.example.com/room-2")
     assert result.returncode == 0, result.stderr
     assert "https://meet.example.com/room-2" in result.stdout
@@ -107,7 +117,8 @@ def test_set_link_for_a_session_and_a_class(cli):
     klass = cli("set-link", "--class", str(chess_class), "https://meet.example.com/chess-new")
     assert klass.returncode == 0, klass.stderr
     assert rows(cli.db_file, f"SELECT online_link FROM class_group WHERE id = {chess_class}") == [
-        ("https://meet.example.com/chess-new",)]
+        ("https://meet.example.com/chess-new",)
+    ]
 
 
 def test_bad_input_exits_non_zero_and_changes_nothing(cli):

@@ -4,7 +4,7 @@ production only."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -16,7 +16,7 @@ from client_profile.settings import Settings, reset_settings_cache
 from tests.unit.test_cli import cli  # noqa: F401 (fixture)
 
 START = "2026-12-03T07:10:00+00:00"  # a Thursday morning
-REAL = datetime(2031, 5, 6, 12, 0, tzinfo=timezone.utc)  # "the wall clock", frozen by time-machine
+REAL = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)  # "the wall clock", frozen by time-machine
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_today_is_the_local_date_of_the_shifted_clock(monkeypatch):
     try:
         # 23:30 UTC on 3 December is already 4 December in Bratislava.
         assert clock.today("Europe/Bratislava") == date(2026, 12, 4)
-        assert clock.today(timezone.utc) == date(2026, 12, 3)
+        assert clock.today(UTC) == date(2026, 12, 3)
     finally:
         monkeypatch.delenv("CLIENT_PROFILE_NOW")
         reset_settings_cache()
@@ -71,23 +71,29 @@ def test_production_refuses_the_setting_with_a_clear_message():
 
 
 def test_the_cli_refuses_it_in_production_and_loads_the_demo_at_it_elsewhere(cli):  # noqa: F811
-    refused = cli("migrate", CLIENT_PROFILE_ENV="production", SECRET_KEY="p" * 40,
-                  SMTP_HOST="smtp.example.org", CLIENT_PROFILE_NOW=START)
+    refused = cli(
+        "migrate",
+        CLIENT_PROFILE_ENV="production",
+        SECRET_KEY="p" * 40,
+        SMTP_HOST="smtp.example.org",
+        CLIENT_PROFILE_NOW=START,
+    )
     assert refused.returncode == 1
     assert "CLIENT_PROFILE_NOW" in refused.stderr and "refused in production" in refused.stderr
     assert cli("migrate").returncode == 0
     assert cli("demo", CLIENT_PROFILE_NOW=START).returncode == 0
     with sqlite3.connect(cli.db_file) as conn:
-        [(due,)] = conn.execute("SELECT due_on FROM charge WHERE description = 'Autumn term fee' "
-                                "AND status = 'unpaid'").fetchall()
+        [(due,)] = conn.execute(
+            "SELECT due_on FROM charge WHERE description = 'Autumn term fee' AND status = 'unpaid'"
+        ).fetchall()
     assert due == "2026-12-10"  # a week after the shifted "today", whatever the real date
 
 
 def test_test_now_is_parsed_drawn_and_handed_to_child_processes(monkeypatch):
     from tests.clock_helpers import child_clock, draw, parse
 
-    assert parse("2026-12-05T23:30:00+01:00") == datetime(2026, 12, 5, 22, 30, tzinfo=timezone.utc)
-    assert parse("2026-12-05T22:30:00Z") == datetime(2026, 12, 5, 22, 30, tzinfo=timezone.utc)
+    assert parse("2026-12-05T23:30:00+01:00") == datetime(2026, 12, 5, 22, 30, tzinfo=UTC)
+    assert parse("2026-12-05T22:30:00Z") == datetime(2026, 12, 5, 22, 30, tzinfo=UTC)
     with pytest.raises(ValueError, match="UTC offset"):
         parse("2026-12-05T22:30:00")
     with time_machine.travel(REAL, tick=False):

@@ -6,7 +6,7 @@ them at noon of fixed days, tests/unit/test_demo_instants.py at every weekday an
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -72,17 +72,22 @@ def _attendees(db, family_id) -> dict[str, Attendee]:
 
 
 def _bookings(db, attendee) -> dict[str, tuple[Booking, ClassGroup, Programme]]:
-    rows = db.exec(select(Booking, ClassGroup, Programme)
-                   .join(ClassGroup, ClassGroup.id == Booking.class_id)
-                   .join(Programme, Programme.id == ClassGroup.programme_id)
-                   .where(Booking.attendee_id == attendee.id)).all()
+    rows = db.exec(
+        select(Booking, ClassGroup, Programme)
+        .join(ClassGroup, ClassGroup.id == Booking.class_id)
+        .join(Programme, Programme.id == ClassGroup.programme_id)
+        .where(Booking.attendee_id == attendee.id)
+    ).all()
     return {p.name: (b, c, p) for b, c, p in rows}
 
 
 def _attendance(db, booking) -> list[tuple[Attendance, ClassSession]]:
-    return db.exec(select(Attendance, ClassSession)
-                   .join(ClassSession, ClassSession.id == Attendance.session_id)
-                   .where(Attendance.booking_id == booking.id).order_by(ClassSession.starts_at)).all()
+    return db.exec(
+        select(Attendance, ClassSession)
+        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .where(Attendance.booking_id == booking.id)
+        .order_by(ClassSession.starts_at)
+    ).all()
 
 
 def _local(dt: datetime) -> datetime:
@@ -117,8 +122,11 @@ def check_provider_settings(db, demo):
     assert p.bank_account_name and p.bank_bic and p.bank_reference_hint
     assert p.bank_iban.replace(" ", "").startswith("SK") and len(p.bank_iban.replace(" ", "")) == 24
     assert "@" in p.contact_email and p.brand_color.startswith("#")
-    assert [login.email for login in demo.logins] == ["anna@example.com", "ben@example.com",
-                                                      "peter@example.com"]
+    assert [login.email for login in demo.logins] == [
+        "anna@example.com",
+        "ben@example.com",
+        "peter@example.com",
+    ]
 
 
 def test_families_clients_and_ages(db, demo):
@@ -159,8 +167,11 @@ def check_ema_swimming_booking_sessions_and_makeup_credit(db, now):
     past = [(a, s) for a, s in rows if as_utc(s.starts_at) < now]
     upcoming = [(a, s) for a, s in rows if as_utc(s.starts_at) > now]
     assert len(past) + len(upcoming) == len(rows)
-    assert Counter(a.state for a, _ in past) == {AttendanceState.attended: 3, AttendanceState.cancelled: 1,
-                                                 AttendanceState.missed: 1}
+    assert Counter(a.state for a, _ in past) == {
+        AttendanceState.attended: 3,
+        AttendanceState.cancelled: 1,
+        AttendanceState.missed: 1,
+    }
     assert len(upcoming) == 8 and all(a.state == AttendanceState.scheduled for a, _ in upcoming)
     for _, s in rows:  # Tuesdays at 16:00 Bratislava time, stored as aware UTC
         local = _local(s.starts_at)
@@ -169,15 +180,18 @@ def check_ema_swimming_booking_sessions_and_makeup_credit(db, now):
     starts = [_local(s.starts_at).date() for _, s in upcoming]
     # The next session is within a week (today's counts when it has not started yet).
     assert starts[0] >= today and starts[0] - today <= timedelta(days=7)
-    assert all(b - a == timedelta(days=7) for a, b in zip(starts, starts[1:]))
+    assert all(b - a == timedelta(days=7) for a, b in zip(starts, starts[1:], strict=False))
 
     credits = db.exec(select(MakeupCredit)).all()
     assert len(credits) == 1
     credit = credits[0]
     cancelled = next(a for a, _ in past if a.state == AttendanceState.cancelled)
     assert credit.status == MakeupCreditStatus.open
-    assert (credit.source_attendance_id, credit.attendee_id, credit.booking_id) == (cancelled.id, ema.id,
-                                                                                   booking.id)
+    assert (credit.source_attendance_id, credit.attendee_id, credit.booking_id) == (
+        cancelled.id,
+        ema.id,
+        booking.id,
+    )
     assert as_utc(credit.expires_at) - as_utc(credit.earned_at) == timedelta(days=90)
     assert as_utc(credit.expires_at) > now
 
@@ -193,8 +207,10 @@ def check_ema_unpaid_term_fee_and_share_with_peter(db, now):
     charge = db.exec(select(Charge).where(Charge.booking_id == booking.id)).one()
     # EUR 120.00 less the sibling discount (10 %), frozen on the fee.
     assert (charge.description, charge.amount_minor, charge.currency) == ("Autumn term fee", 10800, "EUR")
-    assert [(d.name, d.percent, d.saving_minor) for d in db.exec(
-        select(ChargeDiscount).where(ChargeDiscount.charge_id == charge.id))] == [("Sibling discount 10%", 10, 1200)]
+    assert [
+        (d.name, d.percent, d.saving_minor)
+        for d in db.exec(select(ChargeDiscount).where(ChargeDiscount.charge_id == charge.id))
+    ] == [("Sibling discount 10%", 10, 1200)]
     assert charge.status == ChargeStatus.unpaid and charge.due_on == _today(now) + timedelta(days=7)
     assert charge.family_id == anna.family_id
     assert db.exec(select(Payment).where(Payment.charge_id == charge.id)).all() == []
@@ -210,16 +226,25 @@ def check_ema_unpaid_term_fee_and_share_with_peter(db, now):
 
 def _paid(db, charge: Charge) -> bool:
     payments = db.exec(select(Payment).where(Payment.charge_id == charge.id)).all()
-    invoices = db.exec(select(Invoice).where(Invoice.charge_id == charge.id, Invoice.kind == InvoiceKind.invoice)
-                       ).all()
-    receipts = db.exec(select(Invoice).where(Invoice.charge_id == charge.id, Invoice.kind == InvoiceKind.receipt)
-                       ).all()
-    return (charge.status == ChargeStatus.paid and charge.paid_at is not None
-            and sum(p.amount_minor for p in payments if p.status == PaymentStatus.succeeded)
-            == charge.amount_minor
-            and (len(invoices) == 1 and invoices[0].total_minor == charge.amount_minor
-                 or not invoices and charge.description == "Credit top-up")  # credit is invoiced when used
-            and sorted(r.payment_id for r in receipts) == sorted(p.id for p in payments))
+    invoices = db.exec(
+        select(Invoice).where(Invoice.charge_id == charge.id, Invoice.kind == InvoiceKind.invoice)
+    ).all()
+    receipts = db.exec(
+        select(Invoice).where(Invoice.charge_id == charge.id, Invoice.kind == InvoiceKind.receipt)
+    ).all()
+    return (
+        charge.status == ChargeStatus.paid
+        and charge.paid_at is not None
+        and sum(p.amount_minor for p in payments if p.status == PaymentStatus.succeeded)
+        == charge.amount_minor
+        and (
+            len(invoices) == 1
+            and invoices[0].total_minor == charge.amount_minor
+            or not invoices
+            and charge.description == "Credit top-up"
+        )  # credit is invoiced when used
+        and sorted(r.payment_id for r in receipts) == sorted(p.id for p in payments)
+    )
 
 
 def test_jakub_bookings(db, demo):
@@ -240,15 +265,22 @@ def check_jakub_bookings(db, now):
         assert booking.status == BookingStatus.active
         rows = _attendance(db, booking)
         assert any(as_utc(s.starts_at) > now for _, s in rows)
-        assert all((_local(s.starts_at).weekday(), _local(s.starts_at).time()) == (weekday, start)
-                   for _, s in rows)
+        assert all(
+            (_local(s.starts_at).weekday(), _local(s.starts_at).time()) == (weekday, start) for _, s in rows
+        )
         charges = db.exec(select(Charge).where(Charge.booking_id == booking.id)).all()
         assert charges and all(_paid(db, c) for c in charges)
         # Made while both the sibling and the early-bird discounts were valid: both, each on the full price.
-        savings = db.exec(select(ChargeDiscount.name, ChargeDiscount.saving_minor)
-                          .where(ChargeDiscount.charge_id == charges[0].id).order_by(ChargeDiscount.id)).all()
+        savings = db.exec(
+            select(ChargeDiscount.name, ChargeDiscount.saving_minor)
+            .where(ChargeDiscount.charge_id == charges[0].id)
+            .order_by(ChargeDiscount.id)
+        ).all()
         full = booking.price_minor
-        assert [tuple(r) for r in savings] == [("Sibling discount 10%", full // 10), ("Early bird 5%", full // 20)]
+        assert [tuple(r) for r in savings] == [
+            ("Sibling discount 10%", full // 10),
+            ("Early bird 5%", full // 20),
+        ]
         assert charges[0].amount_minor == full - full // 10 - full // 20
 
     camp, _, _ = bookings["Summer Camp 2026"]
@@ -281,8 +313,11 @@ def check_entry_passes(db, now):
     passes = {p.name: p for p in db.exec(select(EntryPass).where(EntryPass.family_id == family_id))}
     assert set(passes) == {"Open Swim 10 entries", "Open Swim 5 entries"}
     ten = passes["Open Swim 10 entries"]
-    used = db.exec(select(func.count()).select_from(EntryPassEntry).where(
-        EntryPassEntry.entry_pass_id == ten.id, EntryPassEntry.returned_at.is_(None))).one()
+    used = db.exec(
+        select(func.count())
+        .select_from(EntryPassEntry)
+        .where(EntryPassEntry.entry_pass_id == ten.id, EntryPassEntry.returned_at.is_(None))
+    ).one()
     assert ten.entries_total == 10 and used == 4 and ten.entries_total - used == 6
     assert timedelta(days=55) <= as_utc(ten.expires_at) - now <= timedelta(days=65)
     item = db.get(OrderItem, ten.order_item_id)
@@ -297,8 +332,9 @@ def test_credit_ledger_and_orders(db, demo):
 
 def check_credit_ledger_and_orders(db, now=None):
     family_id = _client(db, "anna@example.com").family_id
-    entries = db.exec(select(CreditEntry).where(CreditEntry.family_id == family_id)
-                      .order_by(CreditEntry.created_at)).all()
+    entries = db.exec(
+        select(CreditEntry).where(CreditEntry.family_id == family_id).order_by(CreditEntry.created_at)
+    ).all()
     assert sum(e.amount_minor for e in entries) == 1500
     assert [(e.kind, e.amount_minor) for e in entries] == [(CreditKind.top_up, 5000), (CreditKind.use, -3500)]
     # The top-up was bought as an order paid by bank transfer: a payment, a receipt, no invoice.
@@ -307,7 +343,8 @@ def check_credit_ledger_and_orders(db, now=None):
     top_up_payment = db.exec(select(Payment).where(Payment.charge_id == top_up.charge_id)).one()
     assert (top_up_payment.method, top_up_payment.amount_minor) == (PaymentMethod.bank_transfer, 5000)
     assert [d.kind for d in db.exec(select(Invoice).where(Invoice.charge_id == top_up.charge_id))] == [
-        InvoiceKind.receipt]
+        InvoiceKind.receipt
+    ]
 
     orders = db.exec(select(Order).where(Order.family_id == family_id)).all()
     items = {o.id: db.exec(select(OrderItem).where(OrderItem.order_id == o.id)).all() for o in orders}
@@ -357,8 +394,11 @@ def test_peter_sees_only_the_shared_booking(db, demo):
 def check_peter_sees_only_the_shared_booking(db, now=None):
     peter = _client(db, "peter@example.com")
     assert peter.family_id is None
-    shares = db.exec(select(BookingShare).where(BookingShare.grantee_client_id == peter.id,
-                                                BookingShare.revoked_at.is_(None))).all()
+    shares = db.exec(
+        select(BookingShare).where(
+            BookingShare.grantee_client_id == peter.id, BookingShare.revoked_at.is_(None)
+        )
+    ).all()
     assert len(shares) == 1
 
 
@@ -374,12 +414,15 @@ def check_money_invariants(db, now=None):
     paid = [c for c in charges if c.status == ChargeStatus.paid]
     top_ups = set(db.exec(select(CreditEntry.charge_id).where(CreditEntry.kind == CreditKind.top_up)).all())
     assert sorted(i.charge_id for i in invoices) == sorted(c.id for c in paid if c.id not in top_ups)
-    for inv in invoices:  # the lines (a fee's discounts too) add up to the total, and their nets to the summary's
+    for (
+        inv
+    ) in invoices:  # the lines (a fee's discounts too) add up to the total, and their nets to the summary's
         assert sum(line["gross"] for line in inv.content["lines"]) == inv.total_minor
         if db.get(Charge, inv.charge_id).booking_id is not None:  # a fee
             assert sum(line["net"] for line in inv.content["lines"]) == inv.content["total_net"]
     assert sorted(d.payment_id for d in documents if d.kind == InvoiceKind.receipt) == sorted(
-        p.id for p in db.exec(select(Payment)).all())  # a receipt for each payment
+        p.id for p in db.exec(select(Payment)).all()
+    )  # a receipt for each payment
     by_series: dict[tuple, list[Invoice]] = {}
     for inv in documents:
         by_series.setdefault((inv.provider_id, inv.kind, inv.year), []).append(inv)
@@ -398,10 +441,18 @@ def check_money_invariants(db, now=None):
 def check_all_facts(db, summary, now: datetime) -> None:
     """Every fixed fact of the demo loaded at ``now`` (aware)."""
     check_provider_settings(db, summary)
-    for check in (check_families_clients_and_ages, check_ema_swimming_booking_sessions_and_makeup_credit,
-                  check_ema_unpaid_term_fee_and_share_with_peter, check_jakub_bookings, check_family_discounts,
-                  check_entry_passes, check_credit_ledger_and_orders, check_lily_in_the_same_class_everything_paid,
-                  check_peter_sees_only_the_shared_booking, check_money_invariants):
+    for check in (
+        check_families_clients_and_ages,
+        check_ema_swimming_booking_sessions_and_makeup_credit,
+        check_ema_unpaid_term_fee_and_share_with_peter,
+        check_jakub_bookings,
+        check_family_discounts,
+        check_entry_passes,
+        check_credit_ledger_and_orders,
+        check_lily_in_the_same_class_everything_paid,
+        check_peter_sees_only_the_shared_booking,
+        check_money_invariants,
+    ):
         check(db, now)
 
 
@@ -419,8 +470,9 @@ def test_second_run_changes_nothing(db, demo):
 
 def test_reset_rebuilds_and_restores_changes(db, demo):
     before = _counts(db)
-    fee = db.exec(select(Charge).where(Charge.description == "Autumn term fee",
-                                       Charge.status == ChargeStatus.unpaid)).one()
+    fee = db.exec(
+        select(Charge).where(Charge.description == "Autumn term fee", Charge.status == ChargeStatus.unpaid)
+    ).one()
     fee.status = ChargeStatus.cancelled
     db.add(Client(provider_id=demo.provider_id, email="extra@example.com"))
     db.commit()
@@ -428,8 +480,9 @@ def test_reset_rebuilds_and_restores_changes(db, demo):
     db.commit()
     assert rebuilt.created is True
     assert _counts(db) == before
-    fee = db.exec(select(Charge).where(Charge.description == "Autumn term fee",
-                                       Charge.status == ChargeStatus.unpaid)).one()
+    fee = db.exec(
+        select(Charge).where(Charge.description == "Autumn term fee", Charge.status == ChargeStatus.unpaid)
+    ).one()
     assert fee.due_on == TODAY + timedelta(days=14)  # dates follow the new "today"
     assert db.exec(select(Client).where(Client.email == "extra@example.com")).first() is None
 
@@ -484,4 +537,4 @@ def test_any_day_keeps_the_fixed_facts(db, today):
 def test_datetimes_are_aware_utc(db, demo):
     session = db.exec(select(ClassSession)).first()
     assert as_utc(session.starts_at).tzinfo is not None
-    assert as_utc(session.starts_at).utcoffset() == timezone.utc.utcoffset(None)
+    assert as_utc(session.starts_at).utcoffset() == UTC.utcoffset(None)

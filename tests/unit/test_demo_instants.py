@@ -2,15 +2,15 @@
 provider's timezone, around both DST switches and over New Year, the clock frozen at that instant.
 
 Each case loads the demo into its own in-memory SQLite database and checks, through the real services:
-(a) Ema can book a make-up, and cancel it in time so the credit comes back (services.makeups);
+(a) Ema can book a make-up, and cancel it in time so the credit comes back (services.schedule.makeups);
 (b) a full sister group is in the make-up window, explained and open for the waiting list;
-(c) one of Ema's upcoming sessions can still be excused in time, earning a make-up (services.attendance);
+(c) one of Ema's upcoming sessions can still be excused in time, earning a make-up (services.schedule.attendance);
 (d) every fixed fact of tests/unit/test_demo.py, for the demo as seen at that instant.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,10 +28,10 @@ from client_profile.models import (
     MakeupCredit,
     MakeupCreditStatus,
 )
-from client_profile.services import attendance, makeups
 from client_profile.services.demo import DEMO_TIMEZONE, load_demo
-from client_profile.services.identity import Principal
+from client_profile.services.people.identity import Principal
 from client_profile.services.providers import current_provider
+from client_profile.services.schedule import attendance, makeups
 from tests.unit.test_demo import check_all_facts
 
 TZ = ZoneInfo(DEMO_TIMEZONE)
@@ -46,13 +46,22 @@ def _local(day: date, at: time, fold: int = 0) -> datetime:
 INSTANTS = (
     [_local(d, h) for d in WEEK for h in HOURS]
     # Summer time starts Sunday 29 March 2026 at 02:00 (clocks jump to 03:00); windows that cross it.
-    + [_local(date(2026, 3, 26), time(16, 30)), _local(date(2026, 3, 28), time(23, 30)),
-       _local(date(2026, 3, 29), time(1, 30)), _local(date(2026, 3, 29), time(3, 30)),
-       _local(date(2026, 3, 30), time(0, 30))]
+    + [
+        _local(date(2026, 3, 26), time(16, 30)),
+        _local(date(2026, 3, 28), time(23, 30)),
+        _local(date(2026, 3, 29), time(1, 30)),
+        _local(date(2026, 3, 29), time(3, 30)),
+        _local(date(2026, 3, 30), time(0, 30)),
+    ]
     # Summer time ends Sunday 25 October 2026 at 03:00 (back to 02:00): 02:30 happens twice.
-    + [_local(date(2026, 10, 22), time(16, 30)), _local(date(2026, 10, 24), time(23, 30)),
-       _local(date(2026, 10, 25), time(2, 30), fold=0), _local(date(2026, 10, 25), time(2, 30), fold=1),
-       _local(date(2026, 10, 25), time(12, 0)), _local(date(2026, 10, 26), time(0, 30))]
+    + [
+        _local(date(2026, 10, 22), time(16, 30)),
+        _local(date(2026, 10, 24), time(23, 30)),
+        _local(date(2026, 10, 25), time(2, 30), fold=0),
+        _local(date(2026, 10, 25), time(2, 30), fold=1),
+        _local(date(2026, 10, 25), time(12, 0)),
+        _local(date(2026, 10, 26), time(0, 30)),
+    ]
     + [_local(date(2026, 12, 31), time(23, 30)), _local(date(2027, 1, 1), time(0, 30))]
 )
 
@@ -74,7 +83,7 @@ def fresh_db():
 @pytest.mark.parametrize("instant", INSTANTS, ids=[_id(i) for i in INSTANTS])
 def test_the_demo_works_whenever_it_is_loaded(fresh_db, instant):
     db = fresh_db
-    instant = instant.astimezone(timezone.utc)
+    instant = instant.astimezone(UTC)
     with time_machine.travel(instant, tick=False):
         now = clock.utcnow()
         assert now == instant  # the app's clock follows the frozen time
@@ -110,19 +119,23 @@ def test_the_demo_works_whenever_it_is_loaded(fresh_db, instant):
 
         # (c) an upcoming session of Ema's that can still be excused in time, for a make-up credit.
         ema_booking = db.get(Booking, db.get(MakeupCredit, credit_id).booking_id)
-        upcoming = db.exec(select(Attendance).where(Attendance.booking_id == ema_booking.id,
-                                                    Attendance.state == AttendanceState.scheduled)).all()
+        upcoming = db.exec(
+            select(Attendance).where(
+                Attendance.booking_id == ema_booking.id, Attendance.state == AttendanceState.scheduled
+            )
+        ).all()
         previews = [attendance.preview_cancel(db, who, provider, a.id) for a in upcoming]
         assert any(p.allowed and not p.late and p.outcome == "makeup" for p in previews)
 
 
 def test_the_demo_takes_its_now_from_the_clock_and_refuses_a_naive_one(fresh_db):
-    instant = datetime(2026, 12, 3, 7, 10, tzinfo=timezone.utc)  # a Thursday morning
+    instant = datetime(2026, 12, 3, 7, 10, tzinfo=UTC)  # a Thursday morning
     with time_machine.travel(instant, tick=False):
         load_demo(fresh_db)
         fresh_db.commit()
-    fee = fresh_db.exec(select(Charge).where(Charge.description == "Autumn term fee",
-                                             Charge.status == "unpaid")).one()
+    fee = fresh_db.exec(
+        select(Charge).where(Charge.description == "Autumn term fee", Charge.status == "unpaid")
+    ).one()
     assert fee.due_on == date(2026, 12, 10)
     with pytest.raises(ValueError, match="aware"):
         load_demo(fresh_db, now=datetime(2026, 12, 3, 7, 10), reset=True)

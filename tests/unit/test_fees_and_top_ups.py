@@ -1,4 +1,5 @@
-"""services.fees (discounts on fees, frozen, on the invoice) and services.credit (a top-up is a paid order with a
+"""services.money.fees (discounts on fees, frozen, on the invoice) and services.money.credit (a top-up is a
+paid order with a
 receipt and a ledger entry, once). Times are relative to the test clock (utcnow)."""
 
 from __future__ import annotations
@@ -26,26 +27,45 @@ from client_profile.models import (
     Payment,
     utcnow,
 )
-from client_profile.services import billing, fees, payments
 from client_profile.services.errors import DomainError
+from client_profile.services.money import billing, fees, payments
 from client_profile.services.providers import current_provider
 
 
 def _lily(db) -> tuple[Booking, int]:
     """Lily Carter's swimming booking (EUR 120.00) and her family, which has no discounts of its own."""
     ben = db.exec(select(Client).where(Client.email == "ben@example.com")).one()
-    booking = db.exec(select(Booking).join(Attendee, Attendee.id == Booking.attendee_id)
-                      .where(Attendee.family_id == ben.family_id)).one()
+    booking = db.exec(
+        select(Booking)
+        .join(Attendee, Attendee.id == Booking.attendee_id)
+        .where(Attendee.family_id == ben.family_id)
+    ).one()
     return booking, ben.family_id
 
 
-def _discount(db, family_id: int, name: str, *, percent=None, amount=None, currency="EUR", days=(-10, 10),
-              attendee_id=None) -> Discount:
+def _discount(
+    db,
+    family_id: int,
+    name: str,
+    *,
+    percent=None,
+    amount=None,
+    currency="EUR",
+    days=(-10, 10),
+    attendee_id=None,
+) -> Discount:
     now = utcnow()
-    d = Discount(provider_id=current_provider(db).id, family_id=family_id, attendee_id=attendee_id, name=name,
-                 percent=percent, amount_minor=amount, currency=currency,
-                 valid_from=now + timedelta(days=days[0]) if days[0] is not None else None,
-                 valid_until=now + timedelta(days=days[1]) if days[1] is not None else None)
+    d = Discount(
+        provider_id=current_provider(db).id,
+        family_id=family_id,
+        attendee_id=attendee_id,
+        name=name,
+        percent=percent,
+        amount_minor=amount,
+        currency=currency,
+        valid_from=now + timedelta(days=days[0]) if days[0] is not None else None,
+        valid_until=now + timedelta(days=days[1]) if days[1] is not None else None,
+    )
     db.add(d)
     db.flush()
     return d
@@ -54,17 +74,29 @@ def _discount(db, family_id: int, name: str, *, percent=None, amount=None, curre
 # --------------------------------------------------------------------------------------------- the rules
 
 
-@pytest.mark.parametrize(("amount", "percent", "saving"), [
-    (12000, 10, 1200), (1250, 10, 125), (1255, 10, 126), (1245, 10, 125), (999, 5, 50), (990, 5, 50),
-    (989, 5, 49), (1, 50, 1), (1, 49, 0), (12000, 100, 12000),
-])
+@pytest.mark.parametrize(
+    ("amount", "percent", "saving"),
+    [
+        (12000, 10, 1200),
+        (1250, 10, 125),
+        (1255, 10, 126),
+        (1245, 10, 125),
+        (999, 5, 50),
+        (990, 5, 50),
+        (989, 5, 49),
+        (1, 50, 1),
+        (1, 49, 0),
+        (12000, 100, 12000),
+    ],
+)
 def test_percent_of_rounds_half_up_to_a_minor_unit(amount, percent, saving):
     assert fees.percent_of(amount, percent) == saving
 
 
 def _d(name, percent=None, amount=None, currency="EUR", id_=None):
-    return Discount(id=id_, provider_id=1, family_id=1, name=name, percent=percent, amount_minor=amount,
-                    currency=currency)
+    return Discount(
+        id=id_, provider_id=1, family_id=1, name=name, percent=percent, amount_minor=amount, currency=currency
+    )
 
 
 def test_discounts_each_on_the_full_price_add_up_and_never_exceed_it():
@@ -93,11 +125,17 @@ def test_a_fee_gets_the_discounts_valid_when_it_is_made_for_its_attendee(db, dem
 
     fee = fees.create_booking_fee(db, booking, "Spring term fee", 12000, "T-1", None, now=now)
     assert fee.amount_minor == 12000 - 1200 - 500 - 600 and fee.status == ChargeStatus.unpaid
-    rows = db.exec(select(ChargeDiscount).where(ChargeDiscount.charge_id == fee.id).order_by(ChargeDiscount.id)).all()
+    rows = db.exec(
+        select(ChargeDiscount).where(ChargeDiscount.charge_id == fee.id).order_by(ChargeDiscount.id)
+    ).all()
     assert [(r.name, r.saving_minor) for r in rows] == [
-        ("Sibling discount 10%", 1200), ("Loyalty EUR 5", 500), ("Lily's own 5%", 600)]
+        ("Sibling discount 10%", 1200),
+        ("Loyalty EUR 5", 500),
+        ("Lily's own 5%", 600),
+    ]
     assert fees.discount_note(fee.amount_minor, "EUR", rows) == (
-        "Full price EUR 120.00 · Sibling discount 10% -EUR 12.00 · Loyalty EUR 5 -EUR 5.00 · Lily's own 5% -EUR 6.00")
+        "Full price EUR 120.00 · Sibling discount 10% -EUR 12.00 · Loyalty EUR 5 -EUR 5.00 · Lily's own 5% -EUR 6.00"
+    )
 
 
 def test_a_fee_discounted_to_nothing_is_not_charged_and_bad_prices_change_nothing(db, demo):
@@ -108,8 +146,10 @@ def test_a_fee_discounted_to_nothing_is_not_charged_and_bad_prices_change_nothin
     for bad in (0, -100, 1.5, "120", True):
         with pytest.raises(ValueError):
             fees.create_booking_fee(db, booking, "Spring term fee", bad, "T-3", None)
-    assert len(db.exec(select(Charge)).all()) == before and db.exec(select(ChargeDiscount).where(
-        ChargeDiscount.name == "Scholarship")).all() == []
+    assert (
+        len(db.exec(select(Charge)).all()) == before
+        and db.exec(select(ChargeDiscount).where(ChargeDiscount.name == "Scholarship")).all() == []
+    )
 
 
 def test_the_invoice_shows_the_full_price_and_the_discount_and_stays_frozen(db, demo):
@@ -120,16 +160,23 @@ def test_the_invoice_shows_the_full_price_and_the_discount_and_stays_frozen(db, 
     assert fee.amount_minor == 12345 - 1235 - 617  # 1234.5 -> 1235, 617.25 -> 617
     done = payments.record_bank_transfer(db, "T-4", fee.amount_minor)
     db.commit()
-    invoice = db.exec(select(Invoice).where(Invoice.charge_id == fee.id, Invoice.kind == InvoiceKind.invoice)).one()
+    invoice = db.exec(
+        select(Invoice).where(Invoice.charge_id == fee.id, Invoice.kind == InvoiceKind.invoice)
+    ).one()
     lines = invoice.content["lines"]
     assert [(line["description"], line["gross"], line["vat_rate_bp"]) for line in lines] == [
-        ("Spring term fee (Lily Carter)", 12345, 2300), ("Sibling discount 10%", -1235, 2300),
-        ("Early bird 5% (discount)", -617, 2300)]
+        ("Spring term fee (Lily Carter)", 12345, 2300),
+        ("Sibling discount 10%", -1235, 2300),
+        ("Early bird 5% (discount)", -617, 2300),
+    ]
     assert sum(line["gross"] for line in lines) == invoice.content["total"] == fee.amount_minor == 10493
     (summary,) = invoice.content["vat_summary"]
     assert summary["gross"] == 10493 and (summary["net"], summary["vat"]) == billing.split_vat(10493, 2300)
     # The lines' nets and VAT add up to the summary's (the last discount line takes the rounding cent).
-    assert (sum(line["net"] for line in lines), sum(line["vat"] for line in lines)) == (summary["net"], summary["vat"])
+    assert (sum(line["net"] for line in lines), sum(line["vat"] for line in lines)) == (
+        summary["net"],
+        summary["vat"],
+    )
     assert all(line["net"] + line["vat"] == line["gross"] for line in lines)
     assert invoice.number in done.documents
 
@@ -139,7 +186,10 @@ def test_the_invoice_shows_the_full_price_and_the_discount_and_stays_frozen(db, 
     db.commit()
     assert db.get(Charge, fee.id).amount_minor == 10493
     saved = fees.savings_by_charge(db, [fee.id])[fee.id]
-    assert [(s.name, s.saving_minor) for s in saved] == [("Sibling discount 10%", 1235), ("Early bird 5%", 617)]
+    assert [(s.name, s.saving_minor) for s in saved] == [
+        ("Sibling discount 10%", 1235),
+        ("Early bird 5%", 617),
+    ]
     assert billing.document_content(db, invoice)["lines"] == lines
 
     from client_profile.integrations.invoice_pdf import render_pdf
@@ -151,14 +201,30 @@ def test_the_invoice_shows_the_full_price_and_the_discount_and_stays_frozen(db, 
 
 
 def _top_up_order(db, family_id: int, amount: int, reference: str) -> Charge:
-    order = Order(provider_id=current_provider(db).id, family_id=family_id, number=f"O-T-{reference}",
-                  total_minor=amount)
+    order = Order(
+        provider_id=current_provider(db).id,
+        family_id=family_id,
+        number=f"O-T-{reference}",
+        total_minor=amount,
+    )
     db.add(order)
     db.flush()
-    db.add(OrderItem(order_id=order.id, kind=OrderItemKind.credit_top_up, description="Prepaid credit",
-                     unit_price_minor=amount))
-    charge = Charge(provider_id=order.provider_id, family_id=family_id, order_id=order.id,
-                    description="Credit top-up", amount_minor=amount, reference=reference)
+    db.add(
+        OrderItem(
+            order_id=order.id,
+            kind=OrderItemKind.credit_top_up,
+            description="Prepaid credit",
+            unit_price_minor=amount,
+        )
+    )
+    charge = Charge(
+        provider_id=order.provider_id,
+        family_id=family_id,
+        order_id=order.id,
+        description="Credit top-up",
+        amount_minor=amount,
+        reference=reference,
+    )
     db.add(charge)
     db.commit()
     return charge
@@ -175,8 +241,11 @@ def test_a_paid_top_up_credits_the_ledger_once_with_a_receipt_and_no_invoice(db,
     assert entry.order_id == charge.order_id and entry.description == "Credit top-up, order O-T-T-TOPUP"
     payment = db.exec(select(Payment).where(Payment.charge_id == charge.id)).one()
     (receipt,) = db.exec(select(Invoice).where(Invoice.charge_id == charge.id)).all()
-    assert receipt.kind == InvoiceKind.receipt and receipt.payment_id == payment.id and done.documents == [
-        receipt.number]
+    assert (
+        receipt.kind == InvoiceKind.receipt
+        and receipt.payment_id == payment.id
+        and done.documents == [receipt.number]
+    )
     assert [(line["vat_rate_bp"], line["vat"]) for line in receipt.content["lines"]] == [(0, 0)]
     assert "Prepaid credit" in " ".join(receipt.content["notes_after"])
 
@@ -198,7 +267,13 @@ def test_the_demo_top_up_is_in_the_payment_history_with_its_receipt(db, demo):
     assert top_up.receipt_id and top_up.receipt_number.startswith("R-") and not top_up.invoice_id
     football = next(i for i in view.paid if i.description == "Football Juniors - term fee")
     assert football.amount == "EUR 76.50"
-    assert football.discounts == "Full price EUR 90.00 · Sibling discount 10% -EUR 9.00 · Early bird 5% -EUR 4.50"
-    assert football.discount_parts == (("Full price", "EUR 90.00"), ("Sibling discount 10%", "-EUR 9.00"),
-                                       ("Early bird 5%", "-EUR 4.50"))
+    assert (
+        football.discounts
+        == "Full price EUR 90.00 · Sibling discount 10% -EUR 9.00 · Early bird 5% -EUR 4.50"
+    )
+    assert football.discount_parts == (
+        ("Full price", "EUR 90.00"),
+        ("Sibling discount 10%", "-EUR 9.00"),
+        ("Early bird 5%", "-EUR 4.50"),
+    )
     assert all(i.discount_parts == () for i in view.paid if i.order_id)  # orders get no discounts

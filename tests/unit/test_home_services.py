@@ -7,9 +7,10 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from client_profile.models import Attendee, Booking, BookingShare, utcnow
-from client_profile.services import benefits, home, orders
-from client_profile.services.access import get_visible_booking, member_visible, parse_id
+from client_profile.services import home
 from client_profile.services.errors import NotFound
+from client_profile.services.money import benefits, orders
+from client_profile.services.people.access import get_visible_booking, member_visible, parse_id
 from client_profile.services.providers import current_provider
 from tests.login_helpers import principal_of as principal
 
@@ -27,7 +28,11 @@ def test_anna_home_shows_her_family_and_the_unpaid_fee_first(demo):
     assert swim.next_session.startswith("Tue ") and swim.next_session.endswith("16:00")
     chess = next(b for b in view.bookings if b.programme == "Chess Online")
     assert chess.is_online and chess.place == "Online"
-    assert [(u.description, u.amount, u.attendee) for u in view.unpaid][0] == ("Autumn term fee", "EUR 108.00", "Ema")
+    assert [(u.description, u.amount, u.attendee) for u in view.unpaid][0] == (
+        "Autumn term fee",
+        "EUR 108.00",
+        "Ema",
+    )
     assert view.unpaid[0].discounts == "Full price EUR 120.00 · Sibling discount 10% -EUR 12.00"
     assert view.unpaid[1].attendee == ""  # an order is for the whole family
     assert "Swim cap + goggles" in {u.description for u in view.unpaid}
@@ -93,8 +98,22 @@ def test_foreign_and_missing_bookings_look_the_same(demo):
     assert get_visible_booking(demo, anna, own.id).id == own.id
 
 
-@pytest.mark.parametrize("value,expected", [(5, 5), ("7", 7), (0, None), (-3, None), (True, None), ("1 OR 1=1", None),
-                                            ("", None), (None, None), (1.0, None), ("１２", None), (2**63, None)])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (5, 5),
+        ("7", 7),
+        (0, None),
+        (-3, None),
+        (True, None),
+        ("1 OR 1=1", None),
+        ("", None),
+        (None, None),
+        (1.0, None),
+        ("１２", None),
+        (2**63, None),
+    ],
+)
 def test_parse_id(value, expected):
     assert parse_id(value) == expected
 
@@ -104,9 +123,14 @@ def test_benefits_answer_the_parents_questions(demo):
     assert [(m.attendee, m.status) for m in view.makeups] == [("Ema", "available")]
     assert view.makeups[0].detail.startswith("Book by ")
     assert {(d.name, d.status, d.scope) for d in view.discounts} == {
-        ("Sibling discount 10%", "active", "Family"), ("Early bird 5%", "expired", "Family")}
+        ("Sibling discount 10%", "active", "Family"),
+        ("Early bird 5%", "expired", "Family"),
+    }
     by_name = {p.name: p for p in view.passes}
-    assert (by_name["Open Swim 10 entries"].remaining, by_name["Open Swim 10 entries"].status) == (6, "active")
+    assert (by_name["Open Swim 10 entries"].remaining, by_name["Open Swim 10 entries"].status) == (
+        6,
+        "active",
+    )
     assert any(p.status == "expired" for p in view.passes)
     assert view.credit_balance == "EUR 15.00"
     assert {e.amount for e in view.ledger} == {"EUR 50.00", "-EUR 35.00"}
@@ -122,7 +146,11 @@ def test_orders_split_unpaid_and_paid_with_items(demo):
     view = orders.orders_view(demo, principal(demo, "anna@example.com"), current_provider(demo))
     assert [(o.total, o.status) for o in view.unpaid] == [("EUR 18.00", "unpaid")]
     assert view.unpaid[0].items
-    assert sorted(o.total for o in view.paid) == ["EUR 35.00", "EUR 50.00", "EUR 90.00"]  # the top-up is an order
+    assert sorted(o.total for o in view.paid) == [
+        "EUR 35.00",
+        "EUR 50.00",
+        "EUR 90.00",
+    ]  # the top-up is an order
     assert orders.orders_view(demo, principal(demo, "ben@example.com"), current_provider(demo)).unpaid == []
 
 
@@ -133,7 +161,11 @@ def test_home_view_issues_a_constant_number_of_queries(demo, engine):
 
     def count() -> int:
         statements = []
-        listener = lambda conn, cur, stmt, *a: statements.append(stmt) if stmt.lstrip().upper().startswith("SELECT") else None  # noqa: E731,E501
+
+        def listener(conn, cur, stmt, *a):
+            if stmt.lstrip().upper().startswith("SELECT"):
+                statements.append(stmt)
+
         event.listen(engine, "before_cursor_execute", listener)
         try:
             home.home_view(demo, anna, provider)
@@ -144,9 +176,11 @@ def test_home_view_issues_a_constant_number_of_queries(demo, engine):
     before = count()
     ema = demo.exec(select(Booking).join(Attendee).where(Attendee.first_name == "Ema")).first()
     from client_profile.models import ClassGroup
+
     for i in range(5):
-        cls = ClassGroup(programme_id=demo.get(ClassGroup, ema.class_id).programme_id, name=f"Extra {i}",
-                         capacity=5)
+        cls = ClassGroup(
+            programme_id=demo.get(ClassGroup, ema.class_id).programme_id, name=f"Extra {i}", capacity=5
+        )
         demo.add(cls)
         demo.flush()
         demo.add(Booking(provider_id=provider.id, attendee_id=ema.attendee_id, class_id=cls.id))
@@ -157,7 +191,7 @@ def test_home_view_issues_a_constant_number_of_queries(demo, engine):
 def test_without_card_payment_the_prompt_says_bank_transfer_and_why(demo):
     """Issue: "Pay now" promised online payment that the payments page then did not offer, with no reason."""
     from client_profile.integrations.stripe_gateway import gateway
-    from client_profile.services.payments import online_payment_note, payments_view
+    from client_profile.services.money.payments import online_payment_note, payments_view
     from tests.login_helpers import override_env
 
     anna, provider = principal(demo, "anna@example.com"), current_provider(demo)
@@ -166,8 +200,9 @@ def test_without_card_payment_the_prompt_says_bank_transfer_and_why(demo):
         note = payments_view(demo, anna, provider, gateway()).online_note
         assert "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET" in note  # whoever tries the app learns how
     with override_env(STRIPE_SECRET_KEY=None, CLIENT_PROFILE_ENV="production", SMTP_HOST="127.0.0.1"):
-        assert online_payment_note(provider, None) == ("Card payment is not available at the moment. Please pay "
-                                                       "by bank transfer.")
+        assert online_payment_note(provider, None) == (
+            "Card payment is not available at the moment. Please pay by bank transfer."
+        )
     with override_env(STRIPE_SECRET_KEY="sk_test_x", STRIPE_WEBHOOK_SECRET="whsec_x"):
         assert home.home_view(demo, anna, provider).online_payment is True
         assert online_payment_note(provider, gateway()) == ""

@@ -1,4 +1,5 @@
-"""docs/security.md finding 6: what one bad websocket event can write to the log, and how big a websocket message may be."""
+"""docs/security.md finding 6: what one bad websocket event can write to the log, and how big a websocket
+message may be."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def capture():
         lg.propagate = False
         lg.setLevel(logging.DEBUG)
     yield (lambda: raw.getvalue().decode("utf-8")), errors
-    for lg, (propagate, level) in zip(loggers, saved):
+    for lg, (propagate, level) in zip(loggers, saved, strict=False):
         lg.removeHandler(handler)
         lg.propagate, lg.level = propagate, level
 
@@ -36,7 +37,9 @@ def capture():
 def test_a_megabyte_event_payload_is_cut_to_a_few_kilobytes(capture):
     output, errors = capture
     payload = {"name": "state.x", "payload": {"junk": "A" * 1_000_000}}
-    logging.getLogger("reflex.app").warning(f"Received event from session s with no associated token. {payload}")
+    logging.getLogger("reflex.app").warning(
+        f"Received event from session s with no associated token. {payload}"
+    )
     logging.getLogger("reflex_base.event").warning("bad args %s", payload)
     text = output()
     assert not errors

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -30,13 +30,13 @@ from client_profile.models import (
     WaitlistStatus,
     utcnow,
 )
-from client_profile.services import makeups
 from client_profile.services.demo import load_demo
 from client_profile.services.errors import DomainError, NotFound
-from client_profile.services.identity import Principal
+from client_profile.services.people.identity import Principal
 from client_profile.services.providers import current_provider
+from client_profile.services.schedule import makeups
 
-NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)  # a Thursday
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # a Thursday
 
 
 # ------------------------------------------------------------------------------------------ a small world
@@ -48,8 +48,15 @@ class World:
 
     def __init__(self, db: Session, families: int, capacity: int = 1, extra: int = 0):
         self.db = db
-        p = Provider(slug="w", name="World Swim", timezone="Europe/Bratislava", makeup_extra_capacity=extra,
-                     makeup_window_days=4, makeup_min_hours_before=2, cancellation_deadline_hours=24)
+        p = Provider(
+            slug="w",
+            name="World Swim",
+            timezone="Europe/Bratislava",
+            makeup_extra_capacity=extra,
+            makeup_window_days=4,
+            makeup_min_hours_before=2,
+            cancellation_deadline_hours=24,
+        )
         db.add(p)
         db.flush()
         self.provider = p
@@ -62,8 +69,12 @@ class World:
         db.add(self.source)
         db.add(self.target)
         db.flush()
-        self.past = ClassSession(class_id=self.source.id, starts_at=NOW - timedelta(days=3),
-                                 ends_at=NOW - timedelta(days=3) + timedelta(hours=1), status=SessionStatus.completed)
+        self.past = ClassSession(
+            class_id=self.source.id,
+            starts_at=NOW - timedelta(days=3),
+            ends_at=NOW - timedelta(days=3) + timedelta(hours=1),
+            status=SessionStatus.completed,
+        )
         self.session = self.add_session(self.target, NOW + timedelta(days=2))
         db.add(self.past)
         db.flush()
@@ -95,8 +106,13 @@ class World:
         att = Attendance(booking_id=booking.id, session_id=self.past.id, state=AttendanceState.cancelled)
         db.add(att)
         db.flush()
-        credit = MakeupCredit(attendee_id=kid.id, booking_id=booking.id, source_attendance_id=att.id,
-                              earned_at=NOW - timedelta(days=3), expires_at=NOW + timedelta(days=60))
+        credit = MakeupCredit(
+            attendee_id=kid.id,
+            booking_id=booking.id,
+            source_attendance_id=att.id,
+            earned_at=NOW - timedelta(days=3),
+            expires_at=NOW + timedelta(days=60),
+        )
         db.add(credit)
         db.flush()
         principal = Principal(client.id, self.provider.id, fam.id, 0, client.email, name)
@@ -105,8 +121,15 @@ class World:
         return principal, credit.id
 
     def taken(self) -> int:
-        return self.db.exec(select(Attendance).where(Attendance.session_id == self.session.id,
-                                                     Attendance.state == AttendanceState.makeup)).all().__len__()
+        return (
+            self.db.exec(
+                select(Attendance).where(
+                    Attendance.session_id == self.session.id, Attendance.state == AttendanceState.makeup
+                )
+            )
+            .all()
+            .__len__()
+        )
 
 
 # ------------------------------------------------------------------------------------------ offers
@@ -140,15 +163,20 @@ def test_offers_respect_window_compatibility_and_what_the_attendee_already_has(d
     assert w.session.id not in [s.id for s, _ in rows]
 
 
-@pytest.mark.parametrize("mode,class_extra,global_extra,expected", [
-    (None, 5, 1, 2), ("add", 2, 1, 4), ("replace", 3, 1, 4), ("replace", 0, 4, 1)])
+@pytest.mark.parametrize(
+    "mode,class_extra,global_extra,expected",
+    [(None, 5, 1, 2), ("add", 2, 1, 4), ("replace", 3, 1, 4), ("replace", 0, 4, 1)],
+)
 def test_extra_makeup_capacity_global_add_replace(db, mode, class_extra, global_extra, expected):
     w = World(db, 1, capacity=1, extra=global_extra)
     w.target.extra_makeup_mode, w.target.extra_makeup_capacity = mode, class_extra
     db.add(w.target)
     db.commit()
     assert makeups.makeup_limit(w.provider, w.target) == expected
-    assert makeups.offers_for(db, w.principals[0], w.provider, w.credits[0], NOW).offers[0].places_left == expected
+    assert (
+        makeups.offers_for(db, w.principals[0], w.provider, w.credits[0], NOW).offers[0].places_left
+        == expected
+    )
 
 
 def test_explanations_when_nothing_is_offered(db):
@@ -158,16 +186,22 @@ def test_explanations_when_nothing_is_offered(db):
     db.commit()
     full = makeups.offers_for(db, p1, w.provider, w.credits[1], NOW)
     assert full.offers == [] and [o.session_id for o in full.full] == [w.session.id]
-    assert full.reason == ("The only Swim session you could make up in the next 4 days "
-                           f"({full.full[0].day}, Target) is full.")
+    assert full.reason == (
+        f"The only Swim session you could make up in the next 4 days ({full.full[0].day}, Target) is full."
+    )
     assert "waiting list" in full.advice and "More sessions open" not in full.advice
     later = makeups.offers_for(db, p1, w.provider, w.credits[1], NOW + timedelta(days=3))
     assert "no Swim sessions to make up in the next 4 days" in later.reason and "valid until" in later.advice
     assert later.advice.startswith("Look again in a few days.")
     # Two full sessions read in the plural; a session beyond the window says when it opens for make-ups.
     second = w.add_session(w.target, NOW + timedelta(days=3))
-    db.add(Attendance(booking_id=db.get(MakeupCredit, w.credits[0]).booking_id, session_id=second.id,
-                      state=AttendanceState.makeup))
+    db.add(
+        Attendance(
+            booking_id=db.get(MakeupCredit, w.credits[0]).booking_id,
+            session_id=second.id,
+            state=AttendanceState.makeup,
+        )
+    )
     w.add_session(w.target, NOW + timedelta(days=9, hours=5))  # Sat 5 Dec: open for make-ups from 1 Dec
     db.commit()
     both = makeups.offers_for(db, p1, w.provider, w.credits[1], NOW)
@@ -190,7 +224,7 @@ def test_credit_expiry_policies():
     assert makeups.credit_expiry(p, cls, NOW) == NOW + timedelta(days=90)
     p.makeup_expiry_mode = "class_end"
     end = makeups.credit_expiry(p, cls, NOW)
-    assert end == datetime(2027, 1, 19, 23, 0, tzinfo=timezone.utc)  # midnight after the last day, CET
+    assert end == datetime(2027, 1, 19, 23, 0, tzinfo=UTC)  # midnight after the last day, CET
 
 
 def test_carry_over_keeps_only_the_newest_credits(db):
@@ -200,8 +234,11 @@ def test_carry_over_keeps_only_the_newest_credits(db):
     booking = db.exec(select(Booking).where(Booking.attendee_id.in_(select(Attendee.id)))).first()
     ids = []
     for i in range(3):
-        s = ClassSession(class_id=w.source.id, starts_at=NOW - timedelta(days=10 + i),
-                         ends_at=NOW - timedelta(days=10 + i) + timedelta(hours=1))
+        s = ClassSession(
+            class_id=w.source.id,
+            starts_at=NOW - timedelta(days=10 + i),
+            ends_at=NOW - timedelta(days=10 + i) + timedelta(hours=1),
+        )
         db.add(s)
         db.flush()
         a = Attendance(booking_id=booking.id, session_id=s.id, state=AttendanceState.cancelled)
@@ -209,7 +246,9 @@ def test_carry_over_keeps_only_the_newest_credits(db):
         db.flush()
         ids.append(makeups.grant_credit(db, w.provider, a, booking, w.source, NOW + timedelta(minutes=i)).id)
     db.commit()
-    statuses = {c.id: c.status for c in db.exec(select(MakeupCredit).where(MakeupCredit.booking_id == booking.id))}
+    statuses = {
+        c.id: c.status for c in db.exec(select(MakeupCredit).where(MakeupCredit.booking_id == booking.id))
+    }
     assert sum(1 for s in statuses.values() if s == MakeupCreditStatus.open) == 2
     assert statuses[ids[-1]] == MakeupCreditStatus.open
 
@@ -222,7 +261,9 @@ def test_book_then_cancel_in_time_gives_the_credit_back(db):
     p, credit = w.principals[0], w.credits[0]
     att = makeups.book_makeup(db, p, w.provider, credit, w.session.id, NOW)
     db.commit()
-    assert att.state == AttendanceState.makeup and db.get(MakeupCredit, credit).status == MakeupCreditStatus.used
+    assert (
+        att.state == AttendanceState.makeup and db.get(MakeupCredit, credit).status == MakeupCreditStatus.used
+    )
     with pytest.raises(DomainError, match="already used"):
         makeups.book_makeup(db, p, w.provider, credit, w.session.id, NOW)
     db.rollback()
@@ -295,9 +336,10 @@ def test_r1_fifty_families_one_last_place(clean_db):
     overbooking, no errors. On SQLite (IMMEDIATE transactions) and PostgreSQL (session row lock)."""
     with Session(clean_db, expire_on_commit=False) as db:
         w = World(db, 50, capacity=1)
-        pairs = list(zip(w.principals, w.credits))
-        session_ids = [w.session.id] + [w.add_session(w.target, NOW + timedelta(days=2, minutes=i + 1)).id
-                                        for i in range(R1_RUNS - 1)]
+        pairs = list(zip(w.principals, w.credits, strict=False))
+        session_ids = [w.session.id] + [
+            w.add_session(w.target, NOW + timedelta(days=2, minutes=i + 1)).id for i in range(R1_RUNS - 1)
+        ]
         db.commit()
         provider_id = w.provider.id
     for run, session_id in enumerate(session_ids):
@@ -318,7 +360,12 @@ def test_r1_fifty_families_one_last_place(clean_db):
 def test_r2_double_submit_creates_one_makeup(clean_db):
     with Session(clean_db, expire_on_commit=False) as db:
         w = World(db, 1, capacity=5)
-        principal, credit, session_id, provider_id = w.principals[0], w.credits[0], w.session.id, w.provider.id
+        principal, credit, session_id, provider_id = (
+            w.principals[0],
+            w.credits[0],
+            w.session.id,
+            w.provider.id,
+        )
     wins, fulls, errors = _race([(principal, credit)] * 10, session_id, provider_id)
     assert errors == [] and (wins, fulls) == (1, 9)
     with Session(clean_db) as db:
@@ -329,7 +376,9 @@ def test_r2_double_submit_creates_one_makeup(clean_db):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ops=st.lists(st.tuples(st.sampled_from(["book", "cancel"]), st.integers(0, 5)), min_size=1, max_size=25))
+@given(
+    ops=st.lists(st.tuples(st.sampled_from(["book", "cancel"]), st.integers(0, 5)), min_size=1, max_size=25)
+)
 def test_capacity_is_never_exceeded_and_a_credit_never_used_twice(clean_db, ops):
     from tests.conftest import _truncate
 
@@ -341,8 +390,11 @@ def test_capacity_is_never_exceeded_and_a_credit_never_used_twice(clean_db, ops)
                 if op == "book":
                     makeups.book_makeup(db, w.principals[who], w.provider, w.credits[who], w.session.id, NOW)
                 else:
-                    att = db.exec(select(Attendance).join(MakeupCredit, MakeupCredit.id == Attendance.makeup_credit_id)
-                                  .where(MakeupCredit.id == w.credits[who])).first()
+                    att = db.exec(
+                        select(Attendance)
+                        .join(MakeupCredit, MakeupCredit.id == Attendance.makeup_credit_id)
+                        .where(MakeupCredit.id == w.credits[who])
+                    ).first()
                     if att is None:
                         continue
                     makeups.cancel_makeup(db, w.principals[who], w.provider, att.id, NOW)
@@ -352,8 +404,9 @@ def test_capacity_is_never_exceeded_and_a_credit_never_used_twice(clean_db, ops)
             taken = w.taken()
             assert taken <= makeups.makeup_limit(w.provider, w.target)
             used = db.exec(select(MakeupCredit).where(MakeupCredit.status == MakeupCreditStatus.used)).all()
-            per_credit = db.exec(select(Attendance.makeup_credit_id).where(
-                Attendance.state == AttendanceState.makeup)).all()
+            per_credit = db.exec(
+                select(Attendance.makeup_credit_id).where(Attendance.state == AttendanceState.makeup)
+            ).all()
             assert len(per_credit) == len(set(per_credit)) == len(used) == taken
 
 
@@ -382,7 +435,7 @@ def test_waitlist_offer_hold_accept_and_expiry(db):
         makeups.accept_offer(db, p2, w.provider, e2.id, NOW + timedelta(minutes=6))
     db.rollback()
     # The offer runs out: it passes to the next in the queue.
-    later = e1.offer_expires_at.replace(tzinfo=timezone.utc) + timedelta(seconds=1)
+    later = e1.offer_expires_at.replace(tzinfo=UTC) + timedelta(seconds=1)
     makeups.expire_offers(db, w.provider, later)
     db.commit()
     db.refresh(e1)
@@ -392,7 +445,10 @@ def test_waitlist_offer_hold_accept_and_expiry(db):
         makeups.accept_offer(db, p1, w.provider, e1.id, later)
     att = makeups.accept_offer(db, p2, w.provider, e2.id, later + timedelta(minutes=1))
     db.commit()
-    assert att.state == AttendanceState.makeup and db.get(MakeupWaitlistEntry, e2.id).status == WaitlistStatus.accepted
+    assert (
+        att.state == AttendanceState.makeup
+        and db.get(MakeupWaitlistEntry, e2.id).status == WaitlistStatus.accepted
+    )
     with pytest.raises(NotFound):
         makeups.accept_offer(db, p0, w.provider, e2.id, later)  # someone else's entry
 
@@ -406,10 +462,15 @@ def test_demo_anna_has_offers_and_a_full_group_to_explain(db):
     [credit] = makeups.open_credit_ids(db, principal)
     result = makeups.offers_for(db, principal, provider, credit)
     assert result.bookable and result.offers
-    assert {o.class_name for o in result.offers} <= {"Beginners - Monday 16:00", "Beginners - Wednesday 17:00",
-                                                     "Beginners - Saturday 10:00"}
-    assert result.full and {o.class_name for o in result.full} <= {"Beginners - Tuesday 17:00",
-                                                                   "Beginners - Saturday 09:00"}
+    assert {o.class_name for o in result.offers} <= {
+        "Beginners - Monday 16:00",
+        "Beginners - Wednesday 17:00",
+        "Beginners - Saturday 10:00",
+    }
+    assert result.full and {o.class_name for o in result.full} <= {
+        "Beginners - Tuesday 17:00",
+        "Beginners - Saturday 09:00",
+    }
 
 
 def test_demo_saturday_group_is_full_and_explained(db):
@@ -419,9 +480,11 @@ def test_demo_saturday_group_is_full_and_explained(db):
     principal = Principal(anna.id, anna.provider_id, anna.family_id, 0, anna.email, anna.full_name)
     provider = current_provider(db)
     sat = db.exec(select(ClassGroup).where(ClassGroup.name == "Beginners - Saturday 09:00")).one()
-    next_sat = db.exec(select(ClassSession).where(ClassSession.class_id == sat.id,
-                                                  ClassSession.starts_at > utcnow())
-                       .order_by(ClassSession.starts_at)).first()
+    next_sat = db.exec(
+        select(ClassSession)
+        .where(ClassSession.class_id == sat.id, ClassSession.starts_at > utcnow())
+        .order_by(ClassSession.starts_at)
+    ).first()
     [credit] = makeups.open_credit_ids(db, principal)
     result = makeups.offers_for(db, principal, provider, credit, next_sat.starts_at - timedelta(days=1))
     assert next_sat.id in [o.session_id for o in result.full]
@@ -429,12 +492,14 @@ def test_demo_saturday_group_is_full_and_explained(db):
 
 
 def test_a_missed_session_earns_a_credit_only_when_the_policy_says_so(db):
-    from client_profile.services.provider_sessions import mark_attendance
+    from client_profile.services.schedule.provider_sessions import mark_attendance
 
     w = World(db, 1)
     booking = db.exec(select(Booking)).first()
     kid = db.get(Attendee, booking.attendee_id)
-    s = ClassSession(class_id=w.source.id, starts_at=NOW - timedelta(days=1), ends_at=NOW - timedelta(hours=23))
+    s = ClassSession(
+        class_id=w.source.id, starts_at=NOW - timedelta(days=1), ends_at=NOW - timedelta(hours=23)
+    )
     db.add(s)
     db.flush()
     att = Attendance(booking_id=booking.id, session_id=s.id)
@@ -479,8 +544,11 @@ def _share(db, w: World, booking_id: int, email: str, *, can_manage: bool) -> Pr
     grantee = Client(provider_id=w.provider.id, email=email)
     db.add(grantee)
     db.flush()
-    db.add(BookingShare(booking_id=booking_id, grantee_client_id=grantee.id, grantee_email=email,
-                        can_manage=can_manage))
+    db.add(
+        BookingShare(
+            booking_id=booking_id, grantee_client_id=grantee.id, grantee_email=email, can_manage=can_manage
+        )
+    )
     db.flush()
     return Principal(grantee.id, w.provider.id, None, 0, email, "Grandpa")
 
@@ -501,8 +569,10 @@ def test_a_view_only_sharer_cannot_leave_or_accept_the_familys_waitlist_place(db
     manager = _share(db, w, booking_id, "manager@example.com", can_manage=True)
     db.commit()
     status = db.get(MakeupWaitlistEntry, entry.id).status
-    for call in (lambda: makeups.leave_waitlist(db, viewer, entry.id, NOW + timedelta(minutes=6)),
-                 lambda: makeups.accept_offer(db, viewer, w.provider, entry.id, NOW + timedelta(minutes=6))):
+    for call in (
+        lambda: makeups.leave_waitlist(db, viewer, entry.id, NOW + timedelta(minutes=6)),
+        lambda: makeups.accept_offer(db, viewer, w.provider, entry.id, NOW + timedelta(minutes=6)),
+    ):
         with pytest.raises(DomainError, match="shared access"):
             call()
         db.rollback()
@@ -545,7 +615,7 @@ def test_entry_points_count_only_credits_with_a_bookable_session_now(db):
 
 
 def test_benefits_explain_a_credit_that_cannot_be_used_now(db):
-    from client_profile.services.benefits import benefits_view
+    from client_profile.services.money.benefits import benefits_view
 
     w = World(db, 2, capacity=1)
     (p0, p1), (c0, _c1) = w.principals, w.credits

@@ -29,9 +29,23 @@ def test_the_app_registers_every_client_page_with_the_shell_loader_first():
     from client_profile.state.shell import ShellState
 
     pages = app._unevaluated_pages
-    for route in ("index", "bookings", "bookings/[booking_id]", "benefits", "orders", "orders/[order_id]",
-                  "payments", "makeups", "account"):
+    for route in (
+        "index",
+        "bookings",
+        "bookings/[booking_id]",
+        "benefits",
+        "orders",
+        "orders/[order_id]",
+        "payments",
+        "makeups",
+        "account",
+    ):
         assert pages[route].on_load[0].fn is ShellState.load_shell.fn, route
     assert pages["payments"].title == "Payments · Client Profile"
-    assert [label for label, _, _ in registry.nav_items()] == ["Home", "Bookings", "Benefits", "Orders",
-                                                               "Payments"]
+    assert [label for label, _, _ in registry.nav_items()] == [
+        "Home",
+        "Bookings",
+        "Benefits",
+        "Orders",
+        "Payments",
+    ]

@@ -10,9 +10,9 @@ from sqlmodel import select
 
 from client_profile.integrations.images import ImageError, square_jpeg
 from client_profile.models import Attendee
-from client_profile.services.attendees import remove_photo, set_photo
 from client_profile.services.demo import load_demo
 from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.schedule.attendees import remove_photo, set_photo
 
 
 def png(width: int, height: int) -> bytes:

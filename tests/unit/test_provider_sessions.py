@@ -23,8 +23,8 @@ from client_profile.models import (
     utcnow,
 )
 from client_profile.models.base import as_utc
-from client_profile.services import provider_sessions as ps
 from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.schedule import provider_sessions as ps
 
 
 def attendee(db, first: str) -> Attendee:
@@ -37,25 +37,31 @@ def versions(db) -> dict[str, int]:
 
 def swim_sessions(db) -> tuple[list[ClassSession], list[ClassSession]]:
     group = db.exec(select(ClassGroup).where(ClassGroup.name == "Beginners - Tuesday 16:00")).one()
-    rows = db.exec(select(ClassSession).where(ClassSession.class_id == group.id)
-                   .order_by(ClassSession.starts_at)).all()
+    rows = db.exec(
+        select(ClassSession).where(ClassSession.class_id == group.id).order_by(ClassSession.starts_at)
+    ).all()
     now = utcnow()
     return [s for s in rows if as_utc(s.starts_at) < now], [s for s in rows if as_utc(s.starts_at) > now]
 
 
 def chess(db) -> tuple[ClassGroup, ClassSession]:
     group = db.exec(select(ClassGroup).where(ClassGroup.is_online.is_(True))).one()
-    upcoming = db.exec(select(ClassSession).where(ClassSession.class_id == group.id,
-                                                  ClassSession.starts_at > utcnow())
-                       .order_by(ClassSession.starts_at)).first()
+    upcoming = db.exec(
+        select(ClassSession)
+        .where(ClassSession.class_id == group.id, ClassSession.starts_at > utcnow())
+        .order_by(ClassSession.starts_at)
+    ).first()
     return group, upcoming
 
 
 def state_of(db, session_id: int, first: str) -> str:
     db.expire_all()
-    row = db.exec(select(Attendance).join(Booking, Booking.id == Attendance.booking_id)
-                  .join(Attendee, Attendee.id == Booking.attendee_id)
-                  .where(Attendance.session_id == session_id, Attendee.first_name == first)).one()
+    row = db.exec(
+        select(Attendance)
+        .join(Booking, Booking.id == Attendance.booking_id)
+        .join(Attendee, Attendee.id == Booking.attendee_id)
+        .where(Attendance.session_id == session_id, Attendee.first_name == first)
+    ).one()
     return AttendanceState(row.state).value
 
 
@@ -63,8 +69,14 @@ def everything(db) -> tuple:
     """What a provider change could touch: attendance rows, sessions, class links, family versions."""
     db.expire_all()
     return (
-        sorted((a.id, AttendanceState(a.state).value, a.changed_by_client_id) for a in db.exec(select(Attendance))),
-        sorted((s.id, SessionStatus(s.status).value, s.online_link, s.note) for s in db.exec(select(ClassSession))),
+        sorted(
+            (a.id, AttendanceState(a.state).value, a.changed_by_client_id)
+            for a in db.exec(select(Attendance))
+        ),
+        sorted(
+            (s.id, SessionStatus(s.status).value, s.online_link, s.note)
+            for s in db.exec(select(ClassSession))
+        ),
         sorted((g.id, g.online_link) for g in db.exec(select(ClassGroup))),
         versions(db),
     )
@@ -88,7 +100,9 @@ def test_marking_a_past_session_attended_missed_and_back_bumps_only_that_family(
 
     row = demo.get(Attendance, change.attendance_id)
     assert row.changed_by_client_id is None and as_utc(row.changed_at) > utcnow() - timedelta(minutes=1)
-    assert demo.exec(select(MakeupCredit)).all().__len__() == 1  # no credit made here (services.makeups owns credits)
+    assert (
+        demo.exec(select(MakeupCredit)).all().__len__() == 1
+    )  # no credit made here (services.schedule.makeups owns credits)
 
     assert ps.mark_attendance(demo, last.id, ema.id, "Scheduled").after == "scheduled"
     assert ps.mark_attendance(demo, last.id, ema.id, AttendanceState.attended).after == "attended"
@@ -141,8 +155,11 @@ def test_a_makeup_attendance_keeps_its_credit_and_returns_to_makeup(demo):
     past, _ = swim_sessions(demo)
     ema = attendee(demo, "Ema")
     credit = demo.exec(select(MakeupCredit)).one()
-    row = demo.exec(select(Attendance).join(Booking, Booking.id == Attendance.booking_id)
-                    .where(Attendance.session_id == past[-1].id, Booking.attendee_id == ema.id)).one()
+    row = demo.exec(
+        select(Attendance)
+        .join(Booking, Booking.id == Attendance.booking_id)
+        .where(Attendance.session_id == past[-1].id, Booking.attendee_id == ema.id)
+    ).one()
     row.state, row.makeup_credit_id = AttendanceState.makeup, credit.id
     demo.add(row)
     demo.commit()
@@ -185,7 +202,9 @@ def test_cancelling_and_restoring_a_session_bumps_every_family_in_it(demo):
     _, upcoming = swim_sessions(demo)
     nxt = upcoming[0]
     before = versions(demo)
-    rows_before = sorted((a.id, a.state) for a in demo.exec(select(Attendance).where(Attendance.session_id == nxt.id)))
+    rows_before = sorted(
+        (a.id, a.state) for a in demo.exec(select(Attendance).where(Attendance.session_id == nxt.id))
+    )
 
     session = ps.cancel_session(demo, nxt.id, note="  Pool   closed for\nmaintenance ")
     demo.commit()
@@ -193,7 +212,9 @@ def test_cancelling_and_restoring_a_session_bumps_every_family_in_it(demo):
     after = versions(demo)
     assert after["Novak"] == before["Novak"] + 1 and after["Carter"] == before["Carter"] + 1
     demo.expire_all()
-    rows_after = sorted((a.id, a.state) for a in demo.exec(select(Attendance).where(Attendance.session_id == nxt.id)))
+    rows_after = sorted(
+        (a.id, a.state) for a in demo.exec(select(Attendance).where(Attendance.session_id == nxt.id))
+    )
     assert rows_after == rows_before  # attendances stay; the session shows cancelled
     assert len(demo.exec(select(MakeupCredit)).all()) == 1
 
@@ -222,9 +243,13 @@ def test_a_session_with_marked_attendance_cannot_be_cancelled(demo):
 def test_bad_cancel_input_changes_nothing(demo):
     _, upcoming = swim_sessions(demo)
     before = everything(demo)
-    for args, kwargs, exc in (((999999,), {}, NotFound), ((-1,), {}, NotFound), (("1",), {}, NotFound),
-                              ((upcoming[0].id,), {"note": "x" * 501}, DomainError),
-                              ((upcoming[0].id,), {"note": 5}, DomainError)):
+    for args, kwargs, exc in (
+        ((999999,), {}, NotFound),
+        ((-1,), {}, NotFound),
+        (("1",), {}, NotFound),
+        ((upcoming[0].id,), {"note": "x" * 501}, DomainError),
+        ((upcoming[0].id,), {"note": 5}, DomainError),
+    ):
         with pytest.raises(exc):
             ps.cancel_session(demo, *args, **kwargs)
     with pytest.raises(NotFound):
@@ -255,26 +280,31 @@ def test_session_and_class_links_bump_the_families_of_the_class(demo):
 
     ps.set_session_link(demo, session.id, "")  # clears: falls back to the class link
     demo.commit()
-    assert ps.list_sessions(demo, class_id=group.id, days=30)[0].link == "http://live.example.org:8080/chess?x=1"
+    assert (
+        ps.list_sessions(demo, class_id=group.id, days=30)[0].link == "http://live.example.org:8080/chess?x=1"
+    )
     unchanged = versions(demo)
     ps.set_session_link(demo, session.id, "")  # no change, no bump
     demo.commit()
     assert versions(demo) == unchanged
 
 
-@pytest.mark.parametrize("url, message", [
-    ("javascript:alert(1)", "https://"),
-    ("ftp://files.example.com/x", "https://"),
-    ("meet.example.com/room", "https://"),
-    ("https://", "host"),
-    ("https://intranet/room", "host"),
-    ("https://user:pw@meet.example.com/", "user name"),
-    ("https://meet.example.com/a b", "spaces"),
-    ("https://meet.example.com/\u00e4", "special"),
-    ("https://meet.example.com:99999/", "valid URL"),
-    ("https://meet.example.com/" + "x" * 500, "too long"),
-    (42, "text"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("javascript:alert(1)", "https://"),
+        ("ftp://files.example.com/x", "https://"),
+        ("meet.example.com/room", "https://"),
+        ("https://", "host"),
+        ("https://intranet/room", "host"),
+        ("https://user:pw@meet.example.com/", "user name"),
+        ("https://meet.example.com/a b", "spaces"),
+        ("https://meet.example.com/\u00e4", "special"),
+        ("https://meet.example.com:99999/", "valid URL"),
+        ("https://meet.example.com/" + "x" * 500, "too long"),
+        (42, "text"),
+    ],
+)
 def test_bad_links_are_refused_and_change_nothing(demo, url, message):
     group, session = chess(demo)
     before = everything(demo)
@@ -319,8 +349,10 @@ def test_list_sessions_shows_local_times_status_and_counts(demo):
     assert by_id[upcoming[0].id].link == "" and not by_id[upcoming[0].id].is_online
 
     window = ps.list_sessions(demo, days=1, past_days=0)
-    assert all(utcnow() <= as_utc(demo.get(ClassSession, r.id).starts_at) <= utcnow() + timedelta(days=1)
-               for r in window)
+    assert all(
+        utcnow() <= as_utc(demo.get(ClassSession, r.id).starts_at) <= utcnow() + timedelta(days=1)
+        for r in window
+    )
     with pytest.raises(NotFound):
         ps.list_sessions(demo, class_id=999999)
     for bad in (-1, 5000, True, "3"):

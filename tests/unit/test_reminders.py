@@ -12,10 +12,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from client_profile.integrations import whatsapp
-from client_profile.models import Channel, Client, MakeupCredit, MakeupCreditStatus, OutboxMessage, OutboxStatus
 from client_profile import worker
-from client_profile.services import outbox, reminders
+from client_profile.integrations import whatsapp
+from client_profile.models import (
+    Channel,
+    Client,
+    MakeupCredit,
+    MakeupCreditStatus,
+    OutboxMessage,
+    OutboxStatus,
+)
+from client_profile.services.notifications import outbox, reminders
 from client_profile.settings import get_settings
 from tests.login_helpers import override_env
 from tests.reminder_helpers import NOW, build_world, make_credit, make_offer
@@ -47,7 +54,9 @@ def targets(db) -> set[tuple[str, int, str]]:
 def mailbox() -> list:
     folder = Path(get_settings().dev_mailbox_dir)
     parser = BytesParser(policy=policy.default)
-    return [parser.parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))] if folder.is_dir() else []
+    return (
+        [parser.parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))] if folder.is_dir() else []
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -69,13 +78,19 @@ def test_earned_goes_to_family_and_notify_sharers_by_their_channels(db, world, s
     e = "makeup_earned"
     # Anna: e-mail + WhatsApp (opted in); Tom: e-mail; grandma (shared, notify): e-mail; the uncle (shared
     # without notify) and Ben (another family, opted in) get nothing.
-    assert targets(db) == {(e, world.anna, "email"), (e, world.anna, "whatsapp"), (e, world.tom, "email"),
-                           (e, world.grandma, "email")}
+    assert targets(db) == {
+        (e, world.anna, "email"),
+        (e, world.anna, "whatsapp"),
+        (e, world.tom, "email"),
+        (e, world.grandma, "email"),
+    }
 
 
 def test_email_opt_out_is_per_channel_and_whatsapp_needs_config_and_a_valid_number(db, world, stub):
     db.execute(update(Client).where(Client.id == world.anna).values(reminders_opt_out=True))
-    db.execute(update(Client).where(Client.id == world.tom).values(whatsapp_opt_in=True, whatsapp_phone="0601 234"))
+    db.execute(
+        update(Client).where(Client.id == world.tom).values(whatsapp_opt_in=True, whatsapp_phone="0601 234")
+    )
     db.commit()
     credit = make_credit(db, world, 0)
     # WhatsApp not configured: e-mail only, and Anna turned e-mails off.
@@ -86,7 +101,9 @@ def test_email_opt_out_is_per_channel_and_whatsapp_needs_config_and_a_valid_numb
     with override_env(**twilio_env(stub)):
         reminders.notify_makeup_earned(db, credit2, NOW)
         db.commit()
-    new = {(r.recipient_client_id, r.channel.value) for r in rows(db) if r.payload.get("credit_id") == credit2}
+    new = {
+        (r.recipient_client_id, r.channel.value) for r in rows(db) if r.payload.get("credit_id") == credit2
+    }
     # Anna: WhatsApp only (e-mails off, WhatsApp on); Tom's number is not E.164: e-mail only.
     assert new == {(world.anna, "whatsapp"), (world.tom, "email"), (world.grandma, "email")}
 
@@ -140,7 +157,9 @@ def test_earned_email_says_what_to_do_and_is_not_sent_once_the_credit_is_used(db
     assert anna["Subject"] == "Ema has a make-up session to book"
     text = anna.get_body(preferencelist=("plain",)).get_content()
     assert text.startswith("Hello Anna,") and "Book a make-up: http://localhost:3000/benefits" in text
-    assert "Swimming - Beginners" in text and "#ff6600" in anna.get_body(preferencelist=("html",)).get_content()
+    assert (
+        "Swimming - Beginners" in text and "#ff6600" in anna.get_body(preferencelist=("html",)).get_content()
+    )
     # A second credit used before the worker got to it: nothing is sent.
     other = make_credit(db, world, 1)
     reminders.notify_makeup_earned(db, other, NOW)
@@ -158,7 +177,9 @@ def test_preferences_and_shares_are_checked_again_when_sending(db, world):
     credit = make_credit(db, world, 0)
     reminders.notify_makeup_earned(db, credit, NOW)
     db.execute(update(Client).where(Client.id == world.tom).values(reminders_opt_out=True))
-    db.execute(update(BookingShare).where(BookingShare.grantee_client_id == world.grandma).values(revoked_at=NOW))
+    db.execute(
+        update(BookingShare).where(BookingShare.grantee_client_id == world.grandma).values(revoked_at=NOW)
+    )
     db.commit()
     assert outbox.process_due() == 1
     assert [m["To"] for m in mailbox()] == ["anna@example.com"]
@@ -193,8 +214,11 @@ def test_waitlist_offer_carries_the_link_sealed_and_not_after_it_expires(db, wor
 
 
 def _only_whatsapp(db, world):
-    db.execute(update(Client).where(Client.id.in_([world.anna, world.tom, world.grandma]))
-               .values(reminders_opt_out=True))
+    db.execute(
+        update(Client)
+        .where(Client.id.in_([world.anna, world.tom, world.grandma]))
+        .values(reminders_opt_out=True)
+    )
     db.commit()
 
 
@@ -208,6 +232,7 @@ def test_twilio_request_shape(db, world, stub):
     assert req.path == f"/2010-04-01/Accounts/AC{'1' * 32}/Messages.json"
     assert req.headers["Authorization"].startswith("Basic ")
     import base64
+
     assert base64.b64decode(req.headers["Authorization"][6:]).decode() == f"AC{'1' * 32}:tok-secret"
     assert req.headers["Content-Type"] == "application/x-www-form-urlencoded"
     form = req.form
@@ -236,9 +261,15 @@ def test_meta_request_shape(db, world, stub):
     body = req.json
     params = body["template"]["components"][0]["parameters"]
     assert body == {
-        "messaging_product": "whatsapp", "recipient_type": "individual", "to": "+420601234567", "type": "template",
-        "template": {"name": "makeup_earned", "language": {"code": "en"},
-                     "components": [{"type": "body", "parameters": params}]},
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": "+420601234567",
+        "type": "template",
+        "template": {
+            "name": "makeup_earned",
+            "language": {"code": "en"},
+            "components": [{"type": "body", "parameters": params}],
+        },
         "biz_opaque_callback_data": f"outbox-{row.id}",
     }
     assert [p["text"] for p in params][:3] == ["Little Otters", "Ema", "Swimming - Beginners"]
@@ -301,8 +332,11 @@ def test_recovery_after_a_crash_resends_email_with_the_same_message_id_but_never
         reminders.notify_makeup_earned(db, make_credit(db, world, 0), NOW)
         db.commit()
         # A worker claimed everything and died during the sends.
-        db.execute(update(OutboxMessage).values(status=OutboxStatus.sending, attempts=1,
-                                                locked_until=NOW + timedelta(seconds=120)))
+        db.execute(
+            update(OutboxMessage).values(
+                status=OutboxStatus.sending, attempts=1, locked_until=NOW + timedelta(seconds=120)
+            )
+        )
         db.commit()
         assert outbox.process_due(NOW + timedelta(seconds=60)) == 0  # still claimed: nobody touches them
         assert outbox.process_due(NOW + timedelta(seconds=121)) == 3  # the three e-mails
@@ -320,13 +354,23 @@ def test_settings_refuse_incomplete_whatsapp_configuration():
 
     from client_profile.settings import Settings
 
-    for env in ({"WHATSAPP_PROVIDER": "twilio"},
-                {"WHATSAPP_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t",
-                 "TWILIO_WHATSAPP_FROM": "+14155238886"},  # templates are not Content SIDs
-                {"WHATSAPP_PROVIDER": "meta", "META_ACCESS_TOKEN": "t", "META_PHONE_NUMBER_ID": "abc"},
-                {"WHATSAPP_PROVIDER": "meta", "META_ACCESS_TOKEN": "t", "META_PHONE_NUMBER_ID": "1",
-                 "META_API_BASE": "http://graph.example/v21.0"},
-                {"OUTBOX_CLAIM_SECONDS": "20"}):
+    for env in (
+        {"WHATSAPP_PROVIDER": "twilio"},
+        {
+            "WHATSAPP_PROVIDER": "twilio",
+            "TWILIO_ACCOUNT_SID": "AC1",
+            "TWILIO_AUTH_TOKEN": "t",
+            "TWILIO_WHATSAPP_FROM": "+14155238886",
+        },  # templates are not Content SIDs
+        {"WHATSAPP_PROVIDER": "meta", "META_ACCESS_TOKEN": "t", "META_PHONE_NUMBER_ID": "abc"},
+        {
+            "WHATSAPP_PROVIDER": "meta",
+            "META_ACCESS_TOKEN": "t",
+            "META_PHONE_NUMBER_ID": "1",
+            "META_API_BASE": "http://graph.example/v21.0",
+        },
+        {"OUTBOX_CLAIM_SECONDS": "20"},
+    ):
         with pytest.raises(ValidationError):
             Settings(CLIENT_PROFILE_ENV="test", **env)
     assert Settings(CLIENT_PROFILE_ENV="test").whatsapp_enabled is False

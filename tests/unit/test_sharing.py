@@ -1,4 +1,4 @@
-"""services.sharing: admin-side grant/revoke of shared access to a booking."""
+"""services.people.sharing: admin-side grant/revoke of shared access to a booking."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from client_profile.models import (
     Provider,
 )
 from client_profile.services.errors import DomainError, NotFound
-from client_profile.services.sharing import grant_share, revoke_share
+from client_profile.services.people.sharing import grant_share, revoke_share
 
 
 @pytest.fixture
@@ -67,8 +67,9 @@ def test_grant_to_new_address_creates_a_login_without_family(db, world):
 
 def test_grant_links_an_existing_client_of_another_family(db, world):
     before = db.exec(select(func.count()).select_from(Client)).one()
-    share = grant_share(db, world["booking"].id, "BEN@example.com", notify=False, can_pay=True,
-                        can_manage=True)
+    share = grant_share(
+        db, world["booking"].id, "BEN@example.com", notify=False, can_pay=True, can_manage=True
+    )
     db.commit()
     assert db.exec(select(func.count()).select_from(Client)).one() == before
     assert share.grantee_client_id == world["ben"].id

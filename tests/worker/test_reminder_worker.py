@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from client_profile.db import unit_of_work
 from client_profile.models import Channel, OutboxMessage, OutboxStatus
-from client_profile.services import reminders
+from client_profile.services.notifications import reminders
 from client_profile.settings import PROJECT_ROOT
 from tests.clock_helpers import child_clock
-from tests.smtp_helpers import smtp_server
 from tests.reminder_helpers import NOW, build_world, make_credit
+from tests.smtp_helpers import smtp_server
 from tests.whatsapp_stub import WhatsAppStub, twilio_env
 
 
@@ -40,15 +40,20 @@ def wa():
 def _start_worker(env: dict) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "client_profile.cli", "worker", "--poll-seconds", "0.2"],
-        cwd=PROJECT_ROOT, env={**env, **child_clock(env)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=PROJECT_ROOT,
+        env={**env, **child_clock(env)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
 
 
 def _statuses() -> dict[int, tuple[OutboxStatus, str, Channel]]:
     with unit_of_work() as db:
-        return {r.id: (r.status, r.last_error, r.channel)
-                for r in db.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()}
+        return {
+            r.id: (r.status, r.last_error, r.channel)
+            for r in db.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()
+        }
 
 
 def _wait(predicate, timeout: float, what: str):
@@ -67,10 +72,21 @@ def test_reminders_arrive_exactly_once_across_a_killed_worker(db, smtp, wa):
     # Expiring in 5 days: the worker's scan at start queues its reminder.
     make_credit(db, world, 3, earned=NOW - timedelta(days=85), expires=NOW + timedelta(days=5))
     db.commit()
-    env = {**os.environ, **twilio_env(wa), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
-           "SMTP_SECURITY": "none", "SMTP_USERNAME": "", "SMTP_PASSWORD": "", "SMTP_TIMEOUT_SECONDS": "1.5",
-           "MAIL_FROM": "Little Otters <hello@otters.example>", "WHATSAPP_TIMEOUT_SECONDS": "1.5",
-           "OUTBOX_CLAIM_SECONDS": "3.5", "OUTBOX_POLL_SECONDS": "0.2", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        **twilio_env(wa),
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_SECURITY": "none",
+        "SMTP_USERNAME": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_TIMEOUT_SECONDS": "1.5",
+        "MAIL_FROM": "Little Otters <hello@otters.example>",
+        "WHATSAPP_TIMEOUT_SECONDS": "1.5",
+        "OUTBOX_CLAIM_SECONDS": "3.5",
+        "OUTBOX_POLL_SECONDS": "0.2",
+        "PYTHONUNBUFFERED": "1",
+    }
     from tests.login_helpers import override_env
 
     with override_env(**{k: env[k] for k in twilio_env(wa)}):  # the same WhatsApp config in this process
@@ -96,8 +112,11 @@ def test_reminders_arrive_exactly_once_across_a_killed_worker(db, smtp, wa):
 
     worker = _start_worker(env)
     try:
-        _wait(lambda: all(s in (OutboxStatus.sent, OutboxStatus.failed) for s, _, _ in _statuses().values()), 30,
-              "every message to be settled")
+        _wait(
+            lambda: all(s in (OutboxStatus.sent, OutboxStatus.failed) for s, _, _ in _statuses().values()),
+            30,
+            "every message to be settled",
+        )
     finally:
         worker.send_signal(signal.SIGTERM)
         out, _ = worker.communicate(timeout=10)
@@ -106,7 +125,9 @@ def test_reminders_arrive_exactly_once_across_a_killed_worker(db, smtp, wa):
     after = _statuses()
     failed = [(err, ch) for s, err, ch in after.values() if s == OutboxStatus.failed]
     # The request WhatsApp took without answering is not sent again: it arrived once, and the row says why.
-    assert len(failed) == 1 and failed[0][1] == Channel.whatsapp and failed[0][0].startswith("outcome unknown")
+    assert (
+        len(failed) == 1 and failed[0][1] == Channel.whatsapp and failed[0][0].startswith("outcome unknown")
+    )
 
     # E-mail: 12 distinct messages, each exactly once.
     ids = [m["Message-ID"] for m in inbox.messages]

@@ -6,13 +6,15 @@ the deviation from NIST/ASVS and the numbers). In short:
 - A login request stores only keyed hashes: HMAC(key, request id || code), SHA-256(link token), SHA-256(flow
   secret). The flow secret lives in an HttpOnly cookie of the browser that asked; the code and the link only work
   together with it (the code is looked up by the flow, never ``WHERE code = ?``; the link's POST needs it).
-- 10-minute expiry, single use by one conditional UPDATE, a new request from the same browser voids its older one, 5 tries per code
+- 10-minute expiry, single use by one conditional UPDATE, a new request from the same browser voids its older
+one, 5 tries per code
   (counted in their own committed statement before comparing), 100 consecutive wrong codes per account disable
   code login until a link login succeeds.
 - Known and unknown addresses do the same work: one login_request row, the same statements, the same number of
   rows written (AUTH-8), the same answer. Only a known active client gets an outbox row (the mail); an unknown
   address does one balancing write of the same shape instead.
-- Send limits (per address and requester, per address overall, per client IP) are counted from login_request rows. A request over a limit is
+- Send limits (per address and requester, per address overall, per client IP) are counted from login_request
+rows. A request over a limit is
   stored "born expired" (expires_at == created_at): it sends nothing and can never log in, it does not void the
   earlier request, and it does not count towards the limits.
 - Sessions: 256-bit random token in an HttpOnly cookie, only its SHA-256 stored, idle + absolute expiry, an epoch
@@ -32,17 +34,17 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlmodel import Session
 from starlette.requests import cookie_parser
 
 from client_profile.integrations.crypto import constant_time_equal, keyed_hash, seal, sha256_hex
 from client_profile.models import AuthSession, Client, LoginRequest
 from client_profile.models.base import utcnow
-from client_profile.services import outbox
-from client_profile.services.changes import version_expression
 from client_profile.services.errors import DomainError
-from client_profile.services.identity import Principal, normalize_email
+from client_profile.services.notifications import outbox
+from client_profile.services.people.changes import version_expression
+from client_profile.services.people.identity import Principal, normalize_email
 from client_profile.services.providers import current_provider
 from client_profile.settings import get_settings
 
@@ -68,10 +70,13 @@ _MESSAGES: dict[str, str] = {
     "used": "This code has already been used. Request a new one.",
     "superseded": "A newer code was requested. Use the code from the newest e-mail.",
     "too-many": "Too many wrong codes. Request a new one.",
-    "code-disabled": ("Code login is switched off for this account after too many wrong codes. "
-                      "Open the link in the e-mail on this device instead."),
-    "other-device": ("To log in, enter the 6-digit code from the same e-mail on the device where you "
-                     "started."),
+    "code-disabled": (
+        "Code login is switched off for this account after too many wrong codes. "
+        "Open the link in the e-mail on this device instead."
+    ),
+    "other-device": (
+        "To log in, enter the 6-digit code from the same e-mail on the device where you started."
+    ),
     "link-invalid": "This login link is not valid. Request a new code.",
     "link-expired": "This login link has expired. Request a new one.",
     "link-used": "This login link has already been used. Request a new one.",
@@ -116,7 +121,7 @@ def _wrong_code(left: int) -> LoginError:
 
 def generate_code() -> str:
     """Six decimal digits from the OS CSPRNG (AUTH-1): ~19.9 bits, leading zeros kept."""
-    return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
 
 
 def new_token() -> str:
@@ -209,8 +214,13 @@ def _send_limited(db: Session, email_hash: str, ip_hash: str, held_flow_hash: st
     lr = LoginRequest
     for_email = lr.email_hash == email_hash
     mine = and_(for_email, lr.ip_hash == ip_hash)
-    held = and_(mine, lr.flow_hash == held_flow_hash, lr.used_at.is_(None), lr.voided_at.is_(None),
-                lr.expires_at > now)
+    held = and_(
+        mine,
+        lr.flow_hash == held_flow_hash,
+        lr.used_at.is_(None),
+        lr.voided_at.is_(None),
+        lr.expires_at > now,
+    )
 
     def count(cond):
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
@@ -224,7 +234,8 @@ def _send_limited(db: Session, email_hash: str, ip_hash: str, held_flow_hash: st
             count(held),
         ).where(
             lr.created_at > window_start,
-            lr.expires_at > lr.created_at,  # requests that were within the limits ("born expired" ones are not)
+            lr.expires_at
+            > lr.created_at,  # requests that were within the limits ("born expired" ones are not)
             or_(for_email, lr.ip_hash == ip_hash),
         )
     ).one()
@@ -237,8 +248,15 @@ def _send_limited(db: Session, email_hash: str, ip_hash: str, held_flow_hash: st
     return holds_open == 0 and email_hour >= total_cap
 
 
-def request_login(db: Session, raw_email: object, ip: str | None, user_agent: str | None,
-                  now: datetime | None = None, *, current_flow: str | None = None) -> str:
+def request_login(
+    db: Session,
+    raw_email: object,
+    ip: str | None,
+    user_agent: str | None,
+    now: datetime | None = None,
+    *,
+    current_flow: str | None = None,
+) -> str:
     """Start a login for an address; returns the flow secret for the asking browser's cookie.
 
     Raises DomainError (LoginError "missing-email"/"invalid-email") before writing anything when the address is
@@ -263,22 +281,35 @@ def request_login(db: Session, raw_email: object, ip: str | None, user_agent: st
     email_hash = keyed_hash("login-email", provider.id, email)
     ip_hash = keyed_hash("login-ip", ip_bucket(ip))
     client = db.execute(
-        select(Client.id, Client.is_active, Client.code_login_disabled)
-        .where(Client.provider_id == provider.id, Client.email == email)
+        select(Client.id, Client.is_active, Client.code_login_disabled).where(
+            Client.provider_id == provider.id, Client.email == email
+        )
     ).first()
     # The browser's own current flow ("" matches no row): the same statements run with and without a cookie.
-    held_flow_hash = (sha256_hex(current_flow)
-                      if current_flow and isinstance(current_flow, str) and len(current_flow) <= 128 else "")
+    held_flow_hash = (
+        sha256_hex(current_flow)
+        if current_flow and isinstance(current_flow, str) and len(current_flow) <= 128
+        else ""
+    )
     limited = _send_limited(db, email_hash, ip_hash, held_flow_hash, now)
 
     flow_secret, link_token, code = new_token(), new_token(), generate_code()
     expires_at = now if limited else now + timedelta(minutes=settings.login_code_minutes)
     request_id = db.execute(
-        insert(LoginRequest).values(
-            provider_id=provider.id, email_hash=email_hash, client_id=client.id if client else None,
-            ip_hash=ip_hash, code_hash="", link_hash=sha256_hex(link_token), flow_hash=sha256_hex(flow_secret),
-            attempts=0, created_at=now, expires_at=expires_at,
-        ).returning(LoginRequest.id)
+        insert(LoginRequest)
+        .values(
+            provider_id=provider.id,
+            email_hash=email_hash,
+            client_id=client.id if client else None,
+            ip_hash=ip_hash,
+            code_hash="",
+            link_hash=sha256_hex(link_token),
+            flow_hash=sha256_hex(flow_secret),
+            attempts=0,
+            created_at=now,
+            expires_at=expires_at,
+        )
+        .returning(LoginRequest.id)
     ).scalar_one()
     lr = LoginRequest
     db.execute(update(lr).where(lr.id == request_id).values(code_hash=_code_hash(request_id, code)))
@@ -288,8 +319,11 @@ def request_login(db: Session, raw_email: object, ip: str | None, user_agent: st
         if held_flow_hash:
             still_open = db.execute(
                 select(lr.id).where(
-                    lr.flow_hash == held_flow_hash, lr.email_hash == email_hash,
-                    lr.used_at.is_(None), lr.voided_at.is_(None), lr.expires_at > now,
+                    lr.flow_hash == held_flow_hash,
+                    lr.email_hash == email_hash,
+                    lr.used_at.is_(None),
+                    lr.voided_at.is_(None),
+                    lr.expires_at > now,
                 )
             ).first()
             if still_open is not None:
@@ -299,20 +333,33 @@ def request_login(db: Session, raw_email: object, ip: str | None, user_agent: st
     # A new request supersedes the open one of the same browser for this address (AUTH-2): the one its flow cookie
     # points at.
     # Requests from elsewhere (another flow, or none) leave it alone: a stranger asking for this address must not
-    # cancel the code its owner is typing (docs/security.md finding 2). Their codes only work with their own flow cookie.
+    # cancel the code its owner is typing (docs/security.md finding 2). Their codes only work with their own
+    # flow cookie.
     db.execute(
-        update(lr).where(
-            lr.flow_hash == held_flow_hash, lr.email_hash == email_hash, lr.id != request_id,
-            lr.used_at.is_(None), lr.voided_at.is_(None), lr.expires_at > now,
-        ).values(voided_at=now)
+        update(lr)
+        .where(
+            lr.flow_hash == held_flow_hash,
+            lr.email_hash == email_hash,
+            lr.id != request_id,
+            lr.used_at.is_(None),
+            lr.voided_at.is_(None),
+            lr.expires_at > now,
+        )
+        .values(voided_at=now)
     )
     if client is not None and client.is_active:
         outbox.enqueue(
-            db, provider_id=provider.id, kind="login", recipient_client_id=client.id,
+            db,
+            provider_id=provider.id,
+            kind="login",
+            recipient_client_id=client.id,
             # Unique for ever: request ids restart when old login requests are purged (docs/security.md finding 7e).
             dedupe_key=f"login:{request_id}:{secrets.token_urlsafe(12)}",
-            payload={"login_request_id": request_id, "expires_at": expires_at.isoformat(),
-                     "code_login_disabled": bool(client.code_login_disabled)},
+            payload={
+                "login_request_id": request_id,
+                "expires_at": expires_at.isoformat(),
+                "code_login_disabled": bool(client.code_login_disabled),
+            },
             secrets={"code": code, "link_token": link_token},
             now=now,
         )
@@ -348,9 +395,21 @@ def _request_with_client(where):
     lr = LoginRequest
     return (
         select(
-            lr.id, lr.client_id, lr.attempts, lr.code_hash, lr.flow_hash, lr.expires_at, lr.used_at,
-            lr.voided_at, Client.is_active, Client.code_login_disabled, Client.session_epoch,
-            Client.provider_id, Client.family_id, Client.email, Client.full_name,
+            lr.id,
+            lr.client_id,
+            lr.attempts,
+            lr.code_hash,
+            lr.flow_hash,
+            lr.expires_at,
+            lr.used_at,
+            lr.voided_at,
+            Client.is_active,
+            Client.code_login_disabled,
+            Client.session_epoch,
+            Client.provider_id,
+            Client.family_id,
+            Client.email,
+            Client.full_name,
         )
         .select_from(lr)
         .outerjoin(Client, Client.id == lr.client_id)
@@ -362,9 +421,14 @@ def _consume(db: Session, request_id: int, now: datetime) -> bool:
     """AUTH-3: the one conditional UPDATE that makes a request single-use (code and link die together)."""
     lr = LoginRequest
     result = db.execute(
-        update(lr).where(
-            lr.id == request_id, lr.used_at.is_(None), lr.voided_at.is_(None), lr.expires_at > now,
-        ).values(used_at=now)
+        update(lr)
+        .where(
+            lr.id == request_id,
+            lr.used_at.is_(None),
+            lr.voided_at.is_(None),
+            lr.expires_at > now,
+        )
+        .values(used_at=now)
     )
     return result.rowcount == 1
 
@@ -372,19 +436,31 @@ def _consume(db: Session, request_id: int, now: datetime) -> bool:
 def _log_in(db: Session, row, now: datetime, user_agent: str | None) -> tuple[str, Principal]:
     """After a successful consume: reset the account's failure counter, mint the session, commit."""
     db.execute(
-        update(Client).where(Client.id == row.client_id).values(failed_code_count=0, code_login_disabled=False)
+        update(Client)
+        .where(Client.id == row.client_id)
+        .values(failed_code_count=0, code_login_disabled=False)
     )
     token, session_id = create_session(db, row.client_id, row.session_epoch, user_agent=user_agent, now=now)
     db.commit()
     log.info("client %s logged in (session %s)", row.client_id, session_id)
     return token, Principal(
-        client_id=row.client_id, provider_id=row.provider_id, family_id=row.family_id,
-        session_id=session_id, email=row.email, full_name=row.full_name,
+        client_id=row.client_id,
+        provider_id=row.provider_id,
+        family_id=row.family_id,
+        session_id=session_id,
+        email=row.email,
+        full_name=row.full_name,
     )
 
 
-def verify_code(db: Session, flow_secret: str | None, code: object, now: datetime | None = None, *,
-                user_agent: str | None = None) -> tuple[str, Principal]:
+def verify_code(
+    db: Session,
+    flow_secret: str | None,
+    code: object,
+    now: datetime | None = None,
+    *,
+    user_agent: str | None = None,
+) -> tuple[str, Principal]:
     """Log in with the 6-digit code, in the browser that asked for it. Returns (session token, principal).
 
     Raises LoginError with a message for the form. Brute-force math: 5 tries per code and 100 consecutive
@@ -399,12 +475,20 @@ def verify_code(db: Session, flow_secret: str | None, code: object, now: datetim
 
     # 1. Count the attempt first, in its own committed statement (AUTH-4; Kratos): parallel guesses cannot
     #    overshoot, and at most MAX_CODE_ATTEMPTS submissions ever reach the comparison.
-    counted = db.execute(
-        update(lr).where(
-            lr.flow_hash == flow_hash, lr.attempts < MAX_CODE_ATTEMPTS, lr.used_at.is_(None),
-            lr.voided_at.is_(None), lr.expires_at > now,
-        ).values(attempts=lr.attempts + 1)
-    ).rowcount == 1
+    counted = (
+        db.execute(
+            update(lr)
+            .where(
+                lr.flow_hash == flow_hash,
+                lr.attempts < MAX_CODE_ATTEMPTS,
+                lr.used_at.is_(None),
+                lr.voided_at.is_(None),
+                lr.expires_at > now,
+            )
+            .values(attempts=lr.attempts + 1)
+        ).rowcount
+        == 1
+    )
     db.commit()
 
     row = db.execute(_request_with_client(lr.flow_hash == flow_hash)).first()
@@ -429,7 +513,9 @@ def verify_code(db: Session, flow_secret: str | None, code: object, now: datetim
     # 2. A wrong code: the account's consecutive-failure counter (no-op for an unknown address, same statement),
     #    and the request dies with its fifth wrong code.
     db.execute(
-        update(Client).where(Client.id == row.client_id).values(
+        update(Client)
+        .where(Client.id == row.client_id)
+        .values(
             failed_code_count=Client.failed_code_count + 1,
             code_login_disabled=case(
                 (Client.failed_code_count + 1 >= ACCOUNT_CODE_FAILURE_LIMIT, True),
@@ -439,8 +525,11 @@ def verify_code(db: Session, flow_secret: str | None, code: object, now: datetim
     )
     left = MAX_CODE_ATTEMPTS - row.attempts
     if left <= 0:
-        db.execute(update(lr).where(lr.id == row.id, lr.voided_at.is_(None), lr.used_at.is_(None))
-                   .values(voided_at=now))
+        db.execute(
+            update(lr)
+            .where(lr.id == row.id, lr.voided_at.is_(None), lr.used_at.is_(None))
+            .values(voided_at=now)
+        )
     db.commit()
     log.info("wrong login code for request %s (%s tries left)", row.id, max(left, 0))
     raise _wrong_code(left)
@@ -456,7 +545,9 @@ def link_status(db: Session, link_token: str | None, now: datetime | None = None
         return "invalid"
     lr = LoginRequest
     row = db.execute(
-        select(lr.client_id, lr.used_at, lr.voided_at, lr.expires_at).where(lr.link_hash == sha256_hex(link_token))
+        select(lr.client_id, lr.used_at, lr.voided_at, lr.expires_at).where(
+            lr.link_hash == sha256_hex(link_token)
+        )
     ).first()
     if row is None or row.client_id is None:
         return "invalid"
@@ -469,18 +560,27 @@ def link_status(db: Session, link_token: str | None, now: datetime | None = None
     return "valid"
 
 
-def link_opened_where_asked(db: Session, link_token: str | None, flow_secret: str | None,
-                            now: datetime | None = None) -> bool:
+def link_opened_where_asked(
+    db: Session, link_token: str | None, flow_secret: str | None, now: datetime | None = None
+) -> bool:
     """No side effects: whether this valid link belongs to the login this browser (its flow cookie) asked for.
     Only then may the link page log in by itself; anywhere else it asks for the code (scanner safety)."""
     if not flow_secret or not isinstance(flow_secret, str) or link_status(db, link_token, now) != "valid":
         return False
-    row = db.execute(select(LoginRequest.flow_hash).where(LoginRequest.link_hash == sha256_hex(link_token))).first()
+    row = db.execute(
+        select(LoginRequest.flow_hash).where(LoginRequest.link_hash == sha256_hex(link_token))
+    ).first()
     return row is not None and constant_time_equal(sha256_hex(flow_secret), row.flow_hash)
 
 
-def confirm_link(db: Session, link_token: str | None, flow_secret: str | None, now: datetime | None = None, *,
-                 user_agent: str | None = None) -> tuple[str, Principal]:
+def confirm_link(
+    db: Session,
+    link_token: str | None,
+    flow_secret: str | None,
+    now: datetime | None = None,
+    *,
+    user_agent: str | None = None,
+) -> tuple[str, Principal]:
     """Log in with the link, only in the browser that asked (its flow cookie matches the request: AUTH-10).
 
     Opened elsewhere (no or another flow cookie) it changes nothing and raises LoginError "other-device".
@@ -496,8 +596,12 @@ def confirm_link(db: Session, link_token: str | None, flow_secret: str | None, n
         raise LoginError("link-invalid")
     if row.used_at is not None or row.voided_at is not None or row.expires_at <= now:
         raise _dead_request(row, now, link=True)
-    if not flow_secret or not isinstance(flow_secret, str) or len(flow_secret) > 128 \
-            or not constant_time_equal(sha256_hex(flow_secret), row.flow_hash):
+    if (
+        not flow_secret
+        or not isinstance(flow_secret, str)
+        or len(flow_secret) > 128
+        or not constant_time_equal(sha256_hex(flow_secret), row.flow_hash)
+    ):
         raise LoginError("other-device")
     if not _consume(db, row.id, now):
         db.rollback()
@@ -508,8 +612,9 @@ def confirm_link(db: Session, link_token: str | None, flow_secret: str | None, n
 # --------------------------------------------------------------------------------------------------- sessions
 
 
-def create_session(db: Session, client_id: int, epoch: int, *, user_agent: str | None = None,
-                   now: datetime | None = None) -> tuple[str, int]:
+def create_session(
+    db: Session, client_id: int, epoch: int, *, user_agent: str | None = None, now: datetime | None = None
+) -> tuple[str, int]:
     """Mint a new session (never reuse a pre-login value: AUTH-11). Returns (token for the cookie, session id);
     only SHA-256(token) is stored."""
     now = now or utcnow()
@@ -518,19 +623,36 @@ def create_session(db: Session, client_id: int, epoch: int, *, user_agent: str |
     absolute = now + timedelta(days=s.session_absolute_days)
     idle = min(now + timedelta(minutes=s.session_idle_minutes), absolute)
     session_id = db.execute(
-        insert(AuthSession).values(
-            client_id=client_id, token_hash=sha256_hex(token), epoch=epoch, created_at=now, last_seen_at=now,
-            idle_expires_at=idle, absolute_expires_at=absolute, user_agent=(user_agent or "")[:200],
-        ).returning(AuthSession.id)
+        insert(AuthSession)
+        .values(
+            client_id=client_id,
+            token_hash=sha256_hex(token),
+            epoch=epoch,
+            created_at=now,
+            last_seen_at=now,
+            idle_expires_at=idle,
+            absolute_expires_at=absolute,
+            user_agent=(user_agent or "")[:200],
+        )
+        .returning(AuthSession.id)
     ).scalar_one()
     return token, session_id
 
 
 _PRINCIPAL_QUERY_COLUMNS = (
-    AuthSession.id, AuthSession.epoch, AuthSession.last_seen_at, AuthSession.idle_expires_at,
-    AuthSession.absolute_expires_at, AuthSession.revoked_at,
-    Client.id.label("client_id"), Client.provider_id, Client.family_id, Client.email, Client.full_name,
-    Client.session_epoch, Client.is_active,
+    AuthSession.id,
+    AuthSession.epoch,
+    AuthSession.last_seen_at,
+    AuthSession.idle_expires_at,
+    AuthSession.absolute_expires_at,
+    AuthSession.revoked_at,
+    Client.id.label("client_id"),
+    Client.provider_id,
+    Client.family_id,
+    Client.email,
+    Client.full_name,
+    Client.session_epoch,
+    Client.is_active,
 )
 
 
@@ -560,11 +682,19 @@ def principal_for_token(db: Session, token: str | None, now: datetime | None = N
         return None
     if (now - row.last_seen_at).total_seconds() >= SESSION_TOUCH_SECONDS:
         idle = min(now + timedelta(minutes=get_settings().session_idle_minutes), row.absolute_expires_at)
-        db.execute(update(AuthSession).where(AuthSession.id == row.id, AuthSession.revoked_at.is_(None))
-                   .values(last_seen_at=now, idle_expires_at=idle))
+        db.execute(
+            update(AuthSession)
+            .where(AuthSession.id == row.id, AuthSession.revoked_at.is_(None))
+            .values(last_seen_at=now, idle_expires_at=idle)
+        )
     return Principal(
-        client_id=row.client_id, provider_id=row.provider_id, family_id=row.family_id, session_id=row.id,
-        email=row.email, full_name=row.full_name, data_version=int(row.data_version),
+        client_id=row.client_id,
+        provider_id=row.provider_id,
+        family_id=row.family_id,
+        session_id=row.id,
+        email=row.email,
+        full_name=row.full_name,
+        data_version=int(row.data_version),
     )
 
 
@@ -574,8 +704,9 @@ def token_from_cookie_header(cookie_header: str | None) -> str | None:
     return cookie_parser(cookie_header).get(session_cookie_name()) or None
 
 
-def principal_from_cookie_header(db: Session, cookie_header: str | None,
-                                 now: datetime | None = None) -> Principal | None:
+def principal_from_cookie_header(
+    db: Session, cookie_header: str | None, now: datetime | None = None
+) -> Principal | None:
     """For Reflex event handlers: parse the raw Cookie header (self.router.headers.cookie) and resolve it."""
     return principal_for_token(db, token_from_cookie_header(cookie_header), now)
 
@@ -585,17 +716,24 @@ def logout(db: Session, token: str | None, now: datetime | None = None) -> None:
     if not token or not isinstance(token, str) or not _TOKEN_RE.match(token):
         return
     now = now or utcnow()
-    db.execute(update(AuthSession).where(AuthSession.token_hash == sha256_hex(token),
-                                         AuthSession.revoked_at.is_(None)).values(revoked_at=now))
+    db.execute(
+        update(AuthSession)
+        .where(AuthSession.token_hash == sha256_hex(token), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
 
 
 def logout_everywhere(db: Session, principal: Principal, now: datetime | None = None) -> int:
     """Revoke every session of the client and bump its epoch, so already-open tabs fail at their next event.
     Returns the number of sessions revoked."""
     now = now or utcnow()
-    revoked = db.execute(update(AuthSession).where(AuthSession.client_id == principal.client_id,
-                                                   AuthSession.revoked_at.is_(None)).values(revoked_at=now))
-    db.execute(update(Client).where(Client.id == principal.client_id)
-               .values(session_epoch=Client.session_epoch + 1))
+    revoked = db.execute(
+        update(AuthSession)
+        .where(AuthSession.client_id == principal.client_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    db.execute(
+        update(Client).where(Client.id == principal.client_id).values(session_epoch=Client.session_epoch + 1)
+    )
     log.info("client %s logged out everywhere (%s sessions)", principal.client_id, revoked.rowcount)
     return revoked.rowcount

@@ -14,10 +14,10 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from client_profile.models import Attendee, Booking, BookingShare, Client, utcnow
-from client_profile.services.changes import bump_for_bookings
-from client_profile.services.access import is_id
 from client_profile.services.errors import DomainError, NotFound
-from client_profile.services.identity import normalize_email
+from client_profile.services.people.access import is_id
+from client_profile.services.people.changes import bump_for_bookings
+from client_profile.services.people.identity import normalize_email
 
 
 def _booking(db: Session, booking_id: object) -> Booking:
@@ -29,8 +29,15 @@ def _booking(db: Session, booking_id: object) -> Booking:
     return booking
 
 
-def grant_share(db: Session, booking_id: int, email: str, notify: bool = True, can_pay: bool = False,
-                can_manage: bool = False, created_by: int | None = None) -> BookingShare:
+def grant_share(
+    db: Session,
+    booking_id: int,
+    email: str,
+    notify: bool = True,
+    can_pay: bool = False,
+    can_manage: bool = False,
+    created_by: int | None = None,
+) -> BookingShare:
     """Share one booking with the person at ``email`` (view access; notifications, paying and managing as
     given). Granting again updates the scope of the existing share, and re-activates a revoked one.
 
@@ -47,8 +54,9 @@ def grant_share(db: Session, booking_id: int, email: str, notify: bool = True, c
         raise NotFound("client")
 
     family_id = db.exec(select(Attendee.family_id).where(Attendee.id == booking.attendee_id)).one()
-    grantee = db.exec(select(Client).where(Client.provider_id == booking.provider_id,
-                                           Client.email == address)).first()
+    grantee = db.exec(
+        select(Client).where(Client.provider_id == booking.provider_id, Client.email == address)
+    ).first()
     if grantee is not None and grantee.family_id is not None and grantee.family_id == family_id:
         raise DomainError(f"{address} belongs to the family of this booking and already sees it.")
     if grantee is None:
@@ -56,8 +64,11 @@ def grant_share(db: Session, booking_id: int, email: str, notify: bool = True, c
         db.add(grantee)
         db.flush()
 
-    share = db.exec(select(BookingShare).where(BookingShare.booking_id == booking.id,
-                                               BookingShare.grantee_email == address)).first()
+    share = db.exec(
+        select(BookingShare).where(
+            BookingShare.booking_id == booking.id, BookingShare.grantee_email == address
+        )
+    ).first()
     if share is None:
         share = BookingShare(booking_id=booking.id, grantee_email=address, created_by_client_id=created_by)
         db.add(share)
@@ -81,9 +92,13 @@ def revoke_share(db: Session, booking_id: int, email: str) -> BookingShare:
     """
     booking = _booking(db, booking_id)
     address = normalize_email(email)
-    share = db.exec(select(BookingShare).where(BookingShare.booking_id == booking.id,
-                                               BookingShare.grantee_email == address,
-                                               BookingShare.revoked_at.is_(None))).first()
+    share = db.exec(
+        select(BookingShare).where(
+            BookingShare.booking_id == booking.id,
+            BookingShare.grantee_email == address,
+            BookingShare.revoked_at.is_(None),
+        )
+    ).first()
     if share is None:
         raise NotFound("share")
     share.revoked_at = utcnow()

@@ -21,8 +21,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from client_profile.models import Attendee, Booking, Charge, ChargeDiscount, ChargeStatus, Discount, utcnow
 from client_profile import formatting as fmt
+from client_profile.models import Attendee, Booking, Charge, ChargeDiscount, ChargeStatus, Discount, utcnow
 
 
 @dataclass(frozen=True)
@@ -49,15 +49,27 @@ def percent_of(amount_minor: int, percent: int) -> int:
     return int((Decimal(amount_minor) * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def applicable_discounts(db: Session, family_id: int, attendee_id: int | None, when: datetime) -> list[Discount]:
+def applicable_discounts(
+    db: Session, family_id: int, attendee_id: int | None, when: datetime
+) -> list[Discount]:
     """The family's discounts valid at `when` for this attendee (family-wide ones and the attendee's own)."""
-    who = Discount.attendee_id.is_(None) if attendee_id is None else or_(
-        Discount.attendee_id.is_(None), Discount.attendee_id == attendee_id)
-    return list(db.exec(select(Discount).where(
-        Discount.family_id == family_id, who,
-        or_(Discount.valid_from.is_(None), Discount.valid_from <= when),
-        or_(Discount.valid_until.is_(None), Discount.valid_until > when),
-    ).order_by(Discount.id)).all())
+    who = (
+        Discount.attendee_id.is_(None)
+        if attendee_id is None
+        else or_(Discount.attendee_id.is_(None), Discount.attendee_id == attendee_id)
+    )
+    return list(
+        db.exec(
+            select(Discount)
+            .where(
+                Discount.family_id == family_id,
+                who,
+                or_(Discount.valid_from.is_(None), Discount.valid_from <= when),
+                or_(Discount.valid_until.is_(None), Discount.valid_until > when),
+            )
+            .order_by(Discount.id)
+        ).all()
+    )
 
 
 def price_with(full_minor: int, currency: str, discounts: list[Discount]) -> Price:
@@ -80,27 +92,54 @@ def price_with(full_minor: int, currency: str, discounts: list[Discount]) -> Pri
     return Price(full_minor, tuple(savings))
 
 
-def create_booking_fee(db: Session, booking: Booking, description: str, full_minor: int,
-                       reference: str, due_on: date | None, now: datetime | None = None,
-                       vat_rate_bp: int | None = None) -> Charge | None:
+def create_booking_fee(
+    db: Session,
+    booking: Booking,
+    description: str,
+    full_minor: int,
+    reference: str,
+    due_on: date | None,
+    now: datetime | None = None,
+    vat_rate_bp: int | None = None,
+) -> Charge | None:
     """An unpaid fee for a booking, priced with the discounts applicable now, the discounts frozen with it.
     None when the discounts leave nothing to pay. Part of the caller's transaction."""
     if type(full_minor) is not int or full_minor <= 0:
         raise ValueError("a fee needs a full price above zero")
     now = now or utcnow()
     family_id = db.get(Attendee, booking.attendee_id).family_id
-    price = price_with(full_minor, booking.currency,
-                       applicable_discounts(db, family_id, booking.attendee_id, now))
+    price = price_with(
+        full_minor, booking.currency, applicable_discounts(db, family_id, booking.attendee_id, now)
+    )
     if price.due_minor <= 0:
         return None
-    charge = Charge(provider_id=booking.provider_id, family_id=family_id, booking_id=booking.id,
-                    description=description, amount_minor=price.due_minor, currency=booking.currency,
-                    due_on=due_on, status=ChargeStatus.unpaid, reference=reference, vat_rate_bp=vat_rate_bp,
-                    created_at=now)
+    charge = Charge(
+        provider_id=booking.provider_id,
+        family_id=family_id,
+        booking_id=booking.id,
+        description=description,
+        amount_minor=price.due_minor,
+        currency=booking.currency,
+        due_on=due_on,
+        status=ChargeStatus.unpaid,
+        reference=reference,
+        vat_rate_bp=vat_rate_bp,
+        created_at=now,
+    )
     db.add(charge)
     db.flush()
-    db.add_all([ChargeDiscount(charge_id=charge.id, discount_id=s.discount_id, name=s.name, percent=s.percent,
-                               saving_minor=s.saving_minor) for s in price.savings])
+    db.add_all(
+        [
+            ChargeDiscount(
+                charge_id=charge.id,
+                discount_id=s.discount_id,
+                name=s.name,
+                percent=s.percent,
+                saving_minor=s.saving_minor,
+            )
+            for s in price.savings
+        ]
+    )
     db.flush()
     return charge
 
@@ -112,8 +151,11 @@ def savings_by_charge(db: Session, charge_ids: list[int]) -> dict[int, list[Char
     """The frozen discounts of these charges (one query), in the order they were applied."""
     out: dict[int, list[ChargeDiscount]] = defaultdict(list)
     if charge_ids:
-        for row in db.exec(select(ChargeDiscount).where(ChargeDiscount.charge_id.in_(charge_ids))
-                           .order_by(ChargeDiscount.charge_id, ChargeDiscount.id)).all():
+        for row in db.exec(
+            select(ChargeDiscount)
+            .where(ChargeDiscount.charge_id.in_(charge_ids))
+            .order_by(ChargeDiscount.charge_id, ChargeDiscount.id)
+        ).all():
             out[row.charge_id].append(row)
     return out
 
@@ -125,9 +167,10 @@ def discount_parts(amount_minor: int, currency: str, savings: list[ChargeDiscoun
         return []
     full = amount_minor + sum(s.saving_minor for s in savings)
     return [("Full price", fmt.money(full, currency))] + [
-        (s.name, fmt.money(-s.saving_minor, currency)) for s in savings]
+        (s.name, fmt.money(-s.saving_minor, currency)) for s in savings
+    ]
 
 
 def discount_note(amount_minor: int, currency: str, savings: list[ChargeDiscount]) -> str:
-    """"Full price EUR 120.00 · Sibling discount 10% -EUR 12.00" ("" without discounts), the same in one line."""
+    """ "Full price EUR 120.00 · Sibling discount 10% -EUR 12.00" ("" without discounts), the same in one line."""
     return " · ".join(f"{name} {amount}" for name, amount in discount_parts(amount_minor, currency, savings))

@@ -11,7 +11,7 @@
   worker (client_profile/worker.py) hands it the periodic jobs to run between passes.
 
 Renderers turn a row into an e-mail (channel email) or a WhatsApp template message (channel whatsapp); "login"
-is built in, other features register theirs with ``register_renderer`` (services.reminders).
+is built in, other features register theirs with ``register_renderer`` (services.notifications.reminders).
 
 Sent once (docs/decisions.md "Reminders are sent once"): the claim, the rendering and nothing else happen in one
 transaction; after it commits the only thing left is the send. So a row found in "sending" after its claim ran
@@ -77,6 +77,7 @@ def register_renderer(kind: str) -> Callable[[Renderer], Renderer]:
     def deco(fn: Renderer) -> Renderer:
         _RENDERERS[kind] = fn
         return fn
+
     return deco
 
 
@@ -84,9 +85,19 @@ def claim_seconds() -> float:
     return get_settings().outbox_claim_seconds
 
 
-def enqueue(db: Session, *, provider_id: int, kind: str, dedupe_key: str, recipient_client_id: int | None = None,
-            payload: dict | None = None, secrets: dict | None = None, channel: Channel = Channel.email,
-            now: datetime | None = None, if_absent: bool = False) -> bool:
+def enqueue(
+    db: Session,
+    *,
+    provider_id: int,
+    kind: str,
+    dedupe_key: str,
+    recipient_client_id: int | None = None,
+    payload: dict | None = None,
+    secrets: dict | None = None,
+    channel: Channel = Channel.email,
+    now: datetime | None = None,
+    if_absent: bool = False,
+) -> bool:
     """Write one outbox row in the caller's transaction (one INSERT). ``secrets`` are sealed, never stored clear.
 
     ``if_absent``: a row with this dedupe_key already existing is not an error; nothing is written (INSERT ... ON
@@ -95,11 +106,19 @@ def enqueue(db: Session, *, provider_id: int, kind: str, dedupe_key: str, recipi
     data = dict(payload or {})
     if secrets:
         data[SEALED_KEY] = seal(json.dumps(secrets))
-    values = dict(
-        provider_id=provider_id, channel=channel, kind=kind, recipient_client_id=recipient_client_id,
-        payload=data, dedupe_key=dedupe_key, status=OutboxStatus.pending, attempts=0, next_attempt_at=now,
-        created_at=now, last_error="",
-    )
+    values = {
+        "provider_id": provider_id,
+        "channel": channel,
+        "kind": kind,
+        "recipient_client_id": recipient_client_id,
+        "payload": data,
+        "dedupe_key": dedupe_key,
+        "status": OutboxStatus.pending,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "last_error": "",
+    }
     if not if_absent:
         db.execute(insert(OutboxMessage).values(**values))
         return True
@@ -110,8 +129,12 @@ def enqueue(db: Session, *, provider_id: int, kind: str, dedupe_key: str, recipi
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:  # pragma: no cover - we support SQLite and PostgreSQL only
         raise RuntimeError(f"unsupported database {dialect}")
-    stmt = (dialect_insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(OutboxMessage.id))
+    stmt = (
+        dialect_insert(OutboxMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
     return db.execute(stmt).first() is not None  # RETURNING: rowcount is not reliable here on every driver
 
 
@@ -141,8 +164,17 @@ def _due(now: datetime):
     )
 
 
-def _finish(message_id: int, attempts: int, payload: dict | None, *, sent: bool, error: str = "",
-            now: datetime, final: bool = False, provider_message_id: str = "") -> None:
+def _finish(
+    message_id: int,
+    attempts: int,
+    payload: dict | None,
+    *,
+    sent: bool,
+    error: str = "",
+    now: datetime,
+    final: bool = False,
+    provider_message_id: str = "",
+) -> None:
     """Record the outcome. Write-only (the claim already read attempts and payload): on SQLite a transaction
     that starts with a write waits for the lock instead of failing. ``final``: failed now, no retry."""
     om = OutboxMessage
@@ -150,13 +182,27 @@ def _finish(message_id: int, attempts: int, payload: dict | None, *, sent: bool,
         done = _wiped(payload)
         if provider_message_id:
             done[PROVIDER_ID_KEY] = provider_message_id[:100]
-        values = dict(status=OutboxStatus.sent, sent_at=now, locked_until=None, last_error="", payload=done)
+        values = {
+            "status": OutboxStatus.sent,
+            "sent_at": now,
+            "locked_until": None,
+            "last_error": "",
+            "payload": done,
+        }
     elif final or attempts >= MAX_ATTEMPTS or error.startswith("skipped:"):
-        values = dict(status=OutboxStatus.failed, locked_until=None, last_error=error[:500],
-                      payload=_wiped(payload))
+        values = {
+            "status": OutboxStatus.failed,
+            "locked_until": None,
+            "last_error": error[:500],
+            "payload": _wiped(payload),
+        }
     else:
-        values = dict(status=OutboxStatus.pending, locked_until=None, last_error=error[:500],
-                      next_attempt_at=now + backoff(attempts))
+        values = {
+            "status": OutboxStatus.pending,
+            "locked_until": None,
+            "last_error": error[:500],
+            "next_attempt_at": now + backoff(attempts),
+        }
     with unit_of_work() as db:
         db.execute(update(om).where(om.id == message_id, om.status == OutboxStatus.sending).values(**values))
 
@@ -170,11 +216,18 @@ def _claim(db: Session, message_id: int, now: datetime) -> bool | None:
         (False, and_(om.status == OutboxStatus.pending, om.next_attempt_at <= now)),
         (True, and_(om.status == OutboxStatus.sending, om.locked_until < now)),
     ):
-        claimed = db.execute(
-            update(om).where(om.id == message_id, om.kind.in_(list(_RENDERERS)), condition).values(
-                status=OutboxStatus.sending, locked_until=locked, attempts=om.attempts + 1,
-            )
-        ).rowcount == 1
+        claimed = (
+            db.execute(
+                update(om)
+                .where(om.id == message_id, om.kind.in_(list(_RENDERERS)), condition)
+                .values(
+                    status=OutboxStatus.sending,
+                    locked_until=locked,
+                    attempts=om.attempts + 1,
+                )
+            ).rowcount
+            == 1
+        )
         if claimed:
             return not recovery
     return None
@@ -198,12 +251,16 @@ def _process_one(message_id: int, now: datetime) -> bool:
             expires = (row.payload or {}).get(EXPIRES_KEY)
             if expires and datetime.fromisoformat(expires) <= now:
                 raise SkipMessage("expired before it could be sent")
-            secret_values = json.loads(unseal(row.payload[SEALED_KEY])) if SEALED_KEY in (row.payload or {}) else {}
+            secret_values = (
+                json.loads(unseal(row.payload[SEALED_KEY])) if SEALED_KEY in (row.payload or {}) else {}
+            )
             outgoing = _RENDERERS[row.kind](db, row, secret_values)
             if isinstance(outgoing, mailer.OutgoingEmail):
                 if channel != Channel.email:
                     raise TypeError("an e-mail rendered for a WhatsApp row")
-                outgoing = dataclasses.replace(outgoing, message_id=outgoing.message_id or stable_message_id(row))
+                outgoing = dataclasses.replace(
+                    outgoing, message_id=outgoing.message_id or stable_message_id(row)
+                )
             elif isinstance(outgoing, whatsapp.TemplateMessage):
                 if channel != Channel.whatsapp:
                     raise TypeError("a WhatsApp message rendered for an e-mail row")
@@ -211,7 +268,12 @@ def _process_one(message_id: int, now: datetime) -> bool:
             else:
                 raise TypeError(f"renderer returned {type(outgoing).__name__}")
         except _Unknown:
-            outgoing, error, final = None, f"{UNKNOWN_OUTCOME}: the worker stopped during the last send; "                                           "not sent again so that it cannot arrive twice", True
+            outgoing, error, final = (
+                None,
+                f"{UNKNOWN_OUTCOME}: the worker stopped during the last send; "
+                "not sent again so that it cannot arrive twice",
+                True,
+            )
         except SkipMessage as exc:
             outgoing, error = None, f"skipped: {exc}"
         except SealError:
@@ -233,11 +295,25 @@ def _process_one(message_id: int, now: datetime) -> bool:
         error = str(exc) or type(exc).__name__
         if getattr(exc, "outcome_unknown", False):
             # The provider may have taken it: like a crash during the send, it is not sent again.
-            _finish(message_id, attempts, payload, sent=False, error=f"{UNKNOWN_OUTCOME}: {error}", now=now,
-                    final=True)
+            _finish(
+                message_id,
+                attempts,
+                payload,
+                sent=False,
+                error=f"{UNKNOWN_OUTCOME}: {error}",
+                now=now,
+                final=True,
+            )
         else:
-            _finish(message_id, attempts, payload, sent=False, error=error, now=now,
-                    final=bool(getattr(exc, "permanent", False)))
+            _finish(
+                message_id,
+                attempts,
+                payload,
+                sent=False,
+                error=error,
+                now=now,
+                final=bool(getattr(exc, "permanent", False)),
+            )
         return False
     _finish(message_id, attempts, payload, sent=True, now=now, provider_message_id=provider_message_id)
     return True
@@ -253,8 +329,11 @@ def process_due(now: datetime | None = None, limit: int = 20) -> int:
     when = now or utcnow()
     om = OutboxMessage
     with unit_of_work() as db:
-        ids = list(db.execute(select(om.id).where(_due(when)).order_by(om.next_attempt_at, om.id).limit(limit))
-                   .scalars())
+        ids = list(
+            db.execute(
+                select(om.id).where(_due(when)).order_by(om.next_attempt_at, om.id).limit(limit)
+            ).scalars()
+        )
     sent = 0
     for message_id in ids:
         if _process_one(message_id, now or utcnow()):
@@ -279,8 +358,9 @@ def nudge() -> None:
             pass
 
 
-async def run_sender(stop: asyncio.Event, poll_seconds: float | None = None,
-                     periodic: Sequence[PeriodicJob] = ()) -> None:
+async def run_sender(
+    stop: asyncio.Event, poll_seconds: float | None = None, periodic: Sequence[PeriodicJob] = ()
+) -> None:
     """Send due messages until ``stop`` is set: every ``poll_seconds`` (settings.outbox_poll_seconds by
     default) and right after ``nudge()``. Between passes it runs the ``periodic`` jobs it is given (each once at
     start, then every ``every_seconds``, in a thread); which jobs there are is the worker's business
@@ -308,8 +388,11 @@ async def run_sender(stop: asyncio.Event, poll_seconds: float | None = None,
                 log.exception("outbox worker pass failed")
             waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
             try:
-                await asyncio.wait(waits, timeout=min([poll] + [max(t - time.monotonic(), 0.01) for t in next_run]),
-                                   return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    waits,
+                    timeout=min([poll] + [max(t - time.monotonic(), 0.01) for t in next_run]),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
             finally:
                 for w in waits:
                     w.cancel()
@@ -326,7 +409,8 @@ def _render_login(db: Session, row: OutboxMessage, secret_values: dict) -> maile
     """The login mail goes to the address stored on the Client, never the one typed in (AUTH-9)."""
     found = db.execute(
         select(Client.email, Client.is_active, Provider.name, Provider.brand_color)
-        .select_from(Client).join(Provider, Provider.id == Client.provider_id)
+        .select_from(Client)
+        .join(Provider, Provider.id == Client.provider_id)
         .where(Client.id == row.recipient_client_id)
     ).first()
     if found is None or not found.is_active:
@@ -336,12 +420,18 @@ def _render_login(db: Session, row: OutboxMessage, secret_values: dict) -> maile
         raise SkipMessage("login secrets missing")
     s = get_settings()
     rendered = login_email(
-        provider_name=found.name, brand_color=found.brand_color, code=code,
-        link=f"{s.base_url}/auth/link/{link_token}", minutes=s.login_code_minutes,
+        provider_name=found.name,
+        brand_color=found.brand_color,
+        code=code,
+        link=f"{s.base_url}/auth/link/{link_token}",
+        minutes=s.login_code_minutes,
         code_disabled=bool((row.payload or {}).get("code_login_disabled")),
     )
     return mailer.OutgoingEmail(
-        to=found.email, subject=rendered.subject, text=rendered.text, html=rendered.html,
+        to=found.email,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
         console_hint=f"login e-mail for {found.email}: code {spaced_code(code)}",
     )
 

@@ -1,7 +1,8 @@
 """The provider's session policy, shared by every feature that changes a session: until when a session can be
 excused in time (the cancellation deadline), with weekends and the provider's holidays.
 
-Used by services.attendance (excusing, the booking page) and services.makeups (cancelling a make-up): it lives
+Used by services.schedule.attendance (excusing, the booking page) and services.schedule.makeups (cancelling a
+make-up): it lives
 here so that neither feature imports the other for it.
 """
 
@@ -19,7 +20,9 @@ def _non_working(day: date, holidays: set[date]) -> bool:
     return day.weekday() >= 5 or day in holidays
 
 
-def cancellation_deadline(provider: Provider, starts_at: datetime, holidays: set[date] = frozenset()) -> datetime:
+def cancellation_deadline(
+    provider: Provider, starts_at: datetime, holidays: set[date] = frozenset()
+) -> datetime:
     """The last moment (aware UTC) a client may excuse a session starting at `starts_at` and still get what an
     in-time cancellation gives. Computed in the provider's local time, so it is right across DST changes."""
     tz = ZoneInfo(provider.timezone)

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from client_profile.models import Attendee, Booking, BookingShare, Charge
 from client_profile.services.errors import NotFound
-from client_profile.services.identity import Principal
+from client_profile.services.people.identity import Principal
 
 
 def shared_booking_ids(principal: Principal):
@@ -39,11 +39,18 @@ def managed_bookings_clause(principal: Principal):
 
 def may_manage(db: Session, principal: Principal, booking: Booking) -> bool:
     """Whether the principal may change this (visible) booking: see managed_bookings_clause."""
-    return db.exec(
-        select(Booking.id).join(Attendee, Attendee.id == Booking.attendee_id)
-        .where(Booking.id == booking.id, Booking.provider_id == principal.provider_id,
-               managed_bookings_clause(principal))
-    ).first() is not None
+    return (
+        db.exec(
+            select(Booking.id)
+            .join(Attendee, Attendee.id == Booking.attendee_id)
+            .where(
+                Booking.id == booking.id,
+                Booking.provider_id == principal.provider_id,
+                managed_bookings_clause(principal),
+            )
+        ).first()
+        is not None
+    )
 
 
 def payable_charges_clause(principal: Principal):
@@ -60,21 +67,27 @@ def visible_charges_clause(principal: Principal):
     """A WHERE clause over Charge: what the principal may see is due, i.e. the payable charges plus those of
     any booking shared with them (a view-only sharer sees what is due and who pays it, but cannot pay it)."""
     return (Charge.provider_id == principal.provider_id) & or_(
-        payable_charges_clause(principal), Charge.booking_id.in_(shared_booking_ids(principal)))
+        payable_charges_clause(principal), Charge.booking_id.in_(shared_booking_ids(principal))
+    )
 
 
 def visible_members_clause(principal: Principal):
     """A WHERE clause over Attendee: the principal's family members plus the attendees of bookings shared with
     them (a sharer sees that child's name and photo, never the rest of the family)."""
     shared = Attendee.id.in_(select(Booking.attendee_id).where(Booking.id.in_(shared_booking_ids(principal))))
-    return or_(Attendee.family_id == principal.family_id, shared) if principal.family_id is not None else shared
+    return (
+        or_(Attendee.family_id == principal.family_id, shared) if principal.family_id is not None else shared
+    )
 
 
 def member_visible(db: Session, principal: Principal, attendee_id: int) -> bool:
     """Whether the principal may see this attendee (visible_members_clause)."""
-    return db.exec(
-        select(Attendee.id).where(Attendee.id == attendee_id, visible_members_clause(principal))
-    ).first() is not None
+    return (
+        db.exec(
+            select(Attendee.id).where(Attendee.id == attendee_id, visible_members_clause(principal))
+        ).first()
+        is not None
+    )
 
 
 def get_visible_booking(db: Session, principal: Principal, booking_id: object) -> Booking:
@@ -82,9 +95,13 @@ def get_visible_booking(db: Session, principal: Principal, booking_id: object) -
     if not is_id(booking_id):
         raise NotFound("booking")
     row = db.exec(
-        select(Booking).join(Attendee, Attendee.id == Booking.attendee_id)
-        .where(Booking.id == booking_id, Booking.provider_id == principal.provider_id,
-               visible_bookings_clause(principal))
+        select(Booking)
+        .join(Attendee, Attendee.id == Booking.attendee_id)
+        .where(
+            Booking.id == booking_id,
+            Booking.provider_id == principal.provider_id,
+            visible_bookings_clause(principal),
+        )
     ).first()
     if row is None:
         raise NotFound("booking")

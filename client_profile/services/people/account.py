@@ -16,7 +16,7 @@ from sqlmodel import Session
 from client_profile.integrations.whatsapp import is_e164
 from client_profile.models import Client
 from client_profile.services.errors import DomainError, NotAuthenticated
-from client_profile.services.identity import Principal
+from client_profile.services.people.identity import Principal
 from client_profile.settings import get_settings
 
 _SEPARATORS = re.compile(r"[\s\-().\u00a0/]")
@@ -33,7 +33,7 @@ class AccountView:
 
 
 def normalize_whatsapp_phone(raw: object) -> str:
-    """"+420 601 234 567", "00420601234567", "+1 (650) 555-1234" -> "+420601234567" / "+16505551234".
+    """ "+420 601 234 567", "00420601234567", "+1 (650) 555-1234" -> "+420601234567" / "+16505551234".
 
     Raises DomainError with a message for the form."""
     if not isinstance(raw, str) or not raw.strip():
@@ -48,7 +48,9 @@ def normalize_whatsapp_phone(raw: object) -> str:
     if not text[1:].isascii() or not text[1:].isdigit():
         raise DomainError("A phone number may contain only digits after the +, for example +420 601 234 567.")
     if not is_e164(text):
-        raise DomainError("That is not a valid international number: + country code and 8 to 15 digits in all.")
+        raise DomainError(
+            "That is not a valid international number: + country code and 8 to 15 digits in all."
+        )
     return text
 
 
@@ -60,9 +62,14 @@ def _client(db: Session, principal: Principal) -> Client:
 
 
 def _view(client: Client) -> AccountView:
-    return AccountView(full_name=client.full_name, email=client.email, email_reminders=not client.reminders_opt_out,
-                       whatsapp_available=get_settings().whatsapp_enabled, whatsapp_opt_in=client.whatsapp_opt_in,
-                       whatsapp_phone=client.whatsapp_phone if client.whatsapp_opt_in else "")
+    return AccountView(
+        full_name=client.full_name,
+        email=client.email,
+        email_reminders=not client.reminders_opt_out,
+        whatsapp_available=get_settings().whatsapp_enabled,
+        whatsapp_opt_in=client.whatsapp_opt_in,
+        whatsapp_phone=client.whatsapp_phone if client.whatsapp_opt_in else "",
+    )
 
 
 def account_view(db: Session, principal: Principal) -> AccountView:

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, cast, exists, literal, or_, select
 from sqlmodel import Session
 
-from client_profile.services.access import is_id
+from client_profile import formatting as fmt
 from client_profile.integrations import whatsapp
 from client_profile.integrations.mailer import OutgoingEmail
 from client_profile.integrations.reminder_templates import reminder_email
@@ -48,9 +48,9 @@ from client_profile.models import (
 )
 from client_profile.models.base import as_utc, utcnow
 from client_profile.models.benefits import WaitlistStatus
-from client_profile import formatting as fmt
-from client_profile.services import outbox
-from client_profile.services.outbox import SkipMessage, register_renderer
+from client_profile.services.notifications import outbox
+from client_profile.services.notifications.outbox import SkipMessage, register_renderer
+from client_profile.services.people.access import is_id
 from client_profile.settings import get_settings
 
 EXPIRY_NOTICE = timedelta(days=7)
@@ -66,13 +66,18 @@ KIND_OFFER = "waitlist_offer"
 def _recipients(db: Session, booking_id: int, family_id: int) -> list[Client]:
     """Active family clients and notify-sharers of the booking, each once, in id order."""
     shared = select(BookingShare.grantee_client_id).where(
-        BookingShare.booking_id == booking_id, BookingShare.notify.is_(True), BookingShare.revoked_at.is_(None),
-        BookingShare.grantee_client_id.is_not(None))
-    return list(db.execute(
-        select(Client).where(Client.is_active.is_(True),
-                             or_(Client.family_id == family_id, Client.id.in_(shared)))
-        .order_by(Client.id)
-    ).scalars())
+        BookingShare.booking_id == booking_id,
+        BookingShare.notify.is_(True),
+        BookingShare.revoked_at.is_(None),
+        BookingShare.grantee_client_id.is_not(None),
+    )
+    return list(
+        db.execute(
+            select(Client)
+            .where(Client.is_active.is_(True), or_(Client.family_id == family_id, Client.id.in_(shared)))
+            .order_by(Client.id)
+        ).scalars()
+    )
 
 
 def _may_receive(db: Session, client: Client | None, booking_id: int, family_id: int) -> bool:
@@ -89,15 +94,32 @@ def channels_for(client: Client) -> list[Channel]:
     return out
 
 
-def _enqueue_all(db: Session, *, provider_id: int, kind: str, key: str, recipients: list[Client], payload: dict,
-                 secrets: dict | None = None, now: datetime) -> int:
+def _enqueue_all(
+    db: Session,
+    *,
+    provider_id: int,
+    kind: str,
+    key: str,
+    recipients: list[Client],
+    payload: dict,
+    secrets: dict | None = None,
+    now: datetime,
+) -> int:
     written = 0
     for client in recipients:
         for channel in channels_for(client):
             written += outbox.enqueue(
-                db, provider_id=provider_id, kind=kind, dedupe_key=f"{key}:c{client.id}:{channel.value}",
-                recipient_client_id=client.id, payload=payload, secrets=secrets, channel=channel, now=now,
-                if_absent=True)
+                db,
+                provider_id=provider_id,
+                kind=kind,
+                dedupe_key=f"{key}:c{client.id}:{channel.value}",
+                recipient_client_id=client.id,
+                payload=payload,
+                secrets=secrets,
+                channel=channel,
+                now=now,
+                if_absent=True,
+            )
     return written
 
 
@@ -127,9 +149,15 @@ def notify_makeup_earned(db: Session, credit_id: int, now: datetime | None = Non
         return 0
     # Keyed by when it was earned: a credit voided (signed back up) and earned again is news again.
     key = f"{KIND_EARNED}:{credit.id}:{int(as_utc(credit.earned_at).timestamp())}"
-    return _enqueue_all(db, provider_id=booking.provider_id, kind=KIND_EARNED, key=key,
-                        recipients=_recipients(db, booking.id, attendee.family_id),
-                        payload={"credit_id": credit.id}, now=now)
+    return _enqueue_all(
+        db,
+        provider_id=booking.provider_id,
+        kind=KIND_EARNED,
+        key=key,
+        recipients=_recipients(db, booking.id, attendee.family_id),
+        payload={"credit_id": credit.id},
+        now=now,
+    )
 
 
 def scan_expiring(db: Session, now: datetime | None = None) -> int:
@@ -138,36 +166,55 @@ def scan_expiring(db: Session, now: datetime | None = None) -> int:
     now = now or utcnow()
     already = exists().where(
         OutboxMessage.kind == KIND_EXPIRING,
-        OutboxMessage.dedupe_key.like(literal(f"{KIND_EXPIRING}:") + cast(MakeupCredit.id, String) + literal(":%")),
+        OutboxMessage.dedupe_key.like(
+            literal(f"{KIND_EXPIRING}:") + cast(MakeupCredit.id, String) + literal(":%")
+        ),
     )
     rows = db.execute(
         select(MakeupCredit, Booking, Attendee)
         .join(Booking, Booking.id == MakeupCredit.booking_id)
         .join(Attendee, Attendee.id == MakeupCredit.attendee_id)
-        .where(MakeupCredit.status == MakeupCreditStatus.open, MakeupCredit.expires_at > now,
-               MakeupCredit.expires_at <= now + EXPIRY_NOTICE, MakeupCredit.earned_at <= now - FRESH_CREDIT,
-               ~already)
+        .where(
+            MakeupCredit.status == MakeupCreditStatus.open,
+            MakeupCredit.expires_at > now,
+            MakeupCredit.expires_at <= now + EXPIRY_NOTICE,
+            MakeupCredit.earned_at <= now - FRESH_CREDIT,
+            ~already,
+        )
         .order_by(MakeupCredit.id)
     ).all()
     written = 0
     for credit, booking, attendee in rows:
-        written += _enqueue_all(db, provider_id=booking.provider_id, kind=KIND_EXPIRING,
-                                key=f"{KIND_EXPIRING}:{credit.id}",
-                                recipients=_recipients(db, booking.id, attendee.family_id),
-                                payload={"credit_id": credit.id}, now=now)
+        written += _enqueue_all(
+            db,
+            provider_id=booking.provider_id,
+            kind=KIND_EXPIRING,
+            key=f"{KIND_EXPIRING}:{credit.id}",
+            recipients=_recipients(db, booking.id, attendee.family_id),
+            payload={"credit_id": credit.id},
+            now=now,
+        )
     return written
 
 
-def notify_waitlist_offer(db: Session, waitlist_entry_id: int, offer_url: str, expires_at: datetime,
-                          now: datetime | None = None) -> int:
+def notify_waitlist_offer(
+    db: Session, waitlist_entry_id: int, offer_url: str, expires_at: datetime, now: datetime | None = None
+) -> int:
     """Queue "a place is free for you: confirm by <time>" for an entry that was just offered a place. The link
     carries a token: it is sealed in the outbox and wiped once sent; nothing is sent after ``expires_at``."""
     now = now or utcnow()
-    if not isinstance(offer_url, str) or not offer_url.startswith(("https://", "http://")) or len(offer_url) > 2000:
+    if (
+        not isinstance(offer_url, str)
+        or not offer_url.startswith(("https://", "http://"))
+        or len(offer_url) > 2000
+    ):
         raise ValueError("offer_url must be an absolute http(s) URL")
     expires_at = as_utc(expires_at)
-    entry = db.get(MakeupWaitlistEntry, waitlist_entry_id) \
-        if isinstance(waitlist_entry_id, int) and not isinstance(waitlist_entry_id, bool) else None
+    entry = (
+        db.get(MakeupWaitlistEntry, waitlist_entry_id)
+        if isinstance(waitlist_entry_id, int) and not isinstance(waitlist_entry_id, bool)
+        else None
+    )
     if entry is None or expires_at <= now:
         return 0
     found = _credit_context(db, entry.credit_id)
@@ -175,11 +222,20 @@ def notify_waitlist_offer(db: Session, waitlist_entry_id: int, offer_url: str, e
         return 0
     _credit, booking, attendee = found
     key = f"{KIND_OFFER}:{entry.id}:{int(expires_at.timestamp())}"
-    return _enqueue_all(db, provider_id=booking.provider_id, kind=KIND_OFFER, key=key,
-                        recipients=_recipients(db, booking.id, attendee.family_id),
-                        payload={"entry_id": entry.id, outbox.EXPIRES_KEY: expires_at.isoformat(),
-                                 "offer_expires_at": expires_at.isoformat()},
-                        secrets={"offer_url": offer_url}, now=now)
+    return _enqueue_all(
+        db,
+        provider_id=booking.provider_id,
+        kind=KIND_OFFER,
+        key=key,
+        recipients=_recipients(db, booking.id, attendee.family_id),
+        payload={
+            "entry_id": entry.id,
+            outbox.EXPIRES_KEY: expires_at.isoformat(),
+            "offer_expires_at": expires_at.isoformat(),
+        },
+        secrets={"offer_url": offer_url},
+        now=now,
+    )
 
 
 # ------------------------------------------------------------------------------------------------ rendering
@@ -193,17 +249,21 @@ def _links() -> tuple[str, str]:
 def _credit_facts(db: Session, row: OutboxMessage):
     """The credit and what the messages name, or SkipMessage when there is nothing to remind about."""
     credit_id = (row.payload or {}).get("credit_id")
-    found = db.execute(
-        select(MakeupCredit, Booking, Attendee, Programme, ClassGroup, ClassSession, Provider)
-        .join(Booking, Booking.id == MakeupCredit.booking_id)
-        .join(Attendee, Attendee.id == MakeupCredit.attendee_id)
-        .join(ClassGroup, ClassGroup.id == Booking.class_id)
-        .join(Programme, Programme.id == ClassGroup.programme_id)
-        .join(Attendance, Attendance.id == MakeupCredit.source_attendance_id)
-        .join(ClassSession, ClassSession.id == Attendance.session_id)
-        .join(Provider, Provider.id == Booking.provider_id)
-        .where(MakeupCredit.id == credit_id)
-    ).first() if isinstance(credit_id, int) else None
+    found = (
+        db.execute(
+            select(MakeupCredit, Booking, Attendee, Programme, ClassGroup, ClassSession, Provider)
+            .join(Booking, Booking.id == MakeupCredit.booking_id)
+            .join(Attendee, Attendee.id == MakeupCredit.attendee_id)
+            .join(ClassGroup, ClassGroup.id == Booking.class_id)
+            .join(Programme, Programme.id == ClassGroup.programme_id)
+            .join(Attendance, Attendance.id == MakeupCredit.source_attendance_id)
+            .join(ClassSession, ClassSession.id == Attendance.session_id)
+            .join(Provider, Provider.id == Booking.provider_id)
+            .where(MakeupCredit.id == credit_id)
+        ).first()
+        if isinstance(credit_id, int)
+        else None
+    )
     if found is None:
         raise SkipMessage("the credit is gone")
     credit = found[0]
@@ -239,17 +299,27 @@ def _render_earned(db: Session, row: OutboxMessage, _secrets: dict):
     benefits, account = _links()
     who, deadline = attendee.first_name, _deadline(credit, provider)
     if row.channel == Channel.whatsapp:
-        return whatsapp.TemplateMessage(to=client.whatsapp_phone, kind=KIND_EARNED,
-                                        variables=[provider.name, who, programme.name, deadline, benefits])
+        return whatsapp.TemplateMessage(
+            to=client.whatsapp_phone,
+            kind=KIND_EARNED,
+            variables=[provider.name, who, programme.name, deadline, benefits],
+        )
     when = fmt.session_label(source.starts_at, provider.timezone)
     rendered = reminder_email(
-        provider_name=provider.name, brand_color=provider.brand_color,
-        subject=f"{who} has a make-up session to book", greeting=_greeting(client),
-        paragraphs=[f"{who}'s {programme.name} session on {when} was excused in time, so {who} can make it up "
-                    "in another session of the same course.",
-                    f"Choose a session and book it by {deadline} on the Benefits page: you see the sessions with "
-                    "free places and can book with one tap."],
-        button_label="Book a make-up", link=benefits, settings_link=account)
+        provider_name=provider.name,
+        brand_color=provider.brand_color,
+        subject=f"{who} has a make-up session to book",
+        greeting=_greeting(client),
+        paragraphs=[
+            f"{who}'s {programme.name} session on {when} was excused in time, so {who} can make it up "
+            "in another session of the same course.",
+            f"Choose a session and book it by {deadline} on the Benefits page: you see the sessions with "
+            "free places and can book with one tap.",
+        ],
+        button_label="Book a make-up",
+        link=benefits,
+        settings_link=account,
+    )
     return OutgoingEmail(to=client.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
 
 
@@ -260,34 +330,47 @@ def _render_expiring(db: Session, row: OutboxMessage, _secrets: dict):
     benefits, account = _links()
     who, deadline = attendee.first_name, _deadline(credit, provider)
     if row.channel == Channel.whatsapp:
-        return whatsapp.TemplateMessage(to=client.whatsapp_phone, kind=KIND_EXPIRING,
-                                        variables=[provider.name, who, programme.name, deadline, benefits])
+        return whatsapp.TemplateMessage(
+            to=client.whatsapp_phone,
+            kind=KIND_EXPIRING,
+            variables=[provider.name, who, programme.name, deadline, benefits],
+        )
     when = fmt.session_label(source.starts_at, provider.timezone)
     rendered = reminder_email(
-        provider_name=provider.name, brand_color=provider.brand_color,
-        subject=f"{who}'s make-up expires on {deadline}", greeting=_greeting(client),
-        paragraphs=[f"{who} still has a make-up session to book for {programme.name} (for the session on "
-                    f"{when}).",
-                    f"Book it by {deadline}: after that day the make-up can no longer be used. The Benefits page "
-                    "shows the sessions with free places."],
-        button_label="Book a make-up", link=benefits, settings_link=account)
+        provider_name=provider.name,
+        brand_color=provider.brand_color,
+        subject=f"{who}'s make-up expires on {deadline}",
+        greeting=_greeting(client),
+        paragraphs=[
+            f"{who} still has a make-up session to book for {programme.name} (for the session on {when}).",
+            f"Book it by {deadline}: after that day the make-up can no longer be used. The Benefits page "
+            "shows the sessions with free places.",
+        ],
+        button_label="Book a make-up",
+        link=benefits,
+        settings_link=account,
+    )
     return OutgoingEmail(to=client.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
 
 
 @register_renderer(KIND_OFFER)
 def _render_offer(db: Session, row: OutboxMessage, secrets: dict):
     entry_id = (row.payload or {}).get("entry_id")
-    found = db.execute(
-        select(MakeupWaitlistEntry, Booking, Attendee, Programme, ClassGroup, ClassSession, Provider)
-        .join(MakeupCredit, MakeupCredit.id == MakeupWaitlistEntry.credit_id)
-        .join(Booking, Booking.id == MakeupCredit.booking_id)
-        .join(Attendee, Attendee.id == MakeupCredit.attendee_id)
-        .join(ClassSession, ClassSession.id == MakeupWaitlistEntry.session_id)
-        .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
-        .join(Programme, Programme.id == ClassGroup.programme_id)
-        .join(Provider, Provider.id == Booking.provider_id)
-        .where(MakeupWaitlistEntry.id == entry_id)
-    ).first() if isinstance(entry_id, int) else None
+    found = (
+        db.execute(
+            select(MakeupWaitlistEntry, Booking, Attendee, Programme, ClassGroup, ClassSession, Provider)
+            .join(MakeupCredit, MakeupCredit.id == MakeupWaitlistEntry.credit_id)
+            .join(Booking, Booking.id == MakeupCredit.booking_id)
+            .join(Attendee, Attendee.id == MakeupCredit.attendee_id)
+            .join(ClassSession, ClassSession.id == MakeupWaitlistEntry.session_id)
+            .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
+            .join(Programme, Programme.id == ClassGroup.programme_id)
+            .join(Provider, Provider.id == Booking.provider_id)
+            .where(MakeupWaitlistEntry.id == entry_id)
+        ).first()
+        if isinstance(entry_id, int)
+        else None
+    )
     if found is None:
         raise SkipMessage("the waitlist entry is gone")
     entry, booking, attendee, programme, cls, session, provider = found
@@ -303,19 +386,36 @@ def _render_offer(db: Session, row: OutboxMessage, secrets: dict):
     when = fmt.session_label(session.starts_at, provider.timezone)
     until = fmt.session_label(expires, provider.timezone)
     if row.channel == Channel.whatsapp:
-        return whatsapp.TemplateMessage(to=client.whatsapp_phone, kind=KIND_OFFER,
-                                        variables=[provider.name, who, f"{programme.name}, {cls.name}, {when}",
-                                                   until, offer_url])
+        return whatsapp.TemplateMessage(
+            to=client.whatsapp_phone,
+            kind=KIND_OFFER,
+            variables=[provider.name, who, f"{programme.name}, {cls.name}, {when}", until, offer_url],
+        )
     rendered = reminder_email(
-        provider_name=provider.name, brand_color=provider.brand_color,
-        subject=f"A make-up place is free for {who}: {when}", greeting=_greeting(client),
-        paragraphs=[f"A place has become free in {programme.name} ({cls.name}) on {when}, and it is held for "
-                    f"{who} until {until}.",
-                    "Confirm it with the button below. If you do not confirm by then, the place goes to the next "
-                    "person in the queue and your make-up stays available."],
-        button_label="Confirm the place", link=offer_url, settings_link=account)
+        provider_name=provider.name,
+        brand_color=provider.brand_color,
+        subject=f"A make-up place is free for {who}: {when}",
+        greeting=_greeting(client),
+        paragraphs=[
+            f"A place has become free in {programme.name} ({cls.name}) on {when}, and it is held for "
+            f"{who} until {until}.",
+            "Confirm it with the button below. If you do not confirm by then, the place goes to the next "
+            "person in the queue and your make-up stays available.",
+        ],
+        button_label="Confirm the place",
+        link=offer_url,
+        settings_link=account,
+    )
     return OutgoingEmail(to=client.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
 
 
-__all__ = ["notify_makeup_earned", "scan_expiring", "notify_waitlist_offer", "channels_for",
-           "EXPIRY_NOTICE", "KIND_EARNED", "KIND_EXPIRING", "KIND_OFFER"]
+__all__ = [
+    "notify_makeup_earned",
+    "scan_expiring",
+    "notify_waitlist_offer",
+    "channels_for",
+    "EXPIRY_NOTICE",
+    "KIND_EARNED",
+    "KIND_EXPIRING",
+    "KIND_OFFER",
+]

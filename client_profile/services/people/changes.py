@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, or_, update
 from sqlmodel import Session, select
 
 from client_profile.models import Attendance, Attendee, Booking, BookingShare, Family
-from client_profile.services.identity import Principal
+from client_profile.services.people.identity import Principal
 
 
 def bump_families(db: Session, family_ids: Iterable[int | None]) -> None:
@@ -26,8 +26,11 @@ def bump_for_bookings(db: Session, booking_ids: Iterable[int]) -> None:
     """The owning families of these bookings (shared persons watch the owner's family too)."""
     ids = list(set(booking_ids))
     if ids:
-        families = select(Attendee.family_id).join(Booking, Booking.attendee_id == Attendee.id) \
+        families = (
+            select(Attendee.family_id)
+            .join(Booking, Booking.attendee_id == Attendee.id)
             .where(Booking.id.in_(ids))
+        )
         db.execute(update(Family).where(Family.id.in_(families)).values(data_version=Family.data_version + 1))
 
 
@@ -36,8 +39,11 @@ def bump_for_sessions(db: Session, session_ids: Iterable[int]) -> None:
     ids = list(set(session_ids))
     if ids:
         bookings = select(Attendance.booking_id).where(Attendance.session_id.in_(ids))
-        families = select(Attendee.family_id).join(Booking, Booking.attendee_id == Attendee.id) \
+        families = (
+            select(Attendee.family_id)
+            .join(Booking, Booking.attendee_id == Attendee.id)
             .where(Booking.id.in_(bookings))
+        )
         db.execute(update(Family).where(Family.id.in_(families)).values(data_version=Family.data_version + 1))
 
 
@@ -64,7 +70,7 @@ def version_expression(client_id, family_id):
     return versions * 1000 + shares
 
 
-# Built once: the same expression the session lookup embeds (services.auth), for callers with a principal.
+# Built once: the same expression the session lookup embeds (services.people.auth), for callers with a principal.
 _VERSION_STMT = select(version_expression(bindparam("client_id"), bindparam("family_id")))
 
 

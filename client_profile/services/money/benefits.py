@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from client_profile import formatting as fmt
 from client_profile.models import (
     Attendance,
     Attendee,
@@ -25,10 +26,9 @@ from client_profile.models import (
     as_utc,
     utcnow,
 )
-from client_profile import formatting as fmt
-from client_profile.services import makeups
-from client_profile.services.access import visible_bookings_clause
-from client_profile.services.identity import Principal
+from client_profile.services.people.access import visible_bookings_clause
+from client_profile.services.people.identity import Principal
+from client_profile.services.schedule import makeups
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,9 @@ def discount_status(d: Discount, now: datetime) -> str:
     return "active"
 
 
-def benefits_view(db: Session, principal: Principal, provider: Provider, now: datetime | None = None) -> BenefitsView:
+def benefits_view(
+    db: Session, principal: Principal, provider: Provider, now: datetime | None = None
+) -> BenefitsView:
     now = now or utcnow()
     tz = provider.timezone
     view = BenefitsView(has_family=principal.family_id is not None)
@@ -123,43 +125,79 @@ def benefits_view(db: Session, principal: Principal, provider: Provider, now: da
         detail = {
             "available": f"Book by {fmt.day_label(fmt.local(credit.expires_at, tz).date())}",
             "expired": f"Expired {fmt.day_label(fmt.local(credit.expires_at, tz).date())}",
-            "used": f"Used {fmt.day_label(fmt.local(credit.used_at, tz).date())}" if credit.used_at else "Used",
+            "used": f"Used {fmt.day_label(fmt.local(credit.used_at, tz).date())}"
+            if credit.used_at
+            else "Used",
         }.get(status, credit.closed_reason)
         note = ""
         if status == "available":
             offers = makeups.offers_for(db, principal, provider, credit.id, now)
             note = "" if offers.offers else f"{offers.reason} {offers.advice}".strip()
-        view.makeups.append(MakeupRow(credit.id, first_name, programme,
-                                      f"Session {fmt.session_label(source_start, tz)}", status, detail, note))
+        view.makeups.append(
+            MakeupRow(
+                credit.id,
+                first_name,
+                programme,
+                f"Session {fmt.session_label(source_start, tz)}",
+                status,
+                detail,
+                note,
+            )
+        )
     if principal.family_id is None:
         return view
 
     discounts = db.exec(
-        select(Discount, Attendee.first_name).outerjoin(Attendee, Attendee.id == Discount.attendee_id)
-        .where(Discount.family_id == principal.family_id).order_by(Discount.id)
+        select(Discount, Attendee.first_name)
+        .outerjoin(Attendee, Attendee.id == Discount.attendee_id)
+        .where(Discount.family_id == principal.family_id)
+        .order_by(Discount.id)
     ).all()
     for d, first_name in discounts:
         value = f"{d.percent}%" if d.percent is not None else fmt.money(d.amount_minor or 0, d.currency)
-        until = f"until {fmt.day_label(fmt.local(d.valid_until, tz).date())}" if d.valid_until else "no end date"
-        view.discounts.append(DiscountRow(d.id, d.name, value, first_name or "Family", discount_status(d, now),
-                                          until))
+        until = (
+            f"until {fmt.day_label(fmt.local(d.valid_until, tz).date())}" if d.valid_until else "no end date"
+        )
+        view.discounts.append(
+            DiscountRow(d.id, d.name, value, first_name or "Family", discount_status(d, now), until)
+        )
     used_counts = (
         select(EntryPassEntry.entry_pass_id, func.count().label("used"))
-        .where(EntryPassEntry.returned_at.is_(None)).group_by(EntryPassEntry.entry_pass_id).subquery()
+        .where(EntryPassEntry.returned_at.is_(None))
+        .group_by(EntryPassEntry.entry_pass_id)
+        .subquery()
     )
     passes = db.exec(
         select(EntryPass, func.coalesce(used_counts.c.used, 0))
         .outerjoin(used_counts, used_counts.c.entry_pass_id == EntryPass.id)
-        .where(EntryPass.family_id == principal.family_id).order_by(EntryPass.expires_at.desc())
+        .where(EntryPass.family_id == principal.family_id)
+        .order_by(EntryPass.expires_at.desc())
     ).all()
     for p, used in passes:
-        view.passes.append(PassRow(p.id, p.name, max(p.entries_total - used, 0), p.entries_total,
-                                   fmt.day_label(fmt.local(p.expires_at, tz).date()), pass_status(p, used, now)))
+        view.passes.append(
+            PassRow(
+                p.id,
+                p.name,
+                max(p.entries_total - used, 0),
+                p.entries_total,
+                fmt.day_label(fmt.local(p.expires_at, tz).date()),
+                pass_status(p, used, now),
+            )
+        )
     ledger = db.exec(
-        select(CreditEntry).where(CreditEntry.family_id == principal.family_id)
+        select(CreditEntry)
+        .where(CreditEntry.family_id == principal.family_id)
         .order_by(CreditEntry.created_at.desc(), CreditEntry.id.desc())
     ).all()
-    view.ledger = [LedgerRow(e.id, fmt.day_label(fmt.local(e.created_at, tz).date()), e.description,
-                             fmt.money(e.amount_minor, e.currency), e.amount_minor > 0) for e in ledger]
+    view.ledger = [
+        LedgerRow(
+            e.id,
+            fmt.day_label(fmt.local(e.created_at, tz).date()),
+            e.description,
+            fmt.money(e.amount_minor, e.currency),
+            e.amount_minor > 0,
+        )
+        for e in ledger
+    ]
     view.credit_balance = fmt.money(sum(e.amount_minor for e in ledger), provider.currency)
     return view

@@ -2,7 +2,7 @@
 upcoming session under the provider's cancellation policy; signing back up.
 
 Every cancellation rule lives here (late cancellations, what a cancellation earns; the deadline with weekends
-and holidays is services.policy's) and is enforced on the server whatever the client sends.
+and holidays is services.schedule.policy's) and is enforced on the server whatever the client sends.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from client_profile import formatting as fmt
 from client_profile.models import (
     Attendance,
     AttendanceState,
@@ -31,12 +32,17 @@ from client_profile.models import (
     as_utc,
     utcnow,
 )
-from client_profile.services import changes, makeups
-from client_profile import formatting as fmt
-from client_profile.services.access import get_visible_booking, is_id, may_manage, visible_bookings_clause
 from client_profile.services.errors import DomainError, NotFound
-from client_profile.services.identity import Principal
-from client_profile.services.policy import cancellation_deadline, provider_holidays
+from client_profile.services.people import changes
+from client_profile.services.people.access import (
+    get_visible_booking,
+    is_id,
+    may_manage,
+    visible_bookings_clause,
+)
+from client_profile.services.people.identity import Principal
+from client_profile.services.schedule import makeups
+from client_profile.services.schedule.policy import cancellation_deadline, provider_holidays
 
 CANCEL_REASONS = {
     "illness": "Illness",
@@ -73,8 +79,11 @@ def _load_for_change(db: Session, principal: Principal, attendance_id: object):
         .join(ClassSession, ClassSession.id == Attendance.session_id)
         .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
         .join(Programme, Programme.id == ClassGroup.programme_id)
-        .where(Attendance.id == attendance_id, Booking.provider_id == principal.provider_id,
-               visible_bookings_clause(principal))
+        .where(
+            Attendance.id == attendance_id,
+            Booking.provider_id == principal.provider_id,
+            visible_bookings_clause(principal),
+        )
     ).first()
     if row is None:
         raise NotFound("session")
@@ -84,13 +93,18 @@ def _load_for_change(db: Session, principal: Principal, attendance_id: object):
 
 
 def _open_entry(db: Session, attendance: Attendance, booking: Booking) -> EntryPassEntry | None:
-    return db.exec(select(EntryPassEntry).where(
-        EntryPassEntry.session_id == attendance.session_id, EntryPassEntry.attendee_id == booking.attendee_id,
-        EntryPassEntry.returned_at.is_(None))).first()
+    return db.exec(
+        select(EntryPassEntry).where(
+            EntryPassEntry.session_id == attendance.session_id,
+            EntryPassEntry.attendee_id == booking.attendee_id,
+            EntryPassEntry.returned_at.is_(None),
+        )
+    ).first()
 
 
-def preview_cancel(db: Session, principal: Principal, provider: Provider, attendance_id: object,
-                   now: datetime | None = None) -> CancelPreview:
+def preview_cancel(
+    db: Session, principal: Principal, provider: Provider, attendance_id: object, now: datetime | None = None
+) -> CancelPreview:
     """What excusing this session would do, in plain words, before the client confirms."""
     now = now or utcnow()
     attendance, booking, session, _cls, programme = _load_for_change(db, principal, attendance_id)
@@ -111,21 +125,43 @@ def preview_cancel(db: Session, principal: Principal, provider: Provider, attend
     deadline_label = fmt.session_label(deadline, provider.timezone)
     if now >= deadline:
         if not provider.allow_late_cancellation:
-            return refused(f"The deadline to excuse this session was {deadline_label}. Please contact "
-                           f"{provider.name} directly.")
-        return CancelPreview(attendance.id, label, True, True, "nothing",
-                             f"The deadline was {deadline_label}, so this is a late cancellation: the place is "
-                             "freed for someone else, but it does not earn a make-up.")
+            return refused(
+                f"The deadline to excuse this session was {deadline_label}. Please contact "
+                f"{provider.name} directly."
+            )
+        return CancelPreview(
+            attendance.id,
+            label,
+            True,
+            True,
+            "nothing",
+            f"The deadline was {deadline_label}, so this is a late cancellation: the place is "
+            "freed for someone else, but it does not earn a make-up.",
+        )
     if _open_entry(db, attendance, booking) is not None:
-        return CancelPreview(attendance.id, label, True, False, "entry",
-                             "The entry used for this session goes back to your pass.")
+        return CancelPreview(
+            attendance.id,
+            label,
+            True,
+            False,
+            "entry",
+            "The entry used for this session goes back to your pass.",
+        )
     if makeups.earns_credit(provider, programme, AttendanceState.cancelled):
         valid = makeups.credit_expiry(provider, _cls, now).astimezone(ZoneInfo(provider.timezone))
-        return CancelPreview(attendance.id, label, True, False, "makeup",
-                             f"You excuse it in time (before {deadline_label}), so you get a make-up credit "
-                             f"to book another session by {fmt.day_label(valid.date())}.")
+        return CancelPreview(
+            attendance.id,
+            label,
+            True,
+            False,
+            "makeup",
+            f"You excuse it in time (before {deadline_label}), so you get a make-up credit "
+            f"to book another session by {fmt.day_label(valid.date())}.",
+        )
     why = makeups.no_credit_reason(provider, programme, AttendanceState.cancelled)
-    return CancelPreview(attendance.id, label, True, False, "nothing", f"The place is freed. Nothing is earned: {why}")
+    return CancelPreview(
+        attendance.id, label, True, False, "nothing", f"The place is freed. Nothing is earned: {why}"
+    )
 
 
 @dataclass(frozen=True)
@@ -136,8 +172,15 @@ class CancelResult:
     credit_id: int | None = None
 
 
-def excuse(db: Session, principal: Principal, provider: Provider, attendance_id: object, reason: object = "",
-           note: object = "", now: datetime | None = None) -> CancelResult:
+def excuse(
+    db: Session,
+    principal: Principal,
+    provider: Provider,
+    attendance_id: object,
+    reason: object = "",
+    note: object = "",
+    now: datetime | None = None,
+) -> CancelResult:
     """Excuse (cancel) one upcoming session. Applied once: a repeated or concurrent request changes nothing."""
     now = now or utcnow()
     if not isinstance(reason, str) or reason not in CANCEL_REASONS:
@@ -155,8 +198,13 @@ def excuse(db: Session, principal: Principal, provider: Provider, attendance_id:
     done = db.execute(
         update(Attendance)
         .where(Attendance.id == attendance.id, Attendance.state == AttendanceState.scheduled)
-        .values(state=new_state, cancel_reason=reason, cancel_note=note, changed_at=now,
-                changed_by_client_id=principal.client_id)
+        .values(
+            state=new_state,
+            cancel_reason=reason,
+            cancel_note=note,
+            changed_at=now,
+            changed_by_client_id=principal.client_id,
+        )
     ).rowcount
     if done != 1:
         raise DomainError("This session was already changed. Please look again.")
@@ -167,7 +215,9 @@ def excuse(db: Session, principal: Principal, provider: Provider, attendance_id:
             entry.returned_at = now
             db.add(entry)
     elif preview.outcome == "makeup":
-        credit = makeups.grant_credit(db, provider, attendance, booking, db.get(ClassGroup, booking.class_id), now)
+        credit = makeups.grant_credit(
+            db, provider, attendance, booking, db.get(ClassGroup, booking.class_id), now
+        )
         credit_id = credit.id
     changes.bump_for_bookings(db, [booking.id])
     db.flush()
@@ -175,8 +225,9 @@ def excuse(db: Session, principal: Principal, provider: Provider, attendance_id:
     return CancelResult(new_state, preview.outcome, preview.message, credit_id)
 
 
-def sign_back_up(db: Session, principal: Principal, provider: Provider, attendance_id: object,
-                 now: datetime | None = None) -> None:
+def sign_back_up(
+    db: Session, principal: Principal, provider: Provider, attendance_id: object, now: datetime | None = None
+) -> None:
     """Undo an excuse while the session has not started and still has a place. The credit or returned entry
     it earned goes back; a credit already spent on a make-up blocks this (cancel that make-up first)."""
     now = now or utcnow()
@@ -187,23 +238,33 @@ def sign_back_up(db: Session, principal: Principal, provider: Provider, attendan
         raise DomainError("This session has already started or was cancelled by the provider.")
     credit = db.exec(select(MakeupCredit).where(MakeupCredit.source_attendance_id == attendance.id)).first()
     if credit is not None and credit.status == MakeupCreditStatus.used:
-        raise DomainError("The make-up credit from this cancellation is already used. Cancel that make-up "
-                          "first to sign back up here.")
+        raise DomainError(
+            "The make-up credit from this cancellation is already used. Cancel that make-up "
+            "first to sign back up here."
+        )
     # Lock the session row (PostgreSQL) so two sign-ups cannot both see the last place; on SQLite the
     # conditional UPDATE below takes the write lock and evaluates its count atomically.
     db.exec(select(ClassSession.id).where(ClassSession.id == session.id).with_for_update()).first()
     occupied = (
-        select(func.count()).select_from(Attendance)
+        select(func.count())
+        .select_from(Attendance)
         .where(Attendance.session_id == session.id, Attendance.state.in_(OCCUPYING))
         .scalar_subquery()
     )
     done = db.execute(
         update(Attendance)
-        .where(Attendance.id == attendance.id,
-               Attendance.state.in_([AttendanceState.cancelled, AttendanceState.late_cancelled]),
-               occupied < cls.capacity)
-        .values(state=AttendanceState.scheduled, cancel_reason="", cancel_note="", changed_at=now,
-                changed_by_client_id=principal.client_id)
+        .where(
+            Attendance.id == attendance.id,
+            Attendance.state.in_([AttendanceState.cancelled, AttendanceState.late_cancelled]),
+            occupied < cls.capacity,
+        )
+        .values(
+            state=AttendanceState.scheduled,
+            cancel_reason="",
+            cancel_note="",
+            changed_at=now,
+            changed_by_client_id=principal.client_id,
+        )
         .execution_options(synchronize_session="fetch")
     ).rowcount
     if done != 1:
@@ -211,9 +272,16 @@ def sign_back_up(db: Session, principal: Principal, provider: Provider, attendan
     if credit is not None and credit.status == MakeupCreditStatus.open:
         credit.status, credit.closed_reason = MakeupCreditStatus.void, "Signed back up for the session"
         db.add(credit)
-    returned = db.exec(select(EntryPassEntry).join(EntryPass, EntryPass.id == EntryPassEntry.entry_pass_id).where(
-        EntryPassEntry.session_id == session.id, EntryPassEntry.attendee_id == booking.attendee_id,
-        EntryPassEntry.returned_at.is_not(None), EntryPass.expires_at > now)).first()
+    returned = db.exec(
+        select(EntryPassEntry)
+        .join(EntryPass, EntryPass.id == EntryPassEntry.entry_pass_id)
+        .where(
+            EntryPassEntry.session_id == session.id,
+            EntryPassEntry.attendee_id == booking.attendee_id,
+            EntryPassEntry.returned_at.is_not(None),
+            EntryPass.expires_at > now,
+        )
+    ).first()
     if returned is not None:
         returned.returned_at = None
         db.add(returned)
@@ -229,7 +297,9 @@ class SessionRow:
     attendance_id: int
     day: str  # "Tue 1 Dec"
     time: str  # "16:00–17:00"
-    state: str  # scheduled / attended / excused / excused late / missed / make-up / cancelled by provider / ...
+    state: (
+        str  # scheduled / attended / excused / excused late / missed / make-up / cancelled by provider / ...
+    )
     tab: str  # upcoming (including excused future ones) / attended / missed (past excused, missed, cancelled)
     is_makeup: bool
     online_link: str
@@ -270,9 +340,12 @@ class BookingDetail:
 
 
 _STATE_LABEL = {
-    AttendanceState.scheduled: "scheduled", AttendanceState.attended: "attended",
-    AttendanceState.cancelled: "excused", AttendanceState.late_cancelled: "excused late",
-    AttendanceState.missed: "missed", AttendanceState.makeup: "make-up",
+    AttendanceState.scheduled: "scheduled",
+    AttendanceState.attended: "attended",
+    AttendanceState.cancelled: "excused",
+    AttendanceState.late_cancelled: "excused late",
+    AttendanceState.missed: "missed",
+    AttendanceState.makeup: "make-up",
 }
 _EXCUSED = (AttendanceState.cancelled, AttendanceState.late_cancelled)
 # The join link shows from shortly before the start until the end (never for past or future-only sessions).
@@ -291,8 +364,9 @@ def livestream_link(provider: Provider, cls: ClassGroup, session: ClassSession) 
     return link if link.startswith(("https://", "http://")) else ""
 
 
-def booking_detail(db: Session, principal: Principal, provider: Provider, booking_id: object,
-                   now: datetime | None = None) -> BookingDetail:
+def booking_detail(
+    db: Session, principal: Principal, provider: Provider, booking_id: object, now: datetime | None = None
+) -> BookingDetail:
     """Programme details and every session of a booking, sorted into upcoming / attended / cancelled or missed.
     Raises NotFound for a booking the principal may not see (the same as a missing one)."""
     now = now or utcnow()
@@ -316,17 +390,32 @@ def booking_detail(db: Session, principal: Principal, provider: Provider, bookin
     ).all()
     start_day, end_day = booking.starts_on or cls.starts_on, booking.ends_on or cls.ends_on
     detail = BookingDetail(
-        id=booking.id, attendee=attendee.first_name, programme=programme.name, description=programme.description,
-        class_name=cls.name, place="Online" if cls.is_online else cls.venue, is_online=cls.is_online,
+        id=booking.id,
+        attendee=attendee.first_name,
+        programme=programme.name,
+        description=programme.description,
+        class_name=cls.name,
+        place="Online" if cls.is_online else cls.venue,
+        is_online=cls.is_online,
         schedule=fmt.schedule_label(cls.weekday, cls.start_time),
         dates=" – ".join(fmt.day_label(d) for d in (start_day, end_day) if d),
-        instructor=cls.instructor, price=fmt.money(booking.price_minor or programme.price_minor, booking.currency),
-        status=booking.status.value, shared_with_me=attendee.family_id != principal.family_id,
+        instructor=cls.instructor,
+        price=fmt.money(booking.price_minor or programme.price_minor, booking.currency),
+        status=booking.status.value,
+        shared_with_me=attendee.family_id != principal.family_id,
         can_manage=can_manage,
     )
-    credits_by_source = dict(db.exec(
-        select(MakeupCredit.source_attendance_id, MakeupCredit.status)
-        .where(MakeupCredit.source_attendance_id.in_([a.id for a, _, _ in rows]))).all()) if rows else {}
+    credits_by_source = (
+        dict(
+            db.exec(
+                select(MakeupCredit.source_attendance_id, MakeupCredit.status).where(
+                    MakeupCredit.source_attendance_id.in_([a.id for a, _, _ in rows])
+                )
+            ).all()
+        )
+        if rows
+        else {}
+    )
     boundaries: list[datetime] = []
     for attendance, session, s_cls in rows:
         start, end = fmt.local(session.starts_at, tz), fmt.local(session.ends_at, tz)
@@ -335,12 +424,19 @@ def booking_detail(db: Session, principal: Principal, provider: Provider, bookin
         state = "cancelled by provider" if provider_cancelled else _STATE_LABEL[attendance.state]
         deadline = cancellation_deadline(provider, session.starts_at, holidays) if future else None
         in_time = deadline is not None and now < deadline
-        can_cancel = (can_manage and future and not provider_cancelled
-                      and attendance.state == AttendanceState.scheduled
-                      and (in_time or provider.allow_late_cancellation))
+        can_cancel = (
+            can_manage
+            and future
+            and not provider_cancelled
+            and attendance.state == AttendanceState.scheduled
+            and (in_time or provider.allow_late_cancellation)
+        )
         excused = attendance.state in _EXCUSED
-        if future and not provider_cancelled and (excused or attendance.state in (
-                AttendanceState.scheduled, AttendanceState.makeup)):
+        if (
+            future
+            and not provider_cancelled
+            and (excused or attendance.state in (AttendanceState.scheduled, AttendanceState.makeup))
+        ):
             tab = "upcoming"  # an excused session stays in the list, with its undo
         elif provider_cancelled or excused or attendance.state == AttendanceState.missed:
             tab = "missed"
@@ -350,8 +446,10 @@ def booking_detail(db: Session, principal: Principal, provider: Provider, bookin
             tab = "attended"
             if attendance.state != AttendanceState.attended:
                 state = "awaiting attendance"
-        attending = not provider_cancelled and attendance.state in (AttendanceState.scheduled,
-                                                                    AttendanceState.makeup)
+        attending = not provider_cancelled and attendance.state in (
+            AttendanceState.scheduled,
+            AttendanceState.makeup,
+        )
         link = livestream_link(provider, s_cls, session) if attending else ""
         opens = as_utc(session.starts_at) - LIVESTREAM_OPENS_BEFORE
         if future or as_utc(session.ends_at) > now:
@@ -360,17 +458,25 @@ def booking_detail(db: Session, principal: Principal, provider: Provider, bookin
                 boundaries.append(deadline)
         outcome = ""
         if excused or attendance.state == AttendanceState.missed:
-            who = ("Excused by you" if attendance.changed_by_client_id == principal.client_id else "Excused") \
-                if excused else ""
+            who = (
+                ("Excused by you" if attendance.changed_by_client_id == principal.client_id else "Excused")
+                if excused
+                else ""
+            )
             credit = credits_by_source.get(attendance.id)
-            earned = {MakeupCreditStatus.open: "a make-up credit was added to Benefits",
-                      MakeupCreditStatus.used: "its make-up credit is used",
-                      MakeupCreditStatus.expired: "its make-up credit expired"}.get(credit, "")
+            earned = {
+                MakeupCreditStatus.open: "a make-up credit was added to Benefits",
+                MakeupCreditStatus.used: "its make-up credit is used",
+                MakeupCreditStatus.expired: "its make-up credit expired",
+            }.get(credit, "")
             why = "" if earned else makeups.no_credit_reason(provider, programme, attendance.state)
             outcome = " · ".join(p for p in (who, earned or why) if p)
         row = SessionRow(
-            attendance_id=attendance.id, day=fmt.short_day(start, now_local),
-            time=f"{start:%H:%M}–{end:%H:%M}", state=state, tab=tab,
+            attendance_id=attendance.id,
+            day=fmt.short_day(start, now_local),
+            time=f"{start:%H:%M}–{end:%H:%M}",
+            state=state,
+            tab=tab,
             is_makeup=attendance.state == AttendanceState.makeup,
             online_link=link if livestream_open(session, now) else "",
             venue=session.venue or ("Online" if s_cls.is_online else s_cls.venue),
@@ -379,9 +485,13 @@ def booking_detail(db: Session, principal: Principal, provider: Provider, bookin
             can_sign_back_up=(can_manage and future and not provider_cancelled and excused),
             note=session.note,
             class_name=s_cls.name,
-            can_cancel_makeup=(can_manage and future and not provider_cancelled
-                               and attendance.state == AttendanceState.makeup
-                               and (in_time or provider.allow_late_cancellation)),
+            can_cancel_makeup=(
+                can_manage
+                and future
+                and not provider_cancelled
+                and attendance.state == AttendanceState.makeup
+                and (in_time or provider.allow_late_cancellation)
+            ),
             outcome=outcome,
             livestream_from=f"{fmt.local(opens, tz):%H:%M}" if link and now < opens else "",
         )

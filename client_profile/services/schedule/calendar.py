@@ -42,10 +42,10 @@ from client_profile.models import (
     SessionStatus,
     as_utc,
 )
-from client_profile.services.attendance import livestream_link
-from client_profile.services.changes import bump_families
 from client_profile.services.errors import DomainError, NotFound
-from client_profile.services.identity import Principal
+from client_profile.services.people.changes import bump_families
+from client_profile.services.people.identity import Principal
+from client_profile.services.schedule.attendance import livestream_link
 from client_profile.settings import get_settings
 
 TOKEN_LENGTH = 32
@@ -87,8 +87,15 @@ def family_for_token(db: Session, raw: object) -> int | None:
     if not isinstance(raw, str) or len(raw) > 20 + 1 + TOKEN_LENGTH:
         return None
     family_part, sep, token = raw.partition("-")
-    if (not sep or not family_part.isascii() or not family_part.isdigit() or family_part.startswith("0")
-            or len(family_part) > 18 or len(token) != TOKEN_LENGTH or not set(token) <= _TOKEN_ALPHABET):
+    if (
+        not sep
+        or not family_part.isascii()
+        or not family_part.isdigit()
+        or family_part.startswith("0")
+        or len(family_part) > 18
+        or len(token) != TOKEN_LENGTH
+        or not set(token) <= _TOKEN_ALPHABET
+    ):
         return None
     family = db.get(Family, int(family_part))
     expected = _token(int(family_part), family.calendar_feed_seq if family is not None else 0)
@@ -133,8 +140,9 @@ def _require_family(db: Session, principal: Principal) -> Family:
 def regenerate(db: Session, principal: Principal) -> FeedStatus:
     """A new secret URL for the principal's family; the previous one stops working at once. The caller commits."""
     family = _require_family(db, principal)
-    db.execute(update(Family).where(Family.id == family.id)
-               .values(calendar_feed_seq=Family.calendar_feed_seq + 1))
+    db.execute(
+        update(Family).where(Family.id == family.id).values(calendar_feed_seq=Family.calendar_feed_seq + 1)
+    )
     bump_families(db, [family.id])  # other open tabs of the family show the new URL
     db.flush()
     db.refresh(family)
@@ -184,9 +192,11 @@ def build_ics(db: Session, family_id: int, now: datetime) -> bytes:
         .join(ClassSession, ClassSession.id == Attendance.session_id)
         .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
         .join(Programme, Programme.id == ClassGroup.programme_id)
-        .where(Attendee.family_id == family.id,
-               ClassSession.starts_at >= now - timedelta(days=DAYS_BACK),
-               ClassSession.starts_at <= now + timedelta(days=DAYS_AHEAD))
+        .where(
+            Attendee.family_id == family.id,
+            ClassSession.starts_at >= now - timedelta(days=DAYS_BACK),
+            ClassSession.starts_at <= now + timedelta(days=DAYS_AHEAD),
+        )
         .order_by(ClassSession.starts_at, Attendance.id)
         .limit(MAX_EVENTS)
     ).all()
@@ -220,7 +230,7 @@ def build_ics(db: Session, family_id: int, now: datetime) -> bytes:
         event.add("summary", summary)
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
-        # The family's data version rises with every change the family can see (services.changes), so it is
+        # The family's data version rises with every change the family can see (services.people.changes), so it is
         # a SEQUENCE that never goes down and moves whenever an event may have changed.
         event.add("sequence", int(family.data_version))
         event.add("last-modified", as_utc(attendance.changed_at))

@@ -1,5 +1,5 @@
 """Prepaid credit bought as an order: a top-up is an order item of kind credit_top_up. When the order's charge
-turns paid (card, bank transfer, the desk: services.payments.mark_charge_paid, the one place a charge turns
+turns paid (card, bank transfer, the desk: services.money.payments.mark_charge_paid, the one place a charge turns
 paid) the ledger gets the top-up entry, linked to the order and the charge, so it has a payment in the payment
 history and a receipt like any paid item. Applied once: only the call that turned the charge paid adds it.
 """
@@ -17,8 +17,11 @@ def top_up_minor(db: Session, charge: Charge) -> int:
     """How much prepaid credit a charge buys (0: none)."""
     if charge.order_id is None:
         return 0
-    items = db.exec(select(OrderItem).where(OrderItem.order_id == charge.order_id,
-                                            OrderItem.kind == OrderItemKind.credit_top_up)).all()
+    items = db.exec(
+        select(OrderItem).where(
+            OrderItem.order_id == charge.order_id, OrderItem.kind == OrderItemKind.credit_top_up
+        )
+    ).all()
     return sum(i.quantity * i.unit_price_minor for i in items)
 
 
@@ -37,10 +40,17 @@ def credit_paid_top_up(db: Session, charge: Charge, when: datetime) -> CreditEnt
     if amount <= 0:
         return None
     order = db.get(Order, charge.order_id)
-    entry = CreditEntry(provider_id=charge.provider_id, family_id=charge.family_id, kind=CreditKind.top_up,
-                        amount_minor=amount, currency=charge.currency,
-                        description=f"Credit top-up, order {order.number}" if order else "Credit top-up",
-                        order_id=charge.order_id, charge_id=charge.id, created_at=when)
+    entry = CreditEntry(
+        provider_id=charge.provider_id,
+        family_id=charge.family_id,
+        kind=CreditKind.top_up,
+        amount_minor=amount,
+        currency=charge.currency,
+        description=f"Credit top-up, order {order.number}" if order else "Credit top-up",
+        order_id=charge.order_id,
+        charge_id=charge.id,
+        created_at=when,
+    )
     db.add(entry)
     db.flush()
     return entry

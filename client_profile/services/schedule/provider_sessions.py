@@ -1,18 +1,19 @@
 """Provider-side changes to sessions, made through the admin CLI (docs/decisions.md "Provider-side session changes").
 
-The caller is trusted to act for the provider (like services.sharing). Every change bumps the data version of
-the families it affects in the same transaction (services.changes), so their open pages reload within a poll.
+The caller is trusted to act for the provider (like services.people.sharing). Every change bumps the data version of
+the families it affects in the same transaction (services.people.changes), so their open pages reload within a poll.
 Bad input raises DomainError (NotFound for unknown ids) before anything is written.
 
 Rules (documented in docs/decisions.md, "Provider-side session changes"):
 - Attendance: a provider marks an attendee of a session ``attended`` or ``missed`` only once the session has
   started, and never in a session the provider cancelled. ``scheduled`` undoes a mark at any time. An
   attendance the client excused (cancelled / late-cancelled) is not changed here: the excuse may have earned a
-  make-up or returned a pass entry, which only the client-side rules (services.attendance) may undo. A make-up
+  make-up or returned a pass entry, which only the client-side rules (services.schedule.attendance) may undo. A make-up
   attendance keeps its credit link; "back to scheduled" returns it to ``makeup``. No make-up credit is created
-  for a ``missed`` mark here (credits are the make-up engine's: services.makeups).
+  for a ``missed`` mark here (credits are the make-up engine's: services.schedule.makeups).
 - Cancelling a session: allowed while nobody in it is marked attended or missed (reset those first); the
-  attendances stay as they are and the session shows as cancelled. No credits are created (services.makeups owns them).
+  attendances stay as they are and the session shows as cancelled. No credits are created
+  (services.schedule.makeups owns them).
   Restoring undoes it.
 - Links: http(s) URLs only, at most 500 characters, with a host and without user:password; only for online
   classes (in-person sessions never show a livestream link). An empty value clears the link (a session then
@@ -29,6 +30,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from client_profile import formatting as fmt
 from client_profile.models import (
     Attendance,
     AttendanceState,
@@ -42,12 +44,11 @@ from client_profile.models import (
     utcnow,
 )
 from client_profile.models.base import as_utc
-from client_profile import formatting as fmt
-from client_profile.services.changes import bump_families, bump_for_sessions
-from client_profile.services.access import is_id
-from client_profile.services import makeups
 from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.people.access import is_id
+from client_profile.services.people.changes import bump_families, bump_for_sessions
 from client_profile.services.providers import current_provider
+from client_profile.services.schedule import makeups
 
 MAX_LINK_LENGTH = 500
 MAX_NOTE_LENGTH = 500
@@ -117,8 +118,9 @@ def _now(now: datetime | None) -> datetime:
 # --------------------------------------------------------------------------------------------- attendance
 
 
-def mark_attendance(db: Session, session_id: int, attendee_id: int, state: str,
-                    now: datetime | None = None) -> AttendanceChange:
+def mark_attendance(
+    db: Session, session_id: int, attendee_id: int, state: str, now: datetime | None = None
+) -> AttendanceChange:
     """Mark one attendee of one session ``attended``, ``missed`` or back to ``scheduled`` (rules above).
 
     Marking the state it already has changes nothing (``changed`` is False, nothing is bumped).
@@ -133,16 +135,21 @@ def mark_attendance(db: Session, session_id: int, attendee_id: int, state: str,
     if attendee is None:
         raise NotFound("attendee")
     row = db.exec(
-        select(Attendance).join(Booking, Booking.id == Attendance.booking_id)
+        select(Attendance)
+        .join(Booking, Booking.id == Attendance.booking_id)
         .where(Attendance.session_id == session.id, Booking.attendee_id == attendee.id)
     ).first()
     if row is None:
-        raise DomainError(f"{attendee.first_name} (attendee {attendee.id}) has no place in session {session.id}.")
+        raise DomainError(
+            f"{attendee.first_name} (attendee {attendee.id}) has no place in session {session.id}."
+        )
 
     current = AttendanceState(row.state)
     if current in _CLIENT_EXCUSED:
-        raise DomainError(f"{attendee.first_name} was excused from session {session.id} by the family "
-                          f"({current.value.replace('_', '-')}); that is not changed from here.")
+        raise DomainError(
+            f"{attendee.first_name} was excused from session {session.id} by the family "
+            f"({current.value.replace('_', '-')}); that is not changed from here."
+        )
     if wanted == "scheduled":
         target = AttendanceState.makeup if row.makeup_credit_id is not None else AttendanceState.scheduled
     else:
@@ -150,8 +157,9 @@ def mark_attendance(db: Session, session_id: int, attendee_id: int, state: str,
         if session.status == SessionStatus.cancelled:
             raise DomainError(f"Session {session.id} is cancelled; restore it before marking attendance.")
         if as_utc(session.starts_at) > _now(now):
-            raise DomainError(f"Session {session.id} has not started yet; attendance can be marked once it "
-                              "has started.")
+            raise DomainError(
+                f"Session {session.id} has not started yet; attendance can be marked once it has started."
+            )
     if target == current:
         return AttendanceChange(row.id, attendee.first_name, current.value, current.value, False)
     row.state = target
@@ -164,10 +172,11 @@ def mark_attendance(db: Session, session_id: int, attendee_id: int, state: str,
     return AttendanceChange(row.id, attendee.first_name, current.value, target.value, True)
 
 
-def _makeup_credit_follows(db: Session, row: Attendance, before: AttendanceState, after: AttendanceState,
-                           now: datetime) -> None:
+def _makeup_credit_follows(
+    db: Session, row: Attendance, before: AttendanceState, after: AttendanceState, now: datetime
+) -> None:
     """A regular session marked missed earns a make-up credit when the provider's policy says so; correcting
-    it away from missed withdraws that credit if it is still unused (services.makeups has the rules)."""
+    it away from missed withdraws that credit if it is still unused (services.schedule.makeups has the rules)."""
     if row.makeup_credit_id is not None:  # a make-up attendance never earns another make-up
         return
     if before == AttendanceState.missed and after != AttendanceState.missed:
@@ -191,8 +200,10 @@ def session_attendees(db: Session, session_id: int) -> list[SessionAttendee]:
         .where(Attendance.session_id == session.id)
         .order_by(Attendee.first_name, Attendee.last_name, Attendee.id)
     ).all()
-    return [SessionAttendee(aid, f"{first} {last}".strip(), AttendanceState(state).value)
-            for aid, first, last, state in rows]
+    return [
+        SessionAttendee(aid, f"{first} {last}".strip(), AttendanceState(state).value)
+        for aid, first, last, state in rows
+    ]
 
 
 # --------------------------------------------------------------------------------------------- sessions
@@ -219,12 +230,19 @@ def cancel_session(db: Session, session_id: int, note: str = "") -> ClassSession
     session = _session(db, session_id)
     if session.status == SessionStatus.cancelled:
         raise DomainError(f"Session {session.id} is already cancelled.")
-    marked = db.exec(select(func.count()).select_from(Attendance).where(
-        Attendance.session_id == session.id,
-        Attendance.state.in_([AttendanceState.attended, AttendanceState.missed]))).one()
+    marked = db.exec(
+        select(func.count())
+        .select_from(Attendance)
+        .where(
+            Attendance.session_id == session.id,
+            Attendance.state.in_([AttendanceState.attended, AttendanceState.missed]),
+        )
+    ).one()
     if marked:
-        raise DomainError(f"Session {session.id} has attendance marked ({marked} attended or missed); set them "
-                          "back to scheduled before cancelling it.")
+        raise DomainError(
+            f"Session {session.id} has attendance marked ({marked} attended or missed); set them "
+            "back to scheduled before cancelling it."
+        )
     session.status = SessionStatus.cancelled
     session.note = text
     db.add(session)
@@ -279,8 +297,10 @@ def clean_link(url: object) -> str:
 
 def _require_online(group: ClassGroup) -> None:
     if not group.is_online:
-        raise DomainError(f"Class {group.id} ({group.name}) is not an online class; only online classes show a "
-                          "livestream link.")
+        raise DomainError(
+            f"Class {group.id} ({group.name}) is not an online class; only online classes show a "
+            "livestream link."
+        )
 
 
 def set_session_link(db: Session, session_id: int, url: str) -> ClassSession:
@@ -313,8 +333,9 @@ def set_class_link(db: Session, class_id: int, url: str) -> ClassGroup:
 # --------------------------------------------------------------------------------------------- listing
 
 
-def list_sessions(db: Session, class_id: int | None = None, days: int = 14, past_days: int = 7,
-                  now: datetime | None = None) -> list[SessionRow]:
+def list_sessions(
+    db: Session, class_id: int | None = None, days: int = 14, past_days: int = 7, now: datetime | None = None
+) -> list[SessionRow]:
     """Sessions starting from ``past_days`` ago to ``days`` ahead (at most 500), oldest first, with their
     local times, status, effective link and attendance counts. Two queries whatever the number of rows."""
     for name, value in (("days", days), ("past_days", past_days)):
@@ -328,8 +349,10 @@ def list_sessions(db: Session, class_id: int | None = None, days: int = 14, past
         .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
         .join(Programme, Programme.id == ClassGroup.programme_id)
         .join(Provider, Provider.id == Programme.provider_id)
-        .where(ClassSession.starts_at >= moment - timedelta(days=past_days),
-               ClassSession.starts_at <= moment + timedelta(days=days))
+        .where(
+            ClassSession.starts_at >= moment - timedelta(days=past_days),
+            ClassSession.starts_at <= moment + timedelta(days=days),
+        )
         .order_by(ClassSession.starts_at, ClassSession.id)
         .limit(MAX_LIST_ROWS)
     )
@@ -341,7 +364,8 @@ def list_sessions(db: Session, class_id: int | None = None, days: int = 14, past
     if ids:
         for sid, state, n in db.exec(
             select(Attendance.session_id, Attendance.state, func.count())
-            .where(Attendance.session_id.in_(ids)).group_by(Attendance.session_id, Attendance.state)
+            .where(Attendance.session_id.in_(ids))
+            .group_by(Attendance.session_id, Attendance.state)
         ).all():
             counts[sid][AttendanceState(state).value] += n
     result = []
@@ -349,8 +373,19 @@ def list_sessions(db: Session, class_id: int | None = None, days: int = 14, past
         start = fmt.local(session.starts_at, tz)
         end = fmt.local(session.ends_at, tz)
         link = (session.online_link or group.online_link) if group.is_online else ""
-        result.append(SessionRow(
-            id=session.id, class_id=group.id, class_name=group.name, programme=programme,
-            starts=f"{start:%Y-%m-%d %a %H:%M}", ends=f"{end:%H:%M}", status=SessionStatus(session.status).value,
-            is_online=group.is_online, link=link, note=session.note, counts=dict(counts[session.id])))
+        result.append(
+            SessionRow(
+                id=session.id,
+                class_id=group.id,
+                class_name=group.name,
+                programme=programme,
+                starts=f"{start:%Y-%m-%d %a %H:%M}",
+                ends=f"{end:%H:%M}",
+                status=SessionStatus(session.status).value,
+                is_online=group.is_online,
+                link=link,
+                note=session.note,
+                counts=dict(counts[session.id]),
+            )
+        )
     return result

@@ -6,19 +6,28 @@ from sqlmodel import Session, select
 
 from client_profile.integrations.invoice_pdf import render_pdf
 from client_profile.models import Charge, Invoice
-from client_profile.services import billing
-from client_profile.services.access import parse_id
 from client_profile.services.errors import NotFound
-from client_profile.services.identity import Principal
-from client_profile.services.access import payable_charges_clause
+from client_profile.services.money import billing
+from client_profile.services.people.access import parse_id, payable_charges_clause
+from client_profile.services.people.identity import Principal
 
 
 def get_document(db: Session, principal: Principal, doc_id: object) -> Invoice:
     """The invoice/receipt if its charge is visible to the principal; NotFound for others' and missing ones."""
     did = parse_id(doc_id)
-    row = db.exec(select(Invoice).join(Charge, Charge.id == Invoice.charge_id)
-                  .where(Invoice.id == did, Invoice.provider_id == principal.provider_id,
-                         payable_charges_clause(principal))).first() if did is not None else None
+    row = (
+        db.exec(
+            select(Invoice)
+            .join(Charge, Charge.id == Invoice.charge_id)
+            .where(
+                Invoice.id == did,
+                Invoice.provider_id == principal.provider_id,
+                payable_charges_clause(principal),
+            )
+        ).first()
+        if did is not None
+        else None
+    )
     if row is None:
         raise NotFound("document")
     return row

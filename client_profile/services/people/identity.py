@@ -21,7 +21,7 @@ class Principal:
     session_id: int
     email: str
     full_name: str
-    # services.changes.version_expression at the moment of the session lookup (one query for both).
+    # services.people.changes.version_expression at the moment of the session lookup (one query for both).
     data_version: int = -1
 
 
@@ -39,8 +39,13 @@ def normalize_email(raw: object) -> str:
     if len(text) > MAX_EMAIL_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in text):
         raise DomainError("Please enter a valid e-mail address.")
     try:
-        result = validate_email(text, check_deliverability=False, allow_quoted_local=False,
-                                allow_domain_literal=False, allow_smtputf8=False)
+        result = validate_email(
+            text,
+            check_deliverability=False,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+            allow_smtputf8=False,
+        )
     except EmailNotValidError:
         raise DomainError("Please enter a valid e-mail address.") from None
     local = result.local_part
