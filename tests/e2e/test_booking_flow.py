@@ -59,6 +59,10 @@ def test_booking_sessions_excuse_sign_back_up_and_live_attendance(
     _filter(page, "Cancelled").click()
     expect(sessions.locator(".cp-session[data-state='missed']").first).to_be_visible()
     _filter(page, "Upcoming").click()
+    # The filter goes through the URL (a navigation and a reload): wait for the list itself to switch before
+    # reading a row from it (a stale row of the previous filter was read once: the missed Tue 17 Nov).
+    expect(_filter(page, "Upcoming")).to_have_attribute("aria-pressed", "true")
+    expect(sessions.locator(".cp-session[data-state='missed']")).to_have_count(0)
     upcoming_before = _count(page, "Upcoming")
     screenshot(page, f"booking-sessions-{viewport}")
 
