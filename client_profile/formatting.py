@@ -46,6 +46,17 @@ def short_day(d: date | datetime, today: date | datetime) -> str:
     return f"{d:%a} {d.day} {d:%b}{year}"
 
 
+def from_label(at: datetime, now: datetime) -> str:
+    """When something becomes possible, both in local time: "today at 16:00", "tomorrow at 09:00" or
+    "on Tue 8 Dec" (with the year outside the current one)."""
+    days = (at.date() - now.date()).days
+    if days <= 0:
+        return f"today at {at:%H:%M}"
+    if days == 1:
+        return f"tomorrow at {at:%H:%M}"
+    return f"on {short_day(at, now)}"
+
+
 def day_label(d: date) -> str:
     return f"{d.day} {d:%b} {d.year}"
 

@@ -91,14 +91,14 @@ def booking_card(b) -> rx.Component:
 _PAY_WIDTH = rx.breakpoints(initial="100%", md="18rem")
 
 
-def discount_lines(row) -> rx.Component:
+def discount_lines(parts) -> rx.Component:
     """Under an item whose amount is what is due: its full price, then each discount with what it saved, one per
     line (an amount never breaks across lines on a phone). Nothing for an item without discounts."""
     return rx.cond(
-        row.discount_parts.length() > 0,
+        parts.length() > 0,
         rx.vstack(
             rx.foreach(
-                row.discount_parts,
+                parts,
                 lambda part, i: rx.text(
                     rx.cond(
                         i == 0,
@@ -128,7 +128,7 @@ def unpaid_prompt(state) -> rx.Component:
                 weight="medium",
                 size="2",
             ),
-            discount_lines(u),
+            discount_lines(u.discount_parts),
             rx.cond(
                 u.due != "",
                 rx.text(
@@ -205,4 +205,24 @@ def unpaid_prompt(state) -> rx.Component:
         id="unpaid-prompt",
         role="region",
         aria_label="Payment due",
+    )
+
+
+def doc_link(url, label, number) -> rx.Component:
+    """A document download: a full browser request (reload_document), not routing inside the app."""
+    return rx.cond(
+        url != "",
+        rx.link(
+            rx.hstack(
+                rx.icon("file-down", size=14),
+                rx.text(label, " ", number, size="2"),
+                spacing="1",
+                align="center",
+            ),
+            href=url,
+            reload_document=True,
+            download="",
+            class_name="cp-doc",
+            underline="none",
+        ),
     )

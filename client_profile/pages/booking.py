@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from client_profile.components.cards import discount_lines
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
 from client_profile.page_registry import page
 from client_profile.services.schedule.attendance import CANCEL_REASONS
@@ -152,7 +153,12 @@ def overview() -> rx.Component:
                 _detail("calendar-range", "Dates", S.dates),
                 _detail("map-pin", "Where", S.place),
                 _detail("user", "Instructor", S.instructor),
-                _detail("tag", "Price", S.price),
+                rx.vstack(
+                    _detail("tag", "Price", S.price),
+                    rx.box(discount_lines(S.price_parts), padding_left="28px", width="100%"),
+                    spacing="1",
+                    id="booking-price",
+                ),
                 columns=rx.breakpoints(initial="1", sm="2"),
                 spacing="4",
                 width="100%",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from client_profile.components.calendar_card import calendar_card
-from client_profile.components.cards import booking_link
+from client_profile.components.cards import booking_link, doc_link
 from client_profile.components.layout import card, card_grid, empty_note, loading_or, page_shell, section
 from client_profile.page_registry import Nav, page
 from client_profile.state.calendar import CalendarState
@@ -170,7 +170,10 @@ def _pass(p) -> rx.Component:
 def _ledger(e) -> rx.Component:
     return rx.hstack(
         rx.vstack(
-            rx.text(e.description, size="2"), rx.text(e.when, size="1", color_scheme="gray"), spacing="0"
+            rx.text(e.description, size="2"),
+            rx.text(e.when, size="1", color_scheme="gray"),
+            doc_link(e.receipt_url, "Receipt", e.receipt_number),
+            spacing="0",
         ),
         rx.text(
             e.amount,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from client_profile.components.cards import doc_link
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
+from client_profile.components.transfer import transfer_panel
 from client_profile.page_registry import Nav, page
-from client_profile.pages.payments import doc_link, transfer_panel
 from client_profile.state.orders import OrdersState, OrderState
 
 STATUS_COLORS = {

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.components.cards import discount_lines
+from client_profile.components.cards import discount_lines, doc_link
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
+from client_profile.components.transfer import transfer_panel
 from client_profile.page_registry import Nav, page
 from client_profile.state.payments import PaymentsState
 
@@ -89,7 +90,7 @@ def _unpaid_row(row) -> rx.Component:
             rx.vstack(
                 rx.text(row.description, weight="medium", size="3"),
                 _who(row),
-                discount_lines(row),
+                discount_lines(row.discount_parts),
                 due,
                 rx.cond(
                     row.payer != "", rx.text(row.payer, size="1", color_scheme="gray", class_name="cp-payer")
@@ -115,26 +116,6 @@ def _unpaid_row(row) -> rx.Component:
     )
 
 
-def doc_link(url, label, number) -> rx.Component:
-    """A document download: a full browser request (reload_document), not routing inside the app."""
-    return rx.cond(
-        url != "",
-        rx.link(
-            rx.hstack(
-                rx.icon("file-down", size=14),
-                rx.text(label, " ", number, size="2"),
-                spacing="1",
-                align="center",
-            ),
-            href=url,
-            reload_document=True,
-            download="",
-            class_name="cp-doc",
-            underline="none",
-        ),
-    )
-
-
 def _paid_row(row) -> rx.Component:
     return card(
         rx.vstack(
@@ -142,7 +123,7 @@ def _paid_row(row) -> rx.Component:
                 rx.vstack(
                     rx.text(row.description, weight="medium", size="3"),
                     _who(row),
-                    discount_lines(row),
+                    discount_lines(row.discount_parts),
                     spacing="1",
                     min_width="0",
                     flex="1",
@@ -175,83 +156,6 @@ def _paid_row(row) -> rx.Component:
         ),
         class_name="cp-paid",
         data_item=row.description,
-    )
-
-
-def _copy(label: str, value) -> rx.Component:
-    return rx.icon_button(
-        rx.icon("copy", size=16),
-        on_click=rx.set_clipboard(value),
-        variant="ghost",
-        size="2",
-        aria_label=f"Copy the {label}",
-        title=f"Copy the {label}",
-        class_name="cp-copy",
-    )
-
-
-def transfer_panel(state) -> rx.Component:
-    t = state.transfer
-
-    def line(label: str, value, copy=None) -> rx.Component:
-        return rx.hstack(
-            rx.text(label, size="2", color_scheme="gray", min_width="7rem"),
-            rx.text(value, size="2", weight="medium"),
-            _copy(label.lower(), copy) if copy is not None else rx.fragment(),
-            spacing="2",
-            wrap="wrap",
-            align="center",
-        )
-
-    qr = rx.image(
-        src=t.qr_svg,
-        alt="QR code for a banking app (EPC / SEPA)",
-        width="11rem",
-        height="11rem",
-        class_name="cp-epc-qr",
-    )
-    return card(
-        rx.flex(
-            rx.vstack(
-                rx.heading("Bank transfer", size="4", as_="h3"),
-                line("Account holder", t.account_name),
-                line("IBAN", rx.code(t.iban), t.iban),
-                rx.cond(t.bic != "", line("BIC", rx.code(t.bic))),
-                line("Amount", t.amount, t.amount_value),
-                line("Reference", rx.code(t.reference, class_name="cp-transfer-ref"), t.reference),
-                rx.cond(t.due != "", line("Due", t.due)),
-                rx.cond(t.note != "", rx.text(t.note, size="1", color_scheme="gray")),
-                rx.cond(t.hint != "", rx.text(t.hint, size="1", color_scheme="gray")),
-                spacing="2",
-                flex="1",
-                min_width="14rem",
-            ),
-            rx.cond(
-                t.qr_svg != "",
-                rx.fragment(
-                    # A desktop shows the code to scan with the phone's banking app; a phone cannot scan itself, so
-                    # there the code is one tap away, for paying from another device.
-                    rx.vstack(
-                        qr,
-                        rx.text("Scan with your banking app", size="1", color_scheme="gray"),
-                        align="center",
-                        spacing="1",
-                        display=rx.breakpoints(initial="none", md="flex"),
-                    ),
-                    rx.el.details(
-                        rx.el.summary("QR code for a banking app on another device"),
-                        rx.center(qr),
-                        display=rx.breakpoints(initial="block", md="none"),
-                        width="100%",
-                    ),
-                ),
-            ),
-            gap="1rem",
-            wrap="wrap",
-            width="100%",
-            align="start",
-        ),
-        id="bank-transfer",
     )
 
 

@@ -71,6 +71,7 @@ class BookingState(LivePage, rx.State):
     dates: str = ""
     instructor: str = ""
     price: str = ""
+    price_parts: list[tuple[str, str]] = []
     shared_with_me: bool = False
     can_manage: bool = False
     open_credits: int = 0
@@ -145,6 +146,7 @@ class BookingState(LivePage, rx.State):
             "dates",
             "instructor",
             "price",
+            "price_parts",
             "shared_with_me",
             "can_manage",
             "open_credits",

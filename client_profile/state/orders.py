@@ -11,6 +11,7 @@ from client_profile.db import unit_of_work
 from client_profile.services.errors import NotFound
 from client_profile.services.money import orders as orders_service
 from client_profile.services.money import payments as payments_service
+from client_profile.services.money.documents import document_url
 from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
 from client_profile.state.payments import Transfer, go_to, transfer_of
@@ -123,9 +124,9 @@ def _order_view(d: orders_service.OrderDetail) -> OrderView:
         paid_on=d.paid_on,
         payment_method=d.payment_method,
         payable=d.payable,
-        invoice_url=f"/documents/{d.invoice_id}.pdf" if d.invoice_id else "",
+        invoice_url=document_url(d.invoice_id),
         invoice_number=d.invoice_number,
-        receipt_url=f"/documents/{d.receipt_id}.pdf" if d.receipt_id else "",
+        receipt_url=document_url(d.receipt_id),
         receipt_number=d.receipt_number,
         lines=[
             LineView(

@@ -17,6 +17,7 @@ from client_profile.db import unit_of_work
 from client_profile.services import home as home_service
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.money import payments as payments_service
+from client_profile.services.money.documents import document_url
 from client_profile.services.people.access import parse_id
 from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
@@ -83,9 +84,9 @@ def pay_row(item: payments_service.PaymentItem) -> PayRow:
         payer=item.payer,
         paid_on=item.paid_on,
         method=item.method,
-        invoice_url=f"/documents/{item.invoice_id}.pdf" if item.invoice_id else "",
+        invoice_url=document_url(item.invoice_id),
         invoice_number=item.invoice_number,
-        receipt_url=f"/documents/{item.receipt_id}.pdf" if item.receipt_id else "",
+        receipt_url=document_url(item.receipt_id),
         receipt_number=item.receipt_number,
         discounts=item.discounts,
         discount_parts=[list(p) for p in item.discount_parts],

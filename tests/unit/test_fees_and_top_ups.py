@@ -1,6 +1,5 @@
 """services.money.fees (discounts on fees, frozen, on the invoice) and services.money.credit (a top-up is a
-paid order with a
-receipt and a ledger entry, once). Times are relative to the test clock (utcnow)."""
+paid order with a receipt and a ledger entry, once). Times are relative to the test clock (utcnow)."""
 
 from __future__ import annotations
 
@@ -15,6 +14,7 @@ from client_profile.models import (
     Charge,
     ChargeDiscount,
     ChargeStatus,
+    ClassGroup,
     Client,
     CreditEntry,
     CreditKind,
@@ -25,11 +25,14 @@ from client_profile.models import (
     OrderItem,
     OrderItemKind,
     Payment,
+    Programme,
     utcnow,
 )
 from client_profile.services.errors import DomainError
-from client_profile.services.money import billing, fees, payments
+from client_profile.services.money import benefits, billing, fees, payments
 from client_profile.services.providers import current_provider
+from client_profile.services.schedule.attendance import booking_detail
+from tests.login_helpers import principal_of
 
 
 def _lily(db) -> tuple[Booking, int]:
@@ -259,9 +262,7 @@ def test_a_paid_top_up_credits_the_ledger_once_with_a_receipt_and_no_invoice(db,
 
 
 def test_the_demo_top_up_is_in_the_payment_history_with_its_receipt(db, demo):
-    from tests.unit.test_home_services import principal
-
-    view = payments.payments_view(db, principal(db, "anna@example.com"), current_provider(db), None)
+    view = payments.payments_view(db, principal_of(db, "anna@example.com"), current_provider(db), None)
     (top_up,) = [i for i in view.paid if i.description == "Credit top-up"]
     assert (top_up.amount, top_up.method, top_up.attendee) == ("EUR 50.00", "Bank transfer", "Whole family")
     assert top_up.receipt_id and top_up.receipt_number.startswith("R-") and not top_up.invoice_id
@@ -277,3 +278,39 @@ def test_the_demo_top_up_is_in_the_payment_history_with_its_receipt(db, demo):
         ("Early bird 5%", "-EUR 4.50"),
     )
     assert all(i.discount_parts == () for i in view.paid if i.order_id)  # orders get no discounts
+    # The credit history on Benefits links the same receipt from the top-up's entry, and only from it.
+    ledger = benefits.benefits_view(db, principal_of(db, "anna@example.com"), current_provider(db)).ledger
+    (entry,) = [e for e in ledger if e.receipt_url]
+    assert entry.is_credit and entry.amount == "EUR 50.00"
+    assert (entry.receipt_url, entry.receipt_number) == (
+        f"/documents/{top_up.receipt_id}.pdf",
+        top_up.receipt_number,
+    )
+
+
+def test_the_booking_page_shows_what_the_fee_costs_after_its_discounts(db, demo):
+    anna = principal_of(db, "anna@example.com")
+    provider = current_provider(db)
+    by_programme = {}
+    for booking, programme in db.exec(
+        select(Booking, Programme)
+        .join(ClassGroup, ClassGroup.id == Booking.class_id)
+        .join(Programme, Programme.id == ClassGroup.programme_id)
+        .join(Attendee, Attendee.id == Booking.attendee_id)
+        .where(Attendee.family_id == anna.family_id)
+    ).all():
+        by_programme[programme.name] = booking_detail(db, anna, provider, booking.id)
+    swim = by_programme["Swimming - Beginners"]
+    assert swim.price == "EUR 108.00"
+    assert swim.price_parts == [("Full price", "EUR 120.00"), ("Sibling discount 10%", "-EUR 12.00")]
+    football = by_programme["Football Juniors"]
+    assert football.price == "EUR 76.50" and [name for name, _ in football.price_parts] == [
+        "Full price",
+        "Sibling discount 10%",
+        "Early bird 5%",
+    ]
+    # Ben's family has no discounts: the list price, nothing under it.
+    ben = principal_of(db, "ben@example.com")
+    lily_booking, _ = _lily(db)
+    lily = booking_detail(db, ben, provider, lily_booking.id)
+    assert lily.price == "EUR 120.00" and lily.price_parts == []

@@ -206,7 +206,12 @@ def test_explanations_when_nothing_is_offered(db):
     db.commit()
     both = makeups.offers_for(db, p1, w.provider, w.credits[1], NOW)
     assert both.reason == "All 2 Swim sessions you could make up in the next 4 days are full."
-    assert "More sessions open for make-ups on 1 Dec 2026." in both.advice
+    assert "More sessions open for make-ups on Tue 1 Dec." in both.advice
+    # Said plainly when that is today or tomorrow (a time of day then, in the provider's timezone).
+    assert (
+        "open for make-ups tomorrow at"
+        in makeups.offers_for(db, p1, w.provider, w.credits[1], NOW + timedelta(days=4)).advice
+    )
     expired = makeups.offers_for(db, p1, w.provider, w.credits[1], NOW + timedelta(days=61))
     assert not expired.bookable and expired.reason.startswith("This make-up credit expired on")
     used = makeups.offers_for(db, p0, w.provider, w.credits[0], NOW)

@@ -16,9 +16,12 @@ from client_profile.models import (
     ClassGroup,
     ClassSession,
     CreditEntry,
+    CreditKind,
     Discount,
     EntryPass,
     EntryPassEntry,
+    Invoice,
+    InvoiceKind,
     MakeupCredit,
     MakeupCreditStatus,
     Programme,
@@ -26,6 +29,7 @@ from client_profile.models import (
     as_utc,
     utcnow,
 )
+from client_profile.services.money.documents import document_url
 from client_profile.services.people.access import visible_bookings_clause
 from client_profile.services.people.identity import Principal
 from client_profile.services.schedule import makeups
@@ -69,6 +73,8 @@ class LedgerRow:
     description: str
     amount: str
     is_credit: bool
+    receipt_url: str = ""  # a top-up's receipt
+    receipt_number: str = ""
 
 
 @dataclass
@@ -189,15 +195,31 @@ def benefits_view(
         .where(CreditEntry.family_id == principal.family_id)
         .order_by(CreditEntry.created_at.desc(), CreditEntry.id.desc())
     ).all()
-    view.ledger = [
-        LedgerRow(
-            e.id,
-            fmt.day_label(fmt.local(e.created_at, tz).date()),
-            e.description,
-            fmt.money(e.amount_minor, e.currency),
-            e.amount_minor > 0,
+    # A top-up's receipt (one query for all of them): the ledger entry points at the charge it was paid by.
+    charge_ids = [e.charge_id for e in ledger if e.kind == CreditKind.top_up and e.charge_id]
+    receipts = (
+        {
+            doc.charge_id: doc
+            for doc in db.exec(
+                select(Invoice).where(Invoice.charge_id.in_(charge_ids), Invoice.kind == InvoiceKind.receipt)
+            ).all()
+        }
+        if charge_ids
+        else {}
+    )
+    view.ledger = []
+    for e in ledger:
+        receipt = receipts.get(e.charge_id) if e.kind == CreditKind.top_up else None
+        view.ledger.append(
+            LedgerRow(
+                e.id,
+                fmt.day_label(fmt.local(e.created_at, tz).date()),
+                e.description,
+                fmt.money(e.amount_minor, e.currency),
+                e.amount_minor > 0,
+                receipt_url=document_url(receipt.id if receipt else None),
+                receipt_number=receipt.number if receipt else "",
+            )
         )
-        for e in ledger
-    ]
     view.credit_balance = fmt.money(sum(e.amount_minor for e in ledger), provider.currency)
     return view

@@ -12,6 +12,11 @@ from client_profile.services.people.access import parse_id, payable_charges_clau
 from client_profile.services.people.identity import Principal
 
 
+def document_url(doc_id: int | None) -> str:
+    """Where a document is downloaded (api/payments.py; the session cookie decides who may); "" for none."""
+    return f"/documents/{doc_id}.pdf" if doc_id else ""
+
+
 def get_document(db: Session, principal: Principal, doc_id: object) -> Invoice:
     """The invoice/receipt if its charge is visible to the principal; NotFound for others' and missing ones."""
     did = parse_id(doc_id)

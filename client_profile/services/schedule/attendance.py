@@ -20,6 +20,8 @@ from client_profile.models import (
     AttendanceState,
     Attendee,
     Booking,
+    Charge,
+    ChargeStatus,
     ClassGroup,
     ClassSession,
     EntryPass,
@@ -33,6 +35,7 @@ from client_profile.models import (
     utcnow,
 )
 from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.money import fees
 from client_profile.services.people import changes
 from client_profile.services.people.access import (
     get_visible_booking,
@@ -330,6 +333,8 @@ class BookingDetail:
     status: str
     shared_with_me: bool
     can_manage: bool
+    # What the booking's fee cost after its discounts, line by line ([] without discounts; fees.discount_parts).
+    price_parts: list[tuple[str, str]] = field(default_factory=list)
     upcoming: list[SessionRow] = field(default_factory=list)
     attended: list[SessionRow] = field(default_factory=list)
     missed: list[SessionRow] = field(default_factory=list)
@@ -362,6 +367,21 @@ def livestream_link(provider: Provider, cls: ClassGroup, session: ClassSession) 
         return ""
     link = session.online_link or cls.online_link
     return link if link.startswith(("https://", "http://")) else ""
+
+
+def _price_after_discounts(db: Session, booking: Booking, detail: BookingDetail) -> None:
+    """A booking whose one fee got discounts shows what it costs (the fee's amount) with the discounts under it;
+    otherwise the list price stays (no fee yet, no discount, or several instalments)."""
+    fee_rows = db.exec(
+        select(Charge.id, Charge.amount_minor).where(
+            Charge.booking_id == booking.id, Charge.status != ChargeStatus.cancelled
+        )
+    ).all()
+    savings = fees.savings_by_charge(db, [charge_id for charge_id, _ in fee_rows])
+    if len(fee_rows) == 1 and savings.get(fee_rows[0][0]):
+        charge_id, amount = fee_rows[0]
+        detail.price = fmt.money(amount, booking.currency)
+        detail.price_parts = fees.discount_parts(amount, booking.currency, savings[charge_id])
 
 
 def booking_detail(
@@ -405,6 +425,7 @@ def booking_detail(
         shared_with_me=attendee.family_id != principal.family_id,
         can_manage=can_manage,
     )
+    _price_after_discounts(db, booking, detail)
     credits_by_source = (
         dict(
             db.exec(

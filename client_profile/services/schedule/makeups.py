@@ -362,7 +362,7 @@ def offers_for(
         return result
     days, hours = provider.makeup_window_days, provider.makeup_min_hours_before
     opens = _next_window_opening(db, provider, cls, attendee.id, now)
-    later = f" More sessions open for make-ups on {opens}." if opens else ""
+    later = f" More sessions open for make-ups {opens}." if opens else ""
     if len(result.full) == 1:
         only = result.full[0]
         result.reason = (
@@ -393,7 +393,8 @@ def offers_for(
 def _next_window_opening(
     db: Session, provider: Provider, cls: ClassGroup, attendee_id: int, now: datetime
 ) -> str:
-    """The day the next compatible session beyond the window becomes bookable ("" when none is scheduled)."""
+    """When the next compatible session beyond the window becomes bookable ("today at 16:00", "on Tue 8 Dec"),
+    or "" when none is scheduled."""
     window_end = now + timedelta(days=provider.makeup_window_days)
     later = [
         s
@@ -403,7 +404,7 @@ def _next_window_opening(
     if not later:
         return ""
     opens = as_utc(later[0].starts_at) - timedelta(days=provider.makeup_window_days)
-    return fmt.day_label(fmt.local(opens, provider.timezone).date())
+    return fmt.from_label(fmt.local(opens, provider.timezone), fmt.local(now, provider.timezone))
 
 
 def open_credit_ids(db: Session, principal: Principal, now: datetime | None = None) -> list[int]:
