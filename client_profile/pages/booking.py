@@ -7,7 +7,7 @@ import reflex as rx
 from client_profile.components.cards import discount_lines
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
 from client_profile.page_registry import page
-from client_profile.services.schedule.attendance import CANCEL_REASONS
+from client_profile.state.booking import CANCEL_REASONS
 from client_profile.state.booking import BookingState as S
 
 STATE_COLORS = [

@@ -13,6 +13,9 @@ from client_profile.services.schedule import makeups as makeups_service
 from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
 
+# The preset reasons the excuse dialog offers (the page renders them; the service checks what is sent).
+CANCEL_REASONS = attendance_service.CANCEL_REASONS
+
 TABS = ("overview", "sessions")
 FILTERS = ("upcoming", "attended", "missed")
 
