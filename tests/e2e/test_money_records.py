@@ -109,4 +109,20 @@ def test_discounts_on_fees_and_invoices_and_the_top_up_with_its_receipt(
         "23 %",
     ):
         assert expected in invoice, expected
+
+    # Benefits: the top-up's entry in the credit history links the same receipt.
+    page.goto(app_server + "/benefits")
+    entry = page.locator("#credit a.cp-doc")
+    expect(entry).to_have_count(1)
+    expect(entry).to_contain_text("Receipt R-")
+
+    # The booking page: what Ema's swimming costs after the discount, with the discount under it.
+    page.goto(app_server + "/")
+    page.locator("#active-bookings").get_by_role("link", name="Swimming - Beginners").click()
+    price = page.locator("#booking-price")
+    expect(price).to_contain_text("EUR 108.00")
+    expect(price.locator(".cp-discount")).to_be_visible()
+    assert _lines(price) == AUTUMN_LINES
+    _no_sideways_scroll(page)
+    screenshot(page, f"money-booking-price-{viewport}")
     context.close()
