@@ -226,3 +226,14 @@ def doc_link(url, label, number) -> rx.Component:
             underline="none",
         ),
     )
+
+
+def doc_links(item) -> rx.Component:
+    """An item's invoice and receipt side by side (they fit one line on a 390 px phone; they wrap beyond)."""
+    return rx.hstack(
+        doc_link(item.invoice_url, "Invoice", item.invoice_number),
+        doc_link(item.receipt_url, "Receipt", item.receipt_number),
+        column_gap="0.5rem",
+        row_gap="0",
+        wrap="wrap",
+    )

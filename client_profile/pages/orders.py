@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.components.cards import doc_link
+from client_profile.components.cards import doc_links
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
 from client_profile.components.transfer import transfer_panel
 from client_profile.page_registry import Nav, page
@@ -236,12 +236,7 @@ def _payment_box() -> rx.Component:
                     width="100%",
                 ),
             ),
-            rx.hstack(
-                doc_link(o.invoice_url, "Invoice", o.invoice_number),
-                doc_link(o.receipt_url, "Receipt", o.receipt_number),
-                spacing="4",
-                wrap="wrap",
-            ),
+            doc_links(o),
             spacing="3",
             width="100%",
         ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.components.cards import discount_lines, doc_link
+from client_profile.components.cards import discount_lines, doc_links
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
 from client_profile.components.transfer import transfer_panel
 from client_profile.page_registry import Nav, page
@@ -145,12 +145,7 @@ def _paid_row(row) -> rx.Component:
                 size="2",
                 color_scheme="gray",
             ),
-            rx.hstack(
-                doc_link(row.invoice_url, "Invoice", row.invoice_number),
-                doc_link(row.receipt_url, "Receipt", row.receipt_number),
-                spacing="4",
-                wrap="wrap",
-            ),
+            doc_links(row),
             spacing="2",
             width="100%",
         ),
