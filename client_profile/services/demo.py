@@ -13,16 +13,19 @@ row of the demo provider (and nothing of any other provider) and builds the demo
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import delete, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from client_profile import clock
+from client_profile.integrations.invoice_pdf import FONT_DIR, logo_png
 from client_profile.models import (
     Attendance,
     AttendanceState,
@@ -406,12 +409,6 @@ class _Builder:
 def demo_logo_png() -> bytes:
     """A small generated logo (a wave in a circle and the name), resized like any uploaded logo (made once per
     process: it never changes)."""
-    import io
-
-    from PIL import Image, ImageDraw, ImageFont
-
-    from client_profile.integrations.invoice_pdf import FONT_DIR, logo_png
-
     img = Image.new("RGBA", (900, 300), (255, 255, 255, 0))
     draw = ImageDraw.Draw(img)
     draw.ellipse((10, 10, 290, 290), fill=(14, 116, 144, 255))

@@ -45,6 +45,7 @@ from client_profile.models import (
     CheckoutAttempt,
     CheckoutAttemptItem,
     CheckoutStatus,
+    ClassGroup,
     Family,
     Invoice,
     InvoiceKind,
@@ -54,6 +55,7 @@ from client_profile.models import (
     PaymentMethod,
     PaymentStatus,
     ProcessedWebhookEvent,
+    Programme,
     Provider,
     TransferRequest,
     TransferRequestItem,
@@ -109,8 +111,6 @@ def get_charge(db: Session, principal: Principal, charge_id: object) -> Charge:
 
 def booking_label(db: Session, principal: Principal, booking_id: object) -> str:
     """ "Swimming - Beginners (Ema)" for a booking the principal may see; NotFound otherwise."""
-    from client_profile.models import ClassGroup, Programme
-
     booking = get_visible_booking(db, principal, booking_id)
     row = db.exec(
         select(Programme.name, Attendee.first_name)
