@@ -34,7 +34,7 @@ from client_profile.models import (
 )
 from client_profile.services.errors import NotFound
 from client_profile.services.money import fees
-from client_profile.services.money.payments import online_payment_available
+from client_profile.services.money.payments import BankDetails, bank_details, online_payment_available
 from client_profile.services.people.access import (
     is_id,
     member_visible,
@@ -81,14 +81,6 @@ class UnpaidItem:
     attendee: str = ""  # who the item is for ("" for a family-level item such as an order)
     discounts: str = ""  # the discounts it got (fees.discount_note)
     discount_parts: tuple[tuple[str, str], ...] = ()  # the same as (label, amount) lines
-
-
-@dataclass(frozen=True)
-class BankDetails:
-    account_name: str
-    iban: str
-    bic: str
-    hint: str
 
 
 @dataclass
@@ -227,11 +219,7 @@ def home_view(db: Session, principal: Principal, provider: Provider, now: dateti
         for c, first_name in rows
     ]
     total = sum(c.amount_minor for c, _ in rows)
-    bank = None
-    if unpaid and provider.bank_iban:
-        bank = BankDetails(
-            provider.bank_account_name, provider.bank_iban, provider.bank_bic, provider.bank_reference_hint
-        )
+    bank = bank_details(provider) if unpaid else None
     view = HomeView(
         provider_name=provider.name,
         client_name=principal.full_name or principal.email,

@@ -192,7 +192,8 @@ class PaymentsView:
     currency: str = "EUR"
 
 
-def _bank(provider: Provider) -> BankDetails | None:
+def bank_details(provider: Provider) -> BankDetails | None:
+    """Where to send a bank transfer, or None when the provider has not set an IBAN."""
     if not provider.bank_iban:
         return None
     return BankDetails(
@@ -237,7 +238,7 @@ def payments_view(
         query = query.where(Charge.id.in_(charge_ids or [0]))
     rows = db.exec(query.order_by(Charge.due_on, Charge.id)).all()
     view = PaymentsView(
-        bank=_bank(provider),
+        bank=bank_details(provider),
         online=online_payment_available(provider, gateway),
         online_note=online_payment_note(provider, gateway),
         invoicing=provider.invoicing_enabled,
