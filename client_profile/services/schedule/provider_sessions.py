@@ -67,7 +67,7 @@ class AttendanceChange:
 
 
 @dataclass(frozen=True)
-class SessionRow:
+class ProviderSessionRow:
     id: int
     class_id: int
     class_name: str
@@ -335,7 +335,7 @@ def set_class_link(db: Session, class_id: int, url: str) -> ClassGroup:
 
 def list_sessions(
     db: Session, class_id: int | None = None, days: int = 14, past_days: int = 7, now: datetime | None = None
-) -> list[SessionRow]:
+) -> list[ProviderSessionRow]:
     """Sessions starting from ``past_days`` ago to ``days`` ahead (at most 500), oldest first, with their
     local times, status, effective link and attendance counts. Two queries whatever the number of rows."""
     for name, value in (("days", days), ("past_days", past_days)):
@@ -374,7 +374,7 @@ def list_sessions(
         end = fmt.local(session.ends_at, tz)
         link = (session.online_link or group.online_link) if group.is_online else ""
         result.append(
-            SessionRow(
+            ProviderSessionRow(
                 id=session.id,
                 class_id=group.id,
                 class_name=group.name,
