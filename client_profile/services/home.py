@@ -131,7 +131,7 @@ def booking_summaries(
         .join(Attendee, Attendee.id == Booking.attendee_id)
         .join(ClassGroup, ClassGroup.id == Booking.class_id)
         .join(Programme, Programme.id == ClassGroup.programme_id)
-        .where(Booking.provider_id == principal.provider_id, visible_bookings_clause(principal))
+        .where(visible_bookings_clause(principal))
         .order_by(Booking.id)
     ).all()
     if not rows:

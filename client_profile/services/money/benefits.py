@@ -123,7 +123,7 @@ def benefits_view(
         .join(Programme, Programme.id == ClassGroup.programme_id)
         .join(Attendance, Attendance.id == MakeupCredit.source_attendance_id)
         .join(ClassSession, ClassSession.id == Attendance.session_id)
-        .where(Booking.provider_id == principal.provider_id, visible_bookings_clause(principal))
+        .where(visible_bookings_clause(principal))
         .order_by(MakeupCredit.expires_at)
     ).all()
     for credit, first_name, programme, source_start in credits:

@@ -6,7 +6,7 @@ BookingShare whose grantee is their client id). Another family's object and a mi
 
 from __future__ import annotations
 
-from sqlalchemy import or_
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from client_profile.models import Attendee, Booking, BookingShare, Charge
@@ -21,31 +21,35 @@ def shared_booking_ids(principal: Principal):
     )
 
 
+def _bookings_clause(principal: Principal, shared_ids):
+    """The provider's bookings of the principal's family's attendees, plus the booking ids `shared_ids` selects.
+    Over Booking alone (the family is a subquery), so a caller joins Attendee only when it needs its columns."""
+    shared = Booking.id.in_(shared_ids)
+    if principal.family_id is not None:
+        own = Booking.attendee_id.in_(select(Attendee.id).where(Attendee.family_id == principal.family_id))
+        shared = or_(own, shared)
+    return and_(Booking.provider_id == principal.provider_id, shared)
+
+
 def visible_bookings_clause(principal: Principal):
-    """A WHERE clause over Booking (joined to Attendee) limiting rows to what the principal may see."""
-    own = Attendee.family_id == principal.family_id if principal.family_id is not None else None
-    shared = Booking.id.in_(shared_booking_ids(principal))
-    return or_(own, shared) if own is not None else shared
+    """A WHERE clause over Booking: the bookings the principal may see (their family's and those shared with
+    them), of their provider. Every query of client booking data uses it."""
+    return _bookings_clause(principal, shared_booking_ids(principal))
 
 
 def managed_bookings_clause(principal: Principal):
-    """A WHERE clause over Booking (joined to Attendee): the bookings the principal may change (excuse sessions,
-    book and cancel make-ups, join or leave a waiting list): their own family's, and bookings shared with them
-    with the manage scope. A view-only or pay-only share sees a booking but may not change it."""
-    own = Attendee.family_id == principal.family_id if principal.family_id is not None else None
-    shared = Booking.id.in_(shared_booking_ids(principal).where(BookingShare.can_manage.is_(True)))
-    return or_(own, shared) if own is not None else shared
+    """A WHERE clause over Booking: the bookings the principal may change (excuse sessions, book and cancel
+    make-ups, join or leave a waiting list): their own family's, and bookings shared with them with the manage
+    scope. A view-only or pay-only share sees a booking but may not change it."""
+    return _bookings_clause(principal, shared_booking_ids(principal).where(BookingShare.can_manage.is_(True)))
 
 
 def may_manage(db: Session, principal: Principal, booking: Booking) -> bool:
     """Whether the principal may change this (visible) booking: see managed_bookings_clause."""
     return (
         db.exec(
-            select(Booking.id)
-            .join(Attendee, Attendee.id == Booking.attendee_id)
-            .where(
+            select(Booking.id).where(
                 Booking.id == booking.id,
-                Booking.provider_id == principal.provider_id,
                 managed_bookings_clause(principal),
             )
         ).first()
@@ -95,11 +99,8 @@ def get_visible_booking(db: Session, principal: Principal, booking_id: object) -
     if not is_id(booking_id):
         raise NotFound("booking")
     row = db.exec(
-        select(Booking)
-        .join(Attendee, Attendee.id == Booking.attendee_id)
-        .where(
+        select(Booking).where(
             Booking.id == booking_id,
-            Booking.provider_id == principal.provider_id,
             visible_bookings_clause(principal),
         )
     ).first()

@@ -78,13 +78,11 @@ def _load_for_change(db: Session, principal: Principal, attendance_id: object):
     row = db.exec(
         select(Attendance, Booking, ClassSession, ClassGroup, Programme)
         .join(Booking, Booking.id == Attendance.booking_id)
-        .join(Attendee, Attendee.id == Booking.attendee_id)
         .join(ClassSession, ClassSession.id == Attendance.session_id)
         .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
         .join(Programme, Programme.id == ClassGroup.programme_id)
         .where(
             Attendance.id == attendance_id,
-            Booking.provider_id == principal.provider_id,
             visible_bookings_clause(principal),
         )
     ).first()

@@ -250,7 +250,6 @@ def _credit_row(db: Session, principal: Principal, credit_id: object):
         .join(ClassSession, ClassSession.id == Attendance.session_id)
         .where(
             MakeupCredit.id == credit_id,
-            Booking.provider_id == principal.provider_id,
             visible_bookings_clause(principal),
         )
     ).first()
@@ -413,9 +412,7 @@ def open_credit_ids(db: Session, principal: Principal, now: datetime | None = No
         db.exec(
             select(MakeupCredit.id)
             .join(Booking, Booking.id == MakeupCredit.booking_id)
-            .join(Attendee, Attendee.id == Booking.attendee_id)
             .where(
-                Booking.provider_id == principal.provider_id,
                 visible_bookings_clause(principal),
                 MakeupCredit.status == MakeupCreditStatus.open,
                 MakeupCredit.expires_at > now,
@@ -438,7 +435,6 @@ def bookable_credits(
     Returns {attendee_id: count}; attendees with none are absent."""
     now = now or utcnow()
     where = [
-        Booking.provider_id == principal.provider_id,
         managed_bookings_clause(principal),
         MakeupCredit.status == MakeupCreditStatus.open,
         MakeupCredit.expires_at > now,
@@ -448,7 +444,6 @@ def bookable_credits(
     rows = db.exec(
         select(MakeupCredit.id, Booking.attendee_id)
         .join(Booking, Booking.id == MakeupCredit.booking_id)
-        .join(Attendee, Attendee.id == Booking.attendee_id)
         .where(*where)
     ).all()
     counts: dict[int, int] = {}
@@ -556,12 +551,10 @@ def cancel_makeup(
     row = db.exec(
         select(Attendance, Booking, ClassSession)
         .join(Booking, Booking.id == Attendance.booking_id)
-        .join(Attendee, Attendee.id == Booking.attendee_id)
         .join(ClassSession, ClassSession.id == Attendance.session_id)
         .where(
             Attendance.id == attendance_id,
             Attendance.state == AttendanceState.makeup,
-            Booking.provider_id == principal.provider_id,
             visible_bookings_clause(principal),
         )
     ).first()
@@ -676,10 +669,8 @@ def _managed_entry(db: Session, principal: Principal, entry_id: object) -> Makeu
         select(MakeupWaitlistEntry, Booking)
         .join(MakeupCredit, MakeupCredit.id == MakeupWaitlistEntry.credit_id)
         .join(Booking, Booking.id == MakeupCredit.booking_id)
-        .join(Attendee, Attendee.id == Booking.attendee_id)
         .where(
             MakeupWaitlistEntry.id == entry_id,
-            Booking.provider_id == principal.provider_id,
             visible_bookings_clause(principal),
         )
     ).first()
@@ -824,7 +815,6 @@ def makeups_view(
         .join(ClassSession, ClassSession.id == MakeupWaitlistEntry.session_id)
         .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
         .where(
-            Booking.provider_id == principal.provider_id,
             visible_bookings_clause(principal),
             MakeupWaitlistEntry.status.in_([WaitlistStatus.waiting, WaitlistStatus.offered]),
         )
