@@ -17,38 +17,11 @@ from client_profile.state.live import LivePage
 from client_profile.state.payments import Transfer, go_to, transfer_of
 
 
-@dataclasses.dataclass
-class OrderItemRow:
-    description: str = ""
-    quantity: int = 1
-    total: str = ""
-
-
-@dataclasses.dataclass
-class OrderListRow:
-    id: int = 0
-    number: str = ""
-    created: str = ""
-    status: str = ""
-    total: str = ""
-    lines: list[OrderItemRow] = dataclasses.field(default_factory=list)
-
-
-def _order_row(o: orders_service.OrderRow) -> OrderListRow:
-    return OrderListRow(
-        id=o.id,
-        number=o.number,
-        created=o.created,
-        status=o.status,
-        total=o.total,
-        lines=[OrderItemRow(i.description, i.quantity, i.total) for i in o.items],
-    )
-
-
 class OrdersState(LivePage, rx.State):
     has_family: bool = False
-    unpaid: list[OrderListRow] = []
-    paid: list[OrderListRow] = []
+    # The service's own rows (docs/decisions.md "View types are declared once").
+    unpaid: list[orders_service.OrderRow] = []
+    paid: list[orders_service.OrderRow] = []
 
     @rx.event
     def load_orders(self):
@@ -57,8 +30,8 @@ class OrdersState(LivePage, rx.State):
     def _load(self, ctx: Ctx) -> None:
         view = orders_service.orders_view(ctx.db, ctx.principal, ctx.provider)
         self.has_family = view.has_family
-        self.unpaid = [_order_row(o) for o in view.unpaid]
-        self.paid = [_order_row(o) for o in view.paid]
+        self.unpaid = view.unpaid
+        self.paid = view.paid
 
 
 @dataclasses.dataclass

@@ -145,7 +145,7 @@ def test_benefits_of_a_shared_person_are_only_the_shared_bookings(demo):
 def test_orders_split_unpaid_and_paid_with_items(demo):
     view = orders.orders_view(demo, principal(demo, "anna@example.com"), current_provider(demo))
     assert [(o.total, o.status) for o in view.unpaid] == [("EUR 18.00", "unpaid")]
-    assert view.unpaid[0].items
+    assert view.unpaid[0].lines
     assert sorted(o.total for o in view.paid) == [
         "EUR 35.00",
         "EUR 50.00",

@@ -49,7 +49,8 @@ class OrderRow:
     created: str
     status: str
     total: str
-    items: list[ItemRow] = field(default_factory=list)
+    # Not `items`: a state var of these rows is an object var in the page, where `.items` is the dict method.
+    lines: list[ItemRow] = field(default_factory=list)
 
 
 @dataclass
