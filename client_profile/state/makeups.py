@@ -39,17 +39,6 @@ class CreditItem:
     full: list[OfferItem] = dataclasses.field(default_factory=list)
 
 
-@dataclasses.dataclass
-class QueueRow:
-    entry_id: int = 0
-    attendee: str = ""
-    day: str = ""
-    time: str = ""
-    class_name: str = ""
-    status: str = ""
-    hold_until: str = ""
-
-
 def _offer(credit_id: int, o: makeups_service.Offer) -> OfferItem:
     return OfferItem(
         credit_id, o.session_id, o.day, o.time, o.class_name, o.place, o.places_left, o.on_waitlist
@@ -58,7 +47,7 @@ def _offer(credit_id: int, o: makeups_service.Offer) -> OfferItem:
 
 class MakeupsState(LivePage, rx.State):
     credits: list[CreditItem] = []
-    queue: list[QueueRow] = []
+    queue: list[makeups_service.QueueItem] = []  # the service's rows
     no_credit: str = ""
     confirm_open: bool = False
     confirm_label: str = ""
@@ -86,7 +75,7 @@ class MakeupsState(LivePage, rx.State):
             )
             for c in view.credits
         ]
-        self.queue = [QueueRow(**dataclasses.asdict(q)) for q in view.queue]
+        self.queue = view.queue
         self.no_credit = view.no_credit
 
     @rx.event
