@@ -20,11 +20,17 @@ import uuid
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.clock_helpers import parse as parse_instant
 from tests.db_helpers import fresh_database_url
 from tests.smtp_helpers import Mailbox, free_port
 from tests.smtp_helpers import smtp_server as running_smtp
+
+# Assertions wait up to 15 s (Playwright's default is 5 s): under the PostgreSQL + Redis run, two app workers,
+# Redis and Chromium share two cores, and the first paint after a full page load has once taken longer than 5 s
+# (a reload, /bookings). Page actions already wait up to 20 s (set_default_timeout). Speed is measured in bench/.
+expect.set_options(timeout=15_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
