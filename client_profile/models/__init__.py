@@ -40,8 +40,12 @@ from client_profile.models.notifications import Channel, OutboxMessage, OutboxSt
 from client_profile.models.people import Attendee, Client, Family
 from client_profile.models.provider import Provider, ProviderHoliday
 from client_profile.models.sharing import BookingShare
+from client_profile.models.staff import AuditEntry, StaffMember, StaffRole
 
 __all__ = [
+    "AuditEntry",
+    "StaffMember",
+    "StaffRole",
     "TransferRequest",
     "TransferRequestItem",
     "TransferRequestStatus",

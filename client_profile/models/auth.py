@@ -29,6 +29,15 @@ class LoginRequest(SQLModel, table=True):
         default=None,
         sa_column=Column(Integer, ForeignKey("client.id", ondelete="CASCADE"), index=True, nullable=True),
     )
+    # Which login this is: "client" (the profile) or "staff" (the console). Each area has its own cookies, and a
+    # request of one area never logs in to the other.
+    area: str = Field(default="client", max_length=8, sa_column_kwargs={"server_default": "client"})
+    staff_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("staff_member.id", ondelete="CASCADE"), index=True, nullable=True
+        ),
+    )
     ip_hash: str = Field(max_length=64)
     code_hash: str = Field(max_length=64)  # HMAC(key, id || code)
     link_hash: str = Field(max_length=64)  # SHA-256(link token)
@@ -44,11 +53,22 @@ class LoginRequest(SQLModel, table=True):
 
 class AuthSession(SQLModel, table=True):
     __tablename__ = "auth_session"
-    __table_args__ = (UniqueConstraint("token_hash", name="uq_auth_session_token"),)
+    __table_args__ = (
+        UniqueConstraint("token_hash", name="uq_auth_session_token"),
+        # A session belongs to exactly one identity: a client (profile) or a staff member (console).
+        CheckConstraint("(client_id IS NULL) <> (staff_id IS NULL)", name="ck_auth_session_one_identity"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("client.id", ondelete="CASCADE"), index=True, nullable=False)
+    client_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("client.id", ondelete="CASCADE"), index=True, nullable=True),
+    )
+    staff_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("staff_member.id", ondelete="CASCADE"), index=True, nullable=True
+        ),
     )
     token_hash: str = Field(max_length=64)  # SHA-256 of the cookie value
     epoch: int = 0  # Client.session_epoch when minted

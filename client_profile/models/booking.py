@@ -43,6 +43,8 @@ class Booking(SQLModel, table=True):
     ends_on: date | None = None
     price_minor: int = 0
     currency: str = Field(default="EUR", max_length=3)
+    # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -91,3 +93,7 @@ class Attendance(SQLModel, table=True):
     cancel_note: str = Field(default="", max_length=500)
     changed_at: datetime = Field(default_factory=utcnow)
     changed_by_client_id: int | None = Field(default=None, foreign_key="client.id")
+    changed_by_staff_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("staff_member.id", ondelete="SET NULL"), nullable=True),
+    )

@@ -37,6 +37,8 @@ class Programme(SQLModel, table=True):
     price_minor: int = 0
     currency: str = Field(default="EUR", max_length=3)
     makeups_enabled: bool = True
+    # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -62,7 +64,14 @@ class ClassGroup(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), index=True, nullable=False)
     )
     name: str = Field(max_length=200)
-    instructor: str = Field(default="", max_length=200)
+    instructor: str = Field(default="", max_length=200)  # the name families see
+    # The staff member who teaches it: an instructor login sees and registers only its own classes.
+    instructor_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("staff_member.id", ondelete="SET NULL"), index=True, nullable=True
+        ),
+    )
     venue: str = Field(default="", max_length=300)
     is_online: bool = False
     online_link: str = Field(default="", max_length=500)
@@ -78,6 +87,8 @@ class ClassGroup(SQLModel, table=True):
     extra_makeup_mode: str | None = Field(default=None, max_length=8)
     # Compatibility key for make-ups within a programme (age band / level); NULL = compatible with all.
     makeup_group: str | None = Field(default=None, max_length=64)
+    # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -112,3 +123,5 @@ class ClassSession(SQLModel, table=True):
         sa_column=Column(Enum(SessionStatus, native_enum=False, length=16), nullable=False),
     )
     note: str = Field(default="", max_length=500)
+    # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

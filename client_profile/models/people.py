@@ -25,6 +25,8 @@ class Family(SQLModel, table=True):
     # (services.schedule.calendar); regenerating bumps it, which kills the old URL. Nothing secret is stored.
     calendar_feed_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     calendar_feed_enabled: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
+    # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -53,6 +55,8 @@ class Client(SQLModel, table=True):
     whatsapp_phone: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
     whatsapp_opt_in: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     reminders_opt_out: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -71,4 +75,6 @@ class Attendee(SQLModel, table=True):
     # A small square JPEG made by integrations.images; served only through an authenticated route.
     photo_jpeg: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     photo_updated_at: datetime | None = None
+    # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)

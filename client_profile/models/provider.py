@@ -28,6 +28,7 @@ class Provider(SQLModel, table=True):
         ),
         CheckConstraint("makeup_carry_over_max >= 0", name="ck_provider_carry_over"),
         CheckConstraint("makeup_waitlist_offer_hours > 0", name="ck_provider_waitlist_hours"),
+        CheckConstraint("attendance_edit_days >= 0", name="ck_provider_attendance_edit_days"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -76,6 +77,9 @@ class Provider(SQLModel, table=True):
     bank_reference_hint: str = Field(default="", max_length=200)
     invoice_address: str = Field(default="", max_length=500)
     livestream_enabled: bool = True
+    # How many days after a session staff may still change its register (later changes are refused; every
+    # change is audited).
+    attendance_edit_days: int = Field(default=7, sa_column_kwargs={"server_default": "7"})
 
     created_at: datetime = Field(default_factory=utcnow)
 

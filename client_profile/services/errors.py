@@ -14,3 +14,20 @@ class NotFound(DomainError):
 
 class NotAuthenticated(Exception):
     """No valid session: the client must log in (again)."""
+
+
+class Forbidden(DomainError):
+    """A staff member's role does not allow the action (the console names the missing right; it does not hide
+    that the object exists, staff know what the provider has)."""
+
+    def __init__(self, what: str = "do this") -> None:
+        super().__init__(f"Your role does not allow you to {what}.")
+
+
+class StaleEdit(DomainError):
+    """The record was changed by someone else after this form was opened."""
+
+    def __init__(self, what: str = "record") -> None:
+        super().__init__(
+            f"This {what} was changed by someone else. Reload to see their change, then try again."
+        )

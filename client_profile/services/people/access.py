@@ -1,17 +1,25 @@
-"""Who may see what. Every query for client data is scoped here, so no caller can forget the scope.
+"""Who may see and do what. Every query for client data is scoped here, so no caller can forget the scope, and
+every staff right (the console) is decided here.
 
-A principal sees the bookings of attendees in their own family, plus bookings shared with them (an active
+Clients: a principal sees the bookings of attendees in their own family, plus bookings shared with them (an active
 BookingShare whose grantee is their client id). Another family's object and a missing object look the same.
+
+Staff: a role grants capabilities (ROLE_CAPABILITIES); an instructor's register is limited to the classes they
+teach (ClassGroup.instructor_id). Staff rules never accept a client Principal, and client rules never accept a
+StaffPrincipal.
 """
 
 from __future__ import annotations
 
+import enum
+
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
-from client_profile.models import Attendee, Booking, BookingShare, Charge
-from client_profile.services.errors import NotFound
-from client_profile.services.people.identity import Principal
+from client_profile.models import Attendee, Booking, BookingShare, Charge, ClassGroup, ClassSession, Programme
+from client_profile.models.staff import StaffRole
+from client_profile.services.errors import Forbidden, NotFound
+from client_profile.services.people.identity import Principal, StaffPrincipal
 
 
 def shared_booking_ids(principal: Principal):
@@ -122,3 +130,103 @@ def parse_id(value: object) -> int | None:
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
         value = int(value)
     return value if is_id(value) else None
+
+
+# ------------------------------------------------------------------------------------------------------ staff
+
+
+class Capability(str, enum.Enum):
+    """What a staff role may do in the console. Each console service checks exactly one of these."""
+
+    staff = "staff"  # invite staff, change roles, deactivate
+    settings = "settings"  # the provider's policies, holidays, invoice profile
+    audit = "audit"  # read the audit log
+    schedule = "schedule"  # programmes, classes, sessions (create, edit, move, cancel)
+    people = "people"  # families, clients, attendees, enrolments, shared access, "view as client"
+    money = "money"  # charges, payments, refunds, benefits
+    messages = "messages"  # e-mail templates and messages to families
+    register = "register"  # take attendance (an instructor: only in the classes they teach)
+
+
+ROLE_CAPABILITIES: dict[StaffRole, frozenset[Capability]] = {
+    StaffRole.owner: frozenset(Capability),
+    StaffRole.office: frozenset(
+        {
+            Capability.schedule,
+            Capability.people,
+            Capability.money,
+            Capability.messages,
+            Capability.register,
+        }
+    ),
+    StaffRole.instructor: frozenset({Capability.register}),
+}
+
+_CAPABILITY_WORDS = {
+    Capability.staff: "manage staff",
+    Capability.settings: "change the provider's settings",
+    Capability.audit: "read the audit log",
+    Capability.schedule: "change the schedule",
+    Capability.people: "see or change families",
+    Capability.money: "see or change money",
+    Capability.messages: "send messages",
+    Capability.register: "take attendance",
+}
+
+
+def _is_staff(principal: object) -> bool:
+    return isinstance(principal, StaffPrincipal)
+
+
+def staff_may(principal: object, capability: Capability) -> bool:
+    """Whether this staff principal's role grants the capability. False for anything that is not a
+    StaffPrincipal (a client principal, None, junk)."""
+    if not _is_staff(principal):
+        return False
+    try:
+        role = StaffRole(principal.role)  # type: ignore[union-attr]
+    except ValueError:
+        return False
+    return capability in ROLE_CAPABILITIES[role]
+
+
+def require_staff(principal: object, capability: Capability) -> StaffPrincipal:
+    """The staff principal if its role grants the capability; Forbidden otherwise (NotFound for a non-staff
+    principal: a client never learns what the console has)."""
+    if not _is_staff(principal):
+        raise NotFound("page")
+    if not staff_may(principal, capability):
+        raise Forbidden(_CAPABILITY_WORDS[capability])
+    return principal  # type: ignore[return-value]
+
+
+def register_classes_clause(principal: StaffPrincipal):
+    """A WHERE clause over ClassGroup (joined to Programme): the classes whose register this staff member may
+    take: every class of their provider for owner and office, only the classes they teach for an instructor."""
+    require_staff(principal, Capability.register)
+    clause = Programme.provider_id == principal.provider_id
+    if not staff_may(principal, Capability.schedule):
+        clause = and_(clause, ClassGroup.instructor_id == principal.staff_id)
+    return clause
+
+
+def get_register_session(db: Session, principal: StaffPrincipal, session_id: object) -> ClassSession:
+    """The session if this staff member may take its register; NotFound otherwise (another class of an
+    instructor looks like a missing one, also for malformed ids)."""
+    require_staff(principal, Capability.register)
+    if not is_id(session_id):
+        raise NotFound("session")
+    row = db.exec(
+        select(ClassSession)
+        .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
+        .join(Programme, Programme.id == ClassGroup.programme_id)
+        .where(ClassSession.id == session_id, register_classes_clause(principal))
+    ).first()
+    if row is None:
+        raise NotFound("session")
+    return row
+
+
+def provider_classes_clause(principal: StaffPrincipal):
+    """A WHERE clause over ClassGroup (joined to Programme): the classes of the staff member's provider."""
+    return Programme.provider_id == principal.provider_id

@@ -51,3 +51,16 @@ def normalize_email(raw: object) -> str:
     local = result.local_part
     domain = result.ascii_domain.lower()
     return f"{local.lower()}@{domain}"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffPrincipal:
+    """A logged-in staff member (the console), resolved from the staff session cookie on the server. Never
+    accepted where a client Principal is expected, and the other way round: the two areas do not mix."""
+
+    staff_id: int
+    provider_id: int
+    session_id: int
+    email: str
+    full_name: str
+    role: str  # models.StaffRole value: "owner", "office" or "instructor"
