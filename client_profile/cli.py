@@ -133,6 +133,10 @@ def _print_demo(summary) -> None:
     _out("Log in with one of these e-mail addresses (no password; a code and a link are e-mailed):")
     for login in summary.logins:
         _out(f"  {login.email:<20} {login.who}")
+    if summary.staff_logins:
+        _out("The provider console is at /admin; staff log in there the same way:")
+        for login in summary.staff_logins:
+            _out(f"  {login.email:<20} {login.who}")
     settings = get_settings()
     if settings.dev_mailbox_enabled:
         _out(
@@ -249,6 +253,20 @@ def _cmd_unshare(args: argparse.Namespace) -> int:
     with unit_of_work() as db:
         share = revoke_share(db, args.booking_id, args.email)
         text = f"Booking {share.booking_id} is no longer shared with {share.grantee_email}."
+    _out(text)
+    return 0
+
+
+def _cmd_staff_add(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.people.staff import add_staff
+
+    with unit_of_work() as db:
+        member = add_staff(db, args.email, args.role, args.name or "")
+        text = (
+            f"{member.email} is now a staff member ({member.role.value}). "
+            "They log in at /admin/login with this address."
+        )
     _out(text)
     return 0
 
@@ -612,6 +630,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("booking_id", type=_booking_id, metavar="BOOKING_ID")
     p.add_argument("email", metavar="EMAIL")
     p.set_defaults(func=_cmd_unshare)
+
+    p = sub.add_parser("staff", help="staff accounts of the provider console (/admin)")
+    staff_sub = p.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    sp = staff_sub.add_parser(
+        "add", help="add a staff member (the first owner; owners invite the rest in /admin)"
+    )
+    sp.add_argument("email", metavar="EMAIL")
+    sp.add_argument(
+        "--role", required=True, choices=("owner", "office", "instructor"), help="owner, office or instructor"
+    )
+    sp.add_argument("--name", default="", help="full name shown in the console")
+    sp.set_defaults(func=_cmd_staff_add)
 
     p = sub.add_parser("photo", help="set (or --remove) an attendee's photo shown in the family switcher")
     p.add_argument("attendee_id", type=_attendee_id, metavar="ATTENDEE_ID")

@@ -19,9 +19,10 @@ from client_profile.api import auth as auth_api
 from client_profile.api import calendar as calendar_api
 from client_profile.api import dev_mailbox, media
 from client_profile.api import payments as payments_api
-from client_profile.api.deps import current_principal
+from client_profile.api.deps import current_principal, current_staff
 from client_profile.api.headers import security_headers
 from client_profile.settings import get_settings
+from client_profile.state.admin.shell import AdminShellState
 from client_profile.state.guard import TabGuard
 from client_profile.state.shell import ShellState
 from client_profile.worker import run_worker
@@ -48,6 +49,8 @@ def build_api() -> FastAPI:
 _PUBLIC_PREFIXES = (
     "/login",
     "/auth/",
+    "/admin/login",
+    "/admin/auth/",
     "/dev/",
     "/media/",
     "/calendar/",
@@ -75,11 +78,17 @@ def _is_page_request(request: Request) -> bool:
 async def guard(request: Request, call_next):
     """Send a browser without a valid session to /login before any page loads; pages are never cached.
     (Every other security header comes from api.headers.security_headers, around everything.)"""
-    # The session look-up is blocking database work: off the event loop.
-    if _is_page_request(request) and await run_in_threadpool(current_principal, request) is None:
+    # The session look-up is blocking database work: off the event loop. Console pages (/admin) need a staff
+    # session, every other page a client session: the two never stand in for each other.
+    path = request.url.path
+    console = path == "/admin" or path.startswith("/admin/")
+    if _is_page_request(request) and (
+        await run_in_threadpool(current_staff if console else current_principal, request) is None
+    ):
         # Back to this page after the login (auth.safe_return_path keeps it a local path of ours).
-        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        target = "/login" if wanted == "/" else "/login?next=" + quote(wanted, safe="")
+        wanted = path + (f"?{request.url.query}" if request.url.query else "")
+        login, home = ("/admin/login", "/admin") if console else ("/login", "/")
+        target = login if wanted == home else f"{login}?next=" + quote(wanted, safe="")
         return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
     response = await call_next(request)
     if _is_page_request(request):
@@ -133,11 +142,12 @@ app.add_middleware(TabGuard())
 # Every module of pages/ registers its pages on import (page_registry.py): a new page is one decorated function.
 for module in pkgutil.iter_modules(pages.__path__):
     importlib.import_module(f"{pages.__name__}.{module.name}")
-# The shell's loader (family and provider for the header) runs first on each page that has the shell.
+# The shell's loader (who is logged in, the provider, for the header) runs first on each page that has the shell.
+_SHELL_LOADERS = {"client": ShellState.load_shell, "staff": AdminShellState.load_admin_shell}
 for spec in page_registry.PAGES:
     app.add_page(
         spec.component,
         route=spec.route,
         title=page_registry.full_title(spec.title),
-        on_load=[ShellState.load_shell, *spec.load] if spec.shell else list(spec.load) or None,
+        on_load=[_SHELL_LOADERS[spec.area], *spec.load] if spec.shell else list(spec.load) or None,
     )

@@ -24,6 +24,8 @@ class Nav:
     label: str
     icon: str
     position: int
+    # Console pages: the section a role must be allowed to open for the entry to show (services.people.staff).
+    section: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,18 +36,30 @@ class Page:
     load: tuple[Any, ...]
     shell: bool
     nav: Nav | None
+    area: str = "client"  # "client" (the profile) or "staff" (the console at /admin)
 
 
 PAGES: list[Page] = []
 
 
 def page(
-    route: str, title: str, *, load: Sequence[Any] = (), shell: bool = True, nav: Nav | None = None
+    route: str,
+    title: str,
+    *,
+    load: Sequence[Any] = (),
+    shell: bool = True,
+    nav: Nav | None = None,
+    area: str = "client",
 ) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    if area not in ("client", "staff") or (area == "staff") != (
+        route == "/admin" or route.startswith("/admin/")
+    ):
+        raise ValueError(f"{route!r}: console pages (area='staff') live under /admin, and only they")
+
     def register(component: Callable[[], Any]) -> Callable[[], Any]:
         if any(p.route == route for p in PAGES):
             raise ValueError(f"two pages for the route {route!r}")
-        PAGES.append(Page(component, route, title, tuple(load), shell, nav))
+        PAGES.append(Page(component, route, title, tuple(load), shell, nav, area))
         return component
 
     return register
@@ -55,7 +69,16 @@ def full_title(title: str) -> str:
     return f"{title} · {APP_NAME}"
 
 
-def nav_items() -> list[tuple[str, str, str]]:
-    """(label, route, icon) of the pages in the main navigation, in their order."""
-    entries = sorted((p.nav.position, p.nav.label, p.route, p.nav.icon) for p in PAGES if p.nav is not None)
-    return [(label, route, icon) for _, label, route, icon in entries]
+def nav_items(area: str = "client") -> list[tuple[str, str, str]]:
+    """(label, route, icon) of the area's pages in its main navigation, in their order."""
+    return [(label, route, icon) for label, route, icon, _ in nav_entries(area)]
+
+
+def nav_entries(area: str) -> list[tuple[str, str, str, str]]:
+    """(label, route, icon, section) of the area's pages in its main navigation, in their order."""
+    entries = sorted(
+        (p.nav.position, p.nav.label, p.route, p.nav.icon, p.nav.section)
+        for p in PAGES
+        if p.nav is not None and p.area == area
+    )
+    return [(label, route, icon, section) for _, label, route, icon, section in entries]

@@ -2,14 +2,17 @@
 is never opened by a JS-executing page (docs/security.md AUTH-10, AUTH-11;
 docs/decisions.md "Login pages are plain HTTP pages").
 
+The same routes serve both areas (services.people.auth.Area): the client profile under /login and /auth/, the
+provider console under /admin/login and /admin/auth/, each with its own cookies.
+
 GET  /login                e-mail form
 POST /auth/request         start a login; flow cookie; 303 /login/code (same answer for every address)
 GET  /login/code           code form (needs the flow cookie)
-POST /auth/verify          check the code; session cookie; 303 /
+POST /auth/verify          check the code; session cookie; 303 / (the console: /admin)
 GET  /auth/link/{token}    confirm page with a POST button (HEAD too; no side effects)
 POST /auth/link/{token}    log in, only with the flow cookie of the browser that asked
 POST /auth/logout          revoke this session
-POST /auth/logout-all      revoke every session of the client
+POST /auth/logout-all      revoke every session of the account
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from client_profile.db import unit_of_work
 from client_profile.services.errors import DomainError
 from client_profile.services.notifications import outbox
 from client_profile.services.people import auth
-from client_profile.services.people.auth import LoginError, login_message
+from client_profile.services.people.auth import AREAS, CLIENT, Area, LoginError, login_message
 from client_profile.services.providers import current_provider
 from client_profile.settings import get_settings
 
@@ -114,14 +117,15 @@ def _delete_cookie(response: Response, name: str) -> None:
     response.delete_cookie(name, path="/", secure=get_settings().cookie_secure, httponly=True, samesite="lax")
 
 
-def _logged_in(request: Request, token: str) -> Response:
-    """To the page that was asked for before login (or home), with a new session cookie (never a promoted
-    pre-login value) and the flow and return cookies gone (AUTH-11)."""
-    response = redirect(auth.safe_return_path(request.cookies.get(auth.return_cookie_name(), "/")))
-    _set_cookie(response, auth.session_cookie_name(), token, auth.session_max_age_seconds())
-    _delete_cookie(response, auth.flow_cookie_name())
-    if auth.return_cookie_name() in request.cookies:
-        _delete_cookie(response, auth.return_cookie_name())
+def _logged_in(request: Request, token: str, area: Area) -> Response:
+    """To the page that was asked for before login (or the area's home), with a new session cookie (never a
+    promoted pre-login value) and the flow and return cookies gone (AUTH-11)."""
+    back = request.cookies.get(auth.return_cookie_name(area), area.home)
+    response = redirect(auth.safe_return_path(back, area))
+    _set_cookie(response, auth.session_cookie_name(area), token, auth.session_max_age_seconds())
+    _delete_cookie(response, auth.flow_cookie_name(area))
+    if auth.return_cookie_name(area) in request.cookies:
+        _delete_cookie(response, auth.return_cookie_name(area))
     return response
 
 
@@ -136,12 +140,66 @@ def _user_agent(request: Request) -> str:
 # --------------------------------------------------------------------------------------------------- pages
 
 
-@router.get("/login")
-async def login_page(request: Request) -> Response:
+def _principal_of(area: Area):
+    return auth.principal_for_token if area is CLIENT else auth.staff_principal_for_token
+
+
+# Words that differ between the two logins.
+_TEXT = {
+    "client": {
+        "title": "Log in",
+        "hint": "Use the address you gave when you booked.",
+    },
+    "staff": {
+        "title": "Log in to the console",
+        "hint": "Staff only: use the address the owner added for you. Families log in at /login.",
+    },
+}
+
+
+def _add_routes(area: Area) -> None:
+    """The login routes of one area (docstring of this module), with its paths and cookies."""
+    login, prefix = area.login_page, area.auth_prefix
+
+    @router.get(login, name=f"{area.name}_login_page")
+    async def login_page(request: Request) -> Response:
+        return await _login_page(request, area)
+
+    @router.post(f"{prefix}/request", name=f"{area.name}_request_code")
+    async def request_code(request: Request) -> Response:
+        return await _request_code(request, area)
+
+    @router.get(f"{login}/code", name=f"{area.name}_code_page")
+    async def code_page(request: Request) -> Response:
+        return await _code_page(request, area)
+
+    @router.post(f"{prefix}/verify", name=f"{area.name}_verify")
+    async def verify(request: Request) -> Response:
+        return await _verify(request, area)
+
+    @router.api_route(f"{prefix}/link/{{token}}", methods=["GET", "HEAD"], name=f"{area.name}_link_page")
+    async def link_page(token: str, request: Request) -> Response:
+        return await _link_page(token, request, area)
+
+    @router.post(f"{prefix}/link/{{token}}", name=f"{area.name}_link_confirm")
+    async def link_confirm(token: str, request: Request) -> Response:
+        return await _link_confirm(token, request, area)
+
+    @router.post(f"{prefix}/logout", name=f"{area.name}_logout")
+    async def logout(request: Request) -> Response:
+        return await _logout(request, area)
+
+    @router.post(f"{prefix}/logout-all", name=f"{area.name}_logout_all")
+    async def logout_all(request: Request) -> Response:
+        return await _logout_all_route(request, area)
+
+
+async def _login_page(request: Request, area: Area) -> Response:
+    text = _TEXT[area.name]
     if await run_in_threadpool(
-        _with_db, auth.principal_for_token, request.cookies.get(auth.session_cookie_name())
+        _with_db, _principal_of(area), request.cookies.get(auth.session_cookie_name(area))
     ):
-        return redirect("/")
+        return redirect(area.home)
     q = request.query_params
     notice = None
     if q.get("logged_out") == "1":
@@ -149,30 +207,29 @@ async def login_page(request: Request) -> Response:
     elif q.get("logged_out") == "all":
         notice = login_message("logged-out-all")
     body = (
-        "<h1>Log in</h1>"
+        f"<h1>{esc(text['title'])}</h1>"
         + _message_html(login_message(q.get("error")))
         + _message_html(notice, ok=True)
         + "<p>We will e-mail you a 6-digit code and a login link. No password needed.</p>"
-        '<form method="post" action="/auth/request" novalidate>'
-        f'<input type="hidden" name="next" value="{esc(auth.safe_return_path(q.get("next")))}">'
+        f'<form method="post" action="{area.auth_prefix}/request" novalidate>'
+        f'<input type="hidden" name="next" value="{esc(auth.safe_return_path(q.get("next"), area))}">'
         '<label for="email">E-mail address</label>'
         '<input id="email" type="email" name="email" autocomplete="email" inputmode="email" required '
         'maxlength="254" autocapitalize="none" spellcheck="false" autofocus>'
         '<button type="submit">Send me a code</button>'
         "</form>"
-        '<p class="links muted">Use the address you gave when you booked.</p>'
+        f'<p class="links muted">{esc(text["hint"])}</p>'
     )
-    return await _page("Log in", body)
+    return await _page(text["title"], body)
 
 
-@router.post("/auth/request")
-async def request_code(request: Request) -> Response:
+async def _request_code(request: Request, area: Area) -> Response:
     if not origin_allowed(request):
         return _forbidden()
     try:
         form = await _form(request)
     except _BadForm:
-        return redirect("/login?error=invalid-email")
+        return redirect(f"{area.login_page}?error=invalid-email")
     try:
         flow = await run_in_threadpool(
             _with_db,
@@ -180,82 +237,87 @@ async def request_code(request: Request) -> Response:
             form.get("email", ""),
             client_ip(request),
             _user_agent(request),
-            current_flow=request.cookies.get(auth.flow_cookie_name()),
+            current_flow=request.cookies.get(auth.flow_cookie_name(area)),
+            area=area,
         )
     except LoginError as exc:
-        return redirect(f"/login?error={quote(exc.code)}")
+        return redirect(f"{area.login_page}?error={quote(exc.code)}")
     outbox.nudge()  # after the commit: the worker sends the mail within about a second
-    response = redirect("/login/code")
-    _set_cookie(response, auth.flow_cookie_name(), flow, auth.flow_max_age_seconds())
-    back = auth.safe_return_path(form.get("next", "/"))
-    if back != "/":  # the page that was asked for before login: opened after it, in this browser
-        _set_cookie(response, auth.return_cookie_name(), back, auth.flow_max_age_seconds())
+    response = redirect(f"{area.login_page}/code")
+    _set_cookie(response, auth.flow_cookie_name(area), flow, auth.flow_max_age_seconds())
+    back = auth.safe_return_path(form.get("next", area.home), area)
+    if back != area.home:  # the page that was asked for before login: opened after it, in this browser
+        _set_cookie(response, auth.return_cookie_name(area), back, auth.flow_max_age_seconds())
     return response
 
 
-@router.get("/login/code")
-async def code_page(request: Request) -> Response:
-    if not request.cookies.get(auth.flow_cookie_name()):
-        return redirect("/login")
+async def _code_page(request: Request, area: Area) -> Response:
+    login = area.login_page
+    if not request.cookies.get(auth.flow_cookie_name(area)):
+        return redirect(login)
     minutes = get_settings().login_code_minutes
     body = (
         "<h1>Enter your code</h1>"
         + _message_html(login_message(request.query_params.get("error")))
         + "<p>If the address belongs to an account, we have sent it a 6-digit code and a login link. "
         f"They are valid for {minutes} minutes.</p>"
-        '<form method="post" action="/auth/verify" novalidate>'
+        f'<form method="post" action="{area.auth_prefix}/verify" novalidate>'
         '<label for="code">6-digit code</label>'
         '<input id="code" class="code" name="code" autocomplete="one-time-code" inputmode="numeric" '
         'pattern="[0-9 ]*" maxlength="7" required autofocus>'
         '<button type="submit">Log in</button>'
         "</form>"
         '<p class="links muted">No e-mail? Check your spam folder, or wait a minute and '
-        '<a href="/login">ask again</a>.</p>'
-        '<p class="links"><a href="/login">Use a different e-mail</a></p>'
+        f'<a href="{login}">ask again</a>.</p>'
+        f'<p class="links"><a href="{login}">Use a different e-mail</a></p>'
     )
     return await _page("Enter your code", body)
 
 
-@router.post("/auth/verify")
-async def verify(request: Request) -> Response:
+async def _verify(request: Request, area: Area) -> Response:
+    login = area.login_page
     if not origin_allowed(request):
         return _forbidden()
-    flow = request.cookies.get(auth.flow_cookie_name())
+    flow = request.cookies.get(auth.flow_cookie_name(area))
     if not flow:
-        return redirect("/login?error=no-flow")
+        return redirect(f"{login}?error=no-flow")
     try:
         form = await _form(request)
     except _BadForm:
-        return redirect("/login/code?error=code-format")
+        return redirect(f"{login}/code?error=code-format")
     try:
         token, _principal = await run_in_threadpool(
-            _with_db, auth.verify_code, flow, form.get("code", ""), user_agent=_user_agent(request)
+            _with_db, auth.verify_code, flow, form.get("code", ""), user_agent=_user_agent(request), area=area
         )
     except LoginError as exc:
         if exc.code == "no-flow":
-            return redirect("/login?error=no-flow")
-        return redirect(f"/login/code?error={quote(exc.code)}")
-    return _logged_in(request, token)
+            return redirect(f"{login}?error=no-flow")
+        return redirect(f"{login}/code?error={quote(exc.code)}")
+    return _logged_in(request, token, area)
 
 
-@router.api_route("/auth/link/{token}", methods=["GET", "HEAD"])
-async def link_page(token: str, request: Request) -> Response:
+async def _link_page(token: str, request: Request, area: Area) -> Response:
     """Mail scanners fetch links: this only shows a button, it never consumes the link or sets a cookie."""
-    status = await run_in_threadpool(_with_db, auth.link_status, token)
+    login = area.login_page
+    status = await run_in_threadpool(_with_db, auth.link_status, token, area=area)
     if status != "valid":
         code = {"expired": "link-expired", "used": "link-used"}.get(status, "link-invalid")
         body = (
             f"<h1>Log in</h1>{_message_html(login_message(code))}"
-            '<p class="links"><a href="/login">Request a new code</a></p>'
+            f'<p class="links"><a href="{login}">Request a new code</a></p>'
         )
         return await _page("Login link", body)
     here = await run_in_threadpool(
-        _with_db, auth.link_opened_where_asked, token, request.cookies.get(auth.flow_cookie_name())
+        _with_db,
+        auth.link_opened_where_asked,
+        token,
+        request.cookies.get(auth.flow_cookie_name(area)),
+        area=area,
     )
     body = (
         "<h1>Log in</h1>"
         + ("<p>Logging you in...</p>" if here else "<p>Press the button to log in on this device.</p>")
-        + f'<form method="post" action="/auth/link/{esc(token)}" id="link-login">'
+        + f'<form method="post" action="{area.auth_prefix}/link/{esc(token)}" id="link-login">'
         '<button type="submit">Log in</button></form>'
         '<p class="links muted">Did not ask to log in? Close this page; nothing happens.</p>'
     )
@@ -264,8 +326,8 @@ async def link_page(token: str, request: Request) -> Response:
     return await _page("Log in", body, script=AUTO_SUBMIT if here else "")
 
 
-@router.post("/auth/link/{token}")
-async def link_confirm(token: str, request: Request) -> Response:
+async def _link_confirm(token: str, request: Request, area: Area) -> Response:
+    login = area.login_page
     if not origin_allowed(request):
         return _forbidden()
     try:
@@ -273,8 +335,9 @@ async def link_confirm(token: str, request: Request) -> Response:
             _with_db,
             auth.confirm_link,
             token,
-            request.cookies.get(auth.flow_cookie_name()),
+            request.cookies.get(auth.flow_cookie_name(area)),
             user_agent=_user_agent(request),
+            area=area,
         )
     except LoginError as exc:
         if exc.code == "other-device":
@@ -283,40 +346,44 @@ async def link_confirm(token: str, request: Request) -> Response:
                 + _message_html(str(exc))
                 + "<p>For your safety, a login link only works in the browser where you asked for it. "
                 "The same e-mail contains a 6-digit code: enter it on that device.</p>"
-                '<p class="links"><a href="/login">Start again on this device</a></p>'
+                f'<p class="links"><a href="{login}">Start again on this device</a></p>'
             )
             return await _page("Enter the code instead", body)
         body = (
             f"<h1>Log in</h1>{_message_html(str(exc))}"
-            '<p class="links"><a href="/login">Request a new code</a></p>'
+            f'<p class="links"><a href="{login}">Request a new code</a></p>'
         )
         return await _page("Login link", body)
-    return _logged_in(request, session_token)
+    return _logged_in(request, session_token, area)
 
 
-@router.post("/auth/logout")
-async def logout(request: Request) -> Response:
-    if not origin_allowed(request):
-        return _forbidden()
-    await run_in_threadpool(_with_db, auth.logout, request.cookies.get(auth.session_cookie_name()))
-    response = redirect("/login?logged_out=1")
-    _delete_cookie(response, auth.session_cookie_name())
+def _logged_out(area: Area, how: str) -> Response:
+    response = redirect(f"{area.login_page}?logged_out={how}")
+    _delete_cookie(response, auth.session_cookie_name(area))
+    # Clear-Site-Data would also end the other area's tab storage; it is harmless there (state is server-side).
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 
-def _logout_all(db, token: str | None) -> None:
-    principal = auth.principal_for_token(db, token)
+async def _logout(request: Request, area: Area) -> Response:
+    if not origin_allowed(request):
+        return _forbidden()
+    await run_in_threadpool(_with_db, auth.logout, request.cookies.get(auth.session_cookie_name(area)))
+    return _logged_out(area, "1")
+
+
+def _logout_all(db, token: str | None, area: Area) -> None:
+    principal = _principal_of(area)(db, token)
     if principal is not None:
         auth.logout_everywhere(db, principal)
 
 
-@router.post("/auth/logout-all")
-async def logout_all(request: Request) -> Response:
+async def _logout_all_route(request: Request, area: Area) -> Response:
     if not origin_allowed(request):
         return _forbidden()
-    await run_in_threadpool(_with_db, _logout_all, request.cookies.get(auth.session_cookie_name()))
-    response = redirect("/login?logged_out=all")
-    _delete_cookie(response, auth.session_cookie_name())
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'
-    return response
+    await run_in_threadpool(_with_db, _logout_all, request.cookies.get(auth.session_cookie_name(area)), area)
+    return _logged_out(area, "all")
+
+
+for _area in AREAS:
+    _add_routes(_area)

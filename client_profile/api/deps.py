@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 
 from client_profile.db import unit_of_work
 from client_profile.services.people import auth
-from client_profile.services.people.identity import Principal
+from client_profile.services.people.identity import Principal, StaffPrincipal
 
 
 def current_principal(request: Request) -> Principal | None:
@@ -22,3 +22,12 @@ def current_principal(request: Request) -> Principal | None:
 
 
 CurrentPrincipal = Annotated[Principal | None, Depends(current_principal)]
+
+
+def current_staff(request: Request) -> StaffPrincipal | None:
+    """The staff member whose live console session the request's cookie carries, or None."""
+    with unit_of_work() as db:
+        return auth.staff_principal_for_token(db, request.cookies.get(auth.session_cookie_name(auth.STAFF)))
+
+
+CurrentStaff = Annotated[StaffPrincipal | None, Depends(current_staff)]

@@ -117,7 +117,7 @@ def header(active: str) -> rx.Component:
             ),
             rx.el.nav(
                 rx.hstack(
-                    *[_desktop_link(label, href, icon, active) for label, href, icon in nav_items()],
+                    *[_desktop_link(label, href, icon, active) for label, href, icon in nav_items("client")],
                     spacing="1",
                 ),
                 display=rx.breakpoints(initial="none", md="block"),
@@ -159,7 +159,7 @@ def _bottom_item(label: str, href: str, icon: str, active: str) -> rx.Component:
 
 def bottom_nav(active: str) -> rx.Component:
     return rx.el.nav(
-        *[_bottom_item(label, href, icon, active) for label, href, icon in nav_items()],
+        *[_bottom_item(label, href, icon, active) for label, href, icon in nav_items("client")],
         id="bottom-nav",
         aria_label="Sections",
         display=rx.breakpoints(initial="flex", md="none"),
@@ -258,4 +258,18 @@ def loading_or(condition, content: rx.Component) -> rx.Component:
         condition,
         content,
         rx.center(rx.spinner(size="3"), padding="3rem", width="100%", aria_label="Loading"),
+    )
+
+
+def feedback(state) -> rx.Component:
+    """A page state's refusal (`error`) and confirmation (`message`), announced to screen readers."""
+    return rx.fragment(
+        rx.cond(
+            state.error != "",
+            rx.callout(state.error, icon="triangle-alert", color_scheme="red", role="alert", width="100%"),
+        ),
+        rx.cond(
+            state.message != "",
+            rx.callout(state.message, icon="check", color_scheme="green", role="status", width="100%"),
+        ),
     )

@@ -106,3 +106,32 @@ def login_email(
 </body></html>
 """
     return RenderedEmail(subject=subject, text=text, html=html_body)
+
+
+def staff_invite_email(
+    *, provider_name: str, brand_color: str | None, invited_by: str, role: str, login_url: str
+) -> RenderedEmail:
+    """An owner added someone to the console: where to log in (no credential in it: the login is by e-mail)."""
+    name = _one_line(provider_name) or "Client Profile"
+    color = safe_color(brand_color)
+    who = _one_line(invited_by) or "The owner"
+    subject = f"You were added to the {name} console"
+    text = (
+        f"{who} added you to the {name} console as {role}.\n\n"
+        f"Log in with this e-mail address (no password: we send you a code):\n\n{login_url}\n\n-- {name}\n"
+    )
+    e_name, e_url = html.escape(name), html.escape(login_url, quote=True)
+    html_body = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{html.escape(subject)}</title></head>
+<body style="margin:0;padding:24px 12px;background:#f4f4f5;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#27272a">
+<div style="max-width:480px;margin:0 auto;background:#ffffff;border-radius:12px;overflow:hidden">
+<div style="background:{color};color:#ffffff;padding:16px 24px;font-size:18px;font-weight:600">{e_name}</div>
+<div style="padding:24px;font-size:16px;line-height:1.5">
+<p style="margin:0 0 16px">{html.escape(who)} added you to the {e_name} console as {html.escape(role)}.</p>
+<p style="margin:0 0 20px">Log in with this e-mail address; there is no password, we send you a code.</p>
+<p style="margin:0"><a href="{e_url}" style="display:inline-block;background:{color};color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:8px;font-weight:600">Open the console</a></p>
+</div></div>
+</body></html>
+"""
+    return RenderedEmail(subject=subject, text=text, html=html_body)

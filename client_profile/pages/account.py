@@ -4,23 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.components.layout import card, loading_or, native_form, page_shell, section
+from client_profile.components.layout import card, feedback, loading_or, native_form, page_shell, section
 from client_profile.page_registry import page
 from client_profile.state.account import AccountState as S
 from client_profile.state.shell import ShellState
-
-
-def _feedback() -> rx.Component:
-    return rx.fragment(
-        rx.cond(
-            S.error != "",
-            rx.callout(S.error, icon="triangle-alert", color_scheme="red", role="alert", width="100%"),
-        ),
-        rx.cond(
-            S.message != "",
-            rx.callout(S.message, icon="check", color_scheme="green", role="status", width="100%"),
-        ),
-    )
 
 
 def _identity() -> rx.Component:
@@ -195,7 +182,7 @@ def account_page() -> rx.Component:
         loading_or(
             S.loaded,
             rx.vstack(
-                _feedback(),
+                feedback(S),
                 section("You", _identity()),
                 section("Reminders", _email_reminders(), rx.cond(S.whatsapp_available, _whatsapp())),
                 section("Security", _sessions()),

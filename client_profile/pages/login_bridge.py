@@ -15,13 +15,20 @@ import reflex as rx
 
 from client_profile.page_registry import page
 
-LOGIN_URL = "/login"
+
+def _bridge(login_url: str) -> rx.Component:
+    return rx.center(
+        rx.el.a("Continue to the login page", href=login_url),  # a plain link: a full load
+        on_mount=rx.run_script(f"window.location.replace('{login_url}')"),
+        padding="24px",
+    )
 
 
 @page("/to-login", "Log in", shell=False)
 def login_bridge() -> rx.Component:
-    return rx.center(
-        rx.el.a("Continue to the login page", href=LOGIN_URL),  # a plain link: a full load
-        on_mount=rx.run_script(f"window.location.replace('{LOGIN_URL}')"),
-        padding="24px",
-    )
+    return _bridge("/login")
+
+
+@page("/admin/to-login", "Log in to the console", shell=False, area="staff")
+def admin_login_bridge() -> rx.Component:
+    return _bridge("/admin/login")

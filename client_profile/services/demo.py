@@ -30,6 +30,7 @@ from client_profile.models import (
     Attendance,
     AttendanceState,
     Attendee,
+    AuditEntry,
     AuthSession,
     Booking,
     BookingShare,
@@ -64,6 +65,8 @@ from client_profile.models import (
     ProgrammeKind,
     Provider,
     SessionStatus,
+    StaffMember,
+    StaffRole,
     TransferRequest,
     TransferRequestItem,
 )
@@ -79,6 +82,8 @@ CURRENCY = "EUR"
 ANNA = "anna@example.com"
 BEN = "ben@example.com"
 PETER = "peter@example.com"
+OFFICE = "office@example.com"
+MARTINA = "martina@example.com"
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
@@ -97,6 +102,7 @@ class DemoSummary:
     created: bool  # False when the demo was already there and nothing changed
     counts: dict[str, int] = field(default_factory=dict)
     logins: tuple[DemoLogin, ...] = ()
+    staff_logins: tuple[DemoLogin, ...] = ()
 
 
 LOGINS = (
@@ -106,6 +112,10 @@ LOGINS = (
     ),
     DemoLogin(BEN, "Ben Carter, parent of Lily (8), in the same swimming class as Ema; everything paid"),
     DemoLogin(PETER, "Peter Novak, Ema's grandfather: sees only Ema's shared swimming booking"),
+)
+STAFF_LOGINS = (
+    DemoLogin(OFFICE, "the Little Otters office: owner of the console (staff, schedule, families, audit)"),
+    DemoLogin(MARTINA, "Martina Kovacova, instructor of Swimming - Beginners Tuesday 16:00: her register"),
 )
 
 
@@ -846,6 +856,16 @@ def _build(db: Session, now: datetime) -> Provider:
         )
     )
 
+    # Staff: the office (owner) and Martina, who teaches the Tuesday beginners (her register in the console) ----
+    b.add(
+        StaffMember(provider_id=b.pid, email=OFFICE, full_name="Little Otters Office", role=StaffRole.owner)
+    )
+    martina = b.add(
+        StaffMember(provider_id=b.pid, email=MARTINA, full_name="Martina Kovacova", role=StaffRole.instructor)
+    )
+    swim_tue.instructor_id = martina.id
+    db.add(swim_tue)
+
     # The Carter family: Ben (login) and Lily 8, in Ema's swimming class, everything paid ------------------
     carter = b.family("Carter")
     b.client(BEN, "Ben Carter", carter, phone="+421 907 333 444")
@@ -880,6 +900,7 @@ def _delete_provider(db: Session, provider_id: int) -> None:
     """Deletes every row that belongs to one provider, children first (works on SQLite and PostgreSQL)."""
     families = sa_select(Family.id).where(Family.provider_id == provider_id)
     clients = sa_select(Client.id).where(Client.provider_id == provider_id)
+    staff = sa_select(StaffMember.id).where(StaffMember.provider_id == provider_id)
     programmes = sa_select(Programme.id).where(Programme.provider_id == provider_id)
     classes = sa_select(ClassGroup.id).where(ClassGroup.programme_id.in_(programmes))
     bookings = sa_select(Booking.id).where(Booking.provider_id == provider_id)
@@ -917,9 +938,12 @@ def _delete_provider(db: Session, provider_id: int) -> None:
         delete(ClassGroup).where(ClassGroup.programme_id.in_(programmes)),
         delete(Programme).where(Programme.provider_id == provider_id),
         delete(Discount).where(Discount.provider_id == provider_id),
+        delete(AuditEntry).where(AuditEntry.provider_id == provider_id),
         delete(OutboxMessage).where(OutboxMessage.provider_id == provider_id),
         delete(LoginRequest).where(LoginRequest.provider_id == provider_id),
         delete(AuthSession).where(AuthSession.client_id.in_(clients)),
+        delete(AuthSession).where(AuthSession.staff_id.in_(staff)),
+        delete(StaffMember).where(StaffMember.provider_id == provider_id),
         delete(BookingShare).where(BookingShare.grantee_client_id.in_(clients)),
         delete(Client).where(Client.provider_id == provider_id),
         delete(Attendee).where(Attendee.family_id.in_(families)),
@@ -990,4 +1014,5 @@ def load_demo(
         created=created,
         counts=_counts(db, existing.id),
         logins=LOGINS,
+        staff_logins=STAFF_LOGINS,
     )

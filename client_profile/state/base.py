@@ -13,6 +13,10 @@ Reflex calls any public handler a client names, with any arguments, and keys sta
 - reloads the page's data after the action, in the same transaction, so the page shows what is now true.
 
 A state implements `_load(ctx)` (fill its vars for ctx.principal) and names its load handler `load_<page>`.
+
+The provider console's states use the same base through `AdminPage` (state/admin/base.py), which only swaps the
+identity: the staff session cookie instead of the client's (the `_principal`, `_owner_of`, `_to_login` and
+`_seen` hooks below).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from sqlmodel import Session
 from client_profile.db import unit_of_work
 from client_profile.services.errors import DomainError, NotAuthenticated
 from client_profile.services.people import changes
-from client_profile.services.people.identity import Principal
+from client_profile.services.people.identity import Principal, StaffPrincipal
 from client_profile.services.providers import current_provider
 from client_profile.state.session import principal_for, to_login
 
@@ -38,7 +42,7 @@ class Ctx:
     acting identity, and the provider (looked up on first use)."""
 
     db: Session | None
-    principal: Principal
+    principal: Principal | StaffPrincipal
     _provider: Any = None
 
     @property
@@ -52,9 +56,25 @@ class PageState(rx.State, mixin=True):
     loaded: bool = False
     error: str = ""
     message: str = ""
-    # Backend-only: the client whose data this state holds (0: none yet).
+    # Backend-only: the account (client, or staff member in the console) whose data this state holds (0: none).
     _client_id: int = 0
     _seen_version: int = -1
+
+    # -- the area's identity (AdminPage overrides these four)
+
+    def _principal(self, db: Session) -> Principal | StaffPrincipal | None:
+        """The identity of this event, from the session cookie the socket carries (never from state)."""
+        return principal_for(self, db)
+
+    def _owner_of(self, principal) -> int:
+        return principal.client_id
+
+    def _to_login(self) -> rx.event.EventSpec:
+        return to_login()
+
+    def _seen(self, db: Session, principal, version: int | None) -> None:
+        """Remember the data version this load saw (live pages compare it on their poll)."""
+        self._seen_version = changes.version_for(db, principal) if version is None else version
 
     def _load(self, ctx: Ctx) -> None:
         """Fill the state's vars for ctx.principal (read only)."""
@@ -67,24 +87,24 @@ class PageState(rx.State, mixin=True):
 
     def _logged_out(self) -> rx.event.EventSpec:
         self.reset()  # nothing of a login that ended stays in the tab
-        return to_login()
+        return self._to_login()
 
-    def _loaded(self, db: Session, principal: Principal, version: int | None = None) -> None:
-        self._seen_version = changes.version_for(db, principal) if version is None else version
-        self._client_id = principal.client_id
+    def _loaded(self, db: Session, principal, version: int | None = None) -> None:
+        self._seen(db, principal, version)
+        self._client_id = self._owner_of(principal)
         self.loaded = True
 
     def _open(self):
         """A page's load: the client from the cookie, then `_load` in one unit of work."""
         with unit_of_work() as db:
-            principal = principal_for(self, db)
+            principal = self._principal(db)
             if principal is None:
                 return self._logged_out()
             try:
                 self._load(Ctx(db, principal))
             except NotAuthenticated:  # the client's row is gone or inactive
                 return self._logged_out()
-            self._loaded(db, principal, principal.data_version)
+            self._loaded(db, principal, getattr(principal, "data_version", None))
         return None
 
     def _handle(
@@ -112,10 +132,10 @@ class PageState(rx.State, mixin=True):
         self.error = ""
         refusal, result = None, None
         with unit_of_work(immediate=immediate) as db:
-            principal = principal_for(self, db)
+            principal = self._principal(db)
             if principal is None:
                 return self._logged_out()
-            if not reload and self._client_id and principal.client_id != self._client_id:
+            if not reload and self._client_id and self._owner_of(principal) != self._client_id:
                 self.reset()  # never work from what was loaded for another login: load afresh
                 return self._load_handler()
             ctx = Ctx(db if transaction else None, principal)

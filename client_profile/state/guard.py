@@ -5,9 +5,10 @@ whole on (re)connect (the hydrate event) before any of our handlers runs. Withou
 ended (logout, "log out on all devices", expiry) would get its old family data back on its next connect, and so
 would a different person logging in on that tab, or anybody replaying the token without a cookie.
 
-So every tab records which login session (AuthSession id) its state was loaded under. The first event of each
+So every tab records which login sessions (AuthSession ids: the client's and, for the console, the staff
+member's) its state was loaded under. The first event of each
 socket (the hydrate, or whatever a hostile client sends first) resolves the socket's cookie once; when it does
-not carry that same live session, every state of ours in the tree is reset to its defaults before the event runs,
+not carry those same live sessions, every state of ours in the tree is reset to its defaults before the event runs,
 and the tab is bound to the new session (or to nobody). A socket's cookie is fixed at its handshake, so later
 events on the same socket need no second look-up; a session ended while the socket is open is caught by every
 handler's own principal check, and the reset follows on the next connect.
@@ -21,7 +22,7 @@ import reflex as rx
 from reflex.middleware import Middleware
 
 from client_profile.db import unit_of_work
-from client_profile.state.session import principal_for
+from client_profile.state.session import principal_for, staff_principal_for
 
 if TYPE_CHECKING:
     from reflex.app import App
@@ -32,9 +33,10 @@ NOBODY = 0
 
 
 class TabOwner(rx.State):
-    """Backend-only: the login session this tab's state was loaded under, and the socket last checked."""
+    """Backend-only: the login sessions this tab's state was loaded under, and the socket last checked."""
 
     _session_id: int = NOBODY
+    _staff_session_id: int = NOBODY
     _socket_id: str = ""
 
 
@@ -65,10 +67,16 @@ class TabGuard(Middleware):
             return None  # this socket's cookie was already checked against the tab's owner
         with unit_of_work() as db:
             principal = principal_for(root, db)
+            staff = staff_principal_for(root, db)
         session_id = principal.session_id if principal is not None else NOBODY
-        if owner._session_id not in (NOBODY, session_id):
+        staff_session_id = staff.session_id if staff is not None else NOBODY
+        if owner._session_id not in (NOBODY, session_id) or owner._staff_session_id not in (
+            NOBODY,
+            staff_session_id,
+        ):
             # Loaded under another (or an ended) session: nothing of it may leave the server.
             await drop_tab_data(root)
         owner._session_id = session_id
+        owner._staff_session_id = staff_session_id
         owner._socket_id = socket_id
         return None

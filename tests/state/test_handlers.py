@@ -84,6 +84,10 @@ KNOWN_HANDLERS = {
     },
     "CalendarState": {"load_calendar", "regenerate_feed", "switch_feed"},
     "AccountState": {"load_account", "toggle_email_reminders", "save_whatsapp", "stop_whatsapp"},
+    # The console (state/admin): every handler also in test_admin_handlers.MATRIX, called as every role.
+    "AdminShellState": {"load_admin_shell"},
+    "AdminStaffState": {"load_admin_staff", "invite", "change_role", "switch_active"},
+    "AdminAuditState": {"load_admin_audit", "apply_filters"},
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")
@@ -126,8 +130,8 @@ def is_redirect_to_login(result) -> bool:
 def our_state_classes() -> list[type[rx.State]]:
     """Every State class the app defines: each module of client_profile.state imported, then the whole tree of
     Reflex states walked (the same walk as state/guard.py), so a new State class cannot escape the inventory."""
-    for module in pkgutil.iter_modules(client_profile.state.__path__):
-        importlib.import_module(f"client_profile.state.{module.name}")
+    for module in pkgutil.walk_packages(client_profile.state.__path__, "client_profile.state."):
+        importlib.import_module(module.name)
     found, todo = [], list(rx.State.get_substates())
     while todo:
         cls = todo.pop()

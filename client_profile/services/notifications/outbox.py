@@ -42,8 +42,8 @@ from sqlmodel import Session
 from client_profile.db import unit_of_work
 from client_profile.integrations import mailer, whatsapp
 from client_profile.integrations.crypto import SealError, seal, unseal
-from client_profile.integrations.email_templates import login_email, spaced_code
-from client_profile.models import Channel, Client, OutboxMessage, OutboxStatus, Provider
+from client_profile.integrations.email_templates import login_email, spaced_code, staff_invite_email
+from client_profile.models import Channel, Client, OutboxMessage, OutboxStatus, Provider, StaffMember
 from client_profile.models.base import utcnow
 from client_profile.settings import get_settings
 
@@ -413,6 +413,53 @@ def _render_login(db: Session, row: OutboxMessage, secret_values: dict) -> maile
         .join(Provider, Provider.id == Client.provider_id)
         .where(Client.id == row.recipient_client_id)
     ).first()
+    return _login_mail(found, row, secret_values, "/auth/link/")
+
+
+@register_renderer("staff_login")
+def _render_staff_login(db: Session, row: OutboxMessage, secret_values: dict) -> mailer.OutgoingEmail:
+    """The console's login mail: to the address stored on the StaffMember, with a console link."""
+    staff_id = (row.payload or {}).get("staff_id")
+    found = db.execute(
+        select(StaffMember.email, StaffMember.is_active, Provider.name, Provider.brand_color)
+        .select_from(StaffMember)
+        .join(Provider, Provider.id == StaffMember.provider_id)
+        .where(StaffMember.id == (staff_id if isinstance(staff_id, int) else -1))
+    ).first()
+    return _login_mail(found, row, secret_values, "/admin/auth/link/")
+
+
+@register_renderer("staff_invite")
+def _render_staff_invite(db: Session, row: OutboxMessage, secret_values: dict) -> mailer.OutgoingEmail:
+    payload = row.payload or {}
+    staff_id = payload.get("staff_id")
+    found = db.execute(
+        select(
+            StaffMember.email, StaffMember.is_active, StaffMember.role, Provider.name, Provider.brand_color
+        )
+        .select_from(StaffMember)
+        .join(Provider, Provider.id == StaffMember.provider_id)
+        .where(StaffMember.id == (staff_id if isinstance(staff_id, int) else -1))
+    ).first()
+    if found is None or not found.is_active:
+        raise SkipMessage("recipient is gone or inactive")
+    rendered = staff_invite_email(
+        provider_name=found.name,
+        brand_color=found.brand_color,
+        invited_by=str(payload.get("invited_by") or ""),
+        role=str(getattr(found.role, "value", found.role)),
+        login_url=f"{get_settings().base_url}/admin/login",
+    )
+    return mailer.OutgoingEmail(
+        to=found.email,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        console_hint=f"staff invitation for {found.email}",
+    )
+
+
+def _login_mail(found, row: OutboxMessage, secret_values: dict, link_path: str) -> mailer.OutgoingEmail:
     if found is None or not found.is_active:
         raise SkipMessage("recipient is gone or inactive")
     code, link_token = secret_values.get("code"), secret_values.get("link_token")
@@ -423,7 +470,7 @@ def _render_login(db: Session, row: OutboxMessage, secret_values: dict) -> maile
         provider_name=found.name,
         brand_color=found.brand_color,
         code=code,
-        link=f"{s.base_url}/auth/link/{link_token}",
+        link=f"{s.base_url}{link_path}{link_token}",
         minutes=s.login_code_minutes,
         code_disabled=bool((row.payload or {}).get("code_login_disabled")),
     )
@@ -432,7 +479,7 @@ def _render_login(db: Session, row: OutboxMessage, secret_values: dict) -> maile
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,
-        console_hint=f"login e-mail for {found.email}: code {spaced_code(code)}",
+        console_hint=f"{row.kind.replace('_', ' ')} e-mail for {found.email}: code {spaced_code(code)}",
     )
 
 

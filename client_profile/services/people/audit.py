@@ -13,11 +13,13 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, SQLModel, select
 
+from client_profile import formatting as fmt
 from client_profile.models import utcnow
 from client_profile.models.staff import AuditEntry, StaffMember
 from client_profile.services.errors import StaleEdit
 from client_profile.services.people.access import Capability, is_id, require_staff
 from client_profile.services.people.identity import StaffPrincipal
+from client_profile.services.providers import current_provider
 
 MAX_JSON = 20_000  # characters per before/after document; larger values are cut (a photo is never logged)
 
@@ -110,7 +112,7 @@ def claim_version(db: Session, model: type[SQLModel], row_id: int, expected: obj
 @dataclass(frozen=True, slots=True)
 class AuditRow:
     id: int
-    at: str  # ISO time (UTC); the page formats it
+    at: str  # local time of the provider, "3 Dec 2026 16:05"
     actor: str
     action: str
     summary: str
@@ -144,10 +146,11 @@ def list_entries(
     if before_id is not None:
         query = query.where(a.id < (before_id if is_id(before_id) else 0))
     rows = db.exec(query.order_by(a.id.desc()).limit(max(1, min(int(limit), 200)))).all()
+    tz = current_provider(db).timezone
     return [
         AuditRow(
             id=r.id,
-            at=r.created_at.isoformat(),
+            at=_when(fmt.local(r.created_at, tz)),
             actor=r.actor,
             action=r.action,
             summary=r.summary,
@@ -163,3 +166,7 @@ def list_entries(
 def staff_name(db: Session, staff_id: int) -> str:
     row = db.get(StaffMember, staff_id)
     return row.full_name or row.email if row else ""
+
+
+def _when(local: datetime) -> str:
+    return f"{local.day} {local:%b %Y %H:%M}"

@@ -19,6 +19,9 @@ rows. A request over a limit is
   earlier request, and it does not count towards the limits.
 - Sessions: 256-bit random token in an HttpOnly cookie, only its SHA-256 stored, idle + absolute expiry, an epoch
   on the client that "log out everywhere" bumps so open tabs die at their next event.
+- Two areas (docs/security.md "Two areas"): the client profile (Client accounts) and the provider console
+  (StaffMember accounts). The same rules for both; each area has its own cookies, its own rate-limit keys and
+  its own session rows (auth_session.client_id or .staff_id), so a login of one area never opens the other.
 
 Every function takes the caller's DB session; the caller's unit of work commits. ``verify_code`` and
 ``confirm_link`` commit on their own between steps (the attempt counter must survive a wrong code, and on SQLite
@@ -32,6 +35,7 @@ import json
 import logging
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
@@ -39,12 +43,12 @@ from sqlmodel import Session
 from starlette.requests import cookie_parser
 
 from client_profile.integrations.crypto import constant_time_equal, keyed_hash, seal, sha256_hex
-from client_profile.models import AuthSession, Client, LoginRequest
+from client_profile.models import AuthSession, Client, LoginRequest, StaffMember
 from client_profile.models.base import utcnow
 from client_profile.services.errors import DomainError
 from client_profile.services.notifications import outbox
 from client_profile.services.people.changes import version_expression
-from client_profile.services.people.identity import Principal, normalize_email
+from client_profile.services.people.identity import Principal, StaffPrincipal, normalize_email
 from client_profile.services.providers import current_provider
 from client_profile.settings import get_settings
 
@@ -55,6 +59,42 @@ MAX_CODE_ATTEMPTS = 5  # per login request (AUTH-4)
 ACCOUNT_CODE_FAILURE_LIMIT = 100  # consecutive wrong codes per account (NIST ceiling)
 SESSION_TOUCH_SECONDS = 60  # write last_seen/idle expiry at most once a minute per session
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
+
+
+@dataclass(frozen=True)
+class Area:
+    """One of the two logins: which accounts it opens, its cookies and its pages."""
+
+    name: str  # stored in login_request.area
+    account: type  # Client or StaffMember
+    cookie_stem: str
+    home: str  # where a login lands
+    login_page: str
+    auth_prefix: str  # the POST routes and the link (api/auth.py)
+    mail_kind: str  # the outbox template of its login mail
+
+    @property
+    def request_account(self):
+        return LoginRequest.client_id if self.account is Client else LoginRequest.staff_id
+
+    @property
+    def session_account(self):
+        return AuthSession.client_id if self.account is Client else AuthSession.staff_id
+
+    def owns_path(self, path: str) -> bool:
+        """Whether a local path belongs to this area (the return path after login stays in the area)."""
+        in_console = path == "/admin" or path.startswith("/admin/")
+        return in_console if self is STAFF else not in_console
+
+
+CLIENT = Area("client", Client, "cp", "/", "/login", "/auth", "login")
+STAFF = Area("staff", StaffMember, "cp_staff", "/admin", "/admin/login", "/admin/auth", "staff_login")
+AREAS = (CLIENT, STAFF)
+AnyPrincipal = Principal | StaffPrincipal
+
+
+def _role_value(role: object) -> str:
+    return str(getattr(role, "value", role))
 
 
 # --------------------------------------------------------------------------------------------------- errors
@@ -157,33 +197,39 @@ def _code_hash(request_id: int, code: str) -> str:
     return keyed_hash("login-code", request_id, code)
 
 
-def session_cookie_name() -> str:
-    return "__Host-cp_session" if get_settings().cookie_secure else "cp_session"
+def _cookie(area: Area, suffix: str) -> str:
+    name = f"{area.cookie_stem}_{suffix}"
+    return f"__Host-{name}" if get_settings().cookie_secure else name
 
 
-def flow_cookie_name() -> str:
-    return "__Host-cp_login_flow" if get_settings().cookie_secure else "cp_login_flow"
+def session_cookie_name(area: Area = CLIENT) -> str:
+    return _cookie(area, "session")
 
 
-def return_cookie_name() -> str:
+def flow_cookie_name(area: Area = CLIENT) -> str:
+    return _cookie(area, "login_flow")
+
+
+def return_cookie_name(area: Area = CLIENT) -> str:
     """Where to go after logging in (a local path), kept for the length of one login flow."""
-    return "__Host-cp_login_next" if get_settings().cookie_secure else "cp_login_next"
+    return _cookie(area, "login_next")
 
 
 MAX_RETURN_PATH = 512
 
 
-def safe_return_path(value: object) -> str:
-    """The page to return to after login: a local path of our own ("/benefits", "/bookings/3?tab=sessions"),
-    never another site ("//evil.example", "https://...", "/\\evil"), nor the login pages themselves; "/"
-    for anything else."""
+def safe_return_path(value: object, area: Area = CLIENT) -> str:
+    """The page to return to after login: a local path of our own in the area ("/benefits",
+    "/bookings/3?tab=sessions"; "/admin/..." for the console), never another site ("//evil.example",
+    "https://...", "/\\evil"), nor the login pages themselves; the area's home for anything else."""
+    home = area.home
     if not isinstance(value, str) or not value.startswith("/") or len(value) > MAX_RETURN_PATH:
-        return "/"
+        return home
     if value.startswith("//") or "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
-        return "/"
-    if value.startswith(("/login", "/auth/", "/to-login", "/dev/")):
-        return "/"
-    return value
+        return home
+    if value.startswith(("/login", "/auth/", "/to-login", "/dev/", "/admin/login", "/admin/auth/")):
+        return home
+    return value if area.owns_path(value.split("?", 1)[0]) else home
 
 
 def session_max_age_seconds() -> int:
@@ -256,6 +302,7 @@ def request_login(
     now: datetime | None = None,
     *,
     current_flow: str | None = None,
+    area: Area = CLIENT,
 ) -> str:
     """Start a login for an address; returns the flow secret for the asking browser's cookie.
 
@@ -278,11 +325,15 @@ def request_login(
     except DomainError:
         raise LoginError("unavailable") from None
 
-    email_hash = keyed_hash("login-email", provider.id, email)
+    # The address key differs per area (separate send limits); the IP key is shared (one limit per requester).
+    email_hash = keyed_hash(
+        "login-email" if area is CLIENT else f"{area.name}-login-email", provider.id, email
+    )
     ip_hash = keyed_hash("login-ip", ip_bucket(ip))
+    acc = area.account
     client = db.execute(
-        select(Client.id, Client.is_active, Client.code_login_disabled).where(
-            Client.provider_id == provider.id, Client.email == email
+        select(acc.id, acc.is_active, acc.code_login_disabled).where(
+            acc.provider_id == provider.id, acc.email == email
         )
     ).first()
     # The browser's own current flow ("" matches no row): the same statements run with and without a cookie.
@@ -300,7 +351,9 @@ def request_login(
         .values(
             provider_id=provider.id,
             email_hash=email_hash,
-            client_id=client.id if client else None,
+            area=area.name,
+            client_id=client.id if client and area is CLIENT else None,
+            staff_id=client.id if client and area is STAFF else None,
             ip_hash=ip_hash,
             code_hash="",
             link_hash=sha256_hex(link_token),
@@ -351,19 +404,20 @@ def request_login(
         outbox.enqueue(
             db,
             provider_id=provider.id,
-            kind="login",
-            recipient_client_id=client.id,
+            kind=area.mail_kind,
+            recipient_client_id=client.id if area is CLIENT else None,
             # Unique for ever: request ids restart when old login requests are purged (docs/security.md finding 7e).
-            dedupe_key=f"login:{request_id}:{secrets.token_urlsafe(12)}",
+            dedupe_key=f"{area.mail_kind}:{request_id}:{secrets.token_urlsafe(12)}",
             payload={
                 "login_request_id": request_id,
                 "expires_at": expires_at.isoformat(),
                 "code_login_disabled": bool(client.code_login_disabled),
+                **({"staff_id": client.id} if area is STAFF else {}),
             },
             secrets={"code": code, "link_token": link_token},
             now=now,
         )
-        log.info("login request %s for client %s: mail queued", request_id, client.id)
+        log.info("login request %s for %s %s: mail queued", request_id, area.name, client.id)
     else:
         # Balancing work (AUTH-8): the same encryption and one statement writing one row, where a known address
         # gets its sealed outbox row, so neither counts nor CPU work tell whether the address has an account.
@@ -391,29 +445,32 @@ def _dead_request(row, now: datetime, *, link: bool = False) -> LoginError:
     return LoginError("link-invalid" if link else "no-flow")
 
 
-def _request_with_client(where):
+def _request_with_client(where, area: Area):
+    """The login request (of this area only) with its account's columns (None for an unknown address)."""
     lr = LoginRequest
+    acc = area.account
+    extra = (Client.family_id,) if area is CLIENT else (StaffMember.role,)
     return (
         select(
             lr.id,
-            lr.client_id,
+            area.request_account.label("client_id"),  # the account id, of either area
             lr.attempts,
             lr.code_hash,
             lr.flow_hash,
             lr.expires_at,
             lr.used_at,
             lr.voided_at,
-            Client.is_active,
-            Client.code_login_disabled,
-            Client.session_epoch,
-            Client.provider_id,
-            Client.family_id,
-            Client.email,
-            Client.full_name,
+            acc.is_active,
+            acc.code_login_disabled,
+            acc.session_epoch,
+            acc.provider_id,
+            acc.email,
+            acc.full_name,
+            *extra,
         )
         .select_from(lr)
-        .outerjoin(Client, Client.id == lr.client_id)
-        .where(where)
+        .outerjoin(acc, acc.id == area.request_account)
+        .where(where, lr.area == area.name)
     )
 
 
@@ -433,16 +490,26 @@ def _consume(db: Session, request_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def _log_in(db: Session, row, now: datetime, user_agent: str | None) -> tuple[str, Principal]:
+def _log_in(db: Session, row, now: datetime, user_agent: str | None, area: Area) -> tuple[str, AnyPrincipal]:
     """After a successful consume: reset the account's failure counter, mint the session, commit."""
+    acc = area.account
     db.execute(
-        update(Client)
-        .where(Client.id == row.client_id)
-        .values(failed_code_count=0, code_login_disabled=False)
+        update(acc).where(acc.id == row.client_id).values(failed_code_count=0, code_login_disabled=False)
     )
-    token, session_id = create_session(db, row.client_id, row.session_epoch, user_agent=user_agent, now=now)
+    token, session_id = create_session(
+        db, row.client_id, row.session_epoch, user_agent=user_agent, now=now, area=area
+    )
     db.commit()
-    log.info("client %s logged in (session %s)", row.client_id, session_id)
+    log.info("%s %s logged in (session %s)", area.name, row.client_id, session_id)
+    if area is STAFF:
+        return token, StaffPrincipal(
+            staff_id=row.client_id,
+            provider_id=row.provider_id,
+            session_id=session_id,
+            email=row.email,
+            full_name=row.full_name,
+            role=_role_value(row.role),
+        )
     return token, Principal(
         client_id=row.client_id,
         provider_id=row.provider_id,
@@ -460,7 +527,8 @@ def verify_code(
     now: datetime | None = None,
     *,
     user_agent: str | None = None,
-) -> tuple[str, Principal]:
+    area: Area = CLIENT,
+) -> tuple[str, AnyPrincipal]:
     """Log in with the 6-digit code, in the browser that asked for it. Returns (session token, principal).
 
     Raises LoginError with a message for the form. Brute-force math: 5 tries per code and 100 consecutive
@@ -480,6 +548,7 @@ def verify_code(
             update(lr)
             .where(
                 lr.flow_hash == flow_hash,
+                lr.area == area.name,
                 lr.attempts < MAX_CODE_ATTEMPTS,
                 lr.used_at.is_(None),
                 lr.voided_at.is_(None),
@@ -491,7 +560,7 @@ def verify_code(
     )
     db.commit()
 
-    row = db.execute(_request_with_client(lr.flow_hash == flow_hash)).first()
+    row = db.execute(_request_with_client(lr.flow_hash == flow_hash, area)).first()
     db.commit()  # end the read before the next write (SQLite: a write must start its own transaction)
     if row is None:
         raise LoginError("no-flow")
@@ -505,21 +574,22 @@ def verify_code(
             raise LoginError("code-disabled")
         if not _consume(db, row.id, now):
             db.rollback()
-            fresh = db.execute(_request_with_client(lr.id == row.id)).one()
+            fresh = db.execute(_request_with_client(lr.id == row.id, area)).one()
             db.commit()
             raise _dead_request(fresh, now)
-        return _log_in(db, row, now, user_agent)
+        return _log_in(db, row, now, user_agent, area)
 
     # 2. A wrong code: the account's consecutive-failure counter (no-op for an unknown address, same statement),
     #    and the request dies with its fifth wrong code.
+    acc = area.account
     db.execute(
-        update(Client)
-        .where(Client.id == row.client_id)
+        update(acc)
+        .where(acc.id == row.client_id)
         .values(
-            failed_code_count=Client.failed_code_count + 1,
+            failed_code_count=acc.failed_code_count + 1,
             code_login_disabled=case(
-                (Client.failed_code_count + 1 >= ACCOUNT_CODE_FAILURE_LIMIT, True),
-                else_=Client.code_login_disabled,
+                (acc.failed_code_count + 1 >= ACCOUNT_CODE_FAILURE_LIMIT, True),
+                else_=acc.code_login_disabled,
             ),
         )
     )
@@ -538,15 +608,18 @@ def verify_code(
 # --------------------------------------------------------------------------------------------------- link
 
 
-def link_status(db: Session, link_token: str | None, now: datetime | None = None) -> str:
-    """For the GET confirm page, no side effects: "valid", "expired", "used" or "invalid"."""
+def link_status(
+    db: Session, link_token: str | None, now: datetime | None = None, *, area: Area = CLIENT
+) -> str:
+    """For the GET confirm page, no side effects: "valid", "expired", "used" or "invalid" (a link of the
+    other area is "invalid" here)."""
     now = now or utcnow()
     if not link_token or not isinstance(link_token, str) or not _TOKEN_RE.match(link_token):
         return "invalid"
     lr = LoginRequest
     row = db.execute(
-        select(lr.client_id, lr.used_at, lr.voided_at, lr.expires_at).where(
-            lr.link_hash == sha256_hex(link_token)
+        select(area.request_account.label("client_id"), lr.used_at, lr.voided_at, lr.expires_at).where(
+            lr.link_hash == sha256_hex(link_token), lr.area == area.name
         )
     ).first()
     if row is None or row.client_id is None:
@@ -561,11 +634,20 @@ def link_status(db: Session, link_token: str | None, now: datetime | None = None
 
 
 def link_opened_where_asked(
-    db: Session, link_token: str | None, flow_secret: str | None, now: datetime | None = None
+    db: Session,
+    link_token: str | None,
+    flow_secret: str | None,
+    now: datetime | None = None,
+    *,
+    area: Area = CLIENT,
 ) -> bool:
     """No side effects: whether this valid link belongs to the login this browser (its flow cookie) asked for.
     Only then may the link page log in by itself; anywhere else it asks for the code (scanner safety)."""
-    if not flow_secret or not isinstance(flow_secret, str) or link_status(db, link_token, now) != "valid":
+    if (
+        not flow_secret
+        or not isinstance(flow_secret, str)
+        or link_status(db, link_token, now, area=area) != "valid"
+    ):
         return False
     row = db.execute(
         select(LoginRequest.flow_hash).where(LoginRequest.link_hash == sha256_hex(link_token))
@@ -580,7 +662,8 @@ def confirm_link(
     now: datetime | None = None,
     *,
     user_agent: str | None = None,
-) -> tuple[str, Principal]:
+    area: Area = CLIENT,
+) -> tuple[str, AnyPrincipal]:
     """Log in with the link, only in the browser that asked (its flow cookie matches the request: AUTH-10).
 
     Opened elsewhere (no or another flow cookie) it changes nothing and raises LoginError "other-device".
@@ -590,7 +673,7 @@ def confirm_link(
     if not link_token or not isinstance(link_token, str) or not _TOKEN_RE.match(link_token):
         raise LoginError("link-invalid")
     lr = LoginRequest
-    row = db.execute(_request_with_client(lr.link_hash == sha256_hex(link_token))).first()
+    row = db.execute(_request_with_client(lr.link_hash == sha256_hex(link_token), area)).first()
     db.commit()  # end the read before the write below
     if row is None or row.client_id is None or not row.is_active:
         raise LoginError("link-invalid")
@@ -606,14 +689,20 @@ def confirm_link(
     if not _consume(db, row.id, now):
         db.rollback()
         raise LoginError("link-used")
-    return _log_in(db, row, now, user_agent)
+    return _log_in(db, row, now, user_agent, area)
 
 
 # --------------------------------------------------------------------------------------------------- sessions
 
 
 def create_session(
-    db: Session, client_id: int, epoch: int, *, user_agent: str | None = None, now: datetime | None = None
+    db: Session,
+    client_id: int,
+    epoch: int,
+    *,
+    user_agent: str | None = None,
+    now: datetime | None = None,
+    area: Area = CLIENT,
 ) -> tuple[str, int]:
     """Mint a new session (never reuse a pre-login value: AUTH-11). Returns (token for the cookie, session id);
     only SHA-256(token) is stored."""
@@ -625,7 +714,8 @@ def create_session(
     session_id = db.execute(
         insert(AuthSession)
         .values(
-            client_id=client_id,
+            client_id=client_id if area is CLIENT else None,
+            staff_id=client_id if area is STAFF else None,
             token_hash=sha256_hex(token),
             epoch=epoch,
             created_at=now,
@@ -664,18 +754,38 @@ _PRINCIPAL_STMT = (
 )
 
 
-def principal_for_token(db: Session, token: str | None, now: datetime | None = None) -> Principal | None:
-    """The identity behind a session cookie value, or None. One query; runs on every Reflex event.
+_STAFF_PRINCIPAL_STMT = (
+    select(
+        AuthSession.id,
+        AuthSession.epoch,
+        AuthSession.last_seen_at,
+        AuthSession.idle_expires_at,
+        AuthSession.absolute_expires_at,
+        AuthSession.revoked_at,
+        StaffMember.id.label("staff_id"),
+        StaffMember.provider_id,
+        StaffMember.email,
+        StaffMember.full_name,
+        StaffMember.role,
+        StaffMember.session_epoch,
+        StaffMember.is_active,
+    )
+    .select_from(AuthSession)
+    .join(StaffMember, StaffMember.id == AuthSession.staff_id)
+    .where(AuthSession.token_hash == bindparam("token_hash"))
+)
 
-    Checks revocation, idle and absolute expiry, the client's session epoch and that the client is active. Slides
-    the idle expiry, writing at most once per SESSION_TOUCH_SECONDS (the caller's unit of work commits it).
-    """
+
+def _live_session(db: Session, statement, token: str | None, now: datetime | None):
+    """The row of a live session behind a cookie value (revocation, idle and absolute expiry, the account's epoch
+    and active flag checked), or None. Slides the idle expiry, writing at most once per SESSION_TOUCH_SECONDS
+    (the caller's unit of work commits it)."""
     if not token or not isinstance(token, str) or not _TOKEN_RE.match(token):
         return None
     now = now or utcnow()
-    # The statement is built once (below): on every event only its parameter changes, and it runs on the
+    # The statement is built once (above): on every event only its parameter changes, and it runs on the
     # session's connection without ORM result processing.
-    row = db.connection().execute(_PRINCIPAL_STMT, {"token_hash": sha256_hex(token)}).first()
+    row = db.connection().execute(statement, {"token_hash": sha256_hex(token)}).first()
     if row is None or row.revoked_at is not None or not row.is_active:
         return None
     if now >= row.idle_expires_at or now >= row.absolute_expires_at or row.epoch != row.session_epoch:
@@ -687,6 +797,15 @@ def principal_for_token(db: Session, token: str | None, now: datetime | None = N
             .where(AuthSession.id == row.id, AuthSession.revoked_at.is_(None))
             .values(last_seen_at=now, idle_expires_at=idle)
         )
+    return row
+
+
+def principal_for_token(db: Session, token: str | None, now: datetime | None = None) -> Principal | None:
+    """The client behind a (client) session cookie value, or None. One query; runs on every Reflex event. A staff
+    session's token is None here (the join is on auth_session.client_id)."""
+    row = _live_session(db, _PRINCIPAL_STMT, token, now)
+    if row is None:
+        return None
     return Principal(
         client_id=row.client_id,
         provider_id=row.provider_id,
@@ -698,10 +817,34 @@ def principal_for_token(db: Session, token: str | None, now: datetime | None = N
     )
 
 
-def token_from_cookie_header(cookie_header: str | None) -> str | None:
+def staff_principal_for_token(
+    db: Session, token: str | None, now: datetime | None = None
+) -> StaffPrincipal | None:
+    """The staff member behind a staff session cookie value, or None (a client session's token is None here)."""
+    row = _live_session(db, _STAFF_PRINCIPAL_STMT, token, now)
+    if row is None:
+        return None
+    return StaffPrincipal(
+        staff_id=row.staff_id,
+        provider_id=row.provider_id,
+        session_id=row.id,
+        email=row.email,
+        full_name=row.full_name,
+        role=_role_value(row.role),
+    )
+
+
+def token_from_cookie_header(cookie_header: str | None, area: Area = CLIENT) -> str | None:
     if not cookie_header or not isinstance(cookie_header, str):
         return None
-    return cookie_parser(cookie_header).get(session_cookie_name()) or None
+    return cookie_parser(cookie_header).get(session_cookie_name(area)) or None
+
+
+def staff_principal_from_cookie_header(
+    db: Session, cookie_header: str | None, now: datetime | None = None
+) -> StaffPrincipal | None:
+    """For the console's event handlers: the staff session of the raw Cookie header."""
+    return staff_principal_for_token(db, token_from_cookie_header(cookie_header, STAFF), now)
 
 
 def principal_from_cookie_header(
@@ -723,9 +866,11 @@ def logout(db: Session, token: str | None, now: datetime | None = None) -> None:
     )
 
 
-def logout_everywhere(db: Session, principal: Principal, now: datetime | None = None) -> int:
-    """Revoke every session of the client and bump its epoch, so already-open tabs fail at their next event.
-    Returns the number of sessions revoked."""
+def logout_everywhere(db: Session, principal: AnyPrincipal, now: datetime | None = None) -> int:
+    """Revoke every session of the account (a client's or a staff member's) and bump its epoch, so already-open
+    tabs fail at their next event. Returns the number of sessions revoked."""
+    if isinstance(principal, StaffPrincipal):
+        return end_staff_sessions(db, principal.staff_id, now)
     now = now or utcnow()
     revoked = db.execute(
         update(AuthSession)
@@ -736,4 +881,22 @@ def logout_everywhere(db: Session, principal: Principal, now: datetime | None = 
         update(Client).where(Client.id == principal.client_id).values(session_epoch=Client.session_epoch + 1)
     )
     log.info("client %s logged out everywhere (%s sessions)", principal.client_id, revoked.rowcount)
+    return revoked.rowcount
+
+
+def end_staff_sessions(db: Session, staff_id: int, now: datetime | None = None) -> int:
+    """Revoke every session of a staff member and bump their epoch (their logout everywhere, a role change or
+    a deactivation: the new rights apply from their next login)."""
+    now = now or utcnow()
+    revoked = db.execute(
+        update(AuthSession)
+        .where(AuthSession.staff_id == staff_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    db.execute(
+        update(StaffMember)
+        .where(StaffMember.id == staff_id)
+        .values(session_epoch=StaffMember.session_epoch + 1)
+    )
+    log.info("staff %s logged out everywhere (%s sessions)", staff_id, revoked.rowcount)
     return revoked.rowcount

@@ -1,0 +1,140 @@
+"""/admin/staff: who works in the console, with which role; invite, change a role, deactivate (owners)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from client_profile.components.admin_layout import admin_shell
+from client_profile.components.layout import card, feedback, loading_or, section
+from client_profile.page_registry import Nav, page
+from client_profile.state.admin.staff import AdminStaffState as S
+
+ROLES = ["owner", "office", "instructor"]
+
+
+def _invite_form() -> rx.Component:
+    return card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Invite someone", size="3", as_="h2"),
+                rx.text(
+                    "They get an e-mail with the console's address and log in with a code, like families do.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                rx.flex(
+                    rx.vstack(
+                        rx.el.label("E-mail", html_for="invite-email", font_size="0.85rem"),
+                        rx.input(id="invite-email", name="email", type="email", required=True, width="100%"),
+                        spacing="1",
+                        flex="2",
+                        min_width="14rem",
+                    ),
+                    rx.vstack(
+                        rx.el.label("Name", html_for="invite-name", font_size="0.85rem"),
+                        rx.input(id="invite-name", name="full_name", width="100%"),
+                        spacing="1",
+                        flex="2",
+                        min_width="12rem",
+                    ),
+                    rx.vstack(
+                        rx.el.label("Role", html_for="invite-role", font_size="0.85rem"),
+                        rx.el.select(
+                            *[rx.el.option(r.capitalize(), value=r) for r in ROLES],
+                            id="invite-role",
+                            name="role",
+                            default_value="instructor",
+                            class_name="cp-select",
+                        ),
+                        spacing="1",
+                        min_width="9rem",
+                    ),
+                    spacing="3",
+                    wrap="wrap",
+                    width="100%",
+                    align="end",
+                ),
+                rx.button("Send invitation", type="submit", id="invite-submit"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=S.invite,
+            reset_on_submit=False,
+            width="100%",
+        )
+    )
+
+
+def _row(row) -> rx.Component:
+    return card(
+        rx.flex(
+            rx.vstack(
+                rx.hstack(
+                    rx.text(rx.cond(row.full_name != "", row.full_name, row.email), weight="bold"),
+                    rx.cond(row.is_me, rx.badge("you", variant="soft", color_scheme="gray")),
+                    rx.cond(~row.is_active, rx.badge("deactivated", color_scheme="red", variant="soft")),
+                    spacing="2",
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.text(row.email, size="2", color_scheme="gray"),
+                spacing="1",
+                min_width="0",
+                flex="1",
+            ),
+            rx.hstack(
+                rx.el.select(
+                    *[rx.el.option(r.capitalize(), value=r) for r in ROLES],
+                    value=row.role,
+                    on_change=lambda value: S.change_role(row.id, value, row.version),
+                    aria_label=f"Role of {row.email}",
+                    class_name="cp-select",
+                ),
+                rx.cond(
+                    row.is_active,
+                    rx.cond(
+                        ~row.is_me,
+                        rx.button(
+                            "Deactivate",
+                            variant="soft",
+                            color_scheme="red",
+                            on_click=S.switch_active(row.id, False, row.version),
+                        ),
+                    ),
+                    rx.button("Reactivate", variant="soft", on_click=S.switch_active(row.id, True, row.version)),
+                ),
+                spacing="2",
+                align="center",
+            ),
+            justify="between",
+            align="center",
+            gap="3",
+            wrap="wrap",
+            width="100%",
+        ),
+        class_name="cp-staff-row",
+    )
+
+
+@page(
+    "/admin/staff",
+    "Staff",
+    area="staff",
+    load=[S.load_admin_staff],
+    nav=Nav("Staff", "users", 50, section="staff"),
+)
+def admin_staff_page() -> rx.Component:
+    return admin_shell(
+        "Staff",
+        rx.heading("Staff", size="6", as_="h1"),
+        feedback(S),
+        loading_or(
+            S.loaded,
+            rx.vstack(
+                _invite_form(),
+                section("People in the console", rx.foreach(S.rows, _row)),
+                spacing="5",
+                width="100%",
+            ),
+        ),
+    )

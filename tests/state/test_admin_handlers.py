@@ -1,0 +1,138 @@
+"""The console's handlers called as every identity a hostile client can bring: no cookie, a client's cookie,
+and each staff role. MATRIX lists every console handler with the arguments it is called with and the roles
+that may use it; the inventory test fails when a console handler is missing here."""
+
+from __future__ import annotations
+
+import pytest
+import reflex as rx
+from reflex.istate.data import HeaderData, ReflexURL, RouterData
+from sqlmodel import select
+
+from client_profile.models import AuditEntry, Client, StaffMember
+from client_profile.services.people import auth, staff
+from client_profile.state.admin.audit import AdminAuditState
+from client_profile.state.admin.shell import AdminShellState
+from client_profile.state.admin.staff import AdminStaffState
+from tests.state.test_handlers import our_state_classes
+
+ADMIN_STATES = (AdminShellState, AdminStaffState, AdminAuditState)
+ALL_STAFF = {"owner", "office", "instructor"}
+
+
+def _martina(db) -> StaffMember:
+    return db.exec(select(StaffMember).where(StaffMember.email == "martina@example.com")).one()
+
+
+# handler -> (state, arguments given the db, the roles allowed)
+MATRIX = {
+    "load_admin_shell": (AdminShellState, lambda db: (), ALL_STAFF),
+    "load_admin_staff": (AdminStaffState, lambda db: (), {"owner"}),
+    "invite": (
+        AdminStaffState,
+        lambda db: ({"email": "new@example.com", "role": "office", "full_name": "New"},),
+        {"owner"},
+    ),
+    "change_role": (AdminStaffState, lambda db: (_martina(db).id, "office", _martina(db).version), {"owner"}),
+    "switch_active": (AdminStaffState, lambda db: (_martina(db).id, False, _martina(db).version), {"owner"}),
+    "load_admin_audit": (AdminAuditState, lambda db: (), {"owner"}),
+    "apply_filters": (AdminAuditState, lambda db: ({"family": "1", "class": "", "staff": ""},), {"owner"}),
+}
+
+
+def test_every_console_handler_is_in_the_matrix():
+    found = {
+        name
+        for cls in our_state_classes()
+        if cls.__module__.startswith("client_profile.state.admin.")
+        for name in cls.event_handlers
+        if name != "setvar"
+    }
+    assert found == set(MATRIX)
+
+
+@pytest.fixture
+def team(demo):
+    staff.add_staff(demo, "desk@example.com", "office", "Dana Desk")
+    demo.commit()
+    return demo
+
+
+def _cookie(db, who: str) -> str:
+    if who == "nobody":
+        return ""
+    if who == "client":
+        row = db.exec(select(Client).where(Client.email == "anna@example.com")).one()
+        token, _ = auth.create_session(db, row.id, row.session_epoch)
+        db.commit()
+        return f"{auth.session_cookie_name()}={token}"
+    email = {
+        "owner": "office@example.com",
+        "office": "desk@example.com",
+        "instructor": "martina@example.com",
+    }[who]
+    row = db.exec(select(StaffMember).where(StaffMember.email == email)).one()
+    token, _ = auth.create_session(db, row.id, row.session_epoch, area=auth.STAFF)
+    db.commit()
+    # A client cookie next to it changes nothing: the console reads only the staff cookie.
+    return f"{auth.session_cookie_name(auth.STAFF)}={token}"
+
+
+def _state(cls, cookie: str):
+    root = rx.State(_reflex_internal_init=True)
+    root.router = RouterData(headers=HeaderData(cookie=cookie), url=ReflexURL("http://localhost:3000/admin"))
+    return root.get_substate(cls.get_full_name().split(".")[1:])
+
+
+def _to_admin_login(result) -> bool:
+    return isinstance(result, rx.event.EventSpec) and "/admin/to-login" in str(result)
+
+
+@pytest.mark.parametrize("handler", sorted(MATRIX))
+@pytest.mark.parametrize("who", ["nobody", "client", "instructor", "office", "owner"])
+def test_each_handler_as_each_identity(team, handler, who):
+    cls, args, allowed = MATRIX[handler]
+    audit_before = len(team.exec(select(AuditEntry)).all())
+    staff_before = [(m.email, m.role, m.is_active) for m in team.exec(select(StaffMember)).all()]
+    state = _state(cls, _cookie(team, who))
+    result = getattr(state, handler).fn(state, *args(team))
+    team.expire_all()
+    changed = [(m.email, m.role, m.is_active) for m in team.exec(select(StaffMember)).all()] != staff_before
+    if who in ("nobody", "client"):
+        assert _to_admin_login(result), result
+        assert not changed and len(team.exec(select(AuditEntry)).all()) == audit_before
+        return
+    if who in allowed:
+        assert state.error == "", state.error
+        if handler in ("invite", "change_role", "switch_active"):
+            assert changed and len(team.exec(select(AuditEntry)).all()) == audit_before + 1
+    else:
+        assert "does not allow" in state.error
+        assert not changed and len(team.exec(select(AuditEntry)).all()) == audit_before
+        assert getattr(state, "rows", []) == []
+
+
+@pytest.mark.parametrize("junk", [0, -1, 2**63, "1 OR 1=1", None, [], {}, 1.5, True])
+def test_junk_arguments_change_nothing(team, junk):
+    state = _state(AdminStaffState, _cookie(team, "owner"))
+    before = [(m.email, m.role, m.is_active) for m in team.exec(select(StaffMember)).all()]
+    for call in (
+        lambda: state.change_role.fn(state, junk, "office", 0),
+        lambda: state.change_role.fn(state, _martina(team).id, junk, 0),
+        lambda: state.switch_active.fn(state, junk, False, 0),
+        lambda: state.switch_active.fn(state, _martina(team).id, junk, 0),
+        lambda: state.invite.fn(state, junk),
+    ):
+        call()
+        assert state.error
+    team.expire_all()
+    assert [(m.email, m.role, m.is_active) for m in team.exec(select(StaffMember)).all()] == before
+
+
+def test_the_owner_sees_the_team_and_an_invitation_appears(team):
+    state = _state(AdminStaffState, _cookie(team, "owner"))
+    assert state.load_admin_staff.fn(state) is None
+    assert {r.email for r in state.rows} == {"office@example.com", "martina@example.com", "desk@example.com"}
+    state.invite.fn(state, {"email": "Coach@Example.com", "role": "instructor", "full_name": "Coach"})
+    assert state.message == "coach@example.com was added as instructor and got an e-mail."
+    assert "coach@example.com" in {r.email for r in state.rows}
