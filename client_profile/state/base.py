@@ -94,6 +94,11 @@ class PageState(rx.State, mixin=True):
         self._client_id = self._owner_of(principal)
         self.loaded = True
 
+    def _refused_load(self, reason: str) -> None:
+        """A load the services refused: nothing of what the page showed stays, and it says why."""
+        self.reset()
+        self.error = reason
+
     def _open(self):
         """A page's load: the client from the cookie, then `_load` in one unit of work."""
         with unit_of_work() as db:
@@ -104,6 +109,9 @@ class PageState(rx.State, mixin=True):
                 self._load(Ctx(db, principal))
             except NotAuthenticated:  # the client's row is gone or inactive
                 return self._logged_out()
+            except DomainError as exc:  # e.g. a console page the staff member's role may not open
+                db.rollback()
+                self._refused_load(str(exc))
             self._loaded(db, principal, getattr(principal, "data_version", None))
         return None
 
@@ -147,7 +155,12 @@ class PageState(rx.State, mixin=True):
                         db.rollback()
                         refusal = str(exc)
                     if reload:
-                        self._load(ctx)
+                        try:
+                            self._load(ctx)
+                        except DomainError as exc:
+                            db.rollback()
+                            self._refused_load(str(exc))
+                            refusal = refusal or str(exc)
                         self._loaded(db, principal)  # including this change's own version bump
                 except NotAuthenticated:  # the client's row is gone or inactive
                     db.rollback()
