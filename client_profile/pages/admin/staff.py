@@ -101,7 +101,9 @@ def _row(row) -> rx.Component:
                             on_click=S.switch_active(row.id, False, row.version),
                         ),
                     ),
-                    rx.button("Reactivate", variant="soft", on_click=S.switch_active(row.id, True, row.version)),
+                    rx.button(
+                        "Reactivate", variant="soft", on_click=S.switch_active(row.id, True, row.version)
+                    ),
                 ),
                 spacing="2",
                 align="center",
