@@ -259,7 +259,7 @@ def test_only_owner_and_office_change_the_schedule(db, setup):
             db, p, group.programme_id, name="X", start_time="10:00", dates="2026-12-01"
         ),
         lambda p: timetable.class_sessions(db, p, group.id, now=NOW),
-        lambda p: timetable.update_sessions(db, p, group.id, now=NOW),
+        lambda p: timetable.update_sessions(db, p, group.id, group.version, now=NOW),
         lambda p: timetable.move_session(db, p, session.id, 0, day="2026-09-24", start_time="16:00", now=NOW),
         lambda p: timetable.cancel_session(db, p, session.id, 0, now=NOW),
         lambda p: timetable.restore_session(db, p, session.id, 0, now=NOW),
@@ -409,8 +409,10 @@ def test_a_one_off_session_seats_the_bookings_that_cover_its_day(db, setup):
     rows = timetable.class_sessions(db, s.office, group.id, now=NOW)
     assert [r.pinned for r in rows if r.id == extra.id] == [True]
     # Applying the schedule again leaves the one-off alone.
-    timetable.update_sessions(db, s.office, group.id, now=NOW)
+    timetable.update_sessions(db, s.office, group.id, group.version, now=NOW)
     assert db.get(ClassSession, extra.id) is not None
+    with pytest.raises(StaleEdit):
+        timetable.update_sessions(db, s.office, group.id, group.version - 1, now=NOW)
 
 
 def test_moving_a_session_keeps_it_notifies_and_survives_the_schedule(db, setup):
@@ -522,3 +524,29 @@ def test_the_session_list_counts_places(db, setup):
     assert len(rows) == 15
     assert (rows[0].places, rows[0].excused, rows[0].label) == (1, 1, "Tue 1 Sep, 16:00-16:45")
     assert rows[0].effective_venue == "City pool" and not rows[0].is_past
+
+
+def test_a_holiday_added_later_takes_its_session_out_on_update(db, setup):
+    s = setup
+    group, _ = weekly(db, s)
+    family_with_booking(db, s, group)
+    rows = sessions_of(db, group)
+    excused = rows[6]  # Tue 13 Oct: the family excused it, so it is cancelled rather than deleted
+    db.exec(
+        select(Attendance).where(Attendance.session_id == excused.id)
+    ).one().state = AttendanceState.cancelled
+    db.add_all(
+        [
+            ProviderHoliday(provider_id=s.provider.id, day=date(2026, 10, 6)),
+            ProviderHoliday(provider_id=s.provider.id, day=date(2026, 10, 13)),
+        ]
+    )
+    db.commit()
+    result = timetable.update_sessions(db, s.office, group.id, group.version, now=NOW)
+    assert (result.deleted, result.cancelled) == (1, 1)
+    assert result.skipped_holidays == ("2026-10-06", "2026-10-13", "2026-11-17")
+    assert db.get(ClassSession, rows[5].id) is None
+    assert db.get(ClassSession, excused.id).status == SessionStatus.cancelled
+    # The excused family is not told about a session it already excused.
+    assert db.exec(select(OutboxMessage)).all() == []
+    assert db.exec(select(AuditEntry.action).order_by(AuditEntry.id.desc())).first() == "class.sessions"

@@ -458,11 +458,15 @@ def _remove(db: Session, sessions: list[ClassSession]) -> tuple[int, list[ClassS
 
 
 def update_sessions(
-    db: Session, principal: StaffPrincipal, class_id: object, now: datetime | None = None
+    db: Session, principal: StaffPrincipal, class_id: object, version: object, now: datetime | None = None
 ) -> ScheduleResult:
-    """ "Update sessions": apply the class's schedule again (e.g. after holidays were added)."""
+    """ "Update sessions": apply the class's schedule again (e.g. after holidays were added). Claims the
+    class's version, so two of these (or one and a class edit) never run over each other."""
     require_staff(principal, Capability.schedule)
     group = scoped_class(db, principal, class_id)
+    audit.claim_version(db, ClassGroup, group.id, version, "class")
+    group.version = int(version) + 1  # type: ignore[arg-type]
+    db.add(group)
     return apply_schedule(db, principal, group, now=now)
 
 
