@@ -391,6 +391,7 @@ def apply_schedule(
                 continue
             if (as_utc(session.starts_at), as_utc(session.ends_at)) != (occ.starts_at, occ.ends_at):
                 session.starts_at, session.ends_at = occ.starts_at, occ.ends_at
+                session.version += 1  # a move form opened before this is stale now
                 db.add(session)
                 retimed.append(session)
         elif occ.starts_at not in pinned_starts:
