@@ -4,7 +4,7 @@
 (``client-profile worker``). The outbox (services.notifications.outbox) only knows how to claim, render and
 send rows; this
 module decides which renderers exist (importing services.notifications.reminders registers the make-up
-reminders) and which
+reminders, services.notifications.session_changes the moved/cancelled session e-mails) and which
 jobs run between send passes. A new periodic job is one more entry in ``periodic_jobs``.
 """
 
@@ -15,7 +15,7 @@ from datetime import datetime
 
 from client_profile.db import unit_of_work
 from client_profile.services.errors import DomainError
-from client_profile.services.notifications import outbox, reminders
+from client_profile.services.notifications import outbox, reminders, session_changes  # noqa: F401 (renderers)
 from client_profile.services.providers import current_provider
 from client_profile.services.schedule import makeups
 from client_profile.settings import get_settings

@@ -1,0 +1,192 @@
+"""E-mails to families when the provider moves, cancels or restores a session they have a place in.
+
+Rules (docs/decisions.md "The schedule in the console"):
+- Who: for every attendance in the session (a regular place, a make-up, or an excused one when the session
+  moved: the new time may suit them), the active clients of the attendee's family and the people the booking
+  is shared with (an active share with ``notify``); each person once per booking.
+- Channel: e-mail, unless the client turned reminder e-mails off. No WhatsApp: a business-initiated WhatsApp
+  message needs an approved template per kind, and there is none for this one yet.
+- Once: the dedupe key names the change, the session, its version and the client; the renderer re-reads the
+  session when the message leaves and sends nothing when it no longer says what the message would (it was
+  changed again, which queued its own message, or it has started).
+Written in the caller's transaction; the outbox worker sends after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from client_profile import formatting as fmt
+from client_profile.integrations.mailer import OutgoingEmail
+from client_profile.integrations.reminder_templates import reminder_email
+from client_profile.models import (
+    Attendance,
+    AttendanceState,
+    Attendee,
+    Booking,
+    BookingShare,
+    Channel,
+    ClassGroup,
+    ClassSession,
+    Client,
+    OutboxMessage,
+    Programme,
+    Provider,
+    SessionStatus,
+)
+from client_profile.models.base import as_utc, utcnow
+from client_profile.services.notifications import outbox
+from client_profile.services.notifications.outbox import SkipMessage, register_renderer
+from client_profile.settings import get_settings
+
+KIND = "session_changed"
+MOVED, CANCELLED, RESTORED = "moved", "cancelled", "restored"
+_EXCUSED = (AttendanceState.cancelled, AttendanceState.late_cancelled)
+
+
+def _audience(
+    db: Session, session_id: int, change: str, client_id: int | None = None
+) -> list[tuple[Client, int]]:
+    """(client, booking id) for everyone told about this change, in a stable order; ``client_id`` narrows it
+    to one person (the renderer's check that they still are)."""
+    rows = db.execute(
+        select(Attendance.booking_id, Attendance.state, Attendee.family_id)
+        .join(Booking, Booking.id == Attendance.booking_id)
+        .join(Attendee, Attendee.id == Booking.attendee_id)
+        .where(Attendance.session_id == session_id)
+        .order_by(Attendance.booking_id)
+    ).all()
+    if change != MOVED:
+        rows = [r for r in rows if AttendanceState(r.state) not in _EXCUSED]
+    out: list[tuple[Client, int]] = []
+    seen: set[int] = set()
+    for booking_id, _state, family_id in rows:
+        shared = select(BookingShare.grantee_client_id).where(
+            BookingShare.booking_id == booking_id,
+            BookingShare.notify.is_(True),
+            BookingShare.revoked_at.is_(None),
+            BookingShare.grantee_client_id.is_not(None),
+        )
+        query = select(Client).where(
+            Client.is_active.is_(True), or_(Client.family_id == family_id, Client.id.in_(shared))
+        )
+        if client_id is not None:
+            query = query.where(Client.id == client_id)
+        for client in db.execute(query.order_by(Client.id)).scalars():
+            if client.id not in seen:
+                seen.add(client.id)
+                out.append((client, booking_id))
+    return out
+
+
+def _wants_email(client: Client) -> bool:
+    return bool(client.email) and not client.reminders_opt_out
+
+
+def notify_session_changed(db: Session, session_id: int, change: str, now: datetime | None = None) -> int:
+    """Queue the e-mail about ``change`` (MOVED, CANCELLED, RESTORED) of a session for everyone with a place
+    in it. Call it in the transaction that made the change, after it. Returns how many were queued."""
+    if change not in (MOVED, CANCELLED, RESTORED):
+        raise ValueError(f"unknown session change {change!r}")
+    now = now or utcnow()
+    session = db.get(ClassSession, session_id)
+    if session is None or as_utc(session.starts_at) <= now:
+        return 0
+    group = db.get(ClassGroup, session.class_id)
+    provider_id = db.get(Programme, group.programme_id).provider_id
+    written = 0
+    for client, booking_id in _audience(db, session.id, change):
+        if not _wants_email(client):
+            continue
+        written += outbox.enqueue(
+            db,
+            provider_id=provider_id,
+            kind=KIND,
+            dedupe_key=f"{KIND}:{change}:{session.id}:v{session.version}:c{client.id}:email",
+            recipient_client_id=client.id,
+            payload={
+                "session_id": session.id,
+                "change": change,
+                "version": session.version,
+                "booking_id": booking_id,
+            },
+            channel=Channel.email,
+            now=now,
+            if_absent=True,
+        )
+    return written
+
+
+def _still_true(session: ClassSession, payload: dict) -> bool:
+    change = payload.get("change")
+    if session.version != payload.get("version") or as_utc(session.starts_at) <= utcnow():
+        return False
+    cancelled = session.status == SessionStatus.cancelled
+    return cancelled if change == CANCELLED else not cancelled
+
+
+@register_renderer(KIND)
+def _render(db: Session, row: OutboxMessage, _secrets: dict) -> OutgoingEmail:
+    payload = row.payload or {}
+    session_id = payload.get("session_id")
+    found = (
+        db.execute(
+            select(ClassSession, ClassGroup, Programme, Provider)
+            .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
+            .join(Programme, Programme.id == ClassGroup.programme_id)
+            .join(Provider, Provider.id == Programme.provider_id)
+            .where(ClassSession.id == session_id)
+        ).first()
+        if isinstance(session_id, int)
+        else None
+    )
+    if found is None:
+        raise SkipMessage("the session is gone")
+    session, group, programme, provider = found
+    if row.channel != Channel.email or not _still_true(session, payload):
+        raise SkipMessage("the session changed again (or started) since")
+    audience = _audience(db, session.id, payload["change"], row.recipient_client_id or -1)
+    if not audience or not _wants_email(audience[0][0]):
+        raise SkipMessage("the recipient no longer has a place there, or turned e-mails off")
+    client, booking_id = audience[0]
+    base = get_settings().base_url
+    when = fmt.session_label(session.starts_at, provider.timezone)
+    what = f"{programme.name} ({group.name})"
+    venue = session.venue or group.venue
+    subject, lines = {
+        MOVED: (
+            f"{what} has moved to {when}",
+            [
+                f"The session of {what} you have a place in now takes place on {when}"
+                + (f" at {venue}." if venue and not group.is_online else "."),
+                "If the new time does not suit you, you can excuse the session on its booking page.",
+            ],
+        ),
+        CANCELLED: (
+            f"{what} on {when} is cancelled",
+            [f"{provider.name} has cancelled the session of {what} on {when}."]
+            + ([session.note] if session.note else []),
+        ),
+        RESTORED: (
+            f"{what} on {when} takes place after all",
+            [f"The session of {what} on {when} that was cancelled takes place after all."],
+        ),
+    }[payload["change"]]
+    first = (client.full_name or "").split(" ", 1)[0].strip()
+    rendered = reminder_email(
+        provider_name=provider.name,
+        brand_color=provider.brand_color,
+        subject=subject,
+        greeting=f"Hello {first}," if first else "Hello,",
+        paragraphs=lines,
+        button_label="See the booking",
+        link=f"{base}/bookings/{booking_id}",
+        settings_link=f"{base}/account",
+    )
+    return OutgoingEmail(to=client.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
+
+
+__all__ = ["KIND", "MOVED", "CANCELLED", "RESTORED", "notify_session_changed"]
