@@ -24,7 +24,8 @@ run: install
 	$(BIN)/client-profile prepare && \
 	if [ -z "$$SMTP_HOST" ] && [ "$$CLIENT_PROFILE_ENV" != production ]; then \
 	  echo; echo "  Login e-mails are not sent anywhere: read them at $$BASE_URL/dev/mailbox (development only)"; \
-	  echo "  and on this console. Try anna@example.com, ben@example.com or peter@example.com."; echo; \
+	  echo "  and on this console. Try anna@example.com, ben@example.com or peter@example.com."; \
+	  echo "  The provider console is at $$BASE_URL/admin: office@example.com (owner), martina@example.com (instructor)."; echo; \
 	fi; \
 	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
 

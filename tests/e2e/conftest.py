@@ -244,3 +244,18 @@ def login(page, base: str, smtp_server, address: str) -> None:
     page.fill("input[name=code]", code)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"^" + re.escape(base) + r"/?$"))
+
+
+def staff_login(page, base: str, smtp_server, address: str) -> None:
+    """Log in to the console (/admin/login) the same way: e-mail form, then the code from the e-mail."""
+    box, _ = smtp_server
+    page.goto(base + "/admin")
+    page.wait_for_url(re.compile(r"/admin/login/?(\?.*)?$"))
+    before = box.count()
+    page.fill("input[name=email]", address)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/login/code"))
+    code = Mailbox.code_in(box.wait_for(address, before))
+    page.fill("input[name=code]", code)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"^" + re.escape(base) + r"/admin/?$"))
