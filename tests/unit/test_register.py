@@ -557,3 +557,23 @@ def test_cli_marks_still_follow_the_same_rules_and_clear_the_staff_member(w):
     with pytest.raises(DomainError, match="has not started"):
         ps.mark_attendance(w.db, w.next_week.id, ema.id, "attended", now=NOW)
     assert SessionStatus(w.db.get(ClassSession, w.today.id).status) == SessionStatus.completed
+
+
+def test_register_photos_only_of_the_registers_own_attendees(w):
+    add_guest(w.db, w.today)
+    for first in ("Ema", "Adam", "Jakub"):
+        kid = attendee(w.db, first)
+        kid.photo_jpeg = f"jpeg of {first}".encode()
+        w.db.add(kid)
+    w.db.commit()
+    ema, adam, jakub, lily = (attendee(w.db, n) for n in ("Ema", "Adam", "Jakub", "Lily"))
+    assert reg.register_photo(w.db, w.martina, ema.id) == b"jpeg of Ema"
+    assert reg.register_photo(w.db, w.martina, adam.id) == b"jpeg of Adam"  # a make-up guest of her class
+    assert (
+        reg.register_photo(w.db, w.owner, jakub.id) == b"jpeg of Jakub"
+    )  # football: any class for the owner
+    for junk in (jakub.id, lily.id, 10**9, 0, str(ema.id), True, None):  # not hers, no photo, junk
+        with pytest.raises(NotFound, match="photo was not found"):
+            reg.register_photo(w.db, w.martina, junk)
+    with pytest.raises(NotFound, match="page"):
+        reg.register_photo(w.db, None, ema.id)

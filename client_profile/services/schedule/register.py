@@ -196,7 +196,7 @@ def _check_editable(session: ClassSession, provider: Provider, now: datetime) ->
         days = provider.attendance_edit_days
         raise DomainError(
             f"The register of this session closed on {when}: attendance can be changed up to {days} "
-            f"day{'s' if days != 1 else ''} after a session. Ask the owner if it must still change."
+            f"day{'s' if days != 1 else ''} after a session (the provider's setting)."
         )
 
 
@@ -467,6 +467,28 @@ def session_register(
         expected=len(counted),
         marked=sum(1 for line in counted if line.state in (s.value for s in _MARKED)),
     )
+
+
+def register_photo(db: Session, principal: StaffPrincipal, attendee_id: object) -> bytes:
+    """An attendee's photo (JPEG) for the register: only of an attendee with a place (regular or make-up, any
+    date) in a session this staff member may register. NotFound for junk ids, anybody else and a missing photo
+    alike. For a staff photo route (the client route, api/media.py, takes only a client session)."""
+    require_staff(principal, Capability.register)
+    if not is_id(attendee_id):
+        raise NotFound("photo")
+    photo = db.exec(
+        select(Attendee.photo_jpeg)
+        .join(Booking, Booking.attendee_id == Attendee.id)
+        .join(Attendance, Attendance.booking_id == Booking.id)
+        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
+        .join(Programme, Programme.id == ClassGroup.programme_id)
+        .where(Attendee.id == attendee_id, register_classes_clause(principal))
+        .limit(1)
+    ).first()
+    if photo is None:
+        raise NotFound("photo")
+    return photo
 
 
 # --------------------------------------------------------------------------------------------- changes
