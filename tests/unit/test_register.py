@@ -577,3 +577,19 @@ def test_register_photos_only_of_the_registers_own_attendees(w):
             reg.register_photo(w.db, w.martina, junk)
     with pytest.raises(NotFound, match="page"):
         reg.register_photo(w.db, None, ema.id)
+
+
+def test_today_and_the_week_are_the_providers_local_days(w):
+    # Monday 30 Nov 00:30 in Bratislava is still Sunday 29 Nov in UTC; Sunday 6 Dec 23:30 is 22:30 UTC.
+    monday = reg.my_sessions(w.db, w.owner, now=datetime(2026, 11, 29, 23, 30, tzinfo=UTC))
+    sunday = reg.my_sessions(w.db, w.owner, now=datetime(2026, 12, 6, 22, 30, tzinfo=UTC))
+    assert monday.week_label == sunday.week_label == "30 Nov - 6 Dec 2026"
+    assert [r.id for r in monday.week] == [r.id for r in sunday.week]
+    assert {r.day for r in monday.week} >= {"2026-11-30", "2026-12-06"}
+    assert {r.day for r in monday.today} == {"2026-11-30"} and {r.day for r in sunday.today} == {"2026-12-06"}
+    assert "Beginners - Monday 16:00" in {r.class_name for r in monday.today}
+    assert {r.class_name for r in sunday.today} == {"Open Swim - Sunday 14:00"}
+    # A week across the year's end: Monday 28 Dec .. Sunday 3 Jan.
+    new_year = reg.my_sessions(w.db, w.martina, now=datetime(2026, 12, 31, 12, 0, tzinfo=UTC))
+    assert new_year.week_label == "28 Dec 2026 - 3 Jan 2027"
+    assert [r.day for r in new_year.week] == ["2026-12-29"] and new_year.today == []
