@@ -124,26 +124,64 @@ def mark_attendance(
     """Mark one attendee of one session ``attended``, ``missed`` or back to ``scheduled`` (rules above).
 
     Marking the state it already has changes nothing (``changed`` is False, nothing is bumped).
-    The caller commits.
+    The caller commits. (The operator CLI's path; the console's register, services.schedule.register, applies
+    the same rules through ``apply_mark``.)
     """
-    value = state.value if isinstance(state, AttendanceState) else state
-    if not isinstance(value, str) or value.strip().lower() not in MARKABLE:
-        raise DomainError("The attendance must be one of: attended, missed, scheduled.")
-    wanted = value.strip().lower()
+    wanted = parse_mark(state)
     session = _session(db, session_id)
     attendee = db.get(Attendee, _id(attendee_id, "attendee"))
     if attendee is None:
         raise NotFound("attendee")
+    return apply_mark(db, session, attendance_of(db, session, attendee), attendee, wanted, _now(now))
+
+
+def parse_mark(state: object) -> str:
+    """The mark a provider asked for: "attended", "missed" or "scheduled" (case and spaces ignored)."""
+    value = state.value if isinstance(state, AttendanceState) else state
+    if not isinstance(value, str) or value.strip().lower() not in MARKABLE:
+        raise DomainError("The attendance must be one of: attended, missed, scheduled.")
+    return value.strip().lower()
+
+
+def attendance_of(db: Session, session: ClassSession, attendee: Attendee) -> Attendance:
+    """The attendee's attendance row in the session (a regular place or a make-up); DomainError if none."""
     row = db.exec(
         select(Attendance)
         .join(Booking, Booking.id == Attendance.booking_id)
         .where(Attendance.session_id == session.id, Booking.attendee_id == attendee.id)
+        .order_by(Attendance.id)
     ).first()
     if row is None:
         raise DomainError(
             f"{attendee.first_name} (attendee {attendee.id}) has no place in session {session.id}."
         )
+    return row
 
+
+def check_markable(session: ClassSession, now: datetime) -> None:
+    """Attended / missed only in a session that has started and that the provider has not cancelled."""
+    if session.status == SessionStatus.cancelled:
+        raise DomainError(f"Session {session.id} is cancelled; restore it before marking attendance.")
+    if as_utc(session.starts_at) > now:
+        raise DomainError(
+            f"Session {session.id} has not started yet; attendance can be marked once it has started."
+        )
+
+
+def apply_mark(
+    db: Session,
+    session: ClassSession,
+    row: Attendance,
+    attendee: Attendee,
+    wanted: str,
+    now: datetime,
+    *,
+    staff_id: int | None = None,
+) -> AttendanceChange:
+    """The one place of the provider's attendance rules (module docstring): mark ``row`` (the attendee's
+    attendance in ``session``) as ``wanted`` (a value of ``parse_mark``), or raise DomainError changing nothing.
+    Both the CLI (``mark_attendance``) and the console's register call it; ``staff_id`` records which staff
+    member made the change (None: the operator CLI). Bumps the attendee's family; flushes; the caller commits."""
     current = AttendanceState(row.state)
     if current in _CLIENT_EXCUSED:
         raise DomainError(
@@ -154,19 +192,15 @@ def mark_attendance(
         target = AttendanceState.makeup if row.makeup_credit_id is not None else AttendanceState.scheduled
     else:
         target = AttendanceState(wanted)
-        if session.status == SessionStatus.cancelled:
-            raise DomainError(f"Session {session.id} is cancelled; restore it before marking attendance.")
-        if as_utc(session.starts_at) > _now(now):
-            raise DomainError(
-                f"Session {session.id} has not started yet; attendance can be marked once it has started."
-            )
+        check_markable(session, now)
     if target == current:
         return AttendanceChange(row.id, attendee.first_name, current.value, current.value, False)
     row.state = target
-    row.changed_at = _now(now)
+    row.changed_at = now
     row.changed_by_client_id = None  # the provider
+    row.changed_by_staff_id = staff_id
     db.add(row)
-    _makeup_credit_follows(db, row, current, target, _now(now))
+    _makeup_credit_follows(db, row, current, target, now)
     bump_families(db, [attendee.family_id])
     db.flush()
     return AttendanceChange(row.id, attendee.first_name, current.value, target.value, True)
