@@ -62,7 +62,10 @@ def w(db):
             ("office", "desk@example.com", "Front Desk", StaffRole.office),
             ("tomas", "tomas@example.com", "Tomas Hudec", StaffRole.instructor),
         ):
-            staff[key] = StaffMember(provider_id=provider.id, email=email, full_name=name, role=role)
+            # The demo brings the owner and Martina (already teaching the Tuesday 16:00 group); the rest are added.
+            staff[key] = db.exec(
+                select(StaffMember).where(StaffMember.email == email)
+            ).first() or StaffMember(provider_id=provider.id, email=email, full_name=name, role=role)
             db.add(staff[key])
         db.flush()
         tue = db.exec(select(ClassGroup).where(ClassGroup.name == "Beginners - Tuesday 16:00")).one()
