@@ -41,7 +41,9 @@ def square_jpeg(
             if img.width * img.height > MAX_PIXELS or max(img.width, img.height) > MAX_SIDE:
                 raise ImageError("The picture has too many pixels.")
             if min(img.width, img.height) < min_side:
-                raise ImageError(f"The picture is too small: at least {min_side} x {min_side} pixels, please.")
+                raise ImageError(
+                    f"The picture is too small: at least {min_side} x {min_side} pixels, please."
+                )
             img = ImageOps.exif_transpose(img)
             img = ImageOps.fit(img.convert("RGB"), (size, size), Image.Resampling.LANCZOS)
             out = io.BytesIO()

@@ -199,7 +199,8 @@ def _check_enrol(db: Session, attendee: Attendee, cls: ClassGroup, day: date) ->
     ):
         raise FieldErrors({"class_id": f"{_name(attendee)} is already enrolled in {cls.name}."})
     if places_taken(db, cls.id, day) >= cls.capacity:
-        raise FieldErrors({"class_id": f"{cls.name} is full ({cls.capacity} places)."})
+        places = "1 place" if cls.capacity == 1 else f"{cls.capacity} places"
+        raise FieldErrors({"class_id": f"{cls.name} is full ({places})."})
     return existing
 
 
