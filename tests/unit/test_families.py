@@ -313,6 +313,8 @@ def test_family_detail(db, w):
         fam.family_detail(db, w.office, w.other_family.id)
     with pytest.raises(NotFound):
         fam.family_detail(db, w.office, "1")
+    with pytest.raises(NotFound):  # beyond PostgreSQL's INTEGER: "not found", not a driver error
+        fam.family_detail(db, w.office, 2**40)
 
 
 # ------------------------------------------------------------------------------------------------ families

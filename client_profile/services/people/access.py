@@ -126,7 +126,9 @@ def get_visible_booking(db: Session, principal: Principal, booking_id: object) -
     return row
 
 
-MAX_ID = 2**62  # below every database's integer range, so a huge id is "not found", never a driver error
+# Ids are INTEGER columns (32-bit on PostgreSQL): a larger id is "not found", never a driver error
+# ("integer out of range").
+MAX_ID = 2**31
 
 
 def is_id(value: object) -> bool:
