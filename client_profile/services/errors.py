@@ -31,3 +31,12 @@ class StaleEdit(DomainError):
         super().__init__(
             f"This {what} was changed by someone else. Reload to see their change, then try again."
         )
+
+
+class FieldErrors(DomainError):
+    """Bad input in a form: one message per field (``fields``: field name -> message), shown next to the field.
+    The exception's own message lists them all, for callers that show one line."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.fields = dict(fields)
+        super().__init__(" ".join(self.fields.values()) or "Please check the form.")

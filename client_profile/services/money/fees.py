@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from client_profile import formatting as fmt
 from client_profile.models import Attendee, Booking, Charge, ChargeDiscount, ChargeStatus, Discount, utcnow
+from client_profile.services.errors import DomainError
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,25 @@ def create_booking_fee(
     )
     db.flush()
     return charge
+
+
+def next_fee_reference(db: Session, provider_id: int, year: int) -> str:
+    """The next free payment reference of a charge: the year and a five-digit number (nine digits, a valid
+    variable symbol; a transfer request's has ten and starts with 9), one more than the highest of that year.
+    The caller serialises fee creation for the provider (enrolment locks the provider row on PostgreSQL; SQLite
+    writes one at a time), and the unique constraint stops a duplicate in any case."""
+    prefix = f"{year:04d}"
+    highest = db.exec(
+        select(func.max(Charge.reference)).where(
+            Charge.provider_id == provider_id,
+            Charge.reference.like(prefix + "_" * 5),
+        )
+    ).one()
+    tail = highest[len(prefix) :] if highest else ""
+    number = (int(tail) if tail.isdigit() else 0) + 1
+    if number > 99_999:
+        raise DomainError("No payment reference is left for this year; please contact support.")
+    return f"{prefix}{number:05d}"
 
 
 # ------------------------------------------------------------------------------------------------- reading

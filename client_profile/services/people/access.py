@@ -16,7 +16,16 @@ import enum
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
-from client_profile.models import Attendee, Booking, BookingShare, Charge, ClassGroup, ClassSession, Programme
+from client_profile.models import (
+    Attendee,
+    Booking,
+    BookingShare,
+    Charge,
+    ClassGroup,
+    ClassSession,
+    Family,
+    Programme,
+)
 from client_profile.models.staff import StaffRole
 from client_profile.services.errors import Forbidden, NotFound
 from client_profile.services.people.identity import Principal, StaffPrincipal
@@ -117,7 +126,9 @@ def get_visible_booking(db: Session, principal: Principal, booking_id: object) -
     return row
 
 
-MAX_ID = 2**62  # below every database's integer range, so a huge id is "not found", never a driver error
+# Ids are INTEGER columns (32-bit on PostgreSQL): a larger id is "not found", never a driver error
+# ("integer out of range").
+MAX_ID = 2**31
 
 
 def is_id(value: object) -> bool:
@@ -230,3 +241,17 @@ def get_register_session(db: Session, principal: StaffPrincipal, session_id: obj
 def provider_classes_clause(principal: StaffPrincipal):
     """A WHERE clause over ClassGroup (joined to Programme): the classes of the staff member's provider."""
     return Programme.provider_id == principal.provider_id
+
+
+def people_families_clause(principal: StaffPrincipal):
+    """A WHERE clause over Family: the families a staff member with the people right may see and change (every
+    family of their provider). Refuses (require_staff) anyone without that right, so no query can forget it."""
+    require_staff(principal, Capability.people)
+    return Family.provider_id == principal.provider_id
+
+
+def people_bookings_clause(principal: StaffPrincipal):
+    """A WHERE clause over Booking: the bookings (enrolments) a staff member with the people right may see and
+    change: every booking of their provider."""
+    require_staff(principal, Capability.people)
+    return Booking.provider_id == principal.provider_id
