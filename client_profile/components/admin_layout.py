@@ -130,3 +130,12 @@ def admin_shell(active: str, *content: rx.Component) -> rx.Component:
         background=rx.color("gray", 2),
         class_name=rx.cond(has_connection_errors, "cp-shell cp-offline", "cp-shell"),
     )
+
+
+def field_error(state, name: str) -> rx.Component:
+    """The refused form's message for one field (AdminPage.field_errors), under the field, read out with it."""
+    message = state.field_errors.get(name, "")
+    return rx.cond(
+        message != "",
+        rx.text(message, size="1", color_scheme="red", id=f"{name}-error", role="alert"),
+    )

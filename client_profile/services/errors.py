@@ -40,3 +40,11 @@ class FieldErrors(DomainError):
     def __init__(self, fields: dict[str, str]) -> None:
         self.fields = dict(fields)
         super().__init__(" ".join(self.fields.values()) or "Please check the form.")
+
+
+class InvalidField(FieldErrors):
+    """Bad input for one form field: ``field`` names it (``fields`` has that one entry)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__({field: message})
+        self.field = field

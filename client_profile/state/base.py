@@ -94,6 +94,11 @@ class PageState(rx.State, mixin=True):
         self._client_id = self._owner_of(principal)
         self.loaded = True
 
+    def _refusal_details(self, refusal: DomainError | None) -> None:
+        """Hook: what a page shows of a refusal beyond its message (the console's per-field messages); called
+        with None before each action, to clear them."""
+        return None
+
     def _refused_load(self, reason: str) -> None:
         """A load the services refused: nothing of what the page showed stays, and it says why."""
         self.reset()
@@ -138,7 +143,8 @@ class PageState(rx.State, mixin=True):
         - `then`: the event to return, from the action's result (None after a refusal).
         """
         self.error = ""
-        refusal, result = None, None
+        self._refusal_details(None)
+        refusal, result, refused = None, None, None
         with unit_of_work(immediate=immediate) as db:
             principal = self._principal(db)
             if principal is None:
@@ -153,7 +159,7 @@ class PageState(rx.State, mixin=True):
                         result = action(ctx)
                     except DomainError as exc:
                         db.rollback()
-                        refusal = str(exc)
+                        refusal, refused = str(exc), exc
                     if reload:
                         try:
                             self._load(ctx)
@@ -169,10 +175,12 @@ class PageState(rx.State, mixin=True):
             try:
                 result = action(ctx)
             except DomainError as exc:
-                refusal = str(exc)
+                refusal, refused = str(exc), exc
         if refusal is not None:
             self.error = refusal
             result = None
+        if refused is not None:
+            self._refusal_details(refused)
         if done is not None:
             self.message = "" if refusal is not None else (done(result) if callable(done) else done)
         return then(result) if then is not None else None

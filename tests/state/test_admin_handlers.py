@@ -140,3 +140,13 @@ def test_the_owner_sees_the_team_and_an_invitation_appears(team):
     state.invite({"email": "Coach@Example.com", "role": "instructor", "full_name": "Coach"})
     assert state.message == "coach@example.com was added as instructor and got an e-mail."
     assert "coach@example.com" in {r.email for r in state.rows}
+
+
+def test_a_refused_form_says_which_field_and_the_next_action_clears_it(team):
+    state = _state(AdminStaffState, _cookie(team, "owner"))
+    state.invite({"email": "not-an-address", "role": "office"})
+    assert set(state.field_errors) == {"email"} and "valid e-mail" in state.field_errors["email"]
+    state.invite({"email": "ok@example.com", "role": "chief"})
+    assert set(state.field_errors) == {"role"}
+    state.invite({"email": "ok@example.com", "role": "office"})
+    assert state.field_errors == {} and state.error == ""

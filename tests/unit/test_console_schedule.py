@@ -33,11 +33,10 @@ from client_profile.models import (
     StaffRole,
 )
 from client_profile.models.base import as_utc
-from client_profile.services.errors import DomainError, Forbidden, NotFound, StaleEdit
+from client_profile.services.errors import DomainError, Forbidden, InvalidField, NotFound, StaleEdit
 from client_profile.services.notifications import outbox, session_changes
 from client_profile.services.people.identity import Principal, StaffPrincipal
 from client_profile.services.schedule import classes, timetable
-from client_profile.services.schedule.timetable import InvalidField
 
 TZ = "Europe/Bratislava"
 NOW = datetime(2026, 8, 20, 8, 0, tzinfo=UTC)  # a Thursday before the term

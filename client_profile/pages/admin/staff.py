@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.components.admin_layout import admin_shell
+from client_profile.components.admin_layout import admin_shell, field_error
 from client_profile.components.layout import card, feedback, loading_or, section
 from client_profile.page_registry import Nav, page
 from client_profile.state.admin.staff import AdminStaffState as S
@@ -26,6 +26,7 @@ def _invite_form() -> rx.Component:
                     rx.vstack(
                         rx.el.label("E-mail", html_for="invite-email", font_size="0.85rem"),
                         rx.input(id="invite-email", name="email", type="email", required=True, width="100%"),
+                        field_error(S, "email"),
                         spacing="1",
                         flex="2",
                         min_width="14rem",
@@ -33,6 +34,7 @@ def _invite_form() -> rx.Component:
                     rx.vstack(
                         rx.el.label("Name", html_for="invite-name", font_size="0.85rem"),
                         rx.input(id="invite-name", name="full_name", width="100%"),
+                        field_error(S, "full_name"),
                         spacing="1",
                         flex="2",
                         min_width="12rem",

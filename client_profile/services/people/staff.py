@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from client_profile.models import utcnow
 from client_profile.models.staff import StaffMember, StaffRole
-from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.errors import DomainError, InvalidField, NotFound
 from client_profile.services.notifications import outbox
 from client_profile.services.people import audit
 from client_profile.services.people.access import Capability, is_id, require_staff, staff_may
@@ -46,18 +46,25 @@ def parse_role(value: object) -> StaffRole:
     try:
         return StaffRole(str(value).strip().lower())
     except ValueError:
-        raise DomainError("The role must be one of: owner, office, instructor.") from None
+        raise InvalidField("role", "The role must be one of: owner, office, instructor.") from None
 
 
 def _name(value: object) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise DomainError("The name must be text.")
+        raise InvalidField("full_name", "The name must be text.")
     text = " ".join(value.split())
     if len(text) > MAX_NAME:
-        raise DomainError(f"The name is too long (at most {MAX_NAME} characters).")
+        raise InvalidField("full_name", f"The name is too long (at most {MAX_NAME} characters).")
     return text
+
+
+def _email(value: object) -> str:
+    try:
+        return normalize_email(value)
+    except DomainError as exc:
+        raise InvalidField("email", str(exc)) from None
 
 
 def add_staff(
@@ -74,13 +81,13 @@ def add_staff(
     if by is not None:
         require_staff(by, Capability.staff)
     provider = current_provider(db)
-    address = normalize_email(email)
+    address = _email(email)
     wanted = parse_role(role)
     name = _name(full_name)
     if db.exec(
         select(StaffMember.id).where(StaffMember.provider_id == provider.id, StaffMember.email == address)
     ).first():
-        raise DomainError(f"{address} is already a staff member.")
+        raise InvalidField("email", f"{address} is already a staff member.")
     member = StaffMember(
         provider_id=provider.id,
         email=address,

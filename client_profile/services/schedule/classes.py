@@ -43,7 +43,7 @@ from client_profile.models import (
     ProgrammeKind,
     StaffMember,
 )
-from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.errors import DomainError, InvalidField, NotFound
 from client_profile.services.people import audit
 from client_profile.services.people.access import Capability, parse_id, require_staff
 from client_profile.services.people.changes import bump_for_bookings, bump_for_sessions
@@ -52,7 +52,6 @@ from client_profile.services.provider_admin import parse_amount
 from client_profile.services.schedule import timetable
 from client_profile.services.schedule.generation import MAX_SESSIONS
 from client_profile.services.schedule.timetable import (
-    InvalidField,
     ScheduleResult,
     field_value,
     parse_clock,

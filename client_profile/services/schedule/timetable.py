@@ -53,7 +53,7 @@ from client_profile.models import (
 )
 from client_profile.models.base import as_utc
 from client_profile.models.staff import AuditEntry
-from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.errors import DomainError, InvalidField, NotFound
 from client_profile.services.notifications import session_changes
 from client_profile.services.people import audit
 from client_profile.services.people.access import Capability, parse_id, require_staff
@@ -73,14 +73,6 @@ MIN_DURATION, MAX_DURATION = 5, 24 * 60
 ACTION_ADD = "session.add"
 ACTION_MOVE = "session.move"
 REMOVED_NOTE = "No longer in the class's schedule."
-
-
-class InvalidField(DomainError):
-    """Bad input for one form field: ``field`` names it, so the console shows the message next to it."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 # --------------------------------------------------------------------------------------------- parsing

@@ -11,12 +11,20 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session
 
+from client_profile.services.errors import DomainError, FieldErrors
 from client_profile.services.people.identity import StaffPrincipal
 from client_profile.state.base import PageState
 from client_profile.state.session import staff_principal_for, to_admin_login
 
 
 class AdminPage(PageState, mixin=True):
+    # The last refused form's messages by field name (services raise FieldErrors / InvalidField): a page shows
+    # `field_errors.get("name", "")` next to each field. Cleared before every action.
+    field_errors: dict[str, str] = {}
+
+    def _refusal_details(self, refusal: DomainError | None) -> None:
+        self.field_errors = dict(refusal.fields) if isinstance(refusal, FieldErrors) else {}
+
     def _principal(self, db: Session) -> StaffPrincipal | None:
         return staff_principal_for(self, db)
 
