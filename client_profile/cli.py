@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import re
 import signal
 import sys
 import tempfile
@@ -257,15 +258,37 @@ def _cmd_unshare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _slug(name: str) -> str:
+    text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64].strip("-")
+    return text or "provider"
+
+
 def _cmd_staff_add(args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
     from client_profile.db import unit_of_work
+    from client_profile.models import Provider
     from client_profile.services.people.staff import add_staff
+    from client_profile.services.provider_admin import create_provider
 
     with unit_of_work() as db:
+        created = ""
+        if db.exec(select(Provider.id)).first() is None:
+            if not args.provider_name:
+                raise CliError(
+                    "There is no provider yet. Name it with the first owner: client-profile staff add EMAIL "
+                    '--role owner --provider-name "Your School" [--timezone Europe/Bratislava] [--currency EUR]'
+                )
+            provider = create_provider(
+                db, args.slug or _slug(args.provider_name), args.provider_name, args.currency, args.timezone
+            )
+            created = f"Created the provider {provider.name!r} ({provider.timezone}, {provider.currency}). "
+        elif args.provider_name:
+            raise CliError("The provider exists already; --provider-name only names a new one.")
         member = add_staff(db, args.email, args.role, args.name or "")
         text = (
-            f"{member.email} is now a staff member ({member.role.value}). "
-            "They log in at /admin/login with this address."
+            f"{created}{member.email} is now a staff member ({member.role.value}). "
+            "They log in at /admin/login with this address; everything else is done in the console."
         )
     _out(text)
     return 0
@@ -641,6 +664,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--role", required=True, choices=("owner", "office", "instructor"), help="owner, office or instructor"
     )
     sp.add_argument("--name", default="", help="full name shown in the console")
+    sp.add_argument(
+        "--provider-name", default="", help="on an empty database: the provider's name (creates the provider)"
+    )
+    sp.add_argument("--slug", default="", help="with --provider-name: its short id (default: from the name)")
+    sp.add_argument("--timezone", default="UTC", help="with --provider-name: e.g. Europe/Bratislava")
+    sp.add_argument("--currency", default="EUR", help="with --provider-name: ISO code")
     sp.set_defaults(func=_cmd_staff_add)
 
     p = sub.add_parser("photo", help="set (or --remove) an attendee's photo shown in the family switcher")

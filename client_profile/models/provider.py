@@ -80,6 +80,9 @@ class Provider(SQLModel, table=True):
     # How many days after a session staff may still change its register (later changes are refused; every
     # change is audited).
     attendance_edit_days: int = Field(default=7, sa_column_kwargs={"server_default": "7"})
+    # Bumped by every change of the settings in the console; a settings form opened before it is refused
+    # (services.people.audit.claim_version).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     created_at: datetime = Field(default_factory=utcnow)
 

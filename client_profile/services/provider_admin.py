@@ -30,9 +30,11 @@ from client_profile import formatting as fmt
 from client_profile.integrations.invoice_pdf import logo_png
 from client_profile.models import Family, InvoiceProfile, Provider, ProviderHoliday, utcnow
 from client_profile.services.demo import DEMO_SLUG
-from client_profile.services.errors import DomainError
+from client_profile.services.errors import DomainError, FieldErrors, InvalidField
+from client_profile.services.people.access import Capability, require_staff
+from client_profile.services.people.audit import claim_version, record
 from client_profile.services.people.changes import bump_families
-from client_profile.services.people.identity import normalize_email
+from client_profile.services.people.identity import StaffPrincipal, normalize_email
 
 LOGO_MAX_BYTES = 5 * 1024 * 1024
 LOGO_MAX_PIXELS = 40_000_000
@@ -250,6 +252,7 @@ PROVIDER_FIELDS: dict[str, Callable[[str, object], Any]] = {
     "allow_late_cancellation": parse_bool,
     "cancellation_skip_weekends": parse_bool,
     "livestream_enabled": parse_bool,
+    "attendance_edit_days": _int(0, 366),
 }
 
 
@@ -328,6 +331,11 @@ def update_provider(db: Session, **fields: object) -> list[FieldChange]:
     _unknown(fields, PROVIDER_FIELDS, "provider")
     provider = get_provider(db)
     values = {name: PROVIDER_FIELDS[name](name, raw) for name, raw in fields.items()}
+    return _apply(db, provider, values)
+
+
+def _apply(db: Session, provider: Provider, values: dict[str, Any]) -> list[FieldChange]:
+    """Parsed values onto the provider (the rules across fields checked first); what actually changed."""
     merged = {name: values.get(name, getattr(provider, name)) for name in PROVIDER_FIELDS}
     if merged["cancellation_mode"] == "day_before_at" and merged["cancellation_day_before_time"] is None:
         raise DomainError("cancellation_mode=day_before_at needs cancellation_day_before_time=HH:MM too.")
@@ -503,3 +511,170 @@ def show_provider(db: Session) -> dict:
         "invoice_profile": invoice,
         "families": families,
     }
+
+
+# ------------------------------------------------------------------------------------------- the console
+# The owner changes the same settings in /admin/settings, one group (one form) at a time, with the version the
+# form was opened with; every change is audited. (The CLI above is the operator's way, for the first setup.)
+
+SETTINGS_GROUPS: dict[str, tuple[str, ...]] = {
+    "organisation": (
+        "name",
+        "timezone",
+        "currency",
+        "language",
+        "contact_email",
+        "contact_phone",
+        "website",
+        "brand_color",
+    ),
+    "money": (
+        "online_payment_enabled",
+        "invoicing_enabled",
+        "bank_account_name",
+        "bank_iban",
+        "bank_bic",
+        "bank_reference_hint",
+        "invoice_address",
+    ),
+    "makeups": (
+        "makeups_enabled",
+        "makeup_from_cancelled",
+        "makeup_from_missed",
+        "makeup_validity_days",
+        "makeup_window_days",
+        "makeup_min_hours_before",
+        "makeup_extra_capacity",
+        "makeup_waitlist_enabled",
+        "makeup_waitlist_offer_hours",
+    ),
+    "sessions": (
+        "cancellation_mode",
+        "cancellation_deadline_hours",
+        "cancellation_day_before_time",
+        "allow_late_cancellation",
+        "cancellation_skip_weekends",
+        "livestream_enabled",
+        "attendance_edit_days",
+    ),
+}
+BOOL_FIELDS = frozenset(name for name, parse in PROVIDER_FIELDS.items() if parse is parse_bool)
+
+
+@dataclass(frozen=True, slots=True)
+class HolidayRow:
+    day: str  # ISO date, also the form value for removing it
+    label: str  # "Thu 24 Dec 2026 · Christmas Eve"
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsView:
+    values: dict[str, str]  # every PROVIDER_FIELDS value as form text ("yes"/"" for switches)
+    version: int
+    holidays: list[HolidayRow]
+
+
+def _form_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return "" if value is None else str(value)
+
+
+def settings_view(db: Session, principal: StaffPrincipal) -> SettingsView:
+    require_staff(principal, Capability.settings)
+    provider = get_provider(db)
+    holidays = db.exec(
+        select(ProviderHoliday)
+        .where(ProviderHoliday.provider_id == provider.id)
+        .order_by(ProviderHoliday.day)
+    ).all()
+    return SettingsView(
+        values={name: _form_text(getattr(provider, name)) for name in PROVIDER_FIELDS},
+        version=provider.version,
+        holidays=[
+            HolidayRow(
+                h.day.isoformat(),
+                f"{h.day:%a} {h.day.day} {h.day:%b %Y}" + (f" · {h.name}" if h.name else ""),
+            )
+            for h in holidays
+        ],
+    )
+
+
+def change_settings(
+    db: Session, principal: StaffPrincipal, group: object, form: object, version: object
+) -> list[FieldChange]:
+    """One settings form: every field of the group from the form (an unticked switch is absent: off), parsed
+    with the CLI's parsers; all fields refused with their messages at once, or all applied."""
+    require_staff(principal, Capability.settings)
+    if not isinstance(group, str) or group not in SETTINGS_GROUPS:
+        raise DomainError("Unknown settings form.")
+    data = form if isinstance(form, dict) else {}
+    values, errors = {}, {}
+    for name in SETTINGS_GROUPS[group]:
+        raw = data.get(name)
+        if name in BOOL_FIELDS:
+            raw = raw not in (None, "", False, "off", "no")
+        elif name == "cancellation_day_before_time" and raw in (None, ""):
+            values[name] = None
+            continue
+        try:
+            values[name] = PROVIDER_FIELDS[name](name, raw if raw is not None else "")
+        except DomainError as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise FieldErrors(errors)
+    provider = get_provider(db)
+    before = {name: getattr(provider, name) for name in values}
+    changes = _apply(db, provider, values)
+    if not changes:
+        return changes
+    claim_version(db, Provider, provider.id, version, "settings")
+    record(
+        db,
+        principal,
+        action=f"settings.{group}",
+        entity="provider",
+        entity_id=provider.id,
+        summary=f"Settings changed: {', '.join(c.field for c in changes)}",
+        before={c.field: before[c.field] for c in changes},
+        after={c.field: c.after for c in changes},
+    )
+    return changes
+
+
+def add_console_holiday(
+    db: Session, principal: StaffPrincipal, day: object, name: object = ""
+) -> ProviderHoliday:
+    require_staff(principal, Capability.settings)
+    try:
+        holiday = add_holiday(db, day, name)
+    except DomainError as exc:
+        raise InvalidField("day", str(exc)) from None
+    record(
+        db,
+        principal,
+        action="holiday.add",
+        entity="provider_holiday",
+        entity_id=holiday.id,
+        summary=f"Holiday {holiday.day.isoformat()} added",
+        after={"day": holiday.day, "name": holiday.name},
+    )
+    return holiday
+
+
+def remove_console_holiday(db: Session, principal: StaffPrincipal, day: object) -> ProviderHoliday:
+    require_staff(principal, Capability.settings)
+    holiday = remove_holiday(db, day)
+    record(
+        db,
+        principal,
+        action="holiday.remove",
+        entity="provider_holiday",
+        entity_id=holiday.id,
+        summary=f"Holiday {holiday.day.isoformat()} removed",
+        before={"day": holiday.day, "name": holiday.name},
+    )
+    return holiday

@@ -4,24 +4,34 @@ that may use it; the inventory test fails when a console handler is missing here
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import reflex as rx
 from reflex.istate.data import HeaderData, ReflexURL, RouterData
 from sqlmodel import select
 
-from client_profile.models import AuditEntry, Client, StaffMember
+from client_profile.models import AuditEntry, Client, Provider, ProviderHoliday, StaffMember
 from client_profile.services.people import auth, staff
 from client_profile.state.admin.audit import AdminAuditState
+from client_profile.state.admin.settings import AdminSettingsState
 from client_profile.state.admin.shell import AdminShellState
 from client_profile.state.admin.staff import AdminStaffState
 from tests.state.test_handlers import our_state_classes
 
-ADMIN_STATES = (AdminShellState, AdminStaffState, AdminAuditState)
 ALL_STAFF = {"owner", "office", "instructor"}
 
 
 def _martina(db) -> StaffMember:
     return db.exec(select(StaffMember).where(StaffMember.email == "martina@example.com")).one()
+
+
+def _a_holiday(db) -> str:
+    """A holiday to remove (added for the call)."""
+    provider = db.exec(select(Provider)).one()
+    db.add(ProviderHoliday(provider_id=provider.id, day=date(2027, 12, 24), name="Christmas Eve"))
+    db.commit()
+    return "2027-12-24"
 
 
 # handler -> (state, arguments given the db, the roles allowed)
@@ -37,7 +47,29 @@ MATRIX = {
     "switch_active": (AdminStaffState, lambda db: (_martina(db).id, False, _martina(db).version), {"owner"}),
     "load_admin_audit": (AdminAuditState, lambda db: (), {"owner"}),
     "apply_filters": (AdminAuditState, lambda db: ({"family": "1", "class": "", "staff": ""},), {"owner"}),
+    "load_admin_settings": (AdminSettingsState, lambda db: (), {"owner"}),
+    "save_settings": (
+        AdminSettingsState,
+        lambda db: (
+            {
+                "group": "sessions",
+                "cancellation_mode": "hours_before",
+                "cancellation_deadline_hours": "12",
+                "attendance_edit_days": "3",
+                "livestream_enabled": "on",
+            },
+        ),
+        {"owner"},
+    ),
+    "add_holiday": (
+        AdminSettingsState,
+        lambda db: ({"day": "2027-12-24", "name": "Christmas Eve"},),
+        {"owner"},
+    ),
+    "remove_holiday": (AdminSettingsState, lambda db: (_a_holiday(db),), {"owner"}),
 }
+# Handlers whose success writes an audit row (the matrix checks it).
+AUDITED = {"invite", "change_role", "switch_active", "save_settings", "add_holiday", "remove_holiday"}
 
 
 def test_every_console_handler_is_in_the_matrix():
@@ -106,8 +138,10 @@ def test_each_handler_as_each_identity(team, handler, who):
         return
     if who in allowed:
         assert state.error == "", state.error
+        if handler in AUDITED:
+            assert len(team.exec(select(AuditEntry)).all()) == audit_before + 1
         if handler in ("invite", "change_role", "switch_active"):
-            assert changed and len(team.exec(select(AuditEntry)).all()) == audit_before + 1
+            assert changed
     else:
         assert "does not allow" in state.error
         assert not changed and len(team.exec(select(AuditEntry)).all()) == audit_before

@@ -88,6 +88,7 @@ KNOWN_HANDLERS = {
     "AdminShellState": {"load_admin_shell"},
     "AdminStaffState": {"load_admin_staff", "invite", "change_role", "switch_active"},
     "AdminAuditState": {"load_admin_audit", "apply_filters"},
+    "AdminSettingsState": {"load_admin_settings", "save_settings", "add_holiday", "remove_holiday"},
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")

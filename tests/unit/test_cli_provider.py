@@ -245,3 +245,39 @@ def test_in_process_paid_uses_the_provider_currency(clean_db, capsys):
         assert db.get(Charge, gear.id).status == ChargeStatus.paid
         assert len(db.exec(select(Payment).where(Payment.charge_id == gear.id)).all()) == 1
         assert len(db.exec(select(Invoice).where(Invoice.charge_id == gear.id)).all()) == 2
+
+
+def test_the_first_owner_starts_a_provider_on_an_empty_database(cli):
+    assert cli("migrate").returncode == 0
+    alone = cli("staff", "add", "boss@otters.example", "--role", "owner")
+    assert alone.returncode == 1 and "--provider-name" in alone.stderr
+    first = cli(
+        "staff",
+        "add",
+        "Boss@Otters.example",
+        "--role",
+        "owner",
+        "--name",
+        "Olga Otter",
+        "--provider-name",
+        "Otters Swim School",
+        "--timezone",
+        "Europe/Bratislava",
+    )
+    assert first.returncode == 0, first.stderr
+    assert "Otters Swim School" in first.stdout and "boss@otters.example" in first.stdout
+    assert rows(cli.db_file, "SELECT slug, name, timezone, currency FROM provider") == [
+        ("otters-swim-school", "Otters Swim School", "Europe/Bratislava", "EUR")
+    ]
+    assert rows(cli.db_file, "SELECT email, full_name, role, is_active FROM staff_member") == [
+        ("boss@otters.example", "Olga Otter", "owner", 1)
+    ]
+    assert rows(cli.db_file, "SELECT actor, action FROM audit_entry") == [
+        ("operator (client-profile staff add)", "staff.add")
+    ]
+    again = cli("staff", "add", "two@otters.example", "--role", "owner", "--provider-name", "Other")
+    assert again.returncode == 1 and "exists already" in again.stderr
+    twice = cli("staff", "add", "BOSS@otters.example", "--role", "office")
+    assert twice.returncode == 1 and "already a staff member" in twice.stderr
+    bad = cli("staff", "add", "x@otters.example", "--role", "janitor")
+    assert bad.returncode == 2  # argparse refuses the role

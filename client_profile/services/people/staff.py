@@ -34,6 +34,7 @@ SECTIONS: tuple[tuple[str, Capability], ...] = (
     ("schedule", Capability.schedule),
     ("families", Capability.people),
     ("staff", Capability.staff),
+    ("settings", Capability.settings),
     ("audit", Capability.audit),
 )
 
