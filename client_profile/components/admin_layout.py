@@ -7,7 +7,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.components.core.banner import has_connection_errors
 
-from client_profile.components.layout import connection_lost, native_form
+from client_profile.components.layout import connection_lost, feedback, loading_or, native_form
 from client_profile.page_registry import nav_entries
 from client_profile.state.admin.shell import AdminShellState as Shell
 
@@ -138,4 +138,16 @@ def field_error(state, name: str) -> rx.Component:
     return rx.cond(
         message != "",
         rx.text(message, size="1", color_scheme="red", id=f"{name}-error", role="alert"),
+    )
+
+
+def console_body(state, *content: rx.Component) -> rx.Component:
+    """A console page's body: the state's refusal or confirmation, then the content once loaded; a page whose
+    load was refused (the role may not open it) shows only the refusal."""
+    return rx.fragment(
+        feedback(state),
+        loading_or(
+            state.loaded,
+            rx.cond(state.refused, rx.fragment(), rx.vstack(*content, spacing="5", width="100%")),
+        ),
     )

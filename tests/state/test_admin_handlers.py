@@ -144,6 +144,7 @@ def test_each_handler_as_each_identity(team, handler, who):
             assert changed
     else:
         assert "does not allow" in state.error
+        assert state.refused  # the page shows only the refusal
         assert not changed and len(team.exec(select(AuditEntry)).all()) == audit_before
         assert getattr(state, "rows", []) == []
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.components.admin_layout import admin_shell
-from client_profile.components.layout import card, empty_note, feedback, loading_or
+from client_profile.components.admin_layout import admin_shell, console_body
+from client_profile.components.layout import card, empty_note
 from client_profile.page_registry import Nav, page
 from client_profile.state.admin.audit import AdminAuditState as S
 
@@ -78,10 +78,9 @@ def admin_audit_page() -> rx.Component:
     return admin_shell(
         "Audit log",
         rx.heading("Audit log", size="6", as_="h1"),
-        feedback(S),
-        _filters(),
-        loading_or(
-            S.loaded,
+        console_body(
+            S,
+            _filters(),
             rx.cond(
                 S.rows.length() > 0,
                 rx.vstack(rx.foreach(S.rows, _row), spacing="2", width="100%"),

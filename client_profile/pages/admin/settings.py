@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.components.admin_layout import admin_shell, field_error
-from client_profile.components.layout import card, empty_note, feedback, loading_or
+from client_profile.components.admin_layout import admin_shell, console_body, field_error
+from client_profile.components.layout import card, empty_note
 from client_profile.page_registry import Nav, page
 from client_profile.state.admin.settings import AdminSettingsState as S
 
@@ -153,9 +153,8 @@ def admin_settings_page() -> rx.Component:
     return admin_shell(
         "Settings",
         rx.heading("Settings", size="6", as_="h1"),
-        feedback(S),
-        loading_or(
-            S.loaded,
+        console_body(
+            S,
             rx.vstack(
                 _group(
                     "organisation",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.components.admin_layout import admin_shell, field_error
-from client_profile.components.layout import card, feedback, loading_or, section
+from client_profile.components.admin_layout import admin_shell, console_body, field_error
+from client_profile.components.layout import card, section
 from client_profile.page_registry import Nav, page
 from client_profile.state.admin.staff import AdminStaffState as S
 
@@ -131,14 +131,5 @@ def admin_staff_page() -> rx.Component:
     return admin_shell(
         "Staff",
         rx.heading("Staff", size="6", as_="h1"),
-        feedback(S),
-        loading_or(
-            S.loaded,
-            rx.vstack(
-                _invite_form(),
-                section("People in the console", rx.foreach(S.rows, _row)),
-                spacing="5",
-                width="100%",
-            ),
-        ),
+        console_body(S, _invite_form(), section("People in the console", rx.foreach(S.rows, _row))),
     )

@@ -21,6 +21,16 @@ class AdminPage(PageState, mixin=True):
     # The last refused form's messages by field name (services raise FieldErrors / InvalidField): a page shows
     # `field_errors.get("name", "")` next to each field. Cleared before every action.
     field_errors: dict[str, str] = {}
+    # The page's load was refused (the role may not open it): the page shows only the refusal.
+    refused: bool = False
+
+    def _open(self):
+        self.refused = False
+        return super()._open()
+
+    def _refused_load(self, reason: str) -> None:
+        super()._refused_load(reason)
+        self.refused = True
 
     def _refusal_details(self, refusal: DomainError | None) -> None:
         self.field_errors = dict(refusal.fields) if isinstance(refusal, FieldErrors) else {}
