@@ -69,7 +69,15 @@ def _moved_args(db) -> tuple:
     session = _future_session(db)
     local = as_utc(session.starts_at).astimezone(ZoneInfo(TZ))
     later = (local + timedelta(hours=1)).strftime("%H:%M")
-    return session.id, session.version, {"day": local.date().isoformat(), "start_time": later, "venue": ""}
+    return (
+        {
+            "session_id": str(session.id),
+            "version": str(session.version),
+            "day": local.date().isoformat(),
+            "start_time": later,
+            "venue": "",
+        },
+    )
 
 
 def _days_ahead(n: int) -> str:
@@ -156,7 +164,13 @@ MATRIX = {
     "move_session": (AdminClassState, _moved_args, SCHEDULE),
     "cancel_session": (
         AdminClassState,
-        lambda db: (_future_session(db).id, _future_session(db).version, {"note": "Pool closed"}),
+        lambda db: (
+            {
+                "session_id": str(_future_session(db).id),
+                "version": str(_future_session(db).version),
+                "note": "Pool closed",
+            },
+        ),
         SCHEDULE,
     ),
     "restore_session": (AdminClassState, _cancelled_session, SCHEDULE),

@@ -34,6 +34,11 @@ def _class_page(db, who: str, class_id: int) -> AdminClassState:
     return _state(AdminClassState, _cookie(db, who), f"/admin/classes/{class_id}")
 
 
+def _which(session) -> dict:
+    """A session form's hidden fields, as the browser sends them."""
+    return {"session_id": str(session.id), "version": str(session.version)}
+
+
 def test_the_owner_builds_a_class_and_changes_its_sessions(team):
     page = _state(AdminScheduleState, _cookie(team, "owner"))
     assert page.load_admin_schedule() is None
@@ -99,7 +104,7 @@ def test_the_owner_builds_a_class_and_changes_its_sessions(team):
     first, second = cls.sessions[0], cls.sessions[1]
 
     # Move the first one a day later, to another venue.
-    cls.move_session(first.id, first.version, {"day": "2026-09-02", "start_time": "17:30", "venue": "Lido"})
+    cls.move_session(_which(first) | {"day": "2026-09-02", "start_time": "17:30", "venue": "Lido"})
     assert cls.error == "" and cls.row_error == ""
     assert cls.message == "The session was moved; the families with a place get an e-mail."
     moved = next(s for s in cls.sessions if s.id == first.id)
@@ -110,11 +115,11 @@ def test_the_owner_builds_a_class_and_changes_its_sessions(team):
         True,
     )
     # The form that still had the old version is refused in that session's card.
-    cls.move_session(first.id, first.version, {"day": "2026-09-03", "start_time": "17:30", "venue": ""})
+    cls.move_session(_which(first) | {"day": "2026-09-03", "start_time": "17:30", "venue": ""})
     assert cls.error == "" and cls.row_error_id == first.id and "changed by someone else" in cls.row_error
 
     # Cancel the second, then restore it.
-    cls.cancel_session(second.id, second.version, {"note": "Pool maintenance"})
+    cls.cancel_session(_which(second) | {"note": "Pool maintenance"})
     cancelled = next(s for s in cls.sessions if s.id == second.id)
     assert (cancelled.status, cancelled.note) == ("cancelled", "Pool maintenance")
     cls.restore_session(cancelled.id, cancelled.version)

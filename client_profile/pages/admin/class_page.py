@@ -127,7 +127,7 @@ def _add_form() -> rx.Component:
 def _counts(s) -> rx.Component:
     return rx.text(
         s.places.to_string()
-        + " places"
+        + rx.cond(s.places == 1, " place", " places")
         + rx.cond(s.makeups > 0, " · " + s.makeups.to_string() + " make-up", "")
         + rx.cond(s.excused > 0, " · " + s.excused.to_string() + " excused", "")
         + rx.cond(
@@ -139,9 +139,19 @@ def _counts(s) -> rx.Component:
     )
 
 
+def _which(s) -> rx.Component:
+    """A session form's hidden fields: which session, and the version it was drawn with. (A form's submit
+    handler is drawn once for the whole list, so it cannot name the row itself.)"""
+    return rx.fragment(
+        rx.el.input(type="hidden", name="session_id", value=s.id.to_string()),
+        rx.el.input(type="hidden", name="version", value=s.version.to_string()),
+    )
+
+
 def _move_form(s) -> rx.Component:
     prefix = "move"
     return rx.form(
+        _which(s),
         rx.vstack(
             row(
                 _plain(
@@ -165,7 +175,7 @@ def _move_form(s) -> rx.Component:
             spacing="2",
             width="100%",
         ),
-        on_submit=lambda form_data: S.move_session(s.id, s.version, form_data),
+        on_submit=S.move_session,
         reset_on_submit=False,
         width="100%",
     )
@@ -173,6 +183,7 @@ def _move_form(s) -> rx.Component:
 
 def _cancel_form(s) -> rx.Component:
     return rx.form(
+        _which(s),
         rx.vstack(
             _plain(
                 "Note for the families (optional)",
@@ -190,7 +201,7 @@ def _cancel_form(s) -> rx.Component:
             spacing="2",
             width="100%",
         ),
-        on_submit=lambda form_data: S.cancel_session(s.id, s.version, form_data),
+        on_submit=S.cancel_session,
         reset_on_submit=False,
         width="100%",
     )
@@ -268,7 +279,8 @@ def _session(s) -> rx.Component:
                         rx.flex(
                             _action("Move", _move_form(s)),
                             _action("Cancel", _cancel_form(s)),
-                            gap="2",
+                            column_gap="0.5rem",
+                            row_gap="0.5rem",
                             wrap="wrap",
                             width="100%",
                         ),

@@ -23,7 +23,7 @@ from client_profile.state.admin.base import AdminPage
 from client_profile.state.base import Ctx
 
 # (value, label) of the class form's weekday select; "" is a class on explicit dates.
-WEEKDAY_CHOICES = [("", "No weekday: explicit dates")] + [(str(i), day) for i, day in enumerate(fmt.WEEKDAYS)]
+WEEKDAY_CHOICES = [("", "None: explicit dates")] + [(str(i), day) for i, day in enumerate(fmt.WEEKDAYS)]
 PROGRAMME_KINDS = ["course", "camp", "club", "event"]
 MAKEUP_MODES = [
     ("", "The provider's number"),
@@ -66,6 +66,14 @@ def _form(form_data: object) -> dict:
 
 def _pick(form: dict, keys: tuple[str, ...]) -> dict[str, Any]:
     return {key: form[key] for key in keys if key in form}
+
+
+def _version(value: object) -> object:
+    """A version as a form field sends it ("3") as a number; anything else as it came (the service refuses it
+    as a stale edit)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12:
+        return int(value)
+    return value
 
 
 def _empty(cls):
@@ -232,8 +240,11 @@ class AdminClassState(ScheduleForms, rx.State):
         )
 
     @rx.event
-    def move_session(self, session_id: int, version: int, form_data: dict):
-        fields = _pick(_form(form_data), SESSION_FORM)
+    def move_session(self, form_data: dict):
+        """The session's own form: its id and the version it was drawn with come in hidden fields."""
+        form = _form(form_data)
+        session_id, version = form.get("session_id"), _version(form.get("version"))
+        fields = _pick(form, SESSION_FORM)
         return self._row(
             session_id,
             lambda ctx: timetable.move_session(
@@ -243,8 +254,10 @@ class AdminClassState(ScheduleForms, rx.State):
         )
 
     @rx.event
-    def cancel_session(self, session_id: int, version: int, form_data: dict):
-        note = _form(form_data).get("note", "")
+    def cancel_session(self, form_data: dict):
+        form = _form(form_data)
+        session_id, version = form.get("session_id"), _version(form.get("version"))
+        note = form.get("note", "")
         return self._row(
             session_id,
             lambda ctx: timetable.cancel_session(ctx.db, ctx.principal, session_id, version, note),
