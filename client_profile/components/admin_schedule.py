@@ -83,7 +83,7 @@ def disclosure(title: str, icon: str, body: rx.Component, id_: str, round_) -> r
 
 def row(*children: rx.Component) -> rx.Component:
     """Fields side by side as the width allows, one under the other on a phone."""
-    return rx.flex(*children, gap="3", wrap="wrap", width="100%", align="start")
+    return rx.flex(*children, column_gap="0.75rem", row_gap="1rem", wrap="wrap", width="100%", align="start")
 
 
 def class_fields(state, form: str, instructors, values=None) -> rx.Component:
@@ -132,6 +132,7 @@ def class_fields(state, form: str, instructors, values=None) -> rx.Component:
                 "Weekday",
                 select(form, "weekday", WEEKDAY_CHOICES, v("weekday", "")),
                 hint="Weekly through the term, or no weekday and the dates below.",
+                min_width="12rem",
             ),
             field(
                 state,
@@ -189,7 +190,7 @@ def class_fields(state, form: str, instructors, values=None) -> rx.Component:
                 select(
                     form,
                     "is_online",
-                    [("no", "No, at the venue"), ("yes", "Yes, livestream")],
+                    [("no", "No"), ("yes", "Yes, livestream")],
                     rx.cond(values.is_online, "yes", "no") if values is not None else "no",
                 ),
                 min_width="9rem",
@@ -238,6 +239,6 @@ def class_fields(state, form: str, instructors, values=None) -> rx.Component:
                 hint="Make-ups stay within the same group of the programme.",
             ),
         ),
-        spacing="3",
+        spacing="4",
         width="100%",
     )
