@@ -66,6 +66,21 @@ def select(form: str, name: str, options: list[tuple[str, str]], value: Any = ""
     )
 
 
+def submit(state, form: str, label: str, **props) -> rx.Component:
+    """The form's submit button; after a refusal naming one of its fields, a pointer to that field (which may be
+    far above on a phone)."""
+    return rx.flex(
+        rx.button(label, type="submit", id=f"{form}-submit", **props),
+        rx.cond(
+            state.error_form == form,
+            rx.text("Correct the field marked in red above.", size="2", color_scheme="red"),
+        ),
+        gap="3",
+        align="center",
+        wrap="wrap",
+    )
+
+
 def disclosure(title: str, icon: str, body: rx.Component, id_: str, round_) -> rx.Component:
     """A part that opens on a tap (native <details>): the page stays a list until a form is wanted. ``round_``:
     a state counter bumped after a success, so the form is drawn afresh (empty and closed)."""
@@ -160,9 +175,15 @@ def class_fields(state, form: str, instructors, values=None) -> rx.Component:
                 "starts_on",
                 "Term starts",
                 text_input(form, "starts_on", v("starts_on"), type="date"),
+                min_width="9rem",
             ),
             field(
-                state, form, "ends_on", "Term ends", text_input(form, "ends_on", v("ends_on"), type="date")
+                state,
+                form,
+                "ends_on",
+                "Term ends",
+                text_input(form, "ends_on", v("ends_on"), type="date"),
+                min_width="9rem",
             ),
         ),
         field(

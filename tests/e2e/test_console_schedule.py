@@ -76,6 +76,7 @@ def test_the_owner_creates_a_programme_and_a_class_and_changes_its_sessions(
     # The term's end before its start: the message is next to that field, and the form keeps what was typed.
     expect(page.locator("#class-ends_on-error")).to_contain_text("must not be before its first day")
     expect(page.locator("#class-name")).to_have_value(name)
+    expect(page.get_by_text("Correct the field marked in red above.")).to_be_visible()
     if viewport == "phone":
         screenshot(page, "console-schedule-field-error-phone")
 

@@ -48,10 +48,12 @@ def test_the_owner_builds_a_class_and_changes_its_sessions(team):
     # A bad field is shown next to it; nothing is made.
     page.create_programme({"name": "Diving", "kind": "course", "price": "12.345", "makeups_enabled": "yes"})
     assert page.error == "" and list(page.field_errors) == ["programme.price"]
+    assert page.error_form == "programme"
     assert "Diving" not in [b.programme.name for b in page.programmes]
 
     page.create_programme({"name": "Diving", "kind": "course", "price": "90.00", "makeups_enabled": "yes"})
-    assert page.field_errors == {} and page.message.startswith("Programme Diving created")
+    assert page.field_errors == {} and page.error_form == ""
+    assert page.message.startswith("Programme Diving created")
     assert page.form_round == 1
     diving = next(b.programme for b in page.programmes if b.programme.name == "Diving")
     assert (diving.price, diving.classes) == ("EUR 90.00", 0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from client_profile.components.admin_layout import admin_shell
-from client_profile.components.admin_schedule import class_fields, disclosure, field, row, text_input
+from client_profile.components.admin_schedule import class_fields, disclosure, field, row, submit, text_input
 from client_profile.components.layout import card, empty_note, feedback, loading_or, section
 from client_profile.page_registry import page
 from client_profile.state.admin.schedule import AdminClassState as S
@@ -48,7 +48,7 @@ def _edit_form() -> rx.Component:
                 size="1",
                 color_scheme="gray",
             ),
-            rx.button("Save class", type="submit", id="edit-submit"),
+            submit(S, "edit", "Save class"),
             spacing="3",
             width="100%",
         ),
@@ -114,7 +114,7 @@ def _add_form() -> rx.Component:
                     flex="2",
                 ),
             ),
-            rx.button("Add session", type="submit", id="add-submit"),
+            submit(S, form, "Add session"),
             spacing="3",
             width="100%",
         ),

@@ -5,7 +5,15 @@ from __future__ import annotations
 import reflex as rx
 
 from client_profile.components.admin_layout import admin_shell
-from client_profile.components.admin_schedule import class_fields, disclosure, field, row, select, text_input
+from client_profile.components.admin_schedule import (
+    class_fields,
+    disclosure,
+    field,
+    row,
+    select,
+    submit,
+    text_input,
+)
 from client_profile.components.layout import card, empty_note, feedback, loading_or, section
 from client_profile.page_registry import Nav, page
 from client_profile.state.admin.schedule import PROGRAMME_KINDS
@@ -52,7 +60,7 @@ def _programme_form() -> rx.Component:
                 "Description",
                 rx.text_area(id=f"{form}-description", name="description", rows="3", width="100%"),
             ),
-            rx.button("Create programme", type="submit", id="programme-submit"),
+            submit(S, form, "Create programme"),
             spacing="4",
             width="100%",
         ),
@@ -88,7 +96,7 @@ def _class_form() -> rx.Component:
                 hint="A class costs its programme's price, shown next to the programme's name.",
             ),
             class_fields(S, form, S.instructors),
-            rx.button("Create class", type="submit", id="class-submit"),
+            submit(S, form, "Create class"),
             spacing="4",
             width="100%",
         ),

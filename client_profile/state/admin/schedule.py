@@ -88,6 +88,8 @@ class ScheduleForms(AdminPage, mixin=True):
 
     # "<form>.<field>" -> message (one at a time: the services stop at the first bad field).
     field_errors: dict[str, str] = {}
+    # The form that has such a message ("": none), so its submit button can point at it.
+    error_form: str = ""
     # Whether the page's data is loaded (a refused load shows only its reason).
     ready: bool = False
 
@@ -102,11 +104,11 @@ class ScheduleForms(AdminPage, mixin=True):
                 failed["field"] = exc.field
                 raise
 
-        self.field_errors = {}
+        self.field_errors, self.error_form = {}, ""
         event = self._handle(run, **options)
         field = failed.get("field")
         if field and self.error and self.ready and field in shown:
-            self.field_errors = {f"{form}.{field}": self.error}
+            self.field_errors, self.error_form = {f"{form}.{field}": self.error}, form
             self.error = ""
         return event
 
@@ -128,7 +130,7 @@ class AdminScheduleState(ScheduleForms, rx.State):
 
     @rx.event
     def load_admin_schedule(self):
-        self.message = self.error = ""
+        self.message = self.error = self.error_form = ""
         self.field_errors = {}
         return self._open()
 
@@ -195,7 +197,7 @@ class AdminClassState(ScheduleForms, rx.State):
 
     @rx.event
     def load_admin_class(self):
-        self.message = self.error = self.row_error = ""
+        self.message = self.error = self.row_error = self.error_form = ""
         self.row_error_id = 0
         self.field_errors = {}
         return self._open()
@@ -274,7 +276,7 @@ class AdminClassState(ScheduleForms, rx.State):
 
     def _row(self, session_id: object, action: Callable[[Ctx], Any], done: str):
         """A session's action: its refusal is shown in that session's card when the page is loaded."""
-        self.row_error, self.row_error_id, self.field_errors = "", 0, {}
+        self.row_error, self.row_error_id, self.field_errors, self.error_form = "", 0, {}, ""
         event = self._handle(action, done=done)
         sid = parse_id(session_id)
         if self.error and self.ready and sid is not None and any(s.id == sid for s in self.sessions):
