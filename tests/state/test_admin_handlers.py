@@ -4,22 +4,40 @@ that may use it; the inventory test fails when a console handler is missing here
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import reflex as rx
 from reflex.istate.data import HeaderData, ReflexURL, RouterData
+from sqlalchemy import func
 from sqlmodel import select
 
-from client_profile.models import AuditEntry, Client, Provider, ProviderHoliday, StaffMember
+from client_profile import clock
+from client_profile.models import (
+    AuditEntry,
+    ClassGroup,
+    ClassSession,
+    Client,
+    Programme,
+    Provider,
+    ProviderHoliday,
+    SessionStatus,
+    StaffMember,
+)
+from client_profile.models.base import as_utc
 from client_profile.services.people import auth, staff
+from client_profile.services.schedule import provider_sessions
 from client_profile.state.admin.audit import AdminAuditState
+from client_profile.state.admin.schedule import AdminClassState, AdminScheduleState
 from client_profile.state.admin.settings import AdminSettingsState
 from client_profile.state.admin.shell import AdminShellState
 from client_profile.state.admin.staff import AdminStaffState
 from tests.state.test_handlers import our_state_classes
 
 ALL_STAFF = {"owner", "office", "instructor"}
+SCHEDULE = {"owner", "office"}
+TZ = "Europe/Bratislava"  # the demo provider's
 
 
 def _martina(db) -> StaffMember:
@@ -32,6 +50,93 @@ def _a_holiday(db) -> str:
     db.add(ProviderHoliday(provider_id=provider.id, day=date(2027, 12, 24), name="Christmas Eve"))
     db.commit()
     return "2027-12-24"
+
+
+# The schedule's handlers act on the demo's classes: the Wednesday improvers (the class page's route) and
+# the Tuesday beginners' sessions.
+def _class(db, name: str = "Improvers - Wednesday 17:00") -> ClassGroup:
+    return db.exec(select(ClassGroup).where(ClassGroup.name == name)).one()
+
+
+def _future_session(db, name: str = "Beginners - Tuesday 16:00") -> ClassSession:
+    """The class's last session (well ahead of now, scheduled)."""
+    return db.exec(
+        select(ClassSession)
+        .where(ClassSession.class_id == _class(db, name).id, ClassSession.status == SessionStatus.scheduled)
+        .order_by(ClassSession.starts_at.desc())
+    ).first()
+
+
+def _cancelled_session(db) -> tuple[int, int]:
+    """A future session of the improvers, cancelled (and committed) for the restore handler."""
+    session = _future_session(db, "Improvers - Wednesday 17:00")
+    provider_sessions.cancel_session(db, session.id, "Pool closed")
+    db.commit()
+    return session.id, session.version
+
+
+def _moved_args(db) -> tuple:
+    session = _future_session(db)
+    local = as_utc(session.starts_at).astimezone(ZoneInfo(TZ))
+    later = (local + timedelta(hours=1)).strftime("%H:%M")
+    return (
+        {
+            "session_id": str(session.id),
+            "version": str(session.version),
+            "day": local.date().isoformat(),
+            "start_time": later,
+            "venue": "",
+        },
+    )
+
+
+def _days_ahead(n: int) -> str:
+    return (clock.today(TZ) + timedelta(days=n)).isoformat()
+
+
+def _new_class_form(db) -> dict:
+    swimming = db.exec(select(Programme).where(Programme.id == _class(db).programme_id)).one()
+    return {
+        "programme_id": str(swimming.id),
+        "name": "Adults - Friday 19:00",
+        "weekday": "4",
+        "start_time": "19:00",
+        "duration_minutes": "60",
+        "starts_on": _days_ahead(7),
+        "ends_on": _days_ahead(60),
+        "venue": "City pool",
+        "is_online": "no",
+        "online_link": "",
+        "instructor_id": str(_martina(db).id),
+        "capacity": "10",
+        "extra_makeup_capacity": "0",
+        "extra_makeup_mode": "",
+        "makeup_group": "Adults",
+        "dates": "",
+    }
+
+
+def _schedule_snapshot(db) -> tuple:
+    """What the schedule holds: rows and their versions (a refused call changes none of it)."""
+    return (
+        db.exec(select(func.count()).select_from(Programme)).one(),
+        db.exec(select(func.count(), func.sum(ClassGroup.version)).select_from(ClassGroup)).one(),
+        db.exec(select(func.count(), func.sum(ClassSession.version)).select_from(ClassSession)).one(),
+    )
+
+
+# The page each state is opened on (the class page reads its class from the route).
+PATHS = {AdminClassState: lambda db: f"/admin/classes/{_class(db).id}"}
+# Handlers that change the schedule: allowed, each writes at least one audit row.
+SCHEDULE_WRITES = {
+    "create_programme",
+    "create_class",
+    "save_class",
+    "add_session",
+    "move_session",
+    "cancel_session",
+    "restore_session",
+}
 
 
 # handler -> (state, arguments given the db, the roles allowed)
@@ -67,6 +172,38 @@ MATRIX = {
         {"owner"},
     ),
     "remove_holiday": (AdminSettingsState, lambda db: (_a_holiday(db),), {"owner"}),
+    "load_admin_schedule": (AdminScheduleState, lambda db: (), SCHEDULE),
+    "create_programme": (
+        AdminScheduleState,
+        lambda db: ({"name": "Diving", "kind": "course", "price": "90.00", "makeups_enabled": "yes"},),
+        SCHEDULE,
+    ),
+    "create_class": (AdminScheduleState, lambda db: (_new_class_form(db),), SCHEDULE),
+    "load_admin_class": (AdminClassState, lambda db: (), SCHEDULE),
+    "save_class": (
+        AdminClassState,
+        lambda db: ({"name": "Improvers - Wednesday 17:00", "capacity": "12"}, _class(db).version),
+        SCHEDULE,
+    ),
+    "update_sessions": (AdminClassState, lambda db: (_class(db).version,), SCHEDULE),
+    "add_session": (
+        AdminClassState,
+        lambda db: ({"day": _days_ahead(200), "start_time": "10:00", "duration_minutes": "", "venue": ""},),
+        SCHEDULE,
+    ),
+    "move_session": (AdminClassState, _moved_args, SCHEDULE),
+    "cancel_session": (
+        AdminClassState,
+        lambda db: (
+            {
+                "session_id": str(_future_session(db).id),
+                "version": str(_future_session(db).version),
+                "note": "Pool closed",
+            },
+        ),
+        SCHEDULE,
+    ),
+    "restore_session": (AdminClassState, _cancelled_session, SCHEDULE),
 }
 # Handlers whose success writes an audit row (the matrix checks it).
 AUDITED = {"invite", "change_role", "switch_active", "save_settings", "add_holiday", "remove_holiday"}
@@ -110,9 +247,9 @@ def _cookie(db, who: str) -> str:
     return f"{auth.session_cookie_name(auth.STAFF)}={token}"
 
 
-def _state(cls, cookie: str):
+def _state(cls, cookie: str, path: str = "/admin"):
     root = rx.State(_reflex_internal_init=True)
-    root.router = RouterData(headers=HeaderData(cookie=cookie), url=ReflexURL("http://localhost:3000/admin"))
+    root.router = RouterData(headers=HeaderData(cookie=cookie), url=ReflexURL(f"http://localhost:3000{path}"))
     return root.get_substate(cls.get_full_name().split(".")[1:])
 
 
@@ -124,14 +261,17 @@ def _to_admin_login(result) -> bool:
 @pytest.mark.parametrize("who", ["nobody", "client", "instructor", "office", "owner"])
 def test_each_handler_as_each_identity(team, handler, who):
     cls, args, allowed = MATRIX[handler]
+    path = PATHS.get(cls, lambda db: "/admin")(team)
+    arguments = args(team)  # (may commit a precondition, e.g. a cancelled session to restore)
     audit_before = len(team.exec(select(AuditEntry)).all())
     staff_before = [(m.email, m.role, m.is_active) for m in team.exec(select(StaffMember)).all()]
-    state = _state(cls, _cookie(team, who))
-    arguments = args(team)
+    schedule_before = _schedule_snapshot(team)
+    state = _state(cls, _cookie(team, who), path)
     team.rollback()
     result = getattr(state, handler)(*arguments)
     team.rollback()  # end the read transaction: see what the handler committed
     changed = [(m.email, m.role, m.is_active) for m in team.exec(select(StaffMember)).all()] != staff_before
+    changed = changed or _schedule_snapshot(team) != schedule_before
     if who in ("nobody", "client"):
         assert _to_admin_login(result), result
         assert not changed and len(team.exec(select(AuditEntry)).all()) == audit_before
@@ -142,11 +282,15 @@ def test_each_handler_as_each_identity(team, handler, who):
             assert len(team.exec(select(AuditEntry)).all()) == audit_before + 1
         if handler in ("invite", "change_role", "switch_active"):
             assert changed
+        if handler in SCHEDULE_WRITES:
+            assert changed and len(team.exec(select(AuditEntry)).all()) > audit_before
+            assert state.message and not state.field_errors
     else:
         assert "does not allow" in state.error
         assert state.refused  # the page shows only the refusal
         assert not changed and len(team.exec(select(AuditEntry)).all()) == audit_before
-        assert getattr(state, "rows", []) == []
+        for name in ("rows", "programmes", "sessions", "instructors"):
+            assert getattr(state, name, []) == []
 
 
 @pytest.mark.parametrize("junk", [0, -1, 2**63, "1 OR 1=1", None, [], {}, 1.5, True])

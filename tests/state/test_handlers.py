@@ -89,6 +89,16 @@ KNOWN_HANDLERS = {
     "AdminStaffState": {"load_admin_staff", "invite", "change_role", "switch_active"},
     "AdminAuditState": {"load_admin_audit", "apply_filters"},
     "AdminSettingsState": {"load_admin_settings", "save_settings", "add_holiday", "remove_holiday"},
+    "AdminScheduleState": {"load_admin_schedule", "create_programme", "create_class"},
+    "AdminClassState": {
+        "load_admin_class",
+        "save_class",
+        "update_sessions",
+        "add_session",
+        "move_session",
+        "cancel_session",
+        "restore_session",
+    },
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")

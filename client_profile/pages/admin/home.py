@@ -11,6 +11,12 @@ from client_profile.state.admin.shell import AdminShellState as Shell
 
 # (section, title, what it is for, where): shown only when the role may open the section.
 _SECTIONS = (
+    (
+        "schedule",
+        "Schedule",
+        "Programmes, classes and their sessions: create, edit, move, cancel.",
+        "/admin/schedule",
+    ),
     ("staff", "Staff", "Invite people to the console, change their role, deactivate them.", "/admin/staff"),
     ("audit", "Audit log", "Every change made in the console: who, when, before and after.", "/admin/audit"),
 )

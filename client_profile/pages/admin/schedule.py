@@ -1,0 +1,230 @@
+"""/admin/schedule (owner and office): the programmes and their classes, and the forms for new ones."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from client_profile.components.admin_layout import admin_shell
+from client_profile.components.admin_schedule import (
+    class_fields,
+    disclosure,
+    field,
+    row,
+    select,
+    submit,
+    text_input,
+)
+from client_profile.components.layout import card, empty_note, feedback, loading_or, section
+from client_profile.page_registry import Nav, page
+from client_profile.state.admin.schedule import PROGRAMME_KINDS
+from client_profile.state.admin.schedule import AdminScheduleState as S
+
+
+def _programme_form() -> rx.Component:
+    form = "programme"
+    return rx.form(
+        rx.vstack(
+            row(
+                field(S, form, "name", "Name", text_input(form, "name", required=True), flex="2"),
+                field(
+                    S,
+                    form,
+                    "kind",
+                    "Kind",
+                    select(form, "kind", [(k, k.capitalize()) for k in PROGRAMME_KINDS]),
+                ),
+                field(
+                    S,
+                    form,
+                    "price",
+                    "Price of a booking",
+                    text_input(form, "price", "0.00", input_mode="decimal"),
+                    hint="The term fee in the provider's currency; 0 is free.",
+                ),
+                field(
+                    S,
+                    form,
+                    "makeups_enabled",
+                    "Make-ups",
+                    select(
+                        form,
+                        "makeups_enabled",
+                        [("yes", "Missed sessions give make-ups"), ("no", "No make-ups")],
+                    ),
+                ),
+            ),
+            field(
+                S,
+                form,
+                "description",
+                "Description",
+                rx.text_area(id=f"{form}-description", name="description", rows="3", width="100%"),
+            ),
+            submit(S, form, "Create programme"),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=S.create_programme,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _class_form() -> rx.Component:
+    form = "class"
+    return rx.form(
+        rx.vstack(
+            field(
+                S,
+                form,
+                "programme_id",
+                "Programme",
+                rx.el.select(
+                    rx.el.option("Choose a programme", value=""),
+                    rx.foreach(
+                        S.programmes,
+                        lambda b: rx.el.option(
+                            b.programme.name + " · " + b.programme.price, value=b.programme.id.to_string()
+                        ),
+                    ),
+                    id="class-programme_id",
+                    name="programme_id",
+                    class_name="cp-select",
+                    width="100%",
+                    required=True,
+                ),
+                hint="A class costs its programme's price, shown next to the programme's name.",
+            ),
+            class_fields(S, form, S.instructors),
+            submit(S, form, "Create class"),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=S.create_class,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _class_row(c) -> rx.Component:
+    return rx.link(
+        rx.flex(
+            rx.vstack(
+                rx.text(c.name, weight="bold"),
+                rx.text(c.schedule + " · " + c.term, size="2"),
+                rx.text(
+                    rx.cond(c.is_online, "Online", c.venue)
+                    + rx.cond(c.instructor != "", " · " + c.instructor, ""),
+                    size="2",
+                    color_scheme="gray",
+                ),
+                spacing="0",
+                min_width="0",
+                flex="1 1 16rem",
+            ),
+            rx.hstack(
+                rx.badge(
+                    c.booked.to_string() + " / " + c.capacity.to_string() + " enrolled",
+                    variant="soft",
+                    color_scheme=rx.cond(c.booked >= c.capacity, "orange", "gray"),
+                ),
+                rx.text(c.price, size="2", weight="medium", white_space="nowrap"),
+                rx.icon("chevron-right", size=16, color=rx.color("gray", 9)),
+                spacing="3",
+                align="center",
+            ),
+            gap="2",
+            wrap="wrap",
+            align="center",
+            justify="between",
+            width="100%",
+        ),
+        href="/admin/classes/" + c.id.to_string(),
+        underline="none",
+        color=rx.color("gray", 12),
+        class_name="cp-class-link",
+        width="100%",
+        padding_y="0.6rem",
+        border_top=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def _programme(block) -> rx.Component:
+    p = block.programme
+    return card(
+        rx.vstack(
+            rx.flex(
+                rx.heading(p.name, size="4", as_="h3"),
+                rx.hstack(
+                    rx.badge(p.kind, variant="soft"),
+                    rx.badge(p.price, variant="soft", color_scheme="gray"),
+                    rx.cond(~p.makeups_enabled, rx.badge("no make-ups", variant="soft", color_scheme="gray")),
+                    spacing="2",
+                    wrap="wrap",
+                ),
+                gap="2",
+                wrap="wrap",
+                align="center",
+                justify="between",
+                width="100%",
+            ),
+            rx.cond(p.description != "", rx.text(p.description, size="2", color_scheme="gray")),
+            rx.cond(
+                block.rows.length() > 0,
+                rx.vstack(rx.foreach(block.rows, _class_row), spacing="0", width="100%"),
+                empty_note("No classes yet: add one with “New class”."),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        class_name="cp-programme",
+    )
+
+
+@page(
+    "/admin/schedule",
+    "Schedule",
+    area="staff",
+    load=[S.load_admin_schedule],
+    nav=Nav("Schedule", "calendar-days", 20, section="schedule"),
+)
+def admin_schedule_page() -> rx.Component:
+    return admin_shell(
+        "Schedule",
+        rx.vstack(
+            rx.heading("Schedule", size="6", as_="h1"),
+            rx.text(
+                "Programmes, their classes and sessions: what families see.", color_scheme="gray", size="2"
+            ),
+            spacing="1",
+        ),
+        feedback(S),
+        loading_or(
+            S.loaded,
+            rx.cond(
+                S.ready,
+                rx.vstack(
+                    rx.vstack(
+                        card(
+                            disclosure(
+                                "New programme", "plus", _programme_form(), "new-programme", S.form_round
+                            )
+                        ),
+                        card(disclosure("New class", "plus", _class_form(), "new-class", S.form_round)),
+                        spacing="2",
+                        width="100%",
+                    ),
+                    section(
+                        "Programmes",
+                        rx.cond(
+                            S.programmes.length() > 0,
+                            rx.vstack(rx.foreach(S.programmes, _programme), spacing="3", width="100%"),
+                            empty_note("No programmes yet: start with “New programme”."),
+                        ),
+                    ),
+                    spacing="5",
+                    width="100%",
+                ),
+            ),
+        ),
+    )
