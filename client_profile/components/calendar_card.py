@@ -4,43 +4,29 @@ from __future__ import annotations
 
 import reflex as rx
 
+from client_profile.components.dialogs import confirm_dialog
 from client_profile.components.layout import card
 from client_profile.state.calendar import CalendarState
 
 
 def _new_link_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("refresh-cw", size=14),
-                "New link",
-                variant="soft",
-                color_scheme="gray",
-                size="2",
-                class_name="cp-calendar-new",
-            ),
+    return confirm_dialog(
+        rx.button(
+            rx.icon("refresh-cw", size=14),
+            "New link",
+            variant="soft",
+            color_scheme="gray",
+            size="2",
+            class_name="cp-calendar-new",
         ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Make a new calendar link?"),
-            rx.alert_dialog.description(
-                "The current link stops working at once. Calendars subscribed to it stop updating; subscribe "
-                "again with the new link. Do this if the link was shared with someone who should not have it.",
-                size="2",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button("Keep the current link", variant="soft", color_scheme="gray")
-                ),
-                rx.alert_dialog.action(
-                    rx.button("Make a new link", color_scheme="red", on_click=CalendarState.regenerate_feed)
-                ),
-                spacing="3",
-                justify="end",
-                wrap="wrap",
-                margin_top="1rem",
-            ),
-            max_width="28rem",
+        "Make a new calendar link?",
+        "The current link stops working at once. Calendars subscribed to it stop updating; subscribe "
+        "again with the new link. Do this if the link was shared with someone who should not have it.",
+        rx.button("Keep the current link", variant="soft", color_scheme="gray"),
+        rx.alert_dialog.action(
+            rx.button("Make a new link", color_scheme="red", on_click=CalendarState.regenerate_feed)
         ),
+        max_width="28rem",
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from client_profile.components.dialogs import confirm_dialog
 from client_profile.components.layout import card, feedback, loading_or, native_form, page_shell, section
 from client_profile.page_registry import page
 from client_profile.state.account import AccountState as S
@@ -127,44 +128,28 @@ def _sessions() -> rx.Component:
             ),
             # Nothing happens on the first tap: a dialog says what it does and asks again (one tap on a phone
             # must never end every session).
-            rx.alert_dialog.root(
-                rx.alert_dialog.trigger(
-                    rx.button(
-                        rx.icon("shield-off", size=16),
-                        "Log out on all devices",
-                        color_scheme="red",
-                        variant="soft",
-                        size="3",
-                        id="logout-all-open",
-                    )
+            confirm_dialog(
+                rx.button(
+                    rx.icon("shield-off", size=16),
+                    "Log out on all devices",
+                    color_scheme="red",
+                    variant="soft",
+                    size="3",
+                    id="logout-all-open",
                 ),
-                rx.alert_dialog.content(
-                    rx.alert_dialog.title("Log out on all devices?"),
-                    rx.alert_dialog.description(
-                        "Every phone, tablet and computer where you are logged in, this one included, will need a "
-                        "new login code from your e-mail.",
-                        size="2",
+                "Log out on all devices?",
+                "Every phone, tablet and computer where you are logged in, this one included, will need a "
+                "new login code from your e-mail.",
+                rx.button("Keep me logged in", variant="soft", color_scheme="gray", size="3"),
+                native_form(
+                    rx.button(
+                        "Log out everywhere",
+                        type="submit",
+                        color_scheme="red",
+                        size="3",
+                        id="logout-all-confirm",
                     ),
-                    rx.hstack(
-                        rx.alert_dialog.cancel(
-                            rx.button("Keep me logged in", variant="soft", color_scheme="gray", size="3")
-                        ),
-                        native_form(
-                            rx.button(
-                                "Log out everywhere",
-                                type="submit",
-                                color_scheme="red",
-                                size="3",
-                                id="logout-all-confirm",
-                            ),
-                            action="/auth/logout-all",
-                        ),
-                        spacing="3",
-                        justify="end",
-                        padding_top="1rem",
-                        wrap="wrap",
-                    ),
-                    max_width="26rem",
+                    action="/auth/logout-all",
                 ),
             ),
             spacing="2",

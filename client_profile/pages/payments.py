@@ -58,6 +58,32 @@ def _who(row) -> rx.Component:
     )
 
 
+def _row_head(row, *details: rx.Component, lead: rx.Component | None = None, **props) -> rx.Component:
+    """The head of an unpaid and of a paid item alike: `lead` (the tick), what it is, for whom, its discounts and
+    `details` on the left; its amount and status on the right."""
+    return rx.hstack(
+        *([lead] if lead is not None else []),
+        rx.vstack(
+            rx.text(row.description, weight="medium", size="3"),
+            _who(row),
+            discount_lines(row.discount_parts),
+            *details,
+            spacing="1",
+            min_width="0",
+            flex="1",
+        ),
+        rx.vstack(
+            rx.text(row.amount, weight="bold", size="3", white_space="nowrap"),
+            status_badge(row.status),
+            align="end",
+            spacing="1",
+        ),
+        width="100%",
+        align="start",
+        **props,
+    )
+
+
 def _unpaid_row(row) -> rx.Component:
     s = PaymentsState
     due = rx.cond(
@@ -71,8 +97,14 @@ def _unpaid_row(row) -> rx.Component:
         ),
     )
     return card(
-        rx.hstack(
+        _row_head(
+            row,
+            due,
             rx.cond(
+                row.payer != "", rx.text(row.payer, size="1", color_scheme="gray", class_name="cp-payer")
+            ),
+            rx.text("Reference ", rx.code(row.reference), size="1", color_scheme="gray"),
+            lead=rx.cond(
                 row.status == "unpaid",
                 rx.checkbox(
                     checked=row.selected,
@@ -87,28 +119,7 @@ def _unpaid_row(row) -> rx.Component:
                     rx.icon("users", size=18, color=rx.color("gray", 10)),
                 ),
             ),
-            rx.vstack(
-                rx.text(row.description, weight="medium", size="3"),
-                _who(row),
-                discount_lines(row.discount_parts),
-                due,
-                rx.cond(
-                    row.payer != "", rx.text(row.payer, size="1", color_scheme="gray", class_name="cp-payer")
-                ),
-                rx.text("Reference ", rx.code(row.reference), size="1", color_scheme="gray"),
-                spacing="1",
-                min_width="0",
-                flex="1",
-            ),
-            rx.vstack(
-                rx.text(row.amount, weight="bold", size="3", white_space="nowrap"),
-                status_badge(row.status),
-                align="end",
-                spacing="1",
-            ),
             spacing="3",
-            width="100%",
-            align="start",
         ),
         class_name="cp-unpaid",
         data_item=row.description,
@@ -119,25 +130,7 @@ def _unpaid_row(row) -> rx.Component:
 def _paid_row(row) -> rx.Component:
     return card(
         rx.vstack(
-            rx.hstack(
-                rx.vstack(
-                    rx.text(row.description, weight="medium", size="3"),
-                    _who(row),
-                    discount_lines(row.discount_parts),
-                    spacing="1",
-                    min_width="0",
-                    flex="1",
-                ),
-                rx.vstack(
-                    rx.text(row.amount, weight="bold", size="3", white_space="nowrap"),
-                    status_badge(row.status),
-                    align="end",
-                    spacing="1",
-                ),
-                justify="between",
-                width="100%",
-                align="start",
-            ),
+            _row_head(row, justify="between"),
             rx.text(
                 "Paid ",
                 row.paid_on,

@@ -53,7 +53,8 @@ class Member:
     full_name: str
     initials: str
     age: int | None
-    has_photo: bool
+    age_label: str  # "7 years" ("" when the birth date is unknown)
+    photo_url: str  # "" without a photo (the initials show instead)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class BookingSummary:
     is_active: bool
     next_session: str
     shared_with_me: bool
+    member: str = ""  # the attendee's first name (the Bookings tab shows whose booking it is)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,24 @@ def visible_members(db: Session, principal: Principal) -> list[Attendee]:
     )
 
 
+def member_views(db: Session, principal: Principal, today: date) -> list[Member]:
+    """The visible members (visible_members) as the pages show them."""
+    return [_member(a, today) for a in visible_members(db, principal)]
+
+
+def _member(a: Attendee, today: date) -> Member:
+    age = fmt.age_on(a.birth_date, today)
+    return Member(
+        id=a.id,
+        first_name=a.first_name,
+        full_name=f"{a.first_name} {a.last_name}".strip(),
+        initials=fmt.initials(a.first_name, a.last_name),
+        age=age,
+        age_label=f"{age} years" if age is not None else "",
+        photo_url=f"/media/attendees/{a.id}/photo" if a.photo_jpeg is not None else "",
+    )
+
+
 def attendee_photo(db: Session, principal: Principal, attendee_id: object) -> bytes:
     """The attendee's photo (JPEG) for whoever may see that attendee; NotFound for junk ids, another family's
     attendee and a missing photo alike."""
@@ -127,7 +147,7 @@ def booking_summaries(
     db: Session, principal: Principal, provider: Provider, today: date, now: datetime
 ) -> list[BookingSummary]:
     rows = db.exec(
-        select(Booking, ClassGroup, Programme, Attendee.family_id)
+        select(Booking, ClassGroup, Programme, Attendee.family_id, Attendee.first_name)
         .join(Attendee, Attendee.id == Booking.attendee_id)
         .join(ClassGroup, ClassGroup.id == Booking.class_id)
         .join(Programme, Programme.id == ClassGroup.programme_id)
@@ -151,7 +171,7 @@ def booking_summaries(
         ).all()
     )
     result = []
-    for booking, cls, programme, family_id in rows:
+    for booking, cls, programme, family_id, first_name in rows:
         active = booking.status == BookingStatus.active and (
             booking.ends_on is None or booking.ends_on >= today
         )
@@ -168,6 +188,7 @@ def booking_summaries(
                 is_active=active,
                 next_session=fmt.session_label(nxt, provider.timezone) if nxt and active else "",
                 shared_with_me=family_id != principal.family_id,
+                member=first_name,
             )
         )
     return result
@@ -190,18 +211,7 @@ def unpaid_charges(db: Session, principal: Principal) -> list[tuple[Charge, str 
 def home_view(db: Session, principal: Principal, provider: Provider, now: datetime | None = None) -> HomeView:
     now = now or utcnow()
     today = fmt.local(now, provider.timezone).date()
-    members = visible_members(db, principal)
-    member_views = [
-        Member(
-            id=a.id,
-            first_name=a.first_name,
-            full_name=f"{a.first_name} {a.last_name}".strip(),
-            initials=fmt.initials(a.first_name, a.last_name),
-            age=fmt.age_on(a.birth_date, today),
-            has_photo=a.photo_jpeg is not None,
-        )
-        for a in members
-    ]
+    members = member_views(db, principal, today)
     rows = unpaid_charges(db, principal)
     savings = fees.savings_by_charge(db, [c.id for c, _ in rows])
     unpaid = [
@@ -223,7 +233,7 @@ def home_view(db: Session, principal: Principal, provider: Provider, now: dateti
     view = HomeView(
         provider_name=provider.name,
         client_name=principal.full_name or principal.email,
-        members=member_views,
+        members=members,
         bookings=booking_summaries(db, principal, provider, today, now),
         unpaid=unpaid,
         unpaid_total=fmt.money(total, provider.currency) if unpaid else "",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import reflex as rx
 
 from client_profile.services.errors import NotFound
@@ -18,45 +16,6 @@ CANCEL_REASONS = attendance_service.CANCEL_REASONS
 
 TABS = ("overview", "sessions")
 FILTERS = ("upcoming", "attended", "missed")
-
-
-@dataclasses.dataclass
-class SessionItem:
-    attendance_id: int = 0
-    day: str = ""
-    time: str = ""
-    state: str = ""
-    is_makeup: bool = False
-    online_link: str = ""
-    venue: str = ""
-    can_cancel: bool = False
-    deadline: str = ""
-    can_sign_back_up: bool = False
-    note: str = ""
-    class_name: str = ""
-    can_cancel_makeup: bool = False
-    outcome: str = ""
-    livestream_from: str = ""
-
-
-def _item(r: attendance_service.SessionRow) -> SessionItem:
-    return SessionItem(
-        attendance_id=r.attendance_id,
-        day=r.day,
-        time=r.time,
-        state=r.state,
-        is_makeup=r.is_makeup,
-        online_link=r.online_link,
-        venue=r.venue,
-        can_cancel=r.can_cancel,
-        deadline=r.deadline,
-        can_sign_back_up=r.can_sign_back_up,
-        note=r.note,
-        class_name=r.class_name,
-        can_cancel_makeup=r.can_cancel_makeup,
-        outcome=r.outcome,
-        livestream_from=r.livestream_from,
-    )
 
 
 class BookingState(LivePage, rx.State):
@@ -79,9 +38,10 @@ class BookingState(LivePage, rx.State):
     can_manage: bool = False
     open_credits: int = 0
     booking_id_value: int = 0
-    upcoming: list[SessionItem] = []
-    attended: list[SessionItem] = []
-    missed: list[SessionItem] = []
+    # The service's own rows (docs/decisions.md "View types are declared once").
+    upcoming: list[attendance_service.SessionRow] = []
+    attended: list[attendance_service.SessionRow] = []
+    missed: list[attendance_service.SessionRow] = []
 
     # The excuse dialog.
     cancel_open: bool = False
@@ -92,11 +52,11 @@ class BookingState(LivePage, rx.State):
     _pending_attendance_id: int = 0
 
     @rx.var
-    def next_sessions(self) -> list[SessionItem]:
+    def next_sessions(self) -> list[attendance_service.SessionRow]:
         return self.upcoming[:3]
 
     @rx.var
-    def shown_sessions(self) -> list[SessionItem]:
+    def shown_sessions(self) -> list[attendance_service.SessionRow]:
         return {"attended": self.attended, "missed": self.missed}.get(self.session_filter, self.upcoming)
 
     def _route_booking_id(self) -> int | None:
@@ -155,9 +115,9 @@ class BookingState(LivePage, rx.State):
             "open_credits",
         ):
             setattr(self, name, getattr(detail, name))
-        self.upcoming = [_item(r) for r in detail.upcoming]
-        self.attended = [_item(r) for r in detail.attended]
-        self.missed = [_item(r) for r in detail.missed]
+        self.upcoming = detail.upcoming
+        self.attended = detail.attended
+        self.missed = detail.missed
         self._reload_at = detail.reload_at.timestamp() if detail.reload_at else 0.0
 
     @rx.event

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import reflex as rx
 
 from client_profile.services import home as home_service
@@ -13,65 +11,15 @@ from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
 
 
-@dataclasses.dataclass
-class MemberRow:
-    id: int = 0
-    first_name: str = ""
-    full_name: str = ""
-    initials: str = ""
-    age_label: str = ""
-    photo_url: str = ""
-
-
-@dataclasses.dataclass
-class BookingRow:
-    """A booking card (home and the Bookings tab, which also shows whose booking it is)."""
-
-    id: int = 0
-    member: str = ""
-    programme: str = ""
-    class_name: str = ""
-    schedule: str = ""
-    place: str = ""
-    is_online: bool = False
-    next_session: str = ""
-    shared_with_me: bool = False
-
-
-@dataclasses.dataclass
-class UnpaidRow:
-    charge_id: int = 0
-    description: str = ""
-    amount: str = ""
-    due: str = ""
-    overdue: bool = False
-    reference: str = ""
-    attendee: str = ""
-    discounts: str = ""
-    discount_parts: list[list[str]] = dataclasses.field(default_factory=list)
-
-
-def _booking_row(b: home_service.BookingSummary) -> BookingRow:
-    return BookingRow(
-        id=b.id,
-        programme=b.programme,
-        class_name=b.class_name,
-        schedule=b.schedule,
-        place=b.place,
-        is_online=b.is_online,
-        next_session=b.next_session,
-        shared_with_me=b.shared_with_me,
-    )
-
-
 class HomeState(LivePage, rx.State):
     provider_name: str = ""
     client_name: str = ""
-    members: list[MemberRow] = []
+    # The service's own view types (docs/decisions.md "View types are declared once").
+    members: list[home_service.Member] = []
     selected_member_id: int = 0
-    active_bookings: list[BookingRow] = []
-    past_bookings: list[BookingRow] = []
-    unpaid: list[UnpaidRow] = []
+    active_bookings: list[home_service.BookingSummary] = []
+    past_bookings: list[home_service.BookingSummary] = []
+    unpaid: list[home_service.UnpaidItem] = []
     unpaid_total: str = ""
     bank_account_name: str = ""
     bank_iban: str = ""
@@ -86,7 +34,9 @@ class HomeState(LivePage, rx.State):
 
     # Backend-only: every member's bookings, loaded once per page load under the client id below, so that a
     # switch is a lookup. They never reach the browser.
-    _bookings_by_member: dict[int, tuple[list[BookingRow], list[BookingRow]]] = {}
+    _bookings_by_member: dict[
+        int, tuple[list[home_service.BookingSummary], list[home_service.BookingSummary]]
+    ] = {}
     _makeups_by_member: dict[int, int] = {}
 
     @rx.var
@@ -115,38 +65,15 @@ class HomeState(LivePage, rx.State):
     def _apply(self, view: home_service.HomeView) -> None:
         self.provider_name = view.provider_name
         self.client_name = view.client_name
-        self.members = [
-            MemberRow(
-                id=m.id,
-                first_name=m.first_name,
-                full_name=m.full_name,
-                initials=m.initials,
-                age_label=f"{m.age} years" if m.age is not None else "",
-                photo_url=f"/media/attendees/{m.id}/photo" if m.has_photo else "",
-            )
-            for m in view.members
-        ]
-        by_member: dict[int, tuple[list[BookingRow], list[BookingRow]]] = {
+        self.members = view.members
+        by_member: dict[int, tuple[list[home_service.BookingSummary], list[home_service.BookingSummary]]] = {
             m.id: ([], []) for m in view.members
         }
         for b in view.bookings:
             active, past = by_member.setdefault(b.attendee_id, ([], []))
-            (active if b.is_active else past).append(_booking_row(b))
+            (active if b.is_active else past).append(b)
         self._bookings_by_member = by_member
-        self.unpaid = [
-            UnpaidRow(
-                charge_id=u.charge_id,
-                description=u.description,
-                amount=u.amount,
-                due=u.due,
-                overdue=u.overdue,
-                reference=u.reference,
-                attendee=u.attendee,
-                discounts=u.discounts,
-                discount_parts=[list(p) for p in u.discount_parts],
-            )
-            for u in view.unpaid
-        ]
+        self.unpaid = view.unpaid
         self.unpaid_total = view.unpaid_total
         bank = view.bank
         self.bank_account_name, self.bank_iban, self.bank_bic, self.bank_hint = (

@@ -9,13 +9,13 @@ from client_profile.clock import utcnow
 from client_profile.services import home as home_service
 from client_profile.services.money import benefits as benefits_service
 from client_profile.state.base import Ctx
-from client_profile.state.home import BookingRow
 from client_profile.state.live import LivePage
 
 
 class BookingsState(LivePage, rx.State):
-    active: list[BookingRow] = []
-    past: list[BookingRow] = []
+    # The service's own rows (docs/decisions.md "View types are declared once").
+    active: list[home_service.BookingSummary] = []
+    past: list[home_service.BookingSummary] = []
 
     @rx.event
     def load_bookings(self):
@@ -24,24 +24,12 @@ class BookingsState(LivePage, rx.State):
     def _load(self, ctx: Ctx) -> None:
         db, principal, provider = ctx.db, ctx.principal, ctx.provider
         now = utcnow()
-        names = {m.id: m.first_name for m in home_service.visible_members(db, principal)}
         rows = home_service.booking_summaries(
             db, principal, provider, fmt.local(now, provider.timezone).date(), now
         )
         active, past = [], []
         for b in rows:
-            row = BookingRow(
-                id=b.id,
-                member=names.get(b.attendee_id, ""),
-                programme=b.programme,
-                class_name=b.class_name,
-                schedule=b.schedule,
-                place=b.place,
-                is_online=b.is_online,
-                next_session=b.next_session,
-                shared_with_me=b.shared_with_me,
-            )
-            (active if b.is_active else past).append(row)
+            (active if b.is_active else past).append(b)
         self.active, self.past = active, past
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import reflex as rx
 
 from client_profile.services.errors import DomainError
@@ -13,41 +11,10 @@ from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
 
 
-@dataclasses.dataclass
-class OfferItem:
-    credit_id: int = 0
-    session_id: int = 0
-    day: str = ""
-    time: str = ""
-    class_name: str = ""
-    place: str = ""
-    places_left: int = 0
-    on_waitlist: bool = False
-
-
-@dataclasses.dataclass
-class CreditItem:
-    credit_id: int = 0
-    attendee: str = ""
-    programme: str = ""
-    earned_from: str = ""
-    expires: str = ""
-    reason: str = ""
-    advice: str = ""
-    count: int = 1
-    offers: list[OfferItem] = dataclasses.field(default_factory=list)
-    full: list[OfferItem] = dataclasses.field(default_factory=list)
-
-
-def _offer(credit_id: int, o: makeups_service.Offer) -> OfferItem:
-    return OfferItem(
-        credit_id, o.session_id, o.day, o.time, o.class_name, o.place, o.places_left, o.on_waitlist
-    )
-
-
 class MakeupsState(LivePage, rx.State):
-    credits: list[CreditItem] = []
-    queue: list[makeups_service.QueueItem] = []  # the service's rows
+    # The service's own view types (docs/decisions.md "View types are declared once").
+    credits: list[makeups_service.CreditOffers] = []
+    queue: list[makeups_service.QueueItem] = []
     no_credit: str = ""
     confirm_open: bool = False
     confirm_label: str = ""
@@ -60,21 +27,7 @@ class MakeupsState(LivePage, rx.State):
 
     def _load(self, ctx: Ctx) -> None:
         view = makeups_service.makeups_view(ctx.db, ctx.principal, ctx.provider)
-        self.credits = [
-            CreditItem(
-                c.credit_id,
-                c.attendee,
-                c.programme,
-                c.earned_from,
-                c.expires,
-                c.reason,
-                c.advice,
-                c.count,
-                [_offer(c.credit_id, o) for o in c.offers],
-                [_offer(c.credit_id, o) for o in c.full],
-            )
-            for c in view.credits
-        ]
+        self.credits = view.credits
         self.queue = view.queue
         self.no_credit = view.no_credit
 

@@ -13,88 +13,25 @@ from functools import partial
 import reflex as rx
 
 from client_profile import formatting as fmt
+from client_profile.clock import utcnow
 from client_profile.db import unit_of_work
 from client_profile.services import home as home_service
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.money import payments as payments_service
-from client_profile.services.money.documents import document_url
 from client_profile.services.people.access import parse_id
 from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
 
 
-@dataclasses.dataclass
-class PayRow:
-    charge_id: int = 0
-    description: str = ""
-    amount: str = ""
-    attendee_id: int = 0
-    attendee: str = ""
-    order_id: int = 0
-    order_number: str = ""
-    due: str = ""
-    overdue: bool = False
-    reference: str = ""
-    status: str = ""
-    payer: str = ""
-    paid_on: str = ""
-    method: str = ""
-    invoice_url: str = ""
-    invoice_number: str = ""
-    receipt_url: str = ""
-    receipt_number: str = ""
-    discounts: str = ""
-    discount_parts: list[list[str]] = dataclasses.field(default_factory=list)
+@dataclasses.dataclass(frozen=True)
+class PayRow(payments_service.PaymentItem):
+    """An unpaid item as the service gives it, plus what only the page has: whether it is ticked."""
+
     selected: bool = False
 
 
-@dataclasses.dataclass
-class MemberChip:
-    id: int = 0
-    first_name: str = ""
-
-
-@dataclasses.dataclass
-class Transfer:
-    account_name: str = ""
-    iban: str = ""
-    bic: str = ""
-    amount: str = ""
-    reference: str = ""
-    due: str = ""
-    hint: str = ""
-    qr_svg: str = ""
-    note: str = ""
-    amount_value: str = ""
-
-
-def pay_row(item: payments_service.PaymentItem) -> PayRow:
-    return PayRow(
-        charge_id=item.charge_id,
-        description=item.description,
-        amount=item.amount,
-        attendee_id=item.attendee_id,
-        attendee=item.attendee,
-        order_id=item.order_id,
-        order_number=item.order_number,
-        due=item.due,
-        overdue=item.overdue,
-        reference=item.reference,
-        status=item.status,
-        payer=item.payer,
-        paid_on=item.paid_on,
-        method=item.method,
-        invoice_url=document_url(item.invoice_id),
-        invoice_number=item.invoice_number,
-        receipt_url=document_url(item.receipt_id),
-        receipt_number=item.receipt_number,
-        discounts=item.discounts,
-        discount_parts=[list(p) for p in item.discount_parts],
-    )
-
-
-def transfer_of(t: payments_service.TransferInstructions) -> Transfer:
-    return Transfer(**dataclasses.asdict(t))
+def _ticked(item: payments_service.PaymentItem, selected: bool) -> PayRow:
+    return PayRow(**{f.name: getattr(item, f.name) for f in dataclasses.fields(item)}, selected=selected)
 
 
 def go_to(url: str) -> rx.event.EventSpec:
@@ -105,10 +42,11 @@ def go_to(url: str) -> rx.event.EventSpec:
 
 class PaymentsState(LivePage, rx.State):
     message_tone: str = "info"  # success | info | warning | error
-    members: list[MemberChip] = []
+    # The service's own view types (docs/decisions.md "View types are declared once").
+    members: list[home_service.Member] = []
     selected_member_id: int = 0  # 0: everyone
     unpaid: list[PayRow] = []
-    paid: list[PayRow] = []
+    paid: list[payments_service.PaymentItem] = []
     online: bool = False
     online_note: str = ""
     invoicing: bool = False
@@ -117,12 +55,12 @@ class PaymentsState(LivePage, rx.State):
     has_payable: bool = False  # any unpaid item this person may pay (shared view-only ones are not)
     booking_filter: str = ""  # "Swimming - Beginners (Ema)" when opened from a booking
     transfer_open: bool = False
-    transfer: Transfer = Transfer()
+    transfer: payments_service.TransferInstructions = payments_service.TransferInstructions()
     busy: bool = False
 
     # Backend-only: every visible row, so switching members is a lookup; the ids the user ticked.
-    _all_unpaid: list[PayRow] = []
-    _all_paid: list[PayRow] = []
+    _all_unpaid: list[payments_service.PaymentItem] = []
+    _all_paid: list[payments_service.PaymentItem] = []
     _amounts: dict[int, int] = {}
     _currency: str = "EUR"
     _selected: list[int] = []
@@ -155,10 +93,9 @@ class PaymentsState(LivePage, rx.State):
                 self._booking_id = 0
                 self.error = "This booking was not found. Showing all payments."
         view = payments_service.payments_view(db, principal, provider, booking_id=self._booking_id or None)
-        names = {m.id: m.first_name for m in home_service.visible_members(db, principal)}
-        self.members = [MemberChip(id=i, first_name=n) for i, n in names.items()]
-        self._all_unpaid = [pay_row(i) for i in view.unpaid]
-        self._all_paid = [pay_row(i) for i in view.paid]
+        self.members = home_service.member_views(db, principal, fmt.local(utcnow(), provider.timezone).date())
+        self._all_unpaid = view.unpaid
+        self._all_paid = view.paid
         self._amounts = {i.charge_id: i.amount_minor for i in view.unpaid if i.status == "unpaid"}
         self._currency = view.unpaid[0].currency if view.unpaid else view.currency
         self.online = view.online
@@ -169,7 +106,7 @@ class PaymentsState(LivePage, rx.State):
         if self._client_id != principal.client_id:
             self._selected = []
         self._selected = [i for i in self._selected if i in payable] or payable
-        if self.selected_member_id not in names:
+        if self.selected_member_id not in {m.id for m in self.members}:
             self.selected_member_id = 0
         self._checkout_message(ctx)
         self._show()
@@ -186,7 +123,7 @@ class PaymentsState(LivePage, rx.State):
                 return
             self.message_tone, self.message = payments_service.checkout_message(attempt)
 
-    def _visible(self, row: PayRow) -> bool:
+    def _visible(self, row: payments_service.PaymentItem) -> bool:
         return row.attendee_id == 0 or self.selected_member_id in (0, row.attendee_id)
 
     def _show(self) -> None:
@@ -194,7 +131,7 @@ class PaymentsState(LivePage, rx.State):
         visible_ids = {r.charge_id for r in visible_unpaid}
         self._selected = [i for i in self._selected if i in visible_ids]
         chosen = set(self._selected)
-        self.unpaid = [dataclasses.replace(r, selected=r.charge_id in chosen) for r in visible_unpaid]
+        self.unpaid = [_ticked(r, r.charge_id in chosen) for r in visible_unpaid]
         self.has_payable = any(r.status == "unpaid" for r in visible_unpaid)
         self.paid = [r for r in self._all_paid if self._visible(r)]
         total = sum(self._amounts.get(i, 0) for i in self._selected)
@@ -205,9 +142,7 @@ class PaymentsState(LivePage, rx.State):
         if not ids:
             self.transfer_open = False
             return
-        self.transfer = transfer_of(
-            payments_service.transfer_instructions(ctx.db, ctx.principal, ctx.provider, ids)
-        )
+        self.transfer = payments_service.transfer_instructions(ctx.db, ctx.principal, ctx.provider, ids)
 
     @rx.event
     def select_member(self, member_id: int):

@@ -44,7 +44,7 @@ def test_payments_handlers_never_touch_another_familys_items(demo):
     assert [r.description for r in s.unpaid] == ["Autumn term fee", "Swim cap + goggles"]
     assert all(r.selected for r in s.unpaid) and s.selected_total == "EUR 126.00"
     # The fee says what it saved; the paid top-up is in the history with its receipt.
-    assert s.unpaid[0].discount_parts == [
+    assert [list(p) for p in s.unpaid[0].discount_parts] == [  # the service's tuples
         ["Full price", "EUR 120.00"],
         ["Sibling discount 10%", "-EUR 12.00"],
     ]

@@ -309,7 +309,7 @@ def test_order_detail_shows_items_status_documents_and_entry_pass(demo):
         assert d.status == "paid" and d.invoice_id and d.receipt_id and not d.payable
         (line,) = d.lines
         assert line.kind == "Entry pass" and line.passes[0].total == 10 and line.passes[0].remaining == 6
-        assert len(line.passes[0].entries) == 4
+        assert len(line.passes[0].used_entries) == 4
         ben_order = db.exec(select(Order).where(Order.family_id == principal(db, BEN).family_id)).first()
         for bad in ([ben_order.id] if ben_order else []) + [999999, "x", None, -1, True]:
             with pytest.raises(NotFound):

@@ -30,6 +30,7 @@ from client_profile.models import (
 from client_profile.services.errors import NotFound
 from client_profile.services.money.benefits import pass_status
 from client_profile.services.money.billing import METHOD_LABEL
+from client_profile.services.money.documents import document_url
 from client_profile.services.money.payments import online_payment_available
 from client_profile.services.people.access import parse_id
 from client_profile.services.people.identity import Principal
@@ -116,7 +117,8 @@ class OrderPass:
     total: int
     expires: str
     status: str
-    entries: list[EntryRow] = field(default_factory=list)
+    # Not `entries`: a state var of these is an object var in the page, where `.entries` is the dict method.
+    used_entries: list[EntryRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -131,12 +133,13 @@ class OrderLine:
 
 @dataclass
 class OrderDetail:
-    id: int
-    number: str
-    created: str
-    status: str  # unpaid | paid | cancelled
-    total: str
-    lines: list[OrderLine]
+    # Every field has a default: OrderDetail() is the order page's empty value (state/orders.py OrderState.order).
+    id: int = 0
+    number: str = ""
+    created: str = ""
+    status: str = ""  # unpaid | paid | cancelled
+    total: str = ""
+    lines: list[OrderLine] = field(default_factory=list)
     charge_id: int = 0  # the charge that pays this order (0: none)
     due: str = ""
     overdue: bool = False
@@ -146,8 +149,10 @@ class OrderDetail:
     payable: bool = False
     invoice_id: int = 0
     invoice_number: str = ""
+    invoice_url: str = ""  # documents.document_url ("" for none)
     receipt_id: int = 0
     receipt_number: str = ""
+    receipt_url: str = ""
     online: bool = False  # payable online now (the provider offers it and a gateway is configured)
     has_bank: bool = False  # payable by bank transfer (the provider has bank details)
 
@@ -263,4 +268,6 @@ def order_detail(
                 detail.invoice_id, detail.invoice_number = doc.id, doc.number
             else:
                 detail.receipt_id, detail.receipt_number = doc.id, doc.number
+        detail.invoice_url = document_url(detail.invoice_id)
+        detail.receipt_url = document_url(detail.receipt_id)
     return detail

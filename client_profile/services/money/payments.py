@@ -65,6 +65,7 @@ from client_profile.models import (
 )
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.money import billing, credit, fees
+from client_profile.services.money.documents import document_url
 from client_profile.services.people.access import (
     get_visible_booking,
     parse_id,
@@ -165,8 +166,10 @@ class PaymentItem:
     method: str = ""
     invoice_id: int = 0
     invoice_number: str = ""
+    invoice_url: str = ""  # documents.document_url ("" for none)
     receipt_id: int = 0
     receipt_number: str = ""
+    receipt_url: str = ""
     discounts: str = ""  # "Full price EUR 120.00 · Sibling discount 10% -EUR 12.00" (fees.discount_note)
     discount_parts: tuple[
         tuple[str, str], ...
@@ -312,8 +315,10 @@ def payments_view(
                     method=billing.METHOD_LABEL.get(payment.method, "") if payment else "",
                     invoice_id=invoice.id if invoice else 0,
                     invoice_number=invoice.number if invoice else "",
+                    invoice_url=document_url(invoice.id if invoice else 0),
                     receipt_id=receipt.id if receipt else 0,
                     receipt_number=receipt.number if receipt else "",
+                    receipt_url=document_url(receipt.id if receipt else 0),
                 )
             )
     paid_at = {r[0].id: as_utc(r[0].paid_at).timestamp() for r in rows if r[0].paid_at is not None}
@@ -327,14 +332,15 @@ def payments_view(
 
 @dataclass(frozen=True)
 class TransferInstructions:
-    account_name: str
-    iban: str
-    bic: str
-    amount: str
-    reference: str  # what to write in the payment reference / variable symbol
-    due: str
-    hint: str
-    qr_svg: str  # data URI of the EPC QR ("" when not possible, e.g. not EUR)
+    # Every field has a default: TransferInstructions() is a page's empty value (state/payments.py, orders.py).
+    account_name: str = ""
+    iban: str = ""
+    bic: str = ""
+    amount: str = ""
+    reference: str = ""  # what to write in the payment reference / variable symbol
+    due: str = ""
+    hint: str = ""
+    qr_svg: str = ""  # data URI of the EPC QR ("" when not possible, e.g. not EUR)
     note: str = ""
     amount_value: str = ""  # "138.00": what a banking app's amount field takes (the copy button)
 

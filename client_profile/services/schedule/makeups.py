@@ -210,6 +210,7 @@ def places_taken(db: Session, session_ids: list[int], now: datetime, except_entr
 
 @dataclass(frozen=True)
 class Offer:
+    credit_id: int  # the credit that would book it
     session_id: int
     day: str
     time: str
@@ -348,6 +349,7 @@ def offers_for(
         start, end = fmt.local(session.starts_at, tz), fmt.local(session.ends_at, tz)
         left = makeup_limit(provider, s_cls) - taken.get(session.id, 0)
         offer = Offer(
+            credit_id=credit.id,
             session_id=session.id,
             day=fmt.short_day(start, fmt.local(now, tz)),
             time=f"{start:%H:%M}–{end:%H:%M}",
