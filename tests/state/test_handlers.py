@@ -88,6 +88,8 @@ KNOWN_HANDLERS = {
     "AdminShellState": {"load_admin_shell"},
     "AdminStaffState": {"load_admin_staff", "invite", "change_role", "switch_active"},
     "AdminAuditState": {"load_admin_audit", "apply_filters"},
+    "AdminTodayState": {"load_admin_today", "find_register_sessions"},
+    "AdminRegisterState": {"load_admin_register", "mark_attendee", "mark_everyone_present"},
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")
