@@ -52,7 +52,7 @@ def _status_badge(row) -> rx.Component:
             rx.cond(
                 ~row.started,
                 rx.badge("upcoming", color_scheme="gray", variant="soft", size="2"),
-                rx.badge("done", color_scheme="green", variant="soft", size="2"),
+                rx.cond(row.expected > 0, rx.badge("done", color_scheme="green", variant="soft", size="2")),
             ),
         ),
     )
@@ -88,9 +88,13 @@ def session_card(row) -> rx.Component:
                     _status_badge(row),
                     rx.text(
                         rx.cond(
-                            row.started,
-                            rx.fragment(row.marked, " of ", row.expected, " marked"),
-                            rx.fragment(row.expected, " expected"),
+                            row.expected == 0,
+                            "nobody booked",
+                            rx.cond(
+                                row.started,
+                                rx.fragment(row.marked, " of ", row.expected, " marked"),
+                                rx.fragment(row.expected, " expected"),
+                            ),
                         ),
                         size="2",
                         color_scheme="gray",
@@ -106,7 +110,7 @@ def session_card(row) -> rx.Component:
                 ),
                 justify="between",
                 align="start",
-                gap="3",
+                spacing="3",
                 width="100%",
             ),
             class_name="cp-register-session-card",
@@ -193,7 +197,7 @@ def _finder() -> rx.Component:
                         "find-class",
                     ),
                     rx.button("Show sessions", type="submit", id="find-submit", size="3"),
-                    gap="3",
+                    spacing="3",
                     align="end",
                     wrap="wrap",
                     width="100%",

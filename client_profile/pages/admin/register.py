@@ -50,7 +50,7 @@ def _mark_button(line, state: str, label: str, icon: str, color: str) -> rx.Comp
 
 def _line(line) -> rx.Component:
     return rx.box(
-        rx.vstack(
+        rx.flex(
             rx.hstack(
                 rx.avatar(
                     src=rx.cond(line.has_photo, f"/admin/media/attendees/{line.attendee_id}/photo", ""),
@@ -82,6 +82,8 @@ def _line(line) -> rx.Component:
                 spacing="3",
                 align="center",
                 width="100%",
+                flex="1",
+                min_width="0",
             ),
             rx.cond(
                 line.can_mark,
@@ -89,7 +91,7 @@ def _line(line) -> rx.Component:
                     _mark_button(line, "attended", "Attended", "check", "green"),
                     _mark_button(line, "missed", "Missed", "x", "red"),
                     rx.icon_button(
-                        rx.icon("rotate-ccw", size=20),
+                        rx.icon("rotate-ccw", size=18),
                         on_click=S.mark_attendee(S.session_id_value, line.attendee_id, "scheduled"),
                         disabled=(line.state != "attended") & (line.state != "missed"),
                         variant="soft",
@@ -102,10 +104,14 @@ def _line(line) -> rx.Component:
                         class_name="cp-mark-scheduled",
                     ),
                     grid_template_columns="1fr 1fr auto",
-                    gap="2",
-                    width="100%",
+                    spacing="2",
+                    width=rx.breakpoints(initial="100%", md="24rem"),
+                    flex_shrink="0",
                 ),
             ),
+            # On a phone the buttons sit under the name, full width; on a desktop beside it.
+            direction=rx.breakpoints(initial="column", md="row"),
+            align=rx.breakpoints(initial="stretch", md="center"),
             spacing="3",
             width="100%",
         ),
@@ -137,10 +143,16 @@ def _header() -> rx.Component:
                     spacing="1",
                     min_width="0",
                 ),
-                rx.badge(S.status, color_scheme=rx.cond(S.status == "cancelled", "red", "gray"), size="2"),
+                rx.badge(
+                    S.status,
+                    color_scheme=rx.match(S.status, ("cancelled", "red"), ("completed", "green"), "gray"),
+                    variant="soft",
+                    size="2",
+                    id="register-status",
+                ),
                 justify="between",
                 align="start",
-                gap="2",
+                spacing="2",
                 width="100%",
             ),
             rx.hstack(
@@ -200,7 +212,7 @@ def _register() -> rx.Component:
             rx.cond(
                 S.regulars.length() > 0,
                 rx.vstack(rx.foreach(S.regulars, _line), spacing="2", width="100%"),
-                empty_note("Nobody is booked in this session."),
+                empty_note("None of the class's own attendees is booked in this session."),
             ),
             id="register-regulars",
         ),
