@@ -67,7 +67,13 @@ def session_card(row) -> rx.Component:
                     rx.text(row.class_name, weight="bold", size="4", class_name="cp-session-class"),
                     rx.hstack(
                         rx.icon("calendar", size=16, color=rx.color("accent", 10)),
-                        rx.text(row.day_label, " · ", row.starts, "–", row.ends, size="2", weight="medium"),
+                        rx.text(
+                            row.day_label,
+                            " · ",
+                            rx.el.span(row.starts, "–", row.ends, white_space="nowrap"),
+                            size="2",
+                            weight="medium",
+                        ),
                         spacing="2",
                         align="center",
                     ),
