@@ -14,8 +14,13 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from client_profile import clock
+from client_profile.clock import today, utcnow
 from client_profile.models import (
+    Attendance,
+    AttendanceState,
+    Attendee,
     AuditEntry,
+    Booking,
     ClassGroup,
     ClassSession,
     Client,
@@ -29,6 +34,7 @@ from client_profile.models.base import as_utc
 from client_profile.services.people import auth, staff
 from client_profile.services.schedule import provider_sessions
 from client_profile.state.admin.audit import AdminAuditState
+from client_profile.state.admin.register import AdminRegisterState, AdminTodayState
 from client_profile.state.admin.schedule import AdminClassState, AdminScheduleState
 from client_profile.state.admin.settings import AdminSettingsState
 from client_profile.state.admin.shell import AdminShellState
@@ -38,6 +44,8 @@ from tests.state.test_handlers import our_state_classes
 ALL_STAFF = {"owner", "office", "instructor"}
 SCHEDULE = {"owner", "office"}
 TZ = "Europe/Bratislava"  # the demo provider's
+MARTINAS_CLASS = "Beginners - Tuesday 16:00"
+OTHER_CLASS = "Beginners - Tuesday 17:00"  # not Martina's
 
 
 def _martina(db) -> StaffMember:
@@ -126,7 +134,10 @@ def _schedule_snapshot(db) -> tuple:
 
 
 # The page each state is opened on (the class page reads its class from the route).
-PATHS = {AdminClassState: lambda db: f"/admin/classes/{_class(db).id}"}
+PATHS = {
+    AdminClassState: lambda db: f"/admin/classes/{_class(db).id}",
+    AdminRegisterState: lambda db: _register_path(db),  # (defined below)
+}
 # Handlers that change the schedule: allowed, each writes at least one audit row.
 SCHEDULE_WRITES = {
     "create_programme",
@@ -137,6 +148,42 @@ SCHEDULE_WRITES = {
     "cancel_session",
     "restore_session",
 }
+
+
+def _last_started_session(db, class_name: str) -> int:
+    """The newest session of the class that has started by now (the demo's registers are open a week after)."""
+    return db.exec(
+        select(ClassSession.id)
+        .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
+        .where(ClassGroup.name == class_name, ClassSession.starts_at <= utcnow())
+        .order_by(ClassSession.starts_at.desc())
+    ).first()
+
+
+def _attendee(db, first_name: str) -> int:
+    return db.exec(select(Attendee.id).where(Attendee.first_name == first_name)).first()
+
+
+def _state_of(db, session_id: int, first_name: str) -> str:
+    return db.exec(
+        select(Attendance.state)
+        .join(Booking, Booking.id == Attendance.booking_id)
+        .join(Attendee, Attendee.id == Booking.attendee_id)
+        .where(Attendance.session_id == session_id, Attendee.first_name == first_name)
+    ).one()
+
+
+def _register_path(db) -> str:
+    return f"/admin/sessions/{_last_started_session(db, MARTINAS_CLASS)}"
+
+
+def _week_around_today() -> dict:
+    day = today("Europe/Bratislava")
+    return {
+        "from": (day - timedelta(days=7)).isoformat(),
+        "to": (day + timedelta(days=7)).isoformat(),
+        "class": "",
+    }
 
 
 # handler -> (state, arguments given the db, the roles allowed)
@@ -204,9 +251,31 @@ MATRIX = {
         SCHEDULE,
     ),
     "restore_session": (AdminClassState, _cancelled_session, SCHEDULE),
+    # The register: every role takes it (an instructor only in their own classes: tested below).
+    "load_admin_today": (AdminTodayState, lambda db: (), ALL_STAFF),
+    "find_register_sessions": (AdminTodayState, lambda db: (_week_around_today(),), ALL_STAFF),
+    "load_admin_register": (AdminRegisterState, lambda db: (), ALL_STAFF),
+    "mark_attendee": (
+        AdminRegisterState,
+        lambda db: (_last_started_session(db, MARTINAS_CLASS), _attendee(db, "Ema"), "missed"),
+        ALL_STAFF,
+    ),
+    "mark_everyone_present": (
+        AdminRegisterState,
+        lambda db: (_last_started_session(db, MARTINAS_CLASS),),
+        ALL_STAFF,
+    ),
 }
 # Handlers whose success writes an audit row (the matrix checks it).
-AUDITED = {"invite", "change_role", "switch_active", "save_settings", "add_holiday", "remove_holiday"}
+AUDITED = {
+    "invite",
+    "change_role",
+    "switch_active",
+    "save_settings",
+    "add_holiday",
+    "remove_holiday",
+    "mark_attendee",
+}
 
 
 def test_every_console_handler_is_in_the_matrix():
@@ -282,6 +351,8 @@ def test_each_handler_as_each_identity(team, handler, who):
             assert len(team.exec(select(AuditEntry)).all()) == audit_before + 1
         if handler in ("invite", "change_role", "switch_active"):
             assert changed
+        if handler == "mark_attendee":  # Ema was marked attended by the demo
+            assert _state_of(team, arguments[0], "Ema") == AttendanceState.missed
         if handler in SCHEDULE_WRITES:
             assert changed and len(team.exec(select(AuditEntry)).all()) > audit_before
             assert state.message and not state.field_errors
@@ -329,3 +400,104 @@ def test_a_refused_form_says_which_field_and_the_next_action_clears_it(team):
     assert set(state.field_errors) == {"role"}
     state.invite({"email": "ok@example.com", "role": "office"})
     assert state.field_errors == {} and state.error == ""
+
+
+# --------------------------------------------------------------------------------------------- the register
+
+
+def test_martina_sees_only_her_class_on_today_and_in_the_finder(team):
+    state = _state(AdminTodayState, _cookie(team, "instructor"))
+    assert state.load_admin_today() is None and state.error == ""
+    rows = state.today + state.week + state.to_finish
+    assert {r.class_name for r in rows} <= {MARTINAS_CLASS}
+    assert [c.name for c in state.classes] == [MARTINAS_CLASS]
+    state.find_register_sessions(_week_around_today())
+    assert state.error == "" and state.found and {r.class_name for r in state.found} == {MARTINAS_CLASS}
+    other = team.exec(select(ClassGroup.id).where(ClassGroup.name == OTHER_CLASS)).one()
+    team.rollback()
+    state.find_register_sessions(_week_around_today() | {"class": str(other)})
+    assert state.error == "This class was not found." and state.found == []
+    # The owner finds every class, that one included.
+    owner = _state(AdminTodayState, _cookie(team, "owner"))
+    owner.find_register_sessions(_week_around_today() | {"class": str(other)})
+    assert owner.error == "" and {r.class_name for r in owner.found} == {OTHER_CLASS}
+
+
+@pytest.mark.parametrize(
+    "junk", [{"from": "yesterday", "to": "", "class": ""}, {"from": "2026-01-01", "to": "2026-12-31"}]
+)
+def test_a_bad_range_is_refused_and_today_stays(team, junk):
+    state = _state(AdminTodayState, _cookie(team, "office"))
+    state.load_admin_today()
+    week = list(state.week)
+    state.find_register_sessions(junk)
+    assert state.error and state.found == [] and state.week == week
+
+
+def test_an_instructor_cannot_open_or_mark_another_class(team):
+    other = _last_started_session(team, OTHER_CLASS)
+    adam = _attendee(team, "Adam")  # a Horvath child in the 17:00 group
+    before = _state_of(team, other, "Adam")
+    audit_before = len(team.exec(select(AuditEntry)).all())
+    team.rollback()
+    state = _state(AdminRegisterState, _cookie(team, "instructor"), f"/admin/sessions/{other}")
+    assert state.load_admin_register() is None
+    assert state.not_found and state.class_name == "" and state.regulars == [] and state.guests == []
+    for call in (
+        lambda: state.mark_attendee(other, adam, "missed"),
+        lambda: state.mark_everyone_present(other),
+    ):
+        call()
+        assert state.error == "This session was not found."
+        assert state.not_found and state.regulars == []
+    team.rollback()
+    assert _state_of(team, other, "Adam") == before
+    assert len(team.exec(select(AuditEntry)).all()) == audit_before
+    # The owner opens the same session.
+    owner = _state(AdminRegisterState, _cookie(team, "owner"), f"/admin/sessions/{other}")
+    owner.load_admin_register()
+    assert not owner.not_found and owner.class_name == OTHER_CLASS and owner.error == ""
+
+
+def test_martina_marks_her_register_and_all_present(team):
+    sid = _last_started_session(team, MARTINAS_CLASS)
+    ema, lily = _attendee(team, "Ema"), _attendee(team, "Lily")
+    team.rollback()
+    state = _state(AdminRegisterState, _cookie(team, "instructor"), f"/admin/sessions/{sid}")
+    state.load_admin_register()
+    assert state.class_name == MARTINAS_CLASS and state.editable and state.notice == ""
+    assert {"Ema Novak", "Lily Carter"} <= {line.name for line in state.regulars}
+    state.mark_attendee(sid, ema, "scheduled")
+    state.mark_attendee(sid, lily, "scheduled")
+    assert state.error == ""
+    lines = {line.name: line for line in state.regulars}
+    assert lines["Ema Novak"].state == lines["Lily Carter"].state == "scheduled"
+    assert state.unmarked >= 2
+    state.mark_attendee(sid, ema, "missed")
+    assert {line.name: line.state for line in state.regulars}["Ema Novak"] == "missed"
+    state.mark_everyone_present(sid)
+    assert state.error == "" and state.message.startswith("Marked ")
+    assert {line.name: line.state for line in state.regulars}["Lily Carter"] == "attended"
+    assert {line.name: line.state for line in state.regulars}["Ema Novak"] == "missed"  # marked ones stay
+    assert state.unmarked == 0 and state.marked == state.expected
+    state.mark_attendee(sid, ema, "present")
+    assert "must be one of" in state.error
+
+
+@pytest.mark.parametrize("junk", [0, -1, 2**63, "1 OR 1=1", None, [], {}, 1.5, True])
+def test_junk_register_arguments_change_nothing(team, junk):
+    sid = _last_started_session(team, MARTINAS_CLASS)
+    ema = _attendee(team, "Ema")
+    audit_before = len(team.exec(select(AuditEntry)).all())
+    team.rollback()
+    state = _state(AdminRegisterState, _cookie(team, "owner"), f"/admin/sessions/{sid}")
+    for call in (
+        lambda: state.mark_attendee(junk, ema, "missed"),
+        lambda: state.mark_attendee(sid, junk, "missed"),
+        lambda: state.mark_attendee(sid, ema, junk),
+        lambda: state.mark_everyone_present(junk),
+    ):
+        call()
+        assert state.error
+    team.rollback()
+    assert len(team.exec(select(AuditEntry)).all()) == audit_before

@@ -99,6 +99,8 @@ KNOWN_HANDLERS = {
         "cancel_session",
         "restore_session",
     },
+    "AdminTodayState": {"load_admin_today", "find_register_sessions"},
+    "AdminRegisterState": {"load_admin_register", "mark_attendee", "mark_everyone_present"},
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")
