@@ -7,7 +7,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.components.core.banner import has_connection_errors
 
-from client_profile.components.layout import connection_lost, feedback, loading_or, native_form
+from client_profile.components.layout import account_popover, connection_lost, feedback, loading_or
 from client_profile.page_registry import nav_entries
 from client_profile.state.admin.shell import AdminShellState as Shell
 
@@ -43,40 +43,13 @@ def _nav(active: str) -> rx.Component:
 
 
 def _account_menu() -> rx.Component:
-    return rx.popover.root(
-        rx.popover.trigger(
-            rx.button(
-                rx.icon("circle-user-round", size=20),
-                rx.text(Shell.staff_name, display=rx.breakpoints(initial="none", sm="inline")),
-                variant="ghost",
-                color_scheme="gray",
-                aria_label="Staff account",
-            ),
-        ),
-        rx.popover.content(
-            rx.vstack(
-                rx.text(Shell.staff_name, weight="bold"),
-                rx.text(Shell.staff_email, size="1", color_scheme="gray"),
-                rx.badge(Shell.role, variant="soft", width="fit-content"),
-                rx.separator(),
-                native_form(
-                    rx.button(
-                        rx.icon("log-out", size=16),
-                        "Log out",
-                        type="submit",
-                        variant="ghost",
-                        color_scheme="gray",
-                        width="100%",
-                        justify="start",
-                    ),
-                    action="/admin/auth/logout",
-                    width="100%",
-                ),
-                spacing="2",
-                width="14rem",
-            ),
-            align="end",
-        ),
+    return account_popover(
+        Shell.staff_name,
+        Shell.staff_email,
+        "Staff account",
+        "/admin/auth/logout",
+        rx.badge(Shell.role, variant="soft", width="fit-content"),
+        rx.separator(),
     )
 
 

@@ -37,38 +37,50 @@ def native_form(*children: rx.Component, action: str, **props) -> rx.Component:
     return form
 
 
-def account_menu() -> rx.Component:
+def account_popover(name, email, aria_label: str, logout_action: str, *middle: rx.Component) -> rx.Component:
+    """The header's account button (the name on wider screens) and its menu: who is logged in, `middle` (links,
+    a role), and "Log out" (a form POST to the area's logout route)."""
     return rx.popover.root(
         rx.popover.trigger(
             rx.button(
                 rx.icon("circle-user-round", size=20),
-                rx.text(ShellState.client_name, display=rx.breakpoints(initial="none", sm="inline")),
+                rx.text(name, display=rx.breakpoints(initial="none", sm="inline")),
                 variant="ghost",
                 color_scheme="gray",
-                aria_label="Account",
+                aria_label=aria_label,
             ),
         ),
         rx.popover.content(
             rx.vstack(
-                rx.text(ShellState.client_name, weight="bold"),
-                rx.text(ShellState.client_email, size="1", color_scheme="gray"),
-                rx.separator(),
-                rx.link(
-                    rx.hstack(rx.icon("settings", size=16), rx.text("Account"), spacing="2", align="center"),
-                    href="/account",
-                    underline="none",
-                    color=rx.color("gray", 12),
-                    padding_x="0.75rem",
-                    padding_y="0.35rem",
-                    width="100%",
-                ),
-                _post_button("Log out", "/auth/logout", "log-out"),
-                # "Log out on all devices" lives on /account, apart from this, behind a confirmation.
+                rx.text(name, weight="bold"),
+                rx.text(email, size="1", color_scheme="gray"),
+                *middle,
+                _post_button("Log out", logout_action, "log-out"),
                 spacing="2",
                 width="14rem",
             ),
             align="end",
         ),
+    )
+
+
+def account_menu() -> rx.Component:
+    return account_popover(
+        ShellState.client_name,
+        ShellState.client_email,
+        "Account",
+        "/auth/logout",
+        rx.separator(),
+        rx.link(
+            rx.hstack(rx.icon("settings", size=16), rx.text("Account"), spacing="2", align="center"),
+            href="/account",
+            underline="none",
+            color=rx.color("gray", 12),
+            padding_x="0.75rem",
+            padding_y="0.35rem",
+            width="100%",
+        ),
+        # "Log out on all devices" lives on /account, apart from this, behind a confirmation.
     )
 
 

@@ -22,6 +22,12 @@ _SECTIONS = (
         "/admin/schedule",
     ),
     ("staff", "Staff", "Invite people to the console, change their role, deactivate them.", "/admin/staff"),
+    (
+        "settings",
+        "Settings",
+        "Your organisation, payments, make-up and excuse rules, the register window, holidays.",
+        "/admin/settings",
+    ),
     ("audit", "Audit log", "Every change made in the console: who, when, before and after.", "/admin/audit"),
 )
 

@@ -255,3 +255,19 @@ def people_bookings_clause(principal: StaffPrincipal):
     change: every booking of their provider."""
     require_staff(principal, Capability.people)
     return Booking.provider_id == principal.provider_id
+
+
+def get_people_attendee(db: Session, principal: StaffPrincipal, attendee_id: object) -> Attendee:
+    """An attendee of the provider's families for a staff member with the people right; NotFound otherwise
+    (also for malformed ids)."""
+    clause = people_families_clause(principal)
+    if not is_id(attendee_id):
+        raise NotFound("attendee")
+    row = db.exec(
+        select(Attendee)
+        .join(Family, Family.id == Attendee.family_id)
+        .where(Attendee.id == attendee_id, clause)
+    ).first()
+    if row is None:
+        raise NotFound("attendee")
+    return row

@@ -36,6 +36,7 @@ from client_profile.services.home import HomeView, home_view
 from client_profile.services.people import audit, sharing
 from client_profile.services.people.access import (
     Capability,
+    get_people_attendee,
     is_id,
     people_bookings_clause,
     people_families_clause,
@@ -44,6 +45,7 @@ from client_profile.services.people.access import (
 from client_profile.services.people.changes import bump_families
 from client_profile.services.people.identity import Principal, StaffPrincipal, normalize_email
 from client_profile.services.schedule.attendees import remove_photo, set_photo
+from client_profile.services.schedule.enrolment import active_on
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -250,20 +252,6 @@ def _client(db: Session, principal: StaffPrincipal, client_id: object) -> Client
     return row
 
 
-def _attendee(db: Session, principal: StaffPrincipal, attendee_id: object) -> Attendee:
-    clause = people_families_clause(principal)
-    if not is_id(attendee_id):
-        raise NotFound("attendee")
-    row = db.exec(
-        select(Attendee)
-        .join(Family, Family.id == Attendee.family_id)
-        .where(Attendee.id == attendee_id, clause)
-    ).first()
-    if row is None:
-        raise NotFound("attendee")
-    return row
-
-
 def _booking(db: Session, principal: StaffPrincipal, booking_id: object) -> tuple[Booking, int]:
     """The provider's booking and its family's id."""
     clause = people_bookings_clause(principal)
@@ -368,7 +356,7 @@ def search_families(
         db.exec(
             select(Attendee.family_id, func.count(Booking.id))
             .join(Booking, Booking.attendee_id == Attendee.id)
-            .where(Attendee.family_id.in_(ids), *_active_on(today))
+            .where(Attendee.family_id.in_(ids), *active_on(today))
             .group_by(Attendee.family_id)
         ).all()
     )
@@ -377,11 +365,6 @@ def search_families(
         for fid, name in families
     ]
     return FamilyPage(rows, page_no, has_more)
-
-
-def _active_on(day: date) -> tuple:
-    """WHERE terms over Booking: active on that day (not ended, cancelled or past its end date)."""
-    return (Booking.status == BookingStatus.active, or_(Booking.ends_on.is_(None), Booking.ends_on >= day))
 
 
 # ------------------------------------------------------------------------------------------------ detail
@@ -696,7 +679,7 @@ def update_attendee(
     errors: dict[str, str] = {}
     fields = _attendee_fields(errors, first_name, last_name, birth_date, _today(db, principal, now))
     _raise(errors)
-    attendee = _attendee(db, principal, attendee_id)
+    attendee = get_people_attendee(db, principal, attendee_id)
     before = audit.snapshot(attendee, ATTENDEE_FIELDS)
     attendee.version = audit.claim_version(db, Attendee, attendee.id, version, "attendee")
     for key, value in fields.items():
@@ -724,7 +707,7 @@ def set_attendee_photo(
     """An uploaded photo (JPEG, PNG or WebP, at most 10 MB, at least 64 pixels a side) stored as a small square
     JPEG without EXIF (services.schedule.attendees.set_photo, integrations.images)."""
     require_staff(principal, Capability.people)
-    attendee = _attendee(db, principal, attendee_id)
+    attendee = get_people_attendee(db, principal, attendee_id)
     if not isinstance(data, bytes | bytearray):
         raise FieldErrors({"photo": "Choose a picture to upload."})
     try:
@@ -742,7 +725,7 @@ def remove_attendee_photo(
     db: Session, principal: StaffPrincipal, attendee_id: object, version: object
 ) -> Attendee:
     require_staff(principal, Capability.people)
-    attendee = _attendee(db, principal, attendee_id)
+    attendee = get_people_attendee(db, principal, attendee_id)
     had_photo = attendee.photo_jpeg is not None
     remove_photo(db, attendee.id)
     return _photo_changed(

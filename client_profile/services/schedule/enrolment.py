@@ -45,7 +45,6 @@ from client_profile.models import (
     ChargeStatus,
     ClassGroup,
     ClassSession,
-    Family,
     Programme,
     Provider,
     utcnow,
@@ -55,9 +54,9 @@ from client_profile.services.money import fees
 from client_profile.services.people import audit
 from client_profile.services.people.access import (
     Capability,
+    get_people_attendee,
     is_id,
     people_bookings_clause,
-    people_families_clause,
     provider_classes_clause,
     require_staff,
 )
@@ -129,20 +128,6 @@ def _local_midnight_utc(day: date, tz: str) -> datetime:
 # ------------------------------------------------------------------------------------------------ lookups
 
 
-def _attendee(db: Session, principal: StaffPrincipal, attendee_id: object) -> Attendee:
-    clause = people_families_clause(principal)
-    if not is_id(attendee_id):
-        raise NotFound("attendee")
-    row = db.exec(
-        select(Attendee)
-        .join(Family, Family.id == Attendee.family_id)
-        .where(Attendee.id == attendee_id, clause)
-    ).first()
-    if row is None:
-        raise NotFound("attendee")
-    return row
-
-
 def _class(db: Session, principal: StaffPrincipal, class_id: object) -> tuple[ClassGroup, Programme]:
     if not is_id(class_id):
         raise NotFound("class")
@@ -170,14 +155,16 @@ def _name(attendee: Attendee) -> str:
     return f"{attendee.first_name} {attendee.last_name}".strip()
 
 
-def _active_on(day: date) -> tuple:
+def active_on(day: date) -> tuple:
+    """WHERE terms over Booking: active on that day (not ended, cancelled or past its end date). What capacity
+    counts and what the console lists as a family's active bookings."""
     return (Booking.status == BookingStatus.active, (Booking.ends_on.is_(None)) | (Booking.ends_on >= day))
 
 
 def places_taken(db: Session, class_id: int, day: date) -> int:
     """Bookings of the class active on that day (what its capacity counts)."""
     return db.exec(
-        select(func.count()).select_from(Booking).where(Booking.class_id == class_id, *_active_on(day))
+        select(func.count()).select_from(Booking).where(Booking.class_id == class_id, *active_on(day))
     ).one()
 
 
@@ -294,7 +281,7 @@ def enrol(
     attendances and its term fee. Returns the booking."""
     require_staff(principal, Capability.people)
     day = _day(from_date)
-    attendee = _attendee(db, principal, attendee_id)
+    attendee = get_people_attendee(db, principal, attendee_id)
     cls, programme = _class(db, principal, class_id)
     ctx = _context(db, principal, now)
     _check_day(ctx, day, "An enrolment's first day")
@@ -480,7 +467,7 @@ def class_options(
     taken = dict(
         db.exec(
             select(Booking.class_id, func.count())
-            .where(Booking.class_id.in_([c.id for c, _ in rows] or [0]), *_active_on(day))
+            .where(Booking.class_id.in_([c.id for c, _ in rows] or [0]), *active_on(day))
             .group_by(Booking.class_id)
         ).all()
     )
