@@ -75,7 +75,7 @@ def submit(state, form: str, label: str, **props) -> rx.Component:
             state.error_form == form,
             rx.text("Correct the field marked in red above.", size="2", color_scheme="red"),
         ),
-        gap="3",
+        spacing="3",
         align="center",
         wrap="wrap",
     )

@@ -53,7 +53,7 @@ def _row(row) -> rx.Component:
                 rx.text(row.summary, weight="medium"),
                 rx.text(row.at, size="1", color_scheme="gray"),
                 justify="between",
-                gap="2",
+                spacing="2",
                 wrap="wrap",
                 width="100%",
             ),

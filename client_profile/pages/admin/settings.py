@@ -70,7 +70,7 @@ def _group(group: str, title: str, *fields: rx.Component) -> rx.Component:
             rx.vstack(
                 rx.heading(title, size="4", as_="h2"),
                 rx.el.input(type="hidden", name="group", value=group),
-                rx.flex(*fields, gap="3", wrap="wrap", width="100%"),
+                rx.flex(*fields, spacing="3", wrap="wrap", width="100%"),
                 rx.button("Save", type="submit", id=f"save-{group}"),
                 spacing="3",
                 width="100%",
@@ -129,7 +129,7 @@ def _holidays() -> rx.Component:
                         spacing="1",
                     ),
                     rx.button("Add holiday", type="submit", variant="soft"),
-                    gap="3",
+                    spacing="3",
                     wrap="wrap",
                     align="end",
                 ),

@@ -112,7 +112,7 @@ def _row(row) -> rx.Component:
             ),
             justify="between",
             align="center",
-            gap="3",
+            spacing="3",
             wrap="wrap",
             width="100%",
         ),
