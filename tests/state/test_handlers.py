@@ -88,6 +88,26 @@ KNOWN_HANDLERS = {
     "AdminShellState": {"load_admin_shell"},
     "AdminStaffState": {"load_admin_staff", "invite", "change_role", "switch_active"},
     "AdminAuditState": {"load_admin_audit", "apply_filters"},
+    "AdminFamiliesState": {"load_admin_families", "search", "go_to_page", "create_family"},
+    "AdminFamilyState": {
+        "load_admin_family",
+        "rename_family",
+        "save_client",
+        "add_client",
+        "save_attendee",
+        "add_attendee",
+        "open_photo",
+        "close_photo",
+        "upload_photo",
+        "remove_photo",
+        "enrol",
+        "end_enrolment",
+        "move_enrolment",
+        "grant_share",
+        "revoke_share",
+        "view_as_client",
+        "close_view",
+    },
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")

@@ -11,6 +11,12 @@ from client_profile.state.admin.shell import AdminShellState as Shell
 
 # (section, title, what it is for, where): shown only when the role may open the section.
 _SECTIONS = (
+    (
+        "families",
+        "Families",
+        "Find a family, change its people, enrol them in classes, see what they see.",
+        "/admin/families",
+    ),
     ("staff", "Staff", "Invite people to the console, change their role, deactivate them.", "/admin/staff"),
     ("audit", "Audit log", "Every change made in the console: who, when, before and after.", "/admin/audit"),
 )
