@@ -210,7 +210,9 @@ def test_a_photo_follows_its_photo_button_only(team):  # noqa: F811
     assert page.form_key == f"photo-{lily.id}" and page.field_errors.get("photo")
     assert everything(team) == before
     _call(page, "upload_photo", photo_files())
-    assert page.error == "" and page.message == "New photo for Lily."
+    assert (
+        page.error == "" and page.message == "New photo for Lily." and page.form_key == f"attendee-{lily.id}"
+    )
     assert page.photo_for == 0 and page.attendees[0].has_photo
     team.rollback()
     assert team.get(Attendee, lily.id).photo_jpeg is not None

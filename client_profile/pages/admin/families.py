@@ -61,7 +61,7 @@ def _hidden(name: str, value) -> rx.Component:
 
 
 def _row(*children: rx.Component) -> rx.Component:
-    return rx.flex(*children, gap="3", wrap="wrap", width="100%", align="start")
+    return rx.flex(*children, spacing="3", wrap="wrap", width="100%", align="start")
 
 
 def _form(handler, key, *children: rx.Component, form_key=None) -> rx.Component:
@@ -87,6 +87,17 @@ def _disclosure(summary: str, *content: rx.Component, **props) -> rx.Component:
         class_name="cp-disclosure",
         width="100%",
         **props,
+    )
+
+
+def _grid(items, render) -> rx.Component:
+    """Cards side by side as the width allows (one column on a phone); a card opening a form grows alone."""
+    return rx.grid(
+        rx.foreach(items, render),
+        grid_template_columns="repeat(auto-fill, minmax(min(100%, 24rem), 1fr))",
+        align_items="start",
+        gap="0.75rem",
+        width="100%",
     )
 
 
@@ -116,7 +127,7 @@ def _family_card(row) -> rx.Component:
                     align="center",
                     width="100%",
                     wrap="wrap",
-                    gap="2",
+                    spacing="2",
                 ),
                 rx.text(
                     rx.cond(row.emails.length() > 0, row.emails.join(", "), "No login"),
@@ -153,7 +164,7 @@ def _search_form() -> rx.Component:
                 min_width="min(100%, 14rem)",
             ),
             rx.button(rx.icon("search", size=16), "Search", type="submit"),
-            gap="2",
+            spacing="2",
             wrap="wrap",
             width="100%",
         ),
@@ -367,7 +378,7 @@ def _attendee_card(a) -> rx.Component:
                         on_click=S.remove_photo(a.id, a.version),
                     ),
                 ),
-                gap="2",
+                spacing="2",
                 wrap="wrap",
             ),
             _disclosure(
@@ -484,7 +495,7 @@ def _photo_panel() -> rx.Component:
                         color_scheme="gray",
                         on_click=[S.close_photo, rx.clear_selected_files(PHOTO_UPLOAD_ID)],
                     ),
-                    gap="2",
+                    spacing="2",
                     wrap="wrap",
                 ),
                 spacing="3",
@@ -571,7 +582,7 @@ def _share_row(share) -> rx.Component:
             on_click=S.revoke_share(share.booking_id, share.email),
             aria_label=f"Revoke {share.email}",
         ),
-        gap="2",
+        spacing="2",
         align="center",
         wrap="wrap",
     )
@@ -595,7 +606,7 @@ def _booking_card(b) -> rx.Component:
                     variant="soft",
                 ),
                 justify="between",
-                gap="2",
+                spacing="2",
                 width="100%",
             ),
             rx.text(
@@ -670,7 +681,7 @@ def _booking_card(b) -> rx.Component:
                                 _check("notify", "Notifications", True),
                                 _check("can_pay", "May pay"),
                                 _check("can_manage", "May manage"),
-                                gap="3",
+                                spacing="3",
                                 wrap="wrap",
                             ),
                             rx.button("Share", type="submit", variant="soft"),
@@ -721,7 +732,7 @@ def _seen_unpaid(u) -> rx.Component:
         ),
         rx.text(u.amount, size="2", weight="bold", white_space="nowrap"),
         justify="between",
-        gap="3",
+        spacing="3",
         width="100%",
     )
 
@@ -737,7 +748,7 @@ def _view_panel() -> rx.Component:
                     justify="between",
                     align="center",
                     width="100%",
-                    gap="2",
+                    spacing="2",
                 ),
                 rx.callout(
                     rx.cond(
@@ -761,7 +772,7 @@ def _view_panel() -> rx.Component:
                                 rx.cond(m.age, f"{m.full_name} ({m.age})", m.full_name), variant="surface"
                             ),
                         ),
-                        gap="2",
+                        spacing="2",
                         wrap="wrap",
                     ),
                     empty_note("No members."),
@@ -828,7 +839,7 @@ def _family() -> rx.Component:
             ),
             justify="between",
             align="center",
-            gap="3",
+            spacing="3",
             wrap="wrap",
             width="100%",
         ),
@@ -840,14 +851,14 @@ def _family() -> rx.Component:
             rx.text(
                 "The family's logins: each one logs in with their e-mail.", size="2", color_scheme="gray"
             ),
-            rx.cond(S.clients.length() > 0, rx.foreach(S.clients, _client_card), empty_note("No login yet.")),
+            rx.cond(S.clients.length() > 0, _grid(S.clients, _client_card), empty_note("No login yet.")),
             _add_client(),
         ),
         section(
             "Attendees",
             rx.cond(
                 S.attendees.length() > 0,
-                rx.foreach(S.attendees, _attendee_card),
+                _grid(S.attendees, _attendee_card),
                 empty_note("No attendees yet."),
             ),
             _photo_panel(),
@@ -858,7 +869,7 @@ def _family() -> rx.Component:
             rx.cond(S.attendees.length() > 0, _enrol_form(), empty_note("Add an attendee to enrol them.")),
             rx.cond(
                 S.bookings.length() > 0,
-                rx.foreach(S.bookings, _booking_card),
+                _grid(S.bookings, _booking_card),
                 empty_note("No bookings yet."),
             ),
         ),

@@ -342,6 +342,7 @@ class AdminFamilyState(AdminPage, rx.State):
             attendee = families.set_attendee_photo(ctx.db, ctx.principal, attendee_id, version, data)
             self.photo_for, self.photo_name, self._photo_armed = 0, "", (0, 0.0)
             self.form_round += 1
+            self.form_key = f"attendee-{attendee.id}"  # the panel closes: the message shows on the attendee
             return attendee
 
         self.form_key, self.message = _id_key("photo", attendee_id), ""
