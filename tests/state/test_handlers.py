@@ -101,6 +101,26 @@ KNOWN_HANDLERS = {
     },
     "AdminTodayState": {"load_admin_today", "find_register_sessions"},
     "AdminRegisterState": {"load_admin_register", "mark_attendee", "mark_everyone_present"},
+    "AdminFamiliesState": {"load_admin_families", "search", "go_to_page", "create_family"},
+    "AdminFamilyState": {
+        "load_admin_family",
+        "rename_family",
+        "save_client",
+        "add_client",
+        "save_attendee",
+        "add_attendee",
+        "open_photo",
+        "close_photo",
+        "upload_photo",
+        "remove_photo",
+        "enrol",
+        "end_enrolment",
+        "move_enrolment",
+        "grant_share",
+        "revoke_share",
+        "view_as_client",
+        "close_view",
+    },
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")

@@ -389,6 +389,11 @@ def test_update_family_version_audit_and_data_version(db, w):
         fam.update_family(db, w.owner, w.novak.id, 0, name="Novak again")
     db.rollback()
     assert everything(db) == before
+    for crafted in (2**63, 2**31, -1, "1", 1.0, True, None):  # no row has it (2**63 overflowed the database)
+        with pytest.raises(StaleEdit):
+            fam.update_family(db, w.owner, w.novak.id, crafted, name="Novak again")
+        db.rollback()
+    assert everything(db) == before
 
 
 # ------------------------------------------------------------------------------------------------ clients

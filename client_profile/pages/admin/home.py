@@ -21,6 +21,12 @@ _SECTIONS = (
         "Programmes, classes and their sessions: create, edit, move, cancel.",
         "/admin/schedule",
     ),
+    (
+        "families",
+        "Families",
+        "Find a family, change its people, enrol them in classes, see what they see.",
+        "/admin/families",
+    ),
     ("staff", "Staff", "Invite people to the console, change their role, deactivate them.", "/admin/staff"),
     (
         "settings",

@@ -17,7 +17,7 @@ from client_profile import formatting as fmt
 from client_profile.models import utcnow
 from client_profile.models.staff import AuditEntry, StaffMember
 from client_profile.services.errors import StaleEdit
-from client_profile.services.people.access import Capability, is_id, require_staff
+from client_profile.services.people.access import MAX_ID, Capability, is_id, require_staff
 from client_profile.services.people.identity import StaffPrincipal
 from client_profile.services.providers import current_provider
 
@@ -96,7 +96,8 @@ def record(
 def claim_version(db: Session, model: type[SQLModel], row_id: int, expected: object, what: str) -> int:
     """Bump the row's version if it is still ``expected`` (the version the form was opened with); StaleEdit
     otherwise. One conditional UPDATE, so of two concurrent edits exactly one wins. Returns the new version."""
-    if not isinstance(expected, int) or isinstance(expected, bool) or expected < 0:
+    # A version no row can have (a crafted 2**63 overflows the database's integer) is stale like any other.
+    if not isinstance(expected, int) or isinstance(expected, bool) or not 0 <= expected < MAX_ID:
         raise StaleEdit(what)
     table = model.__table__  # type: ignore[attr-defined]
     result = db.execute(
