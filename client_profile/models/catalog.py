@@ -29,6 +29,8 @@ class Programme(SQLModel, table=True):
     provider_id: int = Field(foreign_key="provider.id", index=True)
     name: str = Field(max_length=200)
     description: str = Field(default="", max_length=4000)
+    # Level or age group, shown to families and staff ("Beginners, 5-9 years"); "" = none.
+    level: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
     kind: ProgrammeKind = Field(
         default=ProgrammeKind.course,
         sa_column=Column(Enum(ProgrammeKind, native_enum=False, length=16), nullable=False),
@@ -48,6 +50,7 @@ class ClassGroup(SQLModel, table=True):
     __tablename__ = "class_group"
     __table_args__ = (
         CheckConstraint("capacity > 0", name="ck_class_capacity"),
+        CheckConstraint("price_minor IS NULL OR price_minor >= 0", name="ck_class_price"),
         CheckConstraint("extra_makeup_capacity >= 0", name="ck_class_extra_capacity"),
         CheckConstraint("weekday IS NULL OR (weekday >= 0 AND weekday <= 6)", name="ck_class_weekday"),
         CheckConstraint("duration_minutes > 0", name="ck_class_duration"),
@@ -81,6 +84,8 @@ class ClassGroup(SQLModel, table=True):
     starts_on: date | None = None
     ends_on: date | None = None
     capacity: int = 10
+    # What a booking in this class costs (minor units, the programme's currency); NULL = the programme's price.
+    price_minor: int | None = None
     extra_makeup_capacity: int = 0
     # How extra_makeup_capacity combines with the provider's global value: NULL = use the global value,
     # "add" = global + this class's, "replace" = only this class's (services.schedule.makeups).

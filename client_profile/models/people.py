@@ -55,6 +55,8 @@ class Client(SQLModel, table=True):
     whatsapp_phone: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
     whatsapp_opt_in: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     reminders_opt_out: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    # The language of this client's messages (an ISO 639-1 code); "" = the provider's language.
+    language: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
     # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)

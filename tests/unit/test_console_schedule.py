@@ -549,3 +549,29 @@ def test_a_holiday_added_later_takes_its_session_out_on_update(db, setup):
     # The excused family is not told about a session it already excused.
     assert db.exec(select(OutboxMessage)).all() == []
     assert db.exec(select(AuditEntry.action).order_by(AuditEntry.id.desc())).first() == "class.sessions"
+
+
+def test_a_class_may_have_its_own_price_and_a_programme_its_level(db, setup):
+    s = setup
+    prog = programme(db, s, level="Beginners, 5-9 years")
+    assert prog.level == "Beginners, 5-9 years"
+    own, _ = weekly(db, s, prog, name="Small group", price="150.00")
+    usual, _ = weekly(db, s, prog, name="Usual group", price="")
+    db.commit()
+    assert (own.price_minor, usual.price_minor) == (15000, None)
+    assert classes.class_price(db, own) == (15000, "EUR")
+    assert classes.class_price(db, usual) == (12000, "EUR")  # the programme's
+    rows = {r.name: r for r in classes.list_classes(db, s.office)}
+    assert (rows["Small group"].price, rows["Small group"].price_text) == ("EUR 150.00", "150.00")
+    assert (rows["Usual group"].price, rows["Usual group"].price_text) == ("EUR 120.00", "")
+    assert [p.level for p in classes.list_programmes(db, s.office)] == ["Beginners, 5-9 years"]
+    with pytest.raises(InvalidField) as err:
+        classes.update_class(db, s.office, own.id, own.version, price="12.345")
+    assert err.value.field == "price"
+    db.rollback()
+    classes.update_class(db, s.office, own.id, own.version, price="")  # back to the programme's
+    db.commit()
+    assert classes.class_price(db, db.get(type(own), own.id)) == (12000, "EUR")
+    with pytest.raises(InvalidField) as err:
+        classes.update_programme(db, s.office, prog.id, prog.version, level="x" * 101)
+    assert err.value.field == "level"

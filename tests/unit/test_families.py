@@ -687,3 +687,42 @@ def test_view_as_client_of_a_family_without_a_login(db, w):
     assert (view.client_email, view.home.client_name) == ("", "Horvath")
     assert [m.first_name for m in view.home.members] == ["Adam"]
     assert view.home.bookings == []
+
+
+def test_a_client_may_have_their_own_language(db, w):
+    from client_profile.services.errors import FieldErrors
+    from client_profile.services.people import families
+
+    client = families.add_client(db, w.owner, w.carter.id, email="jo@example.com", language="sk")
+    db.commit()
+    assert client.language == "sk"
+    with pytest.raises(FieldErrors) as err:
+        families.add_client(db, w.owner, w.carter.id, email="jay@example.com", language="Slovak!")
+    assert set(err.value.fields) == {"language"}
+    db.rollback()
+    same = families.update_client(
+        db,
+        w.owner,
+        client.id,
+        client.version,
+        email=client.email,
+        full_name="Jo",
+        phone="",
+        reminders_opt_out=False,
+    )
+    assert same.language == "sk"  # not given: kept
+    db.commit()
+    cleared = families.update_client(
+        db,
+        w.owner,
+        client.id,
+        same.version,
+        email=client.email,
+        full_name="Jo",
+        phone="",
+        reminders_opt_out=False,
+        language="",
+    )
+    assert cleared.language == ""
+    detail = families.family_detail(db, w.owner, w.carter.id)
+    assert {c.email: c.language for c in detail.clients}["jo@example.com"] == ""

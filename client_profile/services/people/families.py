@@ -56,7 +56,9 @@ _PHONE_PUNCTUATION = re.compile(r"[ ()./-]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 FAMILY_FIELDS = ("name",)
-CLIENT_FIELDS = ("email", "full_name", "phone", "reminders_opt_out", "family_id")
+CLIENT_FIELDS = ("email", "full_name", "phone", "language", "reminders_opt_out", "family_id")
+# A language code as the provider's settings take it ("en", "sk", "en-GB"); "" = the provider's language.
+_LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,4})?")
 ATTENDEE_FIELDS = ("first_name", "last_name", "birth_date")
 SHARE_FIELDS = ("grantee_email", "notify", "can_pay", "can_manage", "revoked_at")
 
@@ -88,6 +90,7 @@ class ClientItem:
     email: str
     full_name: str
     phone: str
+    language: str  # "" = the provider's
     reminders_opt_out: bool
     whatsapp_opt_in: bool
     is_active: bool
@@ -410,6 +413,7 @@ def family_detail(
                 c.email,
                 c.full_name,
                 c.phone,
+                c.language,
                 c.reminders_opt_out,
                 c.whatsapp_opt_in,
                 c.is_active,
@@ -464,6 +468,7 @@ def create_family(
     full_name: object = "",
     phone: object = "",
     reminders_opt_out: object = False,
+    language: object = "",
 ) -> Family:
     """A new family, with its first client (login) when ``email`` is given, in one step."""
     require_staff(principal, Capability.people)
@@ -471,7 +476,7 @@ def create_family(
     family_name = _text(errors, "name", name, "Family name", 200, required=True)
     with_client = email not in (None, "")
     if with_client:
-        fields = _client_fields(errors, email, full_name, phone, reminders_opt_out)
+        fields = _client_fields(errors, email, full_name, phone, reminders_opt_out, language)
         if "email" not in errors and (taken := _email_taken(db, principal.provider_id, fields["email"])):
             errors["email"] = taken
     _raise(errors)
@@ -525,14 +530,28 @@ def update_family(
 
 
 def _client_fields(
-    errors: dict[str, str], email: object, full_name: object, phone: object, reminders_opt_out: object
+    errors: dict[str, str],
+    email: object,
+    full_name: object,
+    phone: object,
+    reminders_opt_out: object,
+    language: object = "",
 ) -> dict:
     return {
         "email": _email(errors, "email", email),
         "full_name": _text(errors, "full_name", full_name, "Full name", 200, required=False),
         "phone": _phone(errors, phone),
+        "language": _language(errors, language),
         "reminders_opt_out": _flag(errors, "reminders_opt_out", reminders_opt_out, "No reminders"),
     }
+
+
+def _language(errors: dict[str, str], value: object) -> str:
+    text = value.strip() if isinstance(value, str) else "" if value is None else None
+    if text is None or (text and not _LANGUAGE_RE.fullmatch(text)):
+        errors["language"] = "The language is a code such as en, sk or en-GB (empty: the provider's)."
+        return ""
+    return text
 
 
 def _insert_client(db: Session, principal: StaffPrincipal, family: Family, fields: dict) -> Client:
@@ -562,11 +581,12 @@ def add_client(
     full_name: object = "",
     phone: object = "",
     reminders_opt_out: object = False,
+    language: object = "",
 ) -> Client:
     """A new client (a login of the family: a parent). The e-mail is normalised and unique per provider."""
     require_staff(principal, Capability.people)
     errors: dict[str, str] = {}
-    fields = _client_fields(errors, email, full_name, phone, reminders_opt_out)
+    fields = _client_fields(errors, email, full_name, phone, reminders_opt_out, language)
     _raise(errors)
     family = _family(db, principal, family_id)
     if taken := _email_taken(db, principal.provider_id, fields["email"]):
@@ -584,14 +604,17 @@ def update_client(
     full_name: object,
     phone: object,
     reminders_opt_out: object,
+    language: object = None,
 ) -> Client:
-    """Edit a client. A changed e-mail logs the client out everywhere (their sessions were for the old
-    address)."""
+    """Edit a client (``language`` None keeps it). A changed e-mail logs the client out everywhere (their
+    sessions were for the old address)."""
     require_staff(principal, Capability.people)
     errors: dict[str, str] = {}
-    fields = _client_fields(errors, email, full_name, phone, reminders_opt_out)
+    fields = _client_fields(errors, email, full_name, phone, reminders_opt_out, language)
     _raise(errors)
     client = _client(db, principal, client_id)
+    if language is None:
+        fields["language"] = client.language
     if taken := _email_taken(db, principal.provider_id, fields["email"], except_client_id=client.id):
         raise FieldErrors({"email": taken})
     before = audit.snapshot(client, CLIENT_FIELDS)

@@ -62,7 +62,7 @@ from client_profile.services.schedule.timetable import (
     parse_whole,
 )
 
-PROGRAMME_FIELDS = ("name", "kind", "description", "price_minor", "currency", "makeups_enabled")
+PROGRAMME_FIELDS = ("name", "kind", "level", "description", "price_minor", "currency", "makeups_enabled")
 CLASS_FIELDS = (
     "programme_id",
     "name",
@@ -77,6 +77,7 @@ CLASS_FIELDS = (
     "starts_on",
     "ends_on",
     "capacity",
+    "price_minor",
     "extra_makeup_capacity",
     "extra_makeup_mode",
     "makeup_group",
@@ -182,6 +183,7 @@ def _staff_id(db: Session, principal: StaffPrincipal) -> Callable[[object], int 
 
 
 def _class_parsers(db: Session, principal: StaffPrincipal) -> dict[str, Callable[[object], Any]]:
+    currency = timetable.provider_of(db, principal).currency
     return {
         "name": lambda v: parse_line("name", "The class name", v, 200, required=True),
         "instructor": lambda v: parse_line("instructor", "The instructor's name", v, 200),
@@ -195,6 +197,8 @@ def _class_parsers(db: Session, principal: StaffPrincipal) -> dict[str, Callable
         "starts_on": lambda v: None if v in (None, "") else parse_day("starts_on", "The term's first day", v),
         "ends_on": lambda v: None if v in (None, "") else parse_day("ends_on", "The term's last day", v),
         "capacity": lambda v: parse_whole("capacity", "The capacity", v, 1, MAX_CAPACITY),
+        # The form's "price"; empty = the programme's price.
+        "price_minor": lambda v: None if v in (None, "") else _price(currency)(v),
         "extra_makeup_capacity": lambda v: parse_whole(
             "extra_makeup_capacity", "Extra make-up places", v, 0, MAX_CAPACITY
         ),
@@ -221,10 +225,19 @@ def scoped_programme(db: Session, principal: StaffPrincipal, programme_id: objec
 
 
 def class_price(db: Session, group: ClassGroup) -> tuple[int, str]:
-    """What a booking in the class costs (its programme's price) and the currency: the one place an enrolment
-    reads a class's price from."""
+    """What a booking in the class costs (its own price, or else its programme's) and the currency: the one
+    place an enrolment reads a class's price from."""
     programme = db.get(Programme, group.programme_id)
-    return programme.price_minor, programme.currency
+    return price_of(group, programme), programme.currency
+
+
+def price_of(group: ClassGroup, programme: Programme) -> int:
+    return programme.price_minor if group.price_minor is None else group.price_minor
+
+
+def _class_fields(fields: dict) -> dict:
+    """The form's field names as the class's: "price" is price_minor."""
+    return {("price_minor" if k == "price" else k): v for k, v in fields.items()}
 
 
 def _bump_classes(db: Session, class_ids: list[int]) -> None:
@@ -247,6 +260,7 @@ def create_programme(
     description: object = "",
     price: object = "0",
     makeups_enabled: object = True,
+    level: object = "",
     now: datetime | None = None,
 ) -> Programme:
     require_staff(principal, Capability.schedule)
@@ -255,6 +269,7 @@ def create_programme(
         provider_id=provider.id,
         name=parse_line("name", "The programme name", name, 200, required=True),
         kind=_kind(kind),
+        level=_level(level),
         description=_description(description),
         price_minor=_price(provider.currency)(price),
         currency=provider.currency,
@@ -274,6 +289,10 @@ def create_programme(
     )
     db.flush()
     return programme
+
+
+def _level(value: object) -> str:
+    return parse_line("level", "The level or age group", value if value is not None else "", 100)
 
 
 def _description(value: object) -> str:
@@ -297,14 +316,15 @@ def update_programme(
     now: datetime | None = None,
     **fields: object,
 ) -> Programme:
-    """Change the given fields (name, kind, description, price, makeups_enabled), all or none. The price of
+    """Change the given fields (name, kind, level, description, price, makeups_enabled), all or none. The price of
     existing bookings does not change (each booking keeps the price it was made at)."""
     require_staff(principal, Capability.schedule)
-    _unknown(fields, ("name", "kind", "description", "price", "makeups_enabled"), "programme")
+    _unknown(fields, ("name", "kind", "level", "description", "price", "makeups_enabled"), "programme")
     programme = scoped_programme(db, principal, programme_id)
     parsers: dict[str, Callable[[object], Any]] = {
         "name": lambda v: parse_line("name", "The programme name", v, 200, required=True),
         "kind": _kind,
+        "level": _level,
         "description": _description,
         "price": _price(programme.currency),
         "makeups_enabled": _bool("makeups_enabled", "Make-ups"),
@@ -398,6 +418,7 @@ def create_class(
     CLASS_FIELDS but programme_id; name and start_time are required, and a weekday with starts_on/ends_on
     or ``dates``."""
     require_staff(principal, Capability.schedule)
+    fields = _class_fields(fields)
     _unknown(fields, CLASS_FIELDS[1:], "class")
     programme = scoped_programme(db, principal, programme_id)
     parsers = _class_parsers(db, principal)
@@ -439,6 +460,7 @@ def update_class(
     """Change the given fields (all or none); when the schedule changed (weekday, time, duration, term or
     ``dates``), the future sessions follow it. Past sessions and attendance never change."""
     require_staff(principal, Capability.schedule)
+    fields = _class_fields(fields)
     _unknown(fields, CLASS_FIELDS[1:], "class")
     group = timetable.scoped_class(db, principal, class_id)
     parsers = _class_parsers(db, principal)
@@ -529,6 +551,7 @@ class ProgrammeRow:
     version: int
     name: str
     kind: str
+    level: str  # "Beginners, 5-9 years" ("" = none)
     description: str
     price: str  # "EUR 120.00"
     price_text: str  # "120.00", for the form
@@ -555,7 +578,8 @@ class ClassRow:
     extra_makeup_capacity: int
     extra_makeup_mode: str  # "" = the provider's value
     makeup_group: str
-    price: str
+    price: str  # what a booking costs: the class's own price or the programme's
+    price_text: str  # the class's own price for the form ("" = the programme's)
     # The form's values as text:
     weekday: str  # "0".."6" or "" (explicit dates)
     start_time: str
@@ -593,9 +617,10 @@ def list_programmes(db: Session, principal: StaffPrincipal) -> list[ProgrammeRow
             version=p.version,
             name=p.name,
             kind=p.kind.value if isinstance(p.kind, ProgrammeKind) else str(p.kind),
+            level=p.level,
             description=p.description,
             price=fmt.money(p.price_minor, p.currency),
-            price_text=fmt.money(p.price_minor, p.currency).split(" ", 1)[1].replace(",", ""),
+            price_text=_amount_text(p.price_minor, p.currency),
             makeups_enabled=p.makeups_enabled,
             classes=counts.get(p.id, 0),
         )
@@ -641,6 +666,11 @@ def list_classes(db: Session, principal: StaffPrincipal, programme_id: object = 
     return [_class_row(g, p, booked.get(g.id, 0), dated.get(g.id, [])) for g, p in rows]
 
 
+def _amount_text(minor: int, currency: str) -> str:
+    """An amount as a form shows it: "120.00"."""
+    return fmt.money(minor, currency).split(" ", 1)[1].replace(",", "")
+
+
 def _class_row(g: ClassGroup, p: Programme, booked: int, dates: list[str]) -> ClassRow:
     clock = f"{g.start_time:%H:%M}" if g.start_time else ""
     if g.weekday is not None:
@@ -665,7 +695,8 @@ def _class_row(g: ClassGroup, p: Programme, booked: int, dates: list[str]) -> Cl
         extra_makeup_capacity=g.extra_makeup_capacity,
         extra_makeup_mode=g.extra_makeup_mode or "",
         makeup_group=g.makeup_group or "",
-        price=fmt.money(p.price_minor, p.currency),
+        price=fmt.money(price_of(g, p), p.currency),
+        price_text="" if g.price_minor is None else _amount_text(g.price_minor, p.currency),
         weekday="" if g.weekday is None else str(g.weekday),
         start_time=clock,
         duration_minutes=g.duration_minutes,
@@ -704,6 +735,7 @@ __all__ = [
     "ProgrammeRow",
     "class_detail",
     "class_price",
+    "price_of",
     "create_class",
     "create_programme",
     "delete_class",

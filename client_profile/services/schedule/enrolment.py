@@ -2,7 +2,7 @@
 move it to another class (docs/decisions.md "Enrolments from the console").
 
 Rules:
-- Enrolling creates the Booking (the class's programme price, the provider's currency), one ``scheduled``
+- Enrolling creates the Booking (the class's price, else its programme's; the provider's currency), one ``scheduled``
   attendance for every session of the class starting on or after the day (local midnight in the provider's
   timezone), and the term fee (services.money.fees.create_booking_fee, so the family's discounts apply; none
   when the price is zero or discounted to nothing), due FEE_DUE_DAYS after today.
@@ -62,6 +62,7 @@ from client_profile.services.people.access import (
 )
 from client_profile.services.people.changes import bump_families
 from client_profile.services.people.identity import StaffPrincipal
+from client_profile.services.schedule.classes import class_price, price_of
 
 FEE_DUE_DAYS = 14
 BOOKING_FIELDS = ("attendee_id", "class_id", "status", "starts_on", "ends_on", "price_minor", "currency")
@@ -213,7 +214,7 @@ def _write_enrolment(
             status=BookingStatus.active,
             starts_on=day,
             ends_on=cls.ends_on,
-            price_minor=programme.price_minor,
+            price_minor=class_price(db, cls)[0],
             currency=ctx.provider.currency,
             created_at=ctx.now,
         )
@@ -222,7 +223,7 @@ def _write_enrolment(
         booking.status = BookingStatus.active
         booking.ends_on = cls.ends_on
         booking.starts_on = min(booking.starts_on or day, day)
-        booking.price_minor = programme.price_minor
+        booking.price_minor = class_price(db, cls)[0]
         booking.currency = ctx.provider.currency
         booking.version += 1
     db.add(booking)
@@ -475,7 +476,7 @@ def class_options(
         ClassOption(
             id=c.id,
             label=_class_label(p, c),
-            price=fmt.money(p.price_minor, provider.currency),
+            price=fmt.money(price_of(c, p), provider.currency),
             places_left=max(c.capacity - int(taken.get(c.id, 0)), 0),
             ends_on=c.ends_on.isoformat() if c.ends_on else "",
         )
