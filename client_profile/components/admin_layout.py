@@ -7,7 +7,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex.components.core.banner import has_connection_errors
 
-from client_profile.components.layout import account_popover, connection_lost, feedback, loading_or
+from client_profile.components.admin_forms import form_feedback
+from client_profile.components.layout import account_popover, connection_lost, loading_or
 from client_profile.page_registry import nav_entries
 from client_profile.state.admin.shell import AdminShellState as Shell
 
@@ -105,20 +106,12 @@ def admin_shell(active: str, *content: rx.Component) -> rx.Component:
     )
 
 
-def field_error(state, name: str) -> rx.Component:
-    """The refused form's message for one field (AdminPage.field_errors), under the field, read out with it."""
-    message = state.field_errors.get(name, "")
-    return rx.cond(
-        message != "",
-        rx.text(message, size="1", color_scheme="red", id=f"{name}-error", role="alert"),
-    )
-
-
 def console_body(state, *content: rx.Component) -> rx.Component:
-    """A console page's body: the state's refusal or confirmation, then the content once loaded; a page whose
-    load was refused (the role may not open it) shows only the refusal."""
+    """A console page's body: the state's refusal or confirmation (unless a form shows it, see
+    components/admin_forms.py), then the content once loaded; a page whose load was refused (the role may not
+    open it) shows only the refusal."""
     return rx.fragment(
-        feedback(state),
+        form_feedback(state, ""),
         loading_or(
             state.loaded,
             rx.cond(state.refused, rx.fragment(), rx.vstack(*content, spacing="5", width="100%")),

@@ -21,7 +21,7 @@ def test_the_owner_invites_a_coach_and_gives_her_the_office_role(app_server, smt
     page.wait_for_url(re.compile(r"/admin/staff$"))
     address = f"coach-{viewport}@example.com"
     page.fill("#invite-email", address)
-    page.fill("#invite-name", f"Coach {viewport}")
+    page.fill("#invite-full_name", f"Coach {viewport}")
     page.select_option("#invite-role", "instructor")
     page.click("#invite-submit")
     expect(page.get_by_role("status")).to_contain_text(f"{address} was added as instructor")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from client_profile.components.admin_forms import disclosure, field, form_feedback, row, submit, text_input
 from client_profile.components.admin_layout import admin_shell
-from client_profile.components.admin_schedule import class_fields, disclosure, field, row, submit, text_input
-from client_profile.components.layout import card, empty_note, feedback, loading_or, section
+from client_profile.components.admin_schedule import class_fields
+from client_profile.components.layout import card, empty_note, loading_or, section
 from client_profile.page_registry import page
 from client_profile.state.admin.schedule import AdminClassState as S
 
@@ -149,24 +150,34 @@ def _which(s) -> rx.Component:
 
 
 def _move_form(s) -> rx.Component:
-    prefix = "move"
+    key = f"session-{s.id}"  # the session's card shows its messages (AdminClassState._row)
     return rx.form(
         _which(s),
         rx.vstack(
             row(
-                _plain(
-                    "Day", text_input(prefix, "day", s.day, type="date", required=True, aria_label="New day")
+                field(
+                    S,
+                    key,
+                    "day",
+                    "Day",
+                    text_input(key, "day", s.day, type="date", required=True),
+                    min_width="10rem",
                 ),
-                _plain(
+                field(
+                    S,
+                    key,
+                    "start_time",
                     "Start time",
-                    text_input(
-                        prefix, "start_time", s.start_time, type="time", required=True, aria_label="New time"
-                    ),
+                    text_input(key, "start_time", s.start_time, type="time", required=True),
                     min_width="8rem",
                 ),
-                _plain(
+                field(
+                    S,
+                    key,
+                    "venue",
                     "Venue",
-                    text_input(prefix, "venue", s.venue, placeholder="The class's venue", aria_label="Venue"),
+                    text_input(key, "venue", s.venue, placeholder="The class's venue"),
+                    min_width="10rem",
                     flex="2",
                 ),
             ),
@@ -182,14 +193,16 @@ def _move_form(s) -> rx.Component:
 
 
 def _cancel_form(s) -> rx.Component:
+    key = f"session-{s.id}"
     return rx.form(
         _which(s),
         rx.vstack(
-            _plain(
+            field(
+                S,
+                key,
+                "note",
                 "Note for the families (optional)",
-                rx.input(
-                    name="note", placeholder="e.g. The pool is closed.", width="100%", aria_label="Note"
-                ),
+                text_input(key, "note", placeholder="e.g. The pool is closed."),
             ),
             rx.button(
                 "Cancel session",
@@ -204,23 +217,6 @@ def _cancel_form(s) -> rx.Component:
         on_submit=S.cancel_session,
         reset_on_submit=False,
         width="100%",
-    )
-
-
-def _plain(label: str, control: rx.Component, min_width: str = "10rem", flex: str = "1") -> rx.Component:
-    """A labelled field of a session's own form (its messages show in the session's card)."""
-    return rx.el.label(
-        rx.vstack(rx.text(label, size="1", weight="medium"), control, spacing="1", width="100%"),
-        flex=flex,
-        min_width=f"min(100%, {min_width})",
-    )
-
-
-def _action(title: str, body: rx.Component) -> rx.Component:
-    return rx.el.details(
-        rx.el.summary(rx.text(title, size="2", weight="medium"), class_name="cp-disclosure-summary"),
-        rx.box(body, padding_top="0.5rem"),
-        class_name="cp-disclosure cp-session-action",
     )
 
 
@@ -259,17 +255,7 @@ def _session(s) -> rx.Component:
             ),
             _counts(s),
             rx.cond(s.note != "", rx.text(s.note, size="2", color_scheme="gray", font_style="italic")),
-            rx.cond(
-                S.row_error_id == s.id,
-                rx.callout(
-                    S.row_error,
-                    icon="triangle-alert",
-                    color_scheme="red",
-                    role="alert",
-                    size="1",
-                    width="100%",
-                ),
-            ),
+            form_feedback(S, f"session-{s.id}"),
             rx.cond(
                 ~s.is_past,
                 rx.match(
@@ -277,8 +263,20 @@ def _session(s) -> rx.Component:
                     (
                         "scheduled",
                         rx.flex(
-                            _action("Move", _move_form(s)),
-                            _action("Cancel", _cancel_form(s)),
+                            disclosure(
+                                "Move",
+                                _move_form(s),
+                                small=True,
+                                class_name="cp-session-action",
+                                width="auto",
+                            ),
+                            disclosure(
+                                "Cancel",
+                                _cancel_form(s),
+                                small=True,
+                                class_name="cp-session-action",
+                                width="auto",
+                            ),
                             column_gap="0.5rem",
                             row_gap="0.5rem",
                             wrap="wrap",
@@ -315,22 +313,32 @@ def admin_class_page() -> rx.Component:
         loading_or(
             S.loaded,
             rx.cond(
-                S.ready,
+                ~S.refused,
                 rx.vstack(
                     _heading(),
-                    feedback(S),
+                    form_feedback(S, ""),
                     card(
-                        rx.box(
-                            disclosure("Edit class", "pencil", _edit_form(), "edit-class", S.detail.version),
+                        form_feedback(S, "edit"),
+                        disclosure(
+                            "Edit class",
+                            _edit_form(),
+                            icon="pencil",
+                            id="edit-class",
+                            key=S.detail.version.to_string(),
                         ),
                     ),
                     card(_update_sessions()),
                     section(
                         "Sessions",
                         card(
+                            form_feedback(S, "add"),
                             disclosure(
-                                "Add a one-off session", "plus", _add_form(), "add-session", S.form_round
-                            )
+                                "Add a one-off session",
+                                _add_form(),
+                                icon="plus",
+                                id="add-session",
+                                key=S.form_round.to_string(),
+                            ),
                         ),
                         rx.cond(
                             S.sessions.length() > 0,
@@ -343,7 +351,7 @@ def admin_class_page() -> rx.Component:
                     spacing="4",
                     width="100%",
                 ),
-                feedback(S),  # a refused load: only its reason
+                form_feedback(S, ""),  # a refused load: only its reason
             ),
         ),
     )

@@ -6,8 +6,21 @@ from __future__ import annotations
 
 import reflex as rx
 
+from client_profile.components.admin_forms import (
+    check,
+    disclosure,
+    field,
+    field_message,
+    form,
+    form_feedback,
+    hidden,
+    row,
+    select,
+    submit,
+    text_input,
+)
 from client_profile.components.admin_layout import admin_shell
-from client_profile.components.layout import card, empty_note, feedback, loading_or, section
+from client_profile.components.layout import card, empty_note, loading_or, section
 from client_profile.page_registry import Nav, page
 from client_profile.state.admin.families import AdminFamiliesState as L
 from client_profile.state.admin.families import AdminFamilyState as S
@@ -19,77 +32,6 @@ PHOTO_TYPES = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/we
 # ------------------------------------------------------------------------------------------------ small parts
 
 
-def _label(text: str) -> rx.Component:
-    return rx.text(text, size="2", weight="medium")
-
-
-def _field(state, key, label: str, name: str, control: rx.Component, grow: str = "1") -> rx.Component:
-    """A labelled form control with its field's message under it (when the refused form was this one)."""
-    return rx.vstack(
-        rx.el.label(
-            _label(label), control, display="flex", flex_direction="column", gap="0.25rem", width="100%"
-        ),
-        rx.cond(
-            (state.form_key == key) & (state.field_errors.get(name, "") != ""),
-            rx.text(state.field_errors.get(name, ""), size="1", color_scheme="red", role="alert"),
-        ),
-        spacing="1",
-        flex=grow,
-        min_width="min(100%, 11rem)",
-    )
-
-
-def _input(name: str, value=None, type_: str = "text", **props) -> rx.Component:
-    if value is not None:
-        props["default_value"] = value
-    return rx.input(name=name, type=type_, width="100%", **props)
-
-
-def _check(name: str, label: str, checked=False) -> rx.Component:
-    return rx.el.label(
-        rx.el.input(type="checkbox", name=name, default_checked=checked),
-        rx.text(label, size="2"),
-        display="flex",
-        align_items="center",
-        gap="0.5rem",
-        class_name="cp-check",
-    )
-
-
-def _hidden(name: str, value) -> rx.Component:
-    return rx.el.input(type="hidden", name=name, value=value)
-
-
-def _row(*children: rx.Component) -> rx.Component:
-    return rx.flex(*children, spacing="3", wrap="wrap", width="100%", align="start")
-
-
-def _form(handler, key, *children: rx.Component, form_key=None) -> rx.Component:
-    """A form keyed on its record's version and the page's form round: it starts afresh after every change."""
-    return rx.form(
-        rx.vstack(*children, spacing="3", width="100%"),
-        on_submit=handler,
-        reset_on_submit=False,
-        width="100%",
-        key=form_key if form_key is not None else key,
-    )
-
-
-def _inline_feedback(state, key) -> rx.Component:
-    """The last action's refusal or confirmation, next to the form it came from."""
-    return rx.cond(state.form_key == key, feedback(state))
-
-
-def _disclosure(summary: str, *content: rx.Component, **props) -> rx.Component:
-    return rx.el.details(
-        rx.el.summary(summary),
-        rx.box(*content, width="100%"),
-        class_name="cp-disclosure",
-        width="100%",
-        **props,
-    )
-
-
 def _grid(items, render) -> rx.Component:
     """Cards side by side as the width allows (one column on a phone); a card opening a form grows alone."""
     return rx.grid(
@@ -99,10 +41,6 @@ def _grid(items, render) -> rx.Component:
         gap="0.75rem",
         width="100%",
     )
-
-
-def _select(name: str, *options: rx.Component, label: str | None = None) -> rx.Component:
-    return rx.el.select(*options, name=name, class_name="cp-select", width="100%", aria_label=label)
 
 
 # ------------------------------------------------------------------------------------------------ the list
@@ -178,26 +116,30 @@ def _search_form() -> rx.Component:
 def _new_family_form() -> rx.Component:
     key = "new"
     return card(
-        _disclosure(
+        form_feedback(L, key),
+        disclosure(
             "New family",
-            _form(
+            form(
                 L.create_family,
-                key,
                 rx.text(
                     "The e-mail is the family's login (optional: a family can exist without one).",
                     size="2",
                     color_scheme="gray",
                 ),
-                _row(
-                    _field(L, key, "Family name", "name", _input("name", autocomplete="off")),
-                    _field(L, key, "E-mail", "email", _input("email", type_="email", autocomplete="off")),
+                row(
+                    field(L, key, "name", "Family name", text_input(key, "name", autocomplete="off")),
+                    field(
+                        L, key, "email", "E-mail", text_input(key, "email", type="email", autocomplete="off")
+                    ),
                 ),
-                _row(
-                    _field(L, key, "Parent's name", "full_name", _input("full_name", autocomplete="off")),
-                    _field(L, key, "Phone", "phone", _input("phone", type_="tel", autocomplete="off")),
+                row(
+                    field(
+                        L, key, "full_name", "Parent's name", text_input(key, "full_name", autocomplete="off")
+                    ),
+                    field(L, key, "phone", "Phone", text_input(key, "phone", type="tel", autocomplete="off")),
                 ),
-                rx.button("Create family", type="submit"),
-                form_key=L.form_round,
+                submit(L, key, "Create family"),
+                key=L.form_round,
             ),
         ),
     )
@@ -238,11 +180,11 @@ def admin_families_page() -> rx.Component:
     return admin_shell(
         "Families",
         rx.heading("Families", size="6", as_="h1"),
-        feedback(L),
+        form_feedback(L, ""),
         loading_or(
             L.loaded,
             rx.cond(
-                L.error != "",
+                L.refused,
                 rx.fragment(),
                 rx.vstack(
                     _search_form(),
@@ -289,23 +231,22 @@ def _client_card(c) -> rx.Component:
             ),
             rx.text(c.email, size="2", color_scheme="gray", overflow_wrap="anywhere"),
             rx.cond(c.phone != "", rx.text(c.phone, size="2", color_scheme="gray")),
-            _inline_feedback(S, key),
-            _disclosure(
+            form_feedback(S, key),
+            disclosure(
                 "Edit",
-                _form(
+                form(
                     S.save_client,
-                    key,
-                    _hidden("id", c.id),
-                    _hidden("version", c.version),
-                    _row(
-                        _field(S, key, "E-mail", "email", _input("email", c.email, "email")),
-                        _field(S, key, "Name", "full_name", _input("full_name", c.full_name)),
+                    hidden("id", c.id),
+                    hidden("version", c.version),
+                    row(
+                        field(S, key, "email", "E-mail", text_input(key, "email", c.email, type="email")),
+                        field(S, key, "full_name", "Name", text_input(key, "full_name", c.full_name)),
                     ),
-                    _row(_field(S, key, "Phone", "phone", _input("phone", c.phone, "tel"))),
-                    _check("reminders_opt_out", "No reminder e-mails", c.reminders_opt_out),
+                    row(field(S, key, "phone", "Phone", text_input(key, "phone", c.phone, type="tel"))),
+                    check(key, "reminders_opt_out", "No reminder e-mails", c.reminders_opt_out),
                     rx.text("A new e-mail logs this client out everywhere.", size="1", color_scheme="gray"),
-                    rx.button("Save client", type="submit"),
-                    form_key=f"{S.form_round}-{c.id}-{c.version}",
+                    submit(S, key, "Save client"),
+                    key=f"{S.form_round}-{c.id}-{c.version}",
                 ),
             ),
             spacing="2",
@@ -318,21 +259,24 @@ def _client_card(c) -> rx.Component:
 def _add_client() -> rx.Component:
     key = "add-client"
     return card(
-        _inline_feedback(S, key),
-        _disclosure(
+        form_feedback(S, key),
+        disclosure(
             "Add a client (a login)",
-            _form(
+            form(
                 S.add_client,
-                key,
-                _hidden("family_id", S.family_key),
-                _row(
-                    _field(S, key, "E-mail", "email", _input("email", type_="email", autocomplete="off")),
-                    _field(S, key, "Name", "full_name", _input("full_name", autocomplete="off")),
+                hidden("family_id", S.family_key),
+                row(
+                    field(
+                        S, key, "email", "E-mail", text_input(key, "email", type="email", autocomplete="off")
+                    ),
+                    field(S, key, "full_name", "Name", text_input(key, "full_name", autocomplete="off")),
                 ),
-                _row(_field(S, key, "Phone", "phone", _input("phone", type_="tel", autocomplete="off"))),
-                _check("reminders_opt_out", "No reminder e-mails"),
-                rx.button("Add client", type="submit"),
-                form_key=f"{S.form_round}",
+                row(
+                    field(S, key, "phone", "Phone", text_input(key, "phone", type="tel", autocomplete="off"))
+                ),
+                check(key, "reminders_opt_out", "No reminder e-mails"),
+                submit(S, key, "Add client"),
+                key=f"{S.form_round}",
             ),
         ),
     )
@@ -358,7 +302,7 @@ def _attendee_card(a) -> rx.Component:
                 size="2",
                 color_scheme="gray",
             ),
-            _inline_feedback(S, key),
+            form_feedback(S, key),
             rx.flex(
                 rx.button(
                     rx.icon("camera", size=16),
@@ -381,28 +325,29 @@ def _attendee_card(a) -> rx.Component:
                 spacing="2",
                 wrap="wrap",
             ),
-            _disclosure(
+            disclosure(
                 "Edit",
-                _form(
+                form(
                     S.save_attendee,
-                    key,
-                    _hidden("id", a.id),
-                    _hidden("version", a.version),
-                    _row(
-                        _field(S, key, "First name", "first_name", _input("first_name", a.first_name)),
-                        _field(S, key, "Last name", "last_name", _input("last_name", a.last_name)),
+                    hidden("id", a.id),
+                    hidden("version", a.version),
+                    row(
+                        field(
+                            S, key, "first_name", "First name", text_input(key, "first_name", a.first_name)
+                        ),
+                        field(S, key, "last_name", "Last name", text_input(key, "last_name", a.last_name)),
                     ),
-                    _row(
-                        _field(
+                    row(
+                        field(
                             S,
                             key,
-                            "Birth date",
                             "birth_date",
-                            _input("birth_date", a.birth_date, "date", max=S.today_iso),
+                            "Birth date",
+                            text_input(key, "birth_date", a.birth_date, type="date", max=S.today_iso),
                         )
                     ),
-                    rx.button("Save attendee", type="submit"),
-                    form_key=f"{S.form_round}-{a.id}-{a.version}",
+                    submit(S, key, "Save attendee"),
+                    key=f"{S.form_round}-{a.id}-{a.version}",
                 ),
             ),
             spacing="2",
@@ -415,28 +360,29 @@ def _attendee_card(a) -> rx.Component:
 def _add_attendee() -> rx.Component:
     key = "add-attendee"
     return card(
-        _inline_feedback(S, key),
-        _disclosure(
+        form_feedback(S, key),
+        disclosure(
             "Add an attendee",
-            _form(
+            form(
                 S.add_attendee,
-                key,
-                _hidden("family_id", S.family_key),
-                _row(
-                    _field(S, key, "First name", "first_name", _input("first_name", autocomplete="off")),
-                    _field(S, key, "Last name", "last_name", _input("last_name", S.family_name)),
+                hidden("family_id", S.family_key),
+                row(
+                    field(
+                        S, key, "first_name", "First name", text_input(key, "first_name", autocomplete="off")
+                    ),
+                    field(S, key, "last_name", "Last name", text_input(key, "last_name", S.family_name)),
                 ),
-                _row(
-                    _field(
+                row(
+                    field(
                         S,
                         key,
-                        "Birth date",
                         "birth_date",
-                        _input("birth_date", type_="date", max=S.today_iso),
+                        "Birth date",
+                        text_input(key, "birth_date", type="date", max=S.today_iso),
                     )
                 ),
-                rx.button("Add attendee", type="submit"),
-                form_key=f"{S.form_round}",
+                submit(S, key, "Add attendee"),
+                key=f"{S.form_round}",
             ),
         ),
     )
@@ -474,11 +420,8 @@ def _photo_panel() -> rx.Component:
                     files.length() > 0,
                     rx.text(files.join(", "), size="2", overflow_wrap="anywhere"),
                 ),
-                rx.cond(
-                    (S.form_key == key) & (S.field_errors.get("photo", "") != ""),
-                    rx.text(S.field_errors.get("photo", ""), size="2", color_scheme="red", role="alert"),
-                    _inline_feedback(S, key),
-                ),
+                field_message(S, key, "photo"),
+                form_feedback(S, key),
                 rx.flex(
                     rx.button(
                         rx.icon("upload", size=16),
@@ -521,12 +464,12 @@ def _class_option(o) -> rx.Component:
     )
 
 
-def _class_select(label: str) -> rx.Component:
-    return _select(
+def _class_select(key, label: str) -> rx.Component:
+    return select(
+        key,
         "class_id",
-        rx.el.option("Choose a class", value=""),
-        rx.foreach(S.class_choices, _class_option),
-        label=label,
+        [rx.el.option("Choose a class", value=""), rx.foreach(S.class_choices, _class_option)],
+        aria_label=label,
     )
 
 
@@ -535,23 +478,30 @@ def _enrol_form() -> rx.Component:
     return card(
         rx.vstack(
             rx.heading("Enrol in a class", size="3", as_="h3"),
-            _inline_feedback(S, key),
-            _form(
+            form_feedback(S, key),
+            form(
                 S.enrol,
-                key,
-                _row(
-                    _field(
+                row(
+                    field(
                         S,
                         key,
-                        "Attendee",
                         "attendee_id",
-                        _select(
+                        "Attendee",
+                        select(
+                            key,
                             "attendee_id",
-                            rx.foreach(S.attendees, lambda a: rx.el.option(a.full_name, value=a.id)),
+                            [rx.foreach(S.attendees, lambda a: rx.el.option(a.full_name, value=a.id))],
                         ),
                     ),
-                    _field(S, key, "Class", "class_id", _class_select("Class"), grow="3"),
-                    _field(S, key, "From", "from_date", _input("from_date", S.today_iso, "date"), grow="1"),
+                    field(S, key, "class_id", "Class", _class_select(key, "Class"), flex="3"),
+                    field(
+                        S,
+                        key,
+                        "from_date",
+                        "From",
+                        text_input(key, "from_date", S.today_iso, type="date"),
+                        flex="1",
+                    ),
                 ),
                 rx.text(
                     "Creates the booking, a place in every session from that day, and the term fee (due in 14 "
@@ -559,8 +509,8 @@ def _enrol_form() -> rx.Component:
                     size="1",
                     color_scheme="gray",
                 ),
-                rx.button("Enrol", type="submit", id="enrol-submit"),
-                form_key=f"{S.form_round}",
+                submit(S, key, "Enrol"),
+                key=f"{S.form_round}",
             ),
             spacing="2",
             width="100%",
@@ -589,7 +539,7 @@ def _share_row(share) -> rx.Component:
 
 
 def _booking_card(b) -> rx.Component:
-    key = f"booking-{b.id}"
+    end, move, share = f"end-{b.id}", f"move-{b.id}", f"share-{b.id}"
     return card(
         rx.vstack(
             rx.flex(
@@ -626,66 +576,73 @@ def _booking_card(b) -> rx.Component:
                     width="100%",
                 ),
             ),
-            _inline_feedback(S, key),
+            form_feedback(S, end),
+            form_feedback(S, move),
+            form_feedback(S, share),
             rx.cond(
                 b.status == "active",
                 rx.vstack(
-                    _disclosure(
+                    disclosure(
                         "End",
-                        _form(
+                        form(
                             S.end_enrolment,
-                            key,
-                            _hidden("id", b.id),
-                            _hidden("version", b.version),
-                            _row(
-                                _field(
+                            hidden("id", b.id),
+                            hidden("version", b.version),
+                            row(
+                                field(
                                     S,
-                                    key,
-                                    "First day without the class",
+                                    end,
                                     "from_date",
-                                    _input("from_date", S.today_iso, "date"),
+                                    "First day without the class",
+                                    text_input(end, "from_date", S.today_iso, type="date"),
                                 )
                             ),
-                            rx.button("End enrolment", type="submit", color_scheme="red", variant="soft"),
-                            form_key=f"end-{S.form_round}-{b.id}-{b.version}",
+                            submit(S, end, "End enrolment", color_scheme="red", variant="soft"),
+                            key=f"end-{S.form_round}-{b.id}-{b.version}",
                         ),
                     ),
-                    _disclosure(
+                    disclosure(
                         "Move",
-                        _form(
+                        form(
                             S.move_enrolment,
-                            key,
-                            _hidden("id", b.id),
-                            _hidden("version", b.version),
-                            _row(
-                                _field(S, key, "To class", "class_id", _class_select("To class"), grow="3"),
-                                _field(S, key, "From", "from_date", _input("from_date", S.today_iso, "date")),
+                            hidden("id", b.id),
+                            hidden("version", b.version),
+                            row(
+                                field(
+                                    S, move, "class_id", "To class", _class_select(move, "To class"), flex="3"
+                                ),
+                                field(
+                                    S,
+                                    move,
+                                    "from_date",
+                                    "From",
+                                    text_input(move, "from_date", S.today_iso, type="date"),
+                                ),
                             ),
                             rx.text(
                                 "No new fee: the term was paid with this booking.",
                                 size="1",
                                 color_scheme="gray",
                             ),
-                            rx.button("Move", type="submit", variant="soft"),
-                            form_key=f"move-{S.form_round}-{b.id}-{b.version}",
+                            submit(S, move, "Move", variant="soft"),
+                            key=f"move-{S.form_round}-{b.id}-{b.version}",
                         ),
                     ),
-                    _disclosure(
+                    disclosure(
                         "Share",
-                        _form(
+                        form(
                             S.grant_share,
-                            key,
-                            _hidden("booking_id", b.id),
-                            _row(_field(S, key, "E-mail", "email", _input("email", type_="email"))),
+                            hidden("booking_id", b.id),
+                            row(field(S, share, "email", "E-mail", text_input(share, "email", type="email"))),
                             rx.flex(
-                                _check("notify", "Notifications", True),
-                                _check("can_pay", "May pay"),
-                                _check("can_manage", "May manage"),
+                                check(share, "notify", "Notifications", True),
+                                check(share, "can_pay", "May pay"),
+                                check(share, "can_manage", "May manage"),
                                 spacing="3",
                                 wrap="wrap",
                             ),
-                            rx.button("Share", type="submit", variant="soft"),
-                            form_key=f"share-{S.form_round}-{b.id}",
+                            submit(S, share, "Share", variant="soft"),
+                            key=f"share-{S.form_round}-{b.id}",
                         ),
                     ),
                     spacing="1",
@@ -810,17 +767,16 @@ def _view_panel() -> rx.Component:
 def _rename() -> rx.Component:
     key = "family"
     return rx.box(
-        _inline_feedback(S, key),
-        _disclosure(
+        form_feedback(S, key),
+        disclosure(
             "Rename",
-            _form(
+            form(
                 S.rename_family,
-                key,
-                _hidden("id", S.family_key),
-                _hidden("version", S.family_version),
-                _row(_field(S, key, "Family name", "name", _input("name", S.family_name))),
-                rx.button("Save name", type="submit", variant="soft"),
-                form_key=f"{S.form_round}-{S.family_version}",
+                hidden("id", S.family_key),
+                hidden("version", S.family_version),
+                row(field(S, key, "name", "Family name", text_input(key, "name", S.family_name))),
+                submit(S, key, "Save name", variant="soft"),
+                key=f"{S.form_round}-{S.family_version}",
             ),
         ),
         width="100%",
@@ -844,7 +800,7 @@ def _family() -> rx.Component:
             width="100%",
         ),
         _rename(),
-        rx.cond((S.form_key == "") | (S.form_key == "view"), feedback(S)),
+        form_feedback(S, ""),
         _view_panel(),
         section(
             "Clients",
@@ -893,13 +849,13 @@ def admin_family_page() -> rx.Component:
                 S.not_found,
                 rx.vstack(
                     rx.heading("Family not found", size="6", as_="h1"),
-                    feedback(S),
+                    form_feedback(S, ""),
                     empty_note("This family does not exist or is not one of yours."),
                     spacing="3",
                 ),
                 rx.cond(
                     S.family_key == 0,
-                    feedback(S),  # a refused load (the role): the message, and nothing of the family
+                    form_feedback(S, ""),  # a refused load (the role): the message, and nothing of the family
                     _family(),
                 ),
             ),

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.components.admin_layout import admin_shell
-from client_profile.components.admin_schedule import (
-    class_fields,
+from client_profile.components.admin_forms import (
     disclosure,
     field,
+    form_feedback,
     row,
     select,
     submit,
     text_input,
 )
-from client_profile.components.layout import card, empty_note, feedback, loading_or, section
+from client_profile.components.admin_layout import admin_shell
+from client_profile.components.admin_schedule import class_fields
+from client_profile.components.layout import card, empty_note, loading_or, section
 from client_profile.page_registry import Nav, page
 from client_profile.state.admin.schedule import PROGRAMME_KINDS
 from client_profile.state.admin.schedule import AdminScheduleState as S
@@ -79,18 +80,18 @@ def _class_form() -> rx.Component:
                 form,
                 "programme_id",
                 "Programme",
-                rx.el.select(
-                    rx.el.option("Choose a programme", value=""),
-                    rx.foreach(
-                        S.programmes,
-                        lambda b: rx.el.option(
-                            b.programme.name + " · " + b.programme.price, value=b.programme.id.to_string()
+                select(
+                    form,
+                    "programme_id",
+                    [
+                        rx.el.option("Choose a programme", value=""),
+                        rx.foreach(
+                            S.programmes,
+                            lambda b: rx.el.option(
+                                b.programme.name + " · " + b.programme.price, value=b.programme.id.to_string()
+                            ),
                         ),
-                    ),
-                    id="class-programme_id",
-                    name="programme_id",
-                    class_name="cp-select",
-                    width="100%",
+                    ],
                     required=True,
                 ),
                 hint="A class costs its programme's price, shown next to the programme's name.",
@@ -198,19 +199,33 @@ def admin_schedule_page() -> rx.Component:
             ),
             spacing="1",
         ),
-        feedback(S),
+        form_feedback(S, ""),
         loading_or(
             S.loaded,
             rx.cond(
-                S.ready,
+                ~S.refused,
                 rx.vstack(
                     rx.vstack(
                         card(
+                            form_feedback(S, "programme"),
                             disclosure(
-                                "New programme", "plus", _programme_form(), "new-programme", S.form_round
-                            )
+                                "New programme",
+                                _programme_form(),
+                                icon="plus",
+                                id="new-programme",
+                                key=S.form_round.to_string(),
+                            ),
                         ),
-                        card(disclosure("New class", "plus", _class_form(), "new-class", S.form_round)),
+                        card(
+                            form_feedback(S, "class"),
+                            disclosure(
+                                "New class",
+                                _class_form(),
+                                icon="plus",
+                                id="new-class",
+                                key=S.form_round.to_string(),
+                            ),
+                        ),
                         spacing="2",
                         width="100%",
                     ),

@@ -3,81 +3,75 @@ window, and holidays (owners). One form per group; every change is audited."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 
-from client_profile.components.admin_layout import admin_shell, console_body, field_error
+from client_profile.components.admin_forms import (
+    check,
+    field,
+    field_message,
+    form_feedback,
+    hidden,
+    row,
+    select,
+    submit,
+    text_input,
+)
+from client_profile.components.admin_layout import admin_shell, console_body
 from client_profile.components.layout import card, empty_note
 from client_profile.page_registry import Nav, page
 from client_profile.state.admin.settings import AdminSettingsState as S
 
-
-def _text(name: str, label: str, hint: str = "", kind: str = "text") -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=f"setting-{name}", font_size="0.85rem", font_weight="500"),
-        rx.input(
-            id=f"setting-{name}",
-            name=name,
-            type=kind,
-            default_value=S.values.get(name, ""),
-            width="100%",
-        ),
-        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")) if hint else rx.fragment(),
-        field_error(S, name),
-        spacing="1",
-        width="100%",
-        min_width="12rem",
-        flex="1",
-    )
+# A settings field is drawn for its group's form (the form key is the group's name): `_group` calls it with that.
+Field = Callable[[str], rx.Component]
 
 
-def _switch(name: str, label: str) -> rx.Component:
-    return rx.el.label(
-        rx.el.input(
-            type="checkbox",
-            name=name,
-            default_checked=S.values.get(name, "") != "",
-            id=f"setting-{name}",
-            style={"width": "1.1rem", "height": "1.1rem"},
-        ),
-        rx.text(label, size="2"),
-        field_error(S, name),
-        display="flex",
-        align_items="center",
-        gap="0.5rem",
-        min_height="44px",
-    )
+def _text(name: str, label: str, hint: str = "", kind: str = "text") -> Field:
+    def draw(key: str) -> rx.Component:
+        control = text_input(key, name, S.values.get(name, ""), type=kind)
+        return field(S, key, name, label, control, hint=hint, min_width="12rem")
+
+    return draw
 
 
-def _choice(name: str, label: str, options: list[tuple[str, str]]) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=f"setting-{name}", font_size="0.85rem", font_weight="500"),
-        rx.el.select(
-            *[rx.el.option(text, value=value) for value, text in options],
-            id=f"setting-{name}",
-            name=name,
-            default_value=S.values.get(name, ""),
-            class_name="cp-select",
-        ),
-        field_error(S, name),
-        spacing="1",
-        min_width="12rem",
-    )
+def _switch(name: str, label: str) -> Field:
+    def draw(key: str) -> rx.Component:
+        return rx.vstack(
+            check(key, name, label, S.values.get(name, "") != ""),
+            field_message(S, key, name),
+            spacing="1",
+            justify="center",
+            min_height="44px",
+        )
+
+    return draw
 
 
-def _group(group: str, title: str, *fields: rx.Component) -> rx.Component:
+def _choice(name: str, label: str, options: list[tuple[str, str]]) -> Field:
+    def draw(key: str) -> rx.Component:
+        control = select(key, name, options, S.values.get(name, ""))
+        return field(S, key, name, label, control, min_width="12rem", flex="0 1 auto")
+
+    return draw
+
+
+def _group(group: str, title: str, *fields: Field) -> rx.Component:
     return card(
         rx.form(
             rx.vstack(
                 rx.heading(title, size="4", as_="h2"),
-                rx.el.input(type="hidden", name="group", value=group),
-                rx.flex(*fields, spacing="3", wrap="wrap", width="100%"),
-                rx.button("Save", type="submit", id=f"save-{group}"),
+                hidden("group", group),
+                row(*[draw(group) for draw in fields]),
+                form_feedback(S, group),
+                submit(S, group, "Save"),
                 spacing="3",
                 width="100%",
             ),
             on_submit=S.save_settings,
             reset_on_submit=False,
             width="100%",
+            key=S.form_round.to_string(),
         )
     )
 
@@ -115,26 +109,34 @@ def _holidays() -> rx.Component:
                 ),
                 empty_note("No holidays yet."),
             ),
+            form_feedback(S, "holiday"),
             rx.form(
-                rx.flex(
-                    rx.vstack(
-                        rx.el.label("Day", html_for="holiday-day", font_size="0.85rem"),
-                        rx.input(id="holiday-day", name="day", type="date"),
-                        field_error(S, "day"),
-                        spacing="1",
+                rx.vstack(
+                    row(
+                        field(
+                            S,
+                            "holiday",
+                            "day",
+                            "Day",
+                            text_input("holiday", "day", type="date"),
+                            min_width="9rem",
+                        ),
+                        field(
+                            S,
+                            "holiday",
+                            "name",
+                            "Name",
+                            text_input("holiday", "name", placeholder="Christmas Eve"),
+                            min_width="9rem",
+                        ),
                     ),
-                    rx.vstack(
-                        rx.el.label("Name", html_for="holiday-name", font_size="0.85rem"),
-                        rx.input(id="holiday-name", name="name", placeholder="Christmas Eve"),
-                        spacing="1",
-                    ),
-                    rx.button("Add holiday", type="submit", variant="soft"),
+                    submit(S, "holiday", "Add holiday", variant="soft"),
                     spacing="3",
-                    wrap="wrap",
-                    align="end",
+                    width="100%",
                 ),
                 on_submit=S.add_holiday,
-                reset_on_submit=True,
+                reset_on_submit=False,
+                key=S.form_round.to_string(),
             ),
             spacing="3",
             width="100%",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.components.admin_layout import admin_shell, console_body, field_error
+from client_profile.components.admin_forms import field, form_feedback, row, select, submit, text_input
+from client_profile.components.admin_layout import admin_shell, console_body
 from client_profile.components.layout import card, section
 from client_profile.page_registry import Nav, page
 from client_profile.state.admin.staff import AdminStaffState as S
@@ -13,6 +14,7 @@ ROLES = ["owner", "office", "instructor"]
 
 
 def _invite_form() -> rx.Component:
+    key = "invite"
     return card(
         rx.form(
             rx.vstack(
@@ -22,47 +24,37 @@ def _invite_form() -> rx.Component:
                     size="2",
                     color_scheme="gray",
                 ),
-                rx.flex(
-                    rx.vstack(
-                        rx.el.label("E-mail", html_for="invite-email", font_size="0.85rem"),
-                        rx.input(id="invite-email", name="email", type="email", required=True, width="100%"),
-                        field_error(S, "email"),
-                        spacing="1",
-                        flex="2",
+                form_feedback(S, key),
+                row(
+                    field(
+                        S,
+                        key,
+                        "email",
+                        "E-mail",
+                        text_input(key, "email", type="email", required=True),
                         min_width="14rem",
-                    ),
-                    rx.vstack(
-                        rx.el.label("Name", html_for="invite-name", font_size="0.85rem"),
-                        rx.input(id="invite-name", name="full_name", width="100%"),
-                        field_error(S, "full_name"),
-                        spacing="1",
                         flex="2",
-                        min_width="12rem",
                     ),
-                    rx.vstack(
-                        rx.el.label("Role", html_for="invite-role", font_size="0.85rem"),
-                        rx.el.select(
-                            *[rx.el.option(r.capitalize(), value=r) for r in ROLES],
-                            id="invite-role",
-                            name="role",
-                            default_value="instructor",
-                            class_name="cp-select",
-                        ),
-                        spacing="1",
+                    field(
+                        S, key, "full_name", "Name", text_input(key, "full_name"), min_width="12rem", flex="2"
+                    ),
+                    field(
+                        S,
+                        key,
+                        "role",
+                        "Role",
+                        select(key, "role", [(r, r.capitalize()) for r in ROLES], "instructor"),
                         min_width="9rem",
                     ),
-                    spacing="3",
-                    wrap="wrap",
-                    width="100%",
-                    align="end",
                 ),
-                rx.button("Send invitation", type="submit", id="invite-submit"),
+                submit(S, key, "Send invitation"),
                 spacing="3",
                 width="100%",
             ),
             on_submit=S.invite,
             reset_on_submit=False,
             width="100%",
+            key=S.form_round.to_string(),
         )
     )
 

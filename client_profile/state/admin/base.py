@@ -4,29 +4,73 @@ Everything else is the client side's base: one unit of work per handler, the ide
 event (a role change or a deactivation applies at the next event), refusals shown in `error`, a reload after
 each action. Every service the console calls checks the staff member's rights itself (services/people/access.py),
 so a handler never decides who may do what.
+
+How a console form reports (docs/architecture.md, "The provider side"): a form's handler runs through
+`_submit(key, action)`. `form_key` names the form the last action came from: its confirmation or refusal shows
+next to that form (components/admin_forms.py `form_feedback`), and a refusal naming fields (FieldErrors /
+InvalidField) shows each message under its field (`field_errors`, by plain field name) instead; "" is the page
+top. `form_round` is bumped after every successful form action: forms keyed on it are drawn afresh.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 from sqlmodel import Session
 
 from client_profile.services.errors import DomainError, FieldErrors
 from client_profile.services.people.identity import StaffPrincipal
-from client_profile.state.base import PageState
+from client_profile.state.base import Ctx, PageState
 from client_profile.state.session import staff_principal_for, to_admin_login
 
 
 class AdminPage(PageState, mixin=True):
-    # The last refused form's messages by field name (services raise FieldErrors / InvalidField): a page shows
-    # `field_errors.get("name", "")` next to each field. Cleared before every action.
+    # The form the last action came from ("" : none, the page top): its messages and field errors show there.
+    form_key: str = ""
+    # Bumped after each successful form action: forms keyed on it are drawn afresh (empty, or what is stored).
+    form_round: int = 0
+    # The last refused form's messages by plain field name (services raise FieldErrors / InvalidField), shown
+    # under the fields of the form `form_key`. Cleared before every action.
     field_errors: dict[str, str] = {}
     # The page's load was refused (the role may not open it): the page shows only the refusal.
     refused: bool = False
 
     def _open(self):
-        self.refused = False
+        self.refused, self.form_key, self.field_errors = False, "", {}
         return super()._open()
+
+    def _submit(
+        self,
+        key: str,
+        action: Callable[[Ctx], Any],
+        *,
+        done: str | Callable[[Any], str] | None = None,
+        then: Callable[[Any], Any] | None = None,
+        immediate: bool = False,
+        shown: tuple[str, ...] | None = None,
+    ):
+        """`_handle` for the form `key`: its confirmation or refusal shows by that form, a refused field's message
+        under that field (and not again in `error`), and after a success `form_round` moves on. `shown`: the
+        fields the form shows (None: all a refusal may name); a refusal naming another one stays at the page
+        top, as does any refusal when the page (re)load was refused."""
+        self.form_key, self.message = key, ""
+
+        def run(ctx: Ctx):
+            result = action(ctx)
+            self.form_round += 1
+            return result
+
+        event = self._handle(run, done=done, then=then, immediate=immediate)
+        if not self.loaded or self.refused:
+            self.form_key, self.field_errors = "", {}
+        elif self.field_errors and self.error:
+            if shown is not None and not set(self.field_errors) <= set(shown):
+                self.form_key, self.field_errors = "", {}
+            elif self.form_key:
+                self.error = ""  # the messages show under their fields
+        return event
 
     def _refused_load(self, reason: str) -> None:
         super()._refused_load(reason)

@@ -4,9 +4,9 @@ access and "view as client". Thin over services/people/families.py and services/
 check every right and every id themselves.
 
 Forms send the record's id and the version they were opened with (hidden fields); a page's form is keyed on
-that version and on `form_round` (bumped after each success), so after a change, or a stale edit refused and
-reloaded, every form shows what is now stored and can never send an old version again with new values.
-`form_key` names the form an action came from: its messages show next to that form.
+that version and on `form_round` (AdminPage `_submit`: bumped after each success), so after a change, or a stale
+edit refused and reloaded, every form shows what is now stored and can never send an old version again with new
+values. `form_key` names the form an action came from: its messages show next to that form.
 """
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ from client_profile.services.people.access import Capability, parse_id, require_
 from client_profile.services.schedule import enrolment
 from client_profile.state.admin.base import AdminPage
 from client_profile.state.base import Ctx
+
+# The fields each form shows (a refusal naming another field stays at the page top).
+NEW_FAMILY_FORM = ("name", "email", "full_name", "phone")
+CLIENT_FORM = ("email", "full_name", "phone")
+ATTENDEE_FORM = ("first_name", "last_name", "birth_date")
 
 # How long after "Photo" (a socket event, identity from the cookie it carries) the upload may follow.
 PHOTO_WINDOW_SECONDS = 15 * 60
@@ -61,8 +66,6 @@ class AdminFamiliesState(AdminPage, rx.State):
     page_no: int = 0
     has_more: bool = False
     rows: list[families.FamilyRow] = []
-    form_key: str = ""  # "new" after the new-family form: its field messages show under its fields
-    form_round: int = 0
 
     def _load(self, ctx: Ctx) -> None:
         found = families.search_families(ctx.db, ctx.principal, self.query, page=self.page_no)
@@ -81,8 +84,7 @@ class AdminFamiliesState(AdminPage, rx.State):
         def act(ctx: Ctx) -> None:
             self.query, self.page_no = query, 0
 
-        self.message, self.form_key = "", ""
-        return self._handle(act)
+        return self._submit("", act)
 
     @rx.event
     def go_to_page(self, page_no: int):
@@ -90,14 +92,13 @@ class AdminFamiliesState(AdminPage, rx.State):
             wanted = parse_id(page_no) if page_no not in (0, "0") else 0
             self.page_no = wanted if wanted is not None and wanted < 10_000 else 0
 
-        self.message = ""
-        return self._handle(act)
+        return self._submit("", act)
 
     @rx.event
     def create_family(self, form_data: dict):
         form = _form(form_data)
-        self.form_key = "new"
-        return self._handle(
+        return self._submit(
+            "new",
             lambda ctx: (
                 families.create_family(
                     ctx.db,
@@ -109,6 +110,7 @@ class AdminFamiliesState(AdminPage, rx.State):
                 ).id
             ),
             then=lambda family_id: rx.redirect(f"/admin/families/{family_id}"),
+            shown=NEW_FAMILY_FORM,
         )
 
 
@@ -137,9 +139,6 @@ class AdminFamilyState(AdminPage, rx.State):
     class_choices: list[enrolment.ClassOption] = []
     today_iso: str = ""  # the provider's today: the date forms start from
     not_found: bool = False
-    # The form the last action came from ("client-12", "enrol", ...): its messages show next to it.
-    form_key: str = ""
-    form_round: int = 0
     # The attendee whose photo is being chosen (0: none), and the version the "Photo" button saw.
     photo_for: int = 0
     photo_version: int = 0
@@ -188,22 +187,9 @@ class AdminFamilyState(AdminPage, rx.State):
         self.seen_members, self.seen_bookings, self.seen_unpaid = [], [], []
         self.seen_unpaid_total = self.seen_credit = ""
 
-    def _act(self, key: str, action, done, *, immediate: bool = False):
-        """An action of the form `key`: its messages show by that form, and every form starts afresh after a
-        success (form_round)."""
-        self.form_key, self.message = key, ""
-        self._close_view()
-
-        def run(ctx: Ctx):
-            result = action(ctx)
-            self.form_round += 1
-            return result
-
-        return self._handle(run, done=done, immediate=immediate)
-
     @rx.event
     def load_admin_family(self):
-        self.message = self.error = self.form_key = ""
+        self.message = self.error = ""
         self.photo_for, self.photo_name = 0, ""
         self._close_view()
         return self._open()
@@ -213,7 +199,8 @@ class AdminFamilyState(AdminPage, rx.State):
     @rx.event
     def rename_family(self, form_data: dict):
         form = _form(form_data)
-        return self._act(
+        self._close_view()
+        return self._submit(
             "family",
             lambda ctx: families.update_family(
                 ctx.db,
@@ -222,13 +209,15 @@ class AdminFamilyState(AdminPage, rx.State):
                 _version(form.get("version")),
                 name=form.get("name"),
             ),
-            lambda family: f"The family is now called {family.name}.",
+            done=lambda family: f"The family is now called {family.name}.",
+            shown=("name",),
         )
 
     @rx.event
     def save_client(self, form_data: dict):
         form = _form(form_data)
-        return self._act(
+        self._close_view()
+        return self._submit(
             _id_key("client", form.get("id")),
             lambda ctx: families.update_client(
                 ctx.db,
@@ -240,13 +229,15 @@ class AdminFamilyState(AdminPage, rx.State):
                 phone=form.get("phone", ""),
                 reminders_opt_out=_ticked(form, "reminders_opt_out"),
             ),
-            lambda client: f"Saved {client.email}.",
+            done=lambda client: f"Saved {client.email}.",
+            shown=CLIENT_FORM,
         )
 
     @rx.event
     def add_client(self, form_data: dict):
         form = _form(form_data)
-        return self._act(
+        self._close_view()
+        return self._submit(
             "add-client",
             lambda ctx: families.add_client(
                 ctx.db,
@@ -257,7 +248,8 @@ class AdminFamilyState(AdminPage, rx.State):
                 phone=form.get("phone", ""),
                 reminders_opt_out=_ticked(form, "reminders_opt_out"),
             ),
-            lambda client: f"{client.email} can now log in to the family's profile.",
+            done=lambda client: f"{client.email} can now log in to the family's profile.",
+            shown=CLIENT_FORM,
         )
 
     # -- attendees
@@ -265,7 +257,8 @@ class AdminFamilyState(AdminPage, rx.State):
     @rx.event
     def save_attendee(self, form_data: dict):
         form = _form(form_data)
-        return self._act(
+        self._close_view()
+        return self._submit(
             _id_key("attendee", form.get("id")),
             lambda ctx: families.update_attendee(
                 ctx.db,
@@ -276,13 +269,15 @@ class AdminFamilyState(AdminPage, rx.State):
                 last_name=form.get("last_name", ""),
                 birth_date=form.get("birth_date", ""),
             ),
-            lambda attendee: f"Saved {attendee.first_name}.",
+            done=lambda attendee: f"Saved {attendee.first_name}.",
+            shown=ATTENDEE_FORM,
         )
 
     @rx.event
     def add_attendee(self, form_data: dict):
         form = _form(form_data)
-        return self._act(
+        self._close_view()
+        return self._submit(
             "add-attendee",
             lambda ctx: families.add_attendee(
                 ctx.db,
@@ -292,7 +287,8 @@ class AdminFamilyState(AdminPage, rx.State):
                 last_name=form.get("last_name", ""),
                 birth_date=form.get("birth_date", ""),
             ),
-            lambda attendee: f"Added {attendee.first_name}.",
+            done=lambda attendee: f"Added {attendee.first_name}.",
+            shown=ATTENDEE_FORM,
         )
 
     @rx.event
@@ -341,20 +337,22 @@ class AdminFamilyState(AdminPage, rx.State):
                 raise FieldErrors({"photo": "Choose the attendee's Photo button again, then the picture."})
             attendee = families.set_attendee_photo(ctx.db, ctx.principal, attendee_id, version, data)
             self.photo_for, self.photo_name, self._photo_armed = 0, "", (0, 0.0)
-            self.form_round += 1
             self.form_key = f"attendee-{attendee.id}"  # the panel closes: the message shows on the attendee
             return attendee
 
-        self.form_key, self.message = _id_key("photo", attendee_id), ""
         self._close_view()
-        return self._handle(act, done=lambda attendee: f"New photo for {attendee.first_name}.")
+        return self._submit(
+            _id_key("photo", attendee_id), act, done=lambda attendee: f"New photo for {attendee.first_name}."
+        )
 
     @rx.event
     def remove_photo(self, attendee_id: int, version: int):
-        return self._act(
+        self._close_view()
+        return self._submit(
             _id_key("attendee", attendee_id),
             lambda ctx: families.remove_attendee_photo(ctx.db, ctx.principal, attendee_id, version),
-            lambda attendee: f"Removed the photo of {attendee.first_name}.",
+            done=lambda attendee: f"Removed the photo of {attendee.first_name}.",
+            shown=(),
         )
 
     # -- bookings
@@ -362,7 +360,8 @@ class AdminFamilyState(AdminPage, rx.State):
     @rx.event
     def enrol(self, form_data: dict):
         form = _form(form_data)
-        return self._act(
+        self._close_view()
+        return self._submit(
             "enrol",
             lambda ctx: enrolment.enrol(
                 ctx.db,
@@ -371,17 +370,19 @@ class AdminFamilyState(AdminPage, rx.State):
                 parse_id(form.get("class_id")),
                 form.get("from_date"),
             ),
-            lambda booking: (
+            done=lambda booking: (
                 f"Enrolled from {fmt.day_label(booking.starts_on)}; the term fee is on the family's payments."
             ),
             immediate=True,
+            shown=("attendee_id", "class_id", "from_date"),
         )
 
     @rx.event
     def end_enrolment(self, form_data: dict):
         form = _form(form_data)
-        return self._act(
-            _id_key("booking", form.get("id")),
+        self._close_view()
+        return self._submit(
+            _id_key("end", form.get("id")),
             lambda ctx: enrolment.end_enrolment(
                 ctx.db,
                 ctx.principal,
@@ -389,15 +390,17 @@ class AdminFamilyState(AdminPage, rx.State):
                 _version(form.get("version")),
                 form.get("from_date"),
             ),
-            lambda booking: f"The enrolment ends on {fmt.day_label(booking.ends_on)}.",
+            done=lambda booking: f"The enrolment ends on {fmt.day_label(booking.ends_on)}.",
             immediate=True,
+            shown=("from_date",),
         )
 
     @rx.event
     def move_enrolment(self, form_data: dict):
         form = _form(form_data)
-        return self._act(
-            _id_key("booking", form.get("id")),
+        self._close_view()
+        return self._submit(
+            _id_key("move", form.get("id")),
             lambda ctx: enrolment.move_enrolment(
                 ctx.db,
                 ctx.principal,
@@ -406,15 +409,17 @@ class AdminFamilyState(AdminPage, rx.State):
                 parse_id(form.get("class_id")),
                 form.get("from_date"),
             ),
-            lambda booking: f"Moved from {fmt.day_label(booking.starts_on)}, without a new fee.",
+            done=lambda booking: f"Moved from {fmt.day_label(booking.starts_on)}, without a new fee.",
             immediate=True,
+            shown=("class_id", "from_date"),
         )
 
     @rx.event
     def grant_share(self, form_data: dict):
         form = _form(form_data)
-        return self._act(
-            _id_key("booking", form.get("booking_id")),
+        self._close_view()
+        return self._submit(
+            _id_key("share", form.get("booking_id")),
             lambda ctx: families.grant_share(
                 ctx.db,
                 ctx.principal,
@@ -424,15 +429,18 @@ class AdminFamilyState(AdminPage, rx.State):
                 can_pay=_ticked(form, "can_pay"),
                 can_manage=_ticked(form, "can_manage"),
             ),
-            lambda share: f"Shared with {share.grantee_email}.",
+            done=lambda share: f"Shared with {share.grantee_email}.",
+            shown=("email",),
         )
 
     @rx.event
     def revoke_share(self, booking_id: int, email: str):
-        return self._act(
-            _id_key("booking", booking_id),
+        self._close_view()
+        return self._submit(
+            _id_key("share", booking_id),
             lambda ctx: families.revoke_share(ctx.db, ctx.principal, parse_id(booking_id), email),
-            lambda share: f"{share.grantee_email} no longer sees this booking.",
+            done=lambda share: f"{share.grantee_email} no longer sees this booking.",
+            shown=(),
         )
 
     # -- view as client
@@ -460,9 +468,8 @@ class AdminFamilyState(AdminPage, rx.State):
             self.seen_credit = view.home.credit_balance
             self.viewing = True
 
-        self.form_key, self.message = "view", ""
         self._close_view()
-        return self._handle(act)
+        return self._submit("", act)
 
     @rx.event
     def close_view(self):

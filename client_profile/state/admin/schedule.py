@@ -3,7 +3,7 @@
 Thin states over services.schedule.classes and .timetable, which check the staff member's right
 (``Capability.schedule``), every id and every version; an instructor's load is refused there and the page shows
 why. Form text goes to the services as typed: they parse it and name the field of a bad value
-(``InvalidField.field``), which the page shows next to that field (``field_errors``, keyed "<form>.<field>").
+(``InvalidField.field``), which the page shows next to that field (AdminPage `_submit`, `field_errors`).
 """
 
 from __future__ import annotations
@@ -82,42 +82,9 @@ def _empty(cls):
     return cls(**{f.name: blank[str(f.type)] for f in dataclasses.fields(cls)})
 
 
-class ScheduleForms(AdminPage, mixin=True):
-    """Per-field messages for the schedule's forms: a refusal naming a field the page shows is put next to that
-    field instead of at the top of the page."""
-
-    # "<form>.<field>" -> message (one at a time: the services stop at the first bad field).
-    field_errors: dict[str, str] = {}
-    # The form that has such a message ("": none), so its submit button can point at it.
-    error_form: str = ""
-    # Whether the page's data is loaded (a refused load shows only its reason).
-    ready: bool = False
-
-    def _submit(self, form: str, shown: tuple[str, ...], action: Callable[[Ctx], Any], **options):
-        """`_handle` for a form; `shown`: the fields the form shows (a message for another stays on top)."""
-        failed: dict[str, str] = {}
-
-        def run(ctx: Ctx):
-            try:
-                return action(ctx)
-            except InvalidField as exc:
-                failed["field"] = exc.field
-                raise
-
-        self.field_errors, self.error_form = {}, ""
-        event = self._handle(run, **options)
-        field = failed.get("field")
-        if field and self.error and self.ready and field in shown:
-            self.field_errors, self.error_form = {f"{form}.{field}": self.error}, form
-            self.error = ""
-        return event
-
-
-class AdminScheduleState(ScheduleForms, rx.State):
+class AdminScheduleState(AdminPage, rx.State):
     programmes: list[ProgrammeBlock] = []
     instructors: list[classes.InstructorChoice] = []
-    # Bumped after each creation: the form is drawn afresh (empty and closed).
-    form_round: int = 0
 
     def _load(self, ctx: Ctx) -> None:
         programmes = classes.list_programmes(ctx.db, ctx.principal)
@@ -126,12 +93,10 @@ class AdminScheduleState(ScheduleForms, rx.State):
             by_programme.setdefault(row.programme_id, []).append(row)
         self.programmes = [ProgrammeBlock(p, by_programme[p.id]) for p in programmes]
         self.instructors = classes.instructor_choices(ctx.db, ctx.principal)
-        self.ready = True
 
     @rx.event
     def load_admin_schedule(self):
-        self.message = self.error = self.error_form = ""
-        self.field_errors = {}
+        self.message = self.error = ""
         return self._open()
 
     @rx.event
@@ -139,10 +104,9 @@ class AdminScheduleState(ScheduleForms, rx.State):
         form = _pick(_form(form_data), PROGRAMME_FORM)
         return self._submit(
             "programme",
-            PROGRAMME_FORM,
             lambda ctx: classes.create_programme(ctx.db, ctx.principal, **form),
             done=lambda programme: f"Programme {programme.name} created. Add its classes below.",
-            then=self._next_round,
+            shown=PROGRAMME_FORM,
         )
 
     @rx.event
@@ -159,29 +123,19 @@ class AdminScheduleState(ScheduleForms, rx.State):
 
         return self._submit(
             "class",
-            (*CLASS_FORM, "programme_id", "dates"),
             create,
             done=lambda made: f"Class {made[0].name} created. {made[1].summary}",
-            then=self._next_round,
+            shown=(*CLASS_FORM, "programme_id", "dates"),
         )
-
-    def _next_round(self, result) -> None:
-        if result is not None:
-            self.form_round += 1
 
 
 EMPTY_CLASS = _empty(classes.ClassRow)
 
 
-class AdminClassState(ScheduleForms, rx.State):
+class AdminClassState(AdminPage, rx.State):
     detail: classes.ClassRow = EMPTY_CLASS
     sessions: list[timetable.ConsoleSessionRow] = []
     instructors: list[classes.InstructorChoice] = []
-    # A refusal of one session's action, shown in that session's card (0: none).
-    row_error_id: int = 0
-    row_error: str = ""
-    # Bumped after a one-off session was added: its form is drawn afresh (empty and closed).
-    form_round: int = 0
 
     def _class_id(self) -> int | None:
         """The class of the page, from its route (/admin/classes/<id>); the services check it."""
@@ -193,13 +147,10 @@ class AdminClassState(ScheduleForms, rx.State):
         self.detail = classes.class_detail(ctx.db, ctx.principal, class_id)
         self.sessions = timetable.class_sessions(ctx.db, ctx.principal, class_id)
         self.instructors = classes.instructor_choices(ctx.db, ctx.principal)
-        self.ready = True
 
     @rx.event
     def load_admin_class(self):
-        self.message = self.error = self.row_error = self.error_form = ""
-        self.row_error_id = 0
-        self.field_errors = {}
+        self.message = self.error = ""
         return self._open()
 
     @rx.event
@@ -210,15 +161,16 @@ class AdminClassState(ScheduleForms, rx.State):
         class_id = self._class_id()
         return self._submit(
             "edit",
-            (*CLASS_FORM, "dates"),
             lambda ctx: classes.update_class(ctx.db, ctx.principal, class_id, version, dates=dates, **fields),
             done=lambda saved: f"Class {saved[0].name} saved. {saved[1].summary}",
+            shown=(*CLASS_FORM, "dates"),
         )
 
     @rx.event
     def update_sessions(self, version: int):
         class_id = self._class_id()
-        return self._handle(
+        return self._submit(
+            "",
             lambda ctx: timetable.update_sessions(ctx.db, ctx.principal, class_id, version),
             done=lambda result: result.summary,
         )
@@ -235,10 +187,9 @@ class AdminClassState(ScheduleForms, rx.State):
 
         return self._submit(
             "add",
-            SESSION_FORM,
             add,
             done=lambda session: "The one-off session was added; the class's families see it.",
-            then=self._next_round,
+            shown=SESSION_FORM,
         )
 
     @rx.event
@@ -275,14 +226,8 @@ class AdminClassState(ScheduleForms, rx.State):
         )
 
     def _row(self, session_id: object, action: Callable[[Ctx], Any], done: str):
-        """A session's action: its refusal is shown in that session's card when the page is loaded."""
-        self.row_error, self.row_error_id, self.field_errors, self.error_form = "", 0, {}, ""
-        event = self._handle(action, done=done)
+        """A session's action: its messages show in that session's card (form "session-<id>") when the page
+        shows that session, at the page top otherwise."""
         sid = parse_id(session_id)
-        if self.error and self.ready and sid is not None and any(s.id == sid for s in self.sessions):
-            self.row_error, self.row_error_id, self.error = self.error, sid, ""
-        return event
-
-    def _next_round(self, result) -> None:
-        if result is not None:
-            self.form_round += 1
+        shown = sid is not None and any(s.id == sid for s in self.sessions)
+        return self._submit(f"session-{sid}" if shown else "", action, done=done, shown=())

@@ -27,17 +27,18 @@ class AdminSettingsState(AdminPage, rx.State):
     def save_settings(self, form_data: dict):
         """One settings form; its hidden `group` field names which."""
         form = form_data if isinstance(form_data, dict) else {}
-        return self._handle(
-            lambda ctx: provider_admin.change_settings(
-                ctx.db, ctx.principal, form.get("group"), form, self.version
-            ),
+        group = form.get("group")
+        return self._submit(
+            group if isinstance(group, str) and group in provider_admin.SETTINGS_GROUPS else "",
+            lambda ctx: provider_admin.change_settings(ctx.db, ctx.principal, group, form, self.version),
             done=lambda changes: "Saved." if changes else "Nothing changed.",
         )
 
     @rx.event
     def add_holiday(self, form_data: dict):
         form = form_data if isinstance(form_data, dict) else {}
-        return self._handle(
+        return self._submit(
+            "holiday",
             lambda ctx: provider_admin.add_console_holiday(
                 ctx.db, ctx.principal, form.get("day"), form.get("name")
             ),
@@ -46,7 +47,8 @@ class AdminSettingsState(AdminPage, rx.State):
 
     @rx.event
     def remove_holiday(self, day: str):
-        return self._handle(
+        return self._submit(
+            "",
             lambda ctx: provider_admin.remove_console_holiday(ctx.db, ctx.principal, day),
             done=lambda holiday: f"{holiday.day.isoformat()} is no longer a holiday.",
         )

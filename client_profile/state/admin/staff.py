@@ -23,7 +23,8 @@ class AdminStaffState(AdminPage, rx.State):
     @rx.event
     def invite(self, form_data: dict):
         form = form_data if isinstance(form_data, dict) else {}
-        return self._handle(
+        return self._submit(
+            "invite",
             lambda ctx: staff.add_staff(
                 ctx.db, form.get("email"), form.get("role"), form.get("full_name", ""), by=ctx.principal
             ),
@@ -32,14 +33,16 @@ class AdminStaffState(AdminPage, rx.State):
 
     @rx.event
     def change_role(self, staff_id: int, role: str, version: int):
-        return self._handle(
+        return self._submit(
+            "",
             lambda ctx: staff.change_role(ctx.db, ctx.principal, staff_id, role, version),
             done=lambda member: f"{member.email} is now {member.role.value}.",
         )
 
     @rx.event
     def switch_active(self, staff_id: int, active: bool, version: int):
-        return self._handle(
+        return self._submit(
+            "",
             lambda ctx: staff.set_active(ctx.db, ctx.principal, staff_id, active, version),
             done=lambda member: f"{member.email} is {'active' if member.is_active else 'deactivated'}.",
         )
