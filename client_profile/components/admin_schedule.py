@@ -147,6 +147,17 @@ def class_fields(state, form: str, instructors, values=None) -> rx.Component:
             field(
                 state,
                 form,
+                "price",
+                "Price of a booking",
+                text_input(
+                    form, "price", v("price_text"), input_mode="decimal", placeholder="the programme's"
+                ),
+                hint="Empty: the programme's price.",
+                min_width="9rem",
+            ),
+            field(
+                state,
+                form,
                 "extra_makeup_capacity",
                 "Extra make-up places",
                 text_input(

@@ -144,6 +144,10 @@ def test_field_messages_name_the_form_they_belong_to(team):  # noqa: F811
     page.add_attendee({"family_id": str(page.family_key), "first_name": "Max", "birth_date": ""})
     assert page.field_errors == {} and page.error == ""
     assert [a.first_name for a in page.attendees] == ["Lily", "Max"]
+    page.add_client({"family_id": str(page.family_key), "email": "jo@example.com", "language": "Slovak"})
+    assert page.form_key == "add-client" and list(page.field_errors) == ["language"]
+    page.add_client({"family_id": str(page.family_key), "email": "jo@example.com", "language": "sk"})
+    assert page.field_errors == {} and {c.email: c.language for c in page.clients}["jo@example.com"] == "sk"
 
 
 JUNK = [0, -1, 2**63, "1 OR 1=1", "../1", None, [], {}, 1.5, True, "x" * 5000]

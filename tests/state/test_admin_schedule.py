@@ -51,12 +51,14 @@ def test_the_owner_builds_a_class_and_changes_its_sessions(team):
     assert page.form_key == "programme"
     assert "Diving" not in [b.programme.name for b in page.programmes]
 
-    page.create_programme({"name": "Diving", "kind": "course", "price": "90.00", "makeups_enabled": "yes"})
+    page.create_programme(
+        {"name": "Diving", "kind": "course", "price": "90.00", "makeups_enabled": "yes", "level": "Adults"}
+    )
     assert page.field_errors == {} and page.form_key == "programme"
     assert page.message.startswith("Programme Diving created")
     assert page.form_round == 1
     diving = next(b.programme for b in page.programmes if b.programme.name == "Diving")
-    assert (diving.price, diving.classes) == ("EUR 90.00", 0)
+    assert (diving.price, diving.classes, diving.level) == ("EUR 90.00", 0, "Adults")
 
     form = {
         "programme_id": str(diving.id),
@@ -93,7 +95,7 @@ def test_the_owner_builds_a_class_and_changes_its_sessions(team):
         "City pool",
         "Martina Kovacova",
     )
-    assert (row.capacity, row.booked, row.price) == (6, 0, "EUR 90.00")
+    assert (row.capacity, row.booked, row.price) == (6, 0, "EUR 90.00")  # no price of its own: the programme's
 
     # The class's page: its sessions in local time.
     cls = _class_page(team, "owner", row.id)
@@ -102,6 +104,13 @@ def test_the_owner_builds_a_class_and_changes_its_sessions(team):
     assert [s.day for s in cls.sessions][:3] == ["2026-09-01", "2026-09-08", "2026-09-15"]
     assert {s.start_time for s in cls.sessions} == {"18:00"}  # on both sides of the DST change (25 Oct)
     first, second = cls.sessions[0], cls.sessions[1]
+
+    # Its own price, from the edit form.
+    cls.save_class({"name": "Diving - Tuesday 18:00", "price": "75.50"}, cls.detail.version)
+    assert cls.error == "" and cls.field_errors == {}
+    assert (cls.detail.price, cls.detail.price_text) == ("EUR 75.50", "75.50")
+    cls.save_class({"name": "Diving - Tuesday 18:00", "price": "seventy"}, cls.detail.version)
+    assert list(cls.field_errors) == ["price"] and cls.detail.price == "EUR 75.50"
 
     # Move the first one a day later, to another venue.
     cls.move_session(_which(first) | {"day": "2026-09-02", "start_time": "17:30", "venue": "Lido"})

@@ -99,7 +99,7 @@ def test_reminders_arrive_exactly_once_across_a_killed_worker(db, smtp, wa):
     wa.stall_on = 2  # the second WhatsApp request is taken and never answered
     worker = _start_worker(env)
     try:
-        assert wa.stalled.wait(20), worker.stdout.read() if worker.poll() is not None else "no stall"
+        assert wa.stalled.wait(60), worker.stdout.read() if worker.poll() is not None else "no stall"
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
     finally:

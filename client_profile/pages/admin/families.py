@@ -242,7 +242,10 @@ def _client_card(c) -> rx.Component:
                         field(S, key, "email", "E-mail", text_input(key, "email", c.email, type="email")),
                         field(S, key, "full_name", "Name", text_input(key, "full_name", c.full_name)),
                     ),
-                    row(field(S, key, "phone", "Phone", text_input(key, "phone", c.phone, type="tel"))),
+                    row(
+                        field(S, key, "phone", "Phone", text_input(key, "phone", c.phone, type="tel")),
+                        _language_field(key, c.language),
+                    ),
                     check(key, "reminders_opt_out", "No reminder e-mails", c.reminders_opt_out),
                     rx.text("A new e-mail logs this client out everywhere.", size="1", color_scheme="gray"),
                     submit(S, key, "Save client"),
@@ -253,6 +256,18 @@ def _client_card(c) -> rx.Component:
             width="100%",
         ),
         class_name="cp-client-row",
+    )
+
+
+def _language_field(key: str, value) -> rx.Component:
+    return field(
+        S,
+        key,
+        "language",
+        "Language of messages",
+        text_input(key, "language", value, placeholder="e.g. sk", autocomplete="off", max_length=8),
+        hint="Empty: the provider's language.",
+        min_width="9rem",
     )
 
 
@@ -272,7 +287,8 @@ def _add_client() -> rx.Component:
                     field(S, key, "full_name", "Name", text_input(key, "full_name", autocomplete="off")),
                 ),
                 row(
-                    field(S, key, "phone", "Phone", text_input(key, "phone", type="tel", autocomplete="off"))
+                    field(S, key, "phone", "Phone", text_input(key, "phone", type="tel", autocomplete="off")),
+                    _language_field(key, ""),
                 ),
                 check(key, "reminders_opt_out", "No reminder e-mails"),
                 submit(S, key, "Add client"),

@@ -30,6 +30,13 @@ def _programme_form() -> rx.Component:
                 field(
                     S,
                     form,
+                    "level",
+                    "Level or age group",
+                    text_input(form, "level", placeholder="e.g. Beginners, 5-9 years"),
+                ),
+                field(
+                    S,
+                    form,
                     "kind",
                     "Kind",
                     select(form, "kind", [(k, k.capitalize()) for k in PROGRAMME_KINDS]),
@@ -94,7 +101,7 @@ def _class_form() -> rx.Component:
                     ],
                     required=True,
                 ),
-                hint="A class costs its programme's price, shown next to the programme's name.",
+                hint="A class costs its programme's price (next to its name) unless you give it its own below.",
             ),
             class_fields(S, form, S.instructors),
             submit(S, form, "Create class"),
@@ -158,6 +165,7 @@ def _programme(block) -> rx.Component:
                 rx.heading(p.name, size="4", as_="h3"),
                 rx.hstack(
                     rx.badge(p.kind, variant="soft"),
+                    rx.cond(p.level != "", rx.badge(p.level, variant="soft", color_scheme="gray")),
                     rx.badge(p.price, variant="soft", color_scheme="gray"),
                     rx.cond(~p.makeups_enabled, rx.badge("no make-ups", variant="soft", color_scheme="gray")),
                     spacing="2",

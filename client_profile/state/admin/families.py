@@ -29,7 +29,7 @@ from client_profile.state.base import Ctx
 
 # The fields each form shows (a refusal naming another field stays at the page top).
 NEW_FAMILY_FORM = ("name", "email", "full_name", "phone")
-CLIENT_FORM = ("email", "full_name", "phone")
+CLIENT_FORM = ("email", "full_name", "phone", "language")
 ATTENDEE_FORM = ("first_name", "last_name", "birth_date")
 
 # How long after "Photo" (a socket event, identity from the cookie it carries) the upload may follow.
@@ -228,6 +228,7 @@ class AdminFamilyState(AdminPage, rx.State):
                 full_name=form.get("full_name", ""),
                 phone=form.get("phone", ""),
                 reminders_opt_out=_ticked(form, "reminders_opt_out"),
+                language=form.get("language", ""),
             ),
             done=lambda client: f"Saved {client.email}.",
             shown=CLIENT_FORM,
@@ -247,6 +248,7 @@ class AdminFamilyState(AdminPage, rx.State):
                 full_name=form.get("full_name", ""),
                 phone=form.get("phone", ""),
                 reminders_opt_out=_ticked(form, "reminders_opt_out"),
+                language=form.get("language", ""),
             ),
             done=lambda client: f"{client.email} can now log in to the family's profile.",
             shown=CLIENT_FORM,

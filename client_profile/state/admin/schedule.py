@@ -32,7 +32,7 @@ MAKEUP_MODES = [
 ]
 
 # The programme and class form fields the services take (anything else a client sends is dropped here).
-PROGRAMME_FORM = ("name", "kind", "description", "price", "makeups_enabled")
+PROGRAMME_FORM = ("name", "kind", "level", "description", "price", "makeups_enabled")
 CLASS_FORM = (
     "name",
     "weekday",
@@ -45,6 +45,7 @@ CLASS_FORM = (
     "online_link",
     "instructor_id",
     "capacity",
+    "price",
     "extra_makeup_capacity",
     "extra_makeup_mode",
     "makeup_group",
