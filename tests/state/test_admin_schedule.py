@@ -95,7 +95,11 @@ def test_the_owner_builds_a_class_and_changes_its_sessions(team):
         "City pool",
         "Martina Kovacova",
     )
-    assert (row.capacity, row.booked, row.price) == (6, 0, "EUR 90.00")  # no price of its own: the programme's
+    assert (row.capacity, row.booked, row.price) == (
+        6,
+        0,
+        "EUR 90.00",
+    )  # no price of its own: the programme's
 
     # The class's page: its sessions in local time.
     cls = _class_page(team, "owner", row.id)
