@@ -134,10 +134,24 @@ def _new_class_form(db) -> dict:
     }
 
 
+def _programme_form(db) -> dict:
+    swimming = db.exec(select(Programme).where(Programme.id == _class(db).programme_id)).one()
+    return {
+        "id": str(swimming.id),
+        "version": str(swimming.version),
+        "name": swimming.name,
+        "level": "5-9 years",
+        "kind": "course",
+        "price": "125.00",
+        "makeups_enabled": "yes",
+        "description": swimming.description,
+    }
+
+
 def _schedule_snapshot(db) -> tuple:
     """What the schedule holds: rows and their versions (a refused call changes none of it)."""
     return (
-        db.exec(select(func.count()).select_from(Programme)).one(),
+        db.exec(select(func.count(), func.sum(Programme.version)).select_from(Programme)).one(),
         db.exec(select(func.count(), func.sum(ClassGroup.version)).select_from(ClassGroup)).one(),
         db.exec(select(func.count(), func.sum(ClassSession.version)).select_from(ClassSession)).one(),
     )
@@ -275,6 +289,7 @@ MATRIX = {
         SCHEDULE,
     ),
     "create_class": (AdminScheduleState, lambda db: (_new_class_form(db),), SCHEDULE),
+    "save_programme": (AdminScheduleState, lambda db: (_programme_form(db),), SCHEDULE),
     "load_admin_class": (AdminClassState, lambda db: (), SCHEDULE),
     "save_class": (
         AdminClassState,
@@ -426,6 +441,7 @@ AUDITED = {
     "add_holiday": 1,
     "remove_holiday": 1,
     "mark_attendee": 1,
+    "save_programme": 1,
     "create_family": 2,  # the family and its first client
     "rename_family": 1,
     "save_client": 1,

@@ -59,6 +59,20 @@ def test_the_owner_builds_a_class_and_changes_its_sessions(team):
     assert page.form_round == 1
     diving = next(b.programme for b in page.programmes if b.programme.name == "Diving")
     assert (diving.price, diving.classes, diving.level) == ("EUR 90.00", 0, "Adults")
+    # Its "Edit": a new name and level; the same form again is a stale edit.
+    edit = {
+        "id": str(diving.id),
+        "version": str(diving.version),
+        "name": "Diving for adults",
+        "kind": "course",
+    }
+    page.save_programme(edit | {"level": "Adults 18+", "price": "90.00", "makeups_enabled": "yes"})
+    assert page.error == "" and page.form_key == f"programme-{diving.id}"
+    assert page.message == "Programme Diving for adults saved."
+    page.save_programme(edit | {"level": "Teens", "price": "90.00", "makeups_enabled": "yes"})
+    assert "changed by someone else" in page.error
+    diving = next(b.programme for b in page.programmes if b.programme.id == diving.id)
+    assert (diving.name, diving.level) == ("Diving for adults", "Adults 18+")
 
     form = {
         "programme_id": str(diving.id),
@@ -87,7 +101,7 @@ def test_the_owner_builds_a_class_and_changes_its_sessions(team):
     page.create_class({**form, "start_time": "18:00"})
     # Nine Tuesdays from 1 Sep to 27 Oct (the demo has no holidays).
     assert page.message == "Class Diving - Tuesday 18:00 created. Sessions: 9 new."
-    block = next(b for b in page.programmes if b.programme.name == "Diving")
+    block = next(b for b in page.programmes if b.programme.id == diving.id)
     [row] = block.rows
     assert (row.schedule, row.term, row.venue, row.instructor) == (
         "Tuesdays 18:00, 50 min",

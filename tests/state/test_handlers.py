@@ -89,7 +89,7 @@ KNOWN_HANDLERS = {
     "AdminStaffState": {"load_admin_staff", "invite", "change_role", "switch_active"},
     "AdminAuditState": {"load_admin_audit", "apply_filters"},
     "AdminSettingsState": {"load_admin_settings", "save_settings", "add_holiday", "remove_holiday"},
-    "AdminScheduleState": {"load_admin_schedule", "create_programme", "create_class"},
+    "AdminScheduleState": {"load_admin_schedule", "create_programme", "save_programme", "create_class"},
     "AdminClassState": {
         "load_admin_class",
         "save_class",

@@ -8,6 +8,7 @@ from client_profile.components.admin_forms import (
     disclosure,
     field,
     form_feedback,
+    hidden,
     row,
     select,
     submit,
@@ -21,58 +22,73 @@ from client_profile.state.admin.schedule import PROGRAMME_KINDS
 from client_profile.state.admin.schedule import AdminScheduleState as S
 
 
-def _programme_form() -> rx.Component:
-    form = "programme"
+def _programme_form(key, values=None) -> rx.Component:
+    """The programme's fields, empty for "New programme" (key "programme") or with ``values`` (a ProgrammeRow
+    var) and its id and version for its "Edit" (key "programme-<id>")."""
+
+    def v(name: str, default=None):
+        return getattr(values, name) if values is not None else default
+
+    edit = values is not None
     return rx.form(
         rx.vstack(
+            *([hidden("id", values.id), hidden("version", values.version)] if edit else []),
             row(
-                field(S, form, "name", "Name", text_input(form, "name", required=True), flex="2"),
+                field(S, key, "name", "Name", text_input(key, "name", v("name"), required=True), flex="2"),
                 field(
                     S,
-                    form,
+                    key,
                     "level",
                     "Level or age group",
-                    text_input(form, "level", placeholder="e.g. Beginners, 5-9 years"),
+                    text_input(key, "level", v("level"), placeholder="e.g. Beginners, 5-9 years"),
                 ),
                 field(
                     S,
-                    form,
+                    key,
                     "kind",
                     "Kind",
-                    select(form, "kind", [(k, k.capitalize()) for k in PROGRAMME_KINDS]),
+                    select(key, "kind", [(k, k.capitalize()) for k in PROGRAMME_KINDS], v("kind")),
                 ),
                 field(
                     S,
-                    form,
+                    key,
                     "price",
                     "Price of a booking",
-                    text_input(form, "price", "0.00", input_mode="decimal"),
-                    hint="The term fee in the provider's currency; 0 is free.",
+                    text_input(key, "price", v("price_text", "0.00"), input_mode="decimal"),
+                    hint="The term fee in the provider's currency; 0 is free. A booking keeps the price it "
+                    "was made at.",
                 ),
                 field(
                     S,
-                    form,
+                    key,
                     "makeups_enabled",
                     "Make-ups",
                     select(
-                        form,
+                        key,
                         "makeups_enabled",
                         [("yes", "Missed sessions give make-ups"), ("no", "No make-ups")],
+                        rx.cond(values.makeups_enabled, "yes", "no") if edit else None,
                     ),
                 ),
             ),
             field(
                 S,
-                form,
+                key,
                 "description",
                 "Description",
-                rx.text_area(id=f"{form}-description", name="description", rows="3", width="100%"),
+                rx.text_area(
+                    id=f"{key}-description",
+                    name="description",
+                    default_value=v("description", ""),
+                    rows="3",
+                    width="100%",
+                ),
             ),
-            submit(S, form, "Create programme"),
+            submit(S, key, "Save programme" if edit else "Create programme"),
             spacing="4",
             width="100%",
         ),
-        on_submit=S.create_programme,
+        on_submit=S.save_programme if edit else S.create_programme,
         reset_on_submit=False,
         width="100%",
     )
@@ -178,6 +194,13 @@ def _programme(block) -> rx.Component:
                 width="100%",
             ),
             rx.cond(p.description != "", rx.text(p.description, size="2", color_scheme="gray")),
+            form_feedback(S, "programme-" + p.id.to_string()),
+            disclosure(
+                "Edit programme",
+                _programme_form("programme-" + p.id.to_string(), p),
+                small=True,
+                key=S.form_round.to_string() + "-" + p.version.to_string(),
+            ),
             rx.cond(
                 block.rows.length() > 0,
                 rx.vstack(rx.foreach(block.rows, _class_row), spacing="0", width="100%"),
@@ -218,7 +241,7 @@ def admin_schedule_page() -> rx.Component:
                             form_feedback(S, "programme"),
                             disclosure(
                                 "New programme",
-                                _programme_form(),
+                                _programme_form("programme"),
                                 icon="plus",
                                 id="new-programme",
                                 key=S.form_round.to_string(),

@@ -111,6 +111,20 @@ class AdminScheduleState(AdminPage, rx.State):
         )
 
     @rx.event
+    def save_programme(self, form_data: dict):
+        form = _form(form_data)
+        fields = _pick(form, PROGRAMME_FORM)
+        programme_id = parse_id(form.get("id"))
+        return self._submit(
+            f"programme-{programme_id or 0}",
+            lambda ctx: classes.update_programme(
+                ctx.db, ctx.principal, programme_id, _version(form.get("version")), **fields
+            ),
+            done=lambda programme: f"Programme {programme.name} saved.",
+            shown=PROGRAMME_FORM,
+        )
+
+    @rx.event
     def create_class(self, form_data: dict):
         form = _form(form_data)
         fields = _pick(form, CLASS_FORM)
