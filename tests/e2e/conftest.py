@@ -17,7 +17,9 @@ import sys
 import time
 import urllib.request
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -259,3 +261,9 @@ def staff_login(page, base: str, smtp_server, address: str) -> None:
     page.fill("input[name=code]", code)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"^" + re.escape(base) + r"/admin/?$"))
+
+
+def app_today():
+    """The app's local day (it runs at TEST_NOW when set: app_env above), in the demo provider's timezone."""
+    now = parse_instant(os.environ["TEST_NOW"]) if os.environ.get("TEST_NOW") else datetime.now(UTC)
+    return now.astimezone(ZoneInfo("Europe/Bratislava")).date()

@@ -4,38 +4,15 @@ opens the class's page, sees its sessions, moves one and cancels another."""
 
 from __future__ import annotations
 
-import os
 import re
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.clock_helpers import parse as parse_instant
-from tests.e2e.conftest import screenshot
-from tests.smtp_helpers import Mailbox
+from tests.e2e.conftest import app_today, screenshot, staff_login
 
 pytestmark = pytest.mark.e2e
-
-
-def staff_login(page, base: str, smtp_server, address: str) -> None:
-    """Log in to the console as staff do: the e-mail form at /admin/login, then the code from the e-mail."""
-    box, _ = smtp_server
-    page.goto(base + "/admin/login")
-    before = box.count()
-    page.fill("input[name=email]", address)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/admin/login/code"))
-    page.fill("input[name=code]", Mailbox.code_in(box.wait_for(address, before)))
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"^" + re.escape(base) + r"/admin/?$"))
-
-
-def app_today():
-    """The app's local day (it runs at TEST_NOW when set: tests/e2e/conftest.py); the term starts a week on."""
-    now = parse_instant(os.environ["TEST_NOW"]) if os.environ.get("TEST_NOW") else datetime.now(UTC)
-    return now.astimezone(ZoneInfo("Europe/Bratislava")).date()
 
 
 def no_sideways_scroll(page) -> None:
