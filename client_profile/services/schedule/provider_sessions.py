@@ -243,7 +243,7 @@ def session_attendees(db: Session, session_id: int) -> list[SessionAttendee]:
 # --------------------------------------------------------------------------------------------- sessions
 
 
-def _clean_note(note: object) -> str:
+def clean_note(note: object) -> str:
     if note is None:
         return ""
     if not isinstance(note, str):
@@ -260,7 +260,7 @@ def cancel_session(db: Session, session_id: int, note: str = "") -> ClassSession
     Refused for a session already cancelled, or one where somebody is marked attended or missed.
     The caller commits.
     """
-    text = _clean_note(note)
+    text = clean_note(note)
     session = _session(db, session_id)
     if session.status == SessionStatus.cancelled:
         raise DomainError(f"Session {session.id} is already cancelled.")

@@ -615,29 +615,10 @@ def cancel_session(
     require_staff(principal, Capability.schedule)
     moment = _now(now)
     session, group = scoped_session(db, principal, session_id)
-    text = field_value("note", provider_sessions._clean_note, note)
-    tz = provider_of(db, principal).timezone
+    text = field_value("note", provider_sessions.clean_note, note)
     before = audit.snapshot(session, SESSION_FIELDS)
     provider_sessions.cancel_session(db, session.id, text)  # refuses (DomainError) before writing
-    audit.claim_version(db, ClassSession, session.id, version, "session")
-    session.version = int(version) + 1  # type: ignore[arg-type]
-    db.add(session)
-    audit.record(
-        db,
-        principal,
-        action="session.cancel",
-        entity="class_session",
-        entity_id=session.id,
-        class_id=group.id,
-        summary=f"{group.name}: session {fmt.session_label(session.starts_at, tz)} cancelled"[:300],
-        before=before,
-        after=audit.snapshot(session, SESSION_FIELDS),
-        now=moment,
-    )
-    if as_utc(session.starts_at) > moment:
-        session_changes.notify_session_changed(db, session.id, session_changes.CANCELLED, now=moment)
-    db.flush()
-    return session
+    return _status_changed(db, principal, session, group, version, before, session_changes.CANCELLED, moment)
 
 
 def restore_session(
@@ -647,26 +628,42 @@ def restore_session(
     require_staff(principal, Capability.schedule)
     moment = _now(now)
     session, group = scoped_session(db, principal, session_id)
-    tz = provider_of(db, principal).timezone
     before = audit.snapshot(session, SESSION_FIELDS)
     provider_sessions.restore_session(db, session.id)
+    return _status_changed(db, principal, session, group, version, before, session_changes.RESTORED, moment)
+
+
+def _status_changed(
+    db: Session,
+    principal: StaffPrincipal,
+    session: ClassSession,
+    group: ClassGroup,
+    version: object,
+    before: dict,
+    change: str,
+    moment: datetime,
+) -> ClassSession:
+    """After a cancel or restore by the CLI's rules: the version claimed, the audit row, the families' e-mail
+    when the session is ahead."""
     audit.claim_version(db, ClassSession, session.id, version, "session")
     session.version = int(version) + 1  # type: ignore[arg-type]
     db.add(session)
+    tz = provider_of(db, principal).timezone
+    verb = "cancelled" if change == session_changes.CANCELLED else "restored"
     audit.record(
         db,
         principal,
-        action="session.restore",
+        action="session.cancel" if change == session_changes.CANCELLED else "session.restore",
         entity="class_session",
         entity_id=session.id,
         class_id=group.id,
-        summary=f"{group.name}: session {fmt.session_label(session.starts_at, tz)} restored"[:300],
+        summary=f"{group.name}: session {fmt.session_label(session.starts_at, tz)} {verb}"[:300],
         before=before,
         after=audit.snapshot(session, SESSION_FIELDS),
         now=moment,
     )
     if as_utc(session.starts_at) > moment:
-        session_changes.notify_session_changed(db, session.id, session_changes.RESTORED, now=moment)
+        session_changes.notify_session_changed(db, session.id, change, now=moment)
     db.flush()
     return session
 
