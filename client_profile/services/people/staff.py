@@ -33,8 +33,11 @@ SECTIONS: tuple[tuple[str, Capability], ...] = (
     ("today", Capability.register),
     ("schedule", Capability.schedule),
     ("families", Capability.people),
+    ("money", Capability.money),
+    ("messages", Capability.messages),
     ("staff", Capability.staff),
     ("settings", Capability.settings),
+    ("integrations", Capability.settings),
     ("audit", Capability.audit),
 )
 
