@@ -713,6 +713,16 @@ def export_csv(
         .limit(EXPORT_LIMIT)
     ).all()
     savings = fees.savings_by_charge(db, [r[0].id for r in charges])
+    audit.record(
+        db,
+        principal,
+        action="charge.export",
+        entity="charge",
+        entity_id=None,
+        summary=f"Exported {len(charges)} charges as CSV"
+        + (f" ({filters.status})" if filters.status else "")
+        + (f', family "{filters.query}"' if filters.query else ""),
+    )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
