@@ -18,7 +18,6 @@ from client_profile.services.money import charges
 
 router = APIRouter()
 
-EXPORT_PATH = "/admin/money/charges.csv"
 _PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 
 
@@ -26,7 +25,7 @@ def _text(message: str, status: int) -> Response:
     return Response(message, status_code=status, media_type="text/plain; charset=utf-8", headers=_PRIVATE)
 
 
-@router.get(EXPORT_PATH)
+@router.get(charges.EXPORT_PATH)
 def export_charges(
     request: Request,
     staff: CurrentStaff,

@@ -78,6 +78,7 @@ from client_profile.services.people.identity import StaffPrincipal
 from client_profile.services.provider_admin import parse_amount
 from client_profile.services.schedule.generation import local_instant
 
+EXPORT_PATH = "/admin/money/charges.csv"  # the CSV export (api/admin/charges.py), with the list's filters
 CHARGE_KINDS = {"term": "Term fee", "one_off": "One-off fee"}
 STATUSES = {"": "All", "unpaid": "Unpaid", "overdue": "Overdue", "paid": "Paid", "cancelled": "Cancelled"}
 ORDER_KINDS = {
