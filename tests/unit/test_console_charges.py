@@ -39,6 +39,7 @@ from client_profile.models import (
 )
 from client_profile.models.staff import AuditEntry, StaffMember
 from client_profile.services.errors import DomainError, FieldErrors, Forbidden, NotFound, StaleEdit
+from client_profile.services.home import home_view
 from client_profile.services.money import billing, charges, payments
 from client_profile.services.people.identity import Principal, StaffPrincipal
 from client_profile.services.providers import current_provider
@@ -109,6 +110,8 @@ def test_a_one_off_fee_for_ema_gets_the_family_discount_frozen_and_anna_sees_the
     item = next(i for i in view.unpaid if i.charge_id == charge.id)
     assert item.attendee == "Ema" and item.amount == "EUR 45.00"
     assert item.discount_parts == (("Full price", "EUR 50.00"), ("Sibling discount 10%", "-EUR 5.00"))
+    home = home_view(db, anna(db), current_provider(db))
+    assert any(u.attendee == "Ema" and u.description == "Swim gala entry" for u in home.unpaid)
 
     # The discount deleted later: the fee keeps what it saved.
     discount = db.exec(select(Discount).where(Discount.name == "Sibling discount 10%")).one()
