@@ -162,6 +162,14 @@ def test_a_term_fee_for_a_booking_names_itself_and_a_family_fee_gets_only_family
     whole = charges.create_charge(db, office, novak.id, description="Club t-shirt", amount="20.00")
     assert whole.attendee_id is None and whole.amount_minor == 1800  # Ema's own discount is not the family's
     db.commit()
+    # The family's page: what is due first, then the history.
+    statuses = [r.status for r in charges.family_money(db, office, novak.id).charges]
+    due = [s in ("unpaid", "overdue") for s in statuses]
+    assert due == sorted(due, reverse=True) and "paid" in statuses
+    assert {r.description for r in charges.family_money(db, office, novak.id).charges} >= {
+        fee.description,
+        "Club t-shirt",
+    }
 
 
 def test_bad_input_names_the_fields_and_writes_nothing(demo):

@@ -43,6 +43,11 @@ def _grid(items, render) -> rx.Component:
     )
 
 
+def _nowrap(text) -> rx.Component:
+    """A date, reference or order number that never breaks at its hyphens or spaces on a phone."""
+    return rx.el.span(text, white_space="nowrap")
+
+
 def _status_badge(status) -> rx.Component:
     return rx.badge(
         status,
@@ -89,10 +94,11 @@ def _charge_summary(c, with_family: bool) -> rx.Component:
             size="2",
         ),
         rx.text(
-            rx.cond(c.due != "", f"Due {c.due}", "No due date"),
-            rx.cond(c.paid_on != "", f" · paid {c.paid_on}", ""),
-            f" · ref. {c.reference}",
-            rx.cond(c.order_number != "", f" · order {c.order_number}", ""),
+            _nowrap(rx.cond(c.due != "", f"Due {c.due}", "No due date")),
+            rx.cond(c.paid_on != "", rx.fragment(" · ", _nowrap(f"paid {c.paid_on}"))),
+            " · ",
+            _nowrap(f"ref. {c.reference}"),
+            rx.cond(c.order_number != "", rx.fragment(" · ", _nowrap(f"order {c.order_number}"))),
             size="2",
             color_scheme="gray",
         ),
@@ -242,6 +248,7 @@ def _family_charge(c) -> rx.Component:
                             key=f"{F.form_round}-{c.id}-{c.version}",
                         ),
                         small=True,
+                        key=f"{c.id}-{c.version}",
                     ),
                     disclosure(
                         rx.cond(c.order_number != "", "Cancel order", "Cancel charge"),
@@ -261,6 +268,7 @@ def _family_charge(c) -> rx.Component:
                             key=f"{F.form_round}-{c.id}-{c.version}",
                         ),
                         small=True,
+                        key=f"{c.id}-{c.version}",
                     ),
                     direction="column",
                     spacing="2",
@@ -358,6 +366,7 @@ def _new_charge() -> rx.Component:
                 submit(F, key, "Add charge"),
                 key=f"{F.form_round}",
             ),
+            key=F.form_round,
         ),
     )
 
@@ -464,6 +473,7 @@ def _new_discount() -> rx.Component:
                 submit(F, key, "Add discount"),
                 key=f"{F.form_round}",
             ),
+            key=F.form_round,
         ),
     )
 
@@ -562,6 +572,7 @@ def _new_order() -> rx.Component:
                 submit(F, key, "Create order"),
                 key=f"{F.form_round}",
             ),
+            key=F.form_round,
         ),
     )
 

@@ -1043,6 +1043,9 @@ def family_money(
     now = now or utcnow()
     today = _today(provider, now)
     listed = list_charges(db, principal, family_id=family.id, limit=500, now=now)
+    # What is still due first (earliest due first), then the history (the newest first).
+    due_rows = [r for r in listed.rows if r.status in ("unpaid", "overdue")]
+    history = [r for r in reversed(listed.rows) if r.status not in ("unpaid", "overdue")]
     attendees = db.exec(select(Attendee).where(Attendee.family_id == family.id).order_by(Attendee.id)).all()
     names = {a.id: _name(a.first_name, a.last_name) for a in attendees}
     bookings = db.exec(
@@ -1075,7 +1078,7 @@ def family_money(
         id=family.id,
         name=family.name,
         currency=provider.currency,
-        charges=listed.rows,
+        charges=due_rows + history,
         discounts=by_state["active"] + by_state["upcoming"] + by_state["ended"],
         attendees=[Choice(str(a.id), names[a.id]) for a in attendees],
         bookings=[
