@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from client_profile.models import Attendee, Charge, Family, Provider
+from client_profile.models import Attendee, AuditEntry, Charge, Discount, Family, Provider
 from client_profile.services.people import staff
 from client_profile.state.admin.money import AdminFamilyMoneyState, AdminMoneyState
 from tests.state.test_admin_handlers import _cookie, _state
@@ -90,3 +90,42 @@ def test_another_providers_family_looks_missing(team):
     assert state.not_found and state.charges == [] and state.family_name == ""
     state.create_charge({"family_id": str(shark.id), "description": "x", "amount": "1.00"})
     assert state.error == "This family was not found."
+
+
+@pytest.mark.parametrize("junk", [0, -1, 2**63, "1 OR 1=1", None, [], {}, 1.5, True])
+def test_junk_arguments_change_nothing(team, junk):
+    novak = _novak(team)
+    charge = team.exec(select(Charge).where(Charge.family_id == novak.id, Charge.order_id.is_(None))).first()
+    count = team.exec(select(func.count()).select_from(Charge)).one()
+    discounts = team.exec(select(func.count()).select_from(Discount)).one()
+    audits = team.exec(select(func.count()).select_from(AuditEntry)).one()
+    team.rollback()
+    state = _state(AdminFamilyMoneyState, _cookie(team, "owner"), f"/admin/families/{novak.id}/money")
+    good = {"family_id": str(novak.id), "description": "x", "amount": "1.00"}
+    for call in (
+        lambda: state.create_charge(junk),
+        lambda: state.create_charge(good | {"family_id": junk}),
+        lambda: state.create_charge(good | {"kind": junk}),
+        lambda: state.create_charge(good | {"attendee_id": junk}) if junk not in (0, None) else None,
+        lambda: state.create_charge(good | {"amount": junk}),
+        lambda: state.save_charge({"id": junk, "version": "0", "description": "x", "due_on": "2027-01-01"}),
+        lambda: state.save_charge({"id": str(charge.id), "version": junk, "description": "x", "due_on": ""}),
+        # (0 is the charge's real version: not junk for this call)
+        lambda: (
+            state.cancel_charge({"id": str(charge.id), "version": junk, "reason": "x"}) if junk != 0 else None
+        ),
+        lambda: state.cancel_charge({"id": junk, "version": "0", "reason": "x"}),
+        lambda: state.create_discount({"family_id": str(novak.id), "name": "x", "kind": junk, "value": "5"}),
+        lambda: state.end_discount(junk),
+        lambda: state.delete_discount(junk),
+        lambda: state.create_order(
+            {"family_id": str(novak.id), "item1_kind": junk, "item1_description": "x"}
+        ),
+    ):
+        if call() is None and state.error == "" and not state.field_errors:
+            continue  # (a call skipped for this junk)
+        assert state.error or state.field_errors
+    team.rollback()
+    assert team.exec(select(func.count()).select_from(Charge)).one() == count
+    assert team.exec(select(func.count()).select_from(Discount)).one() == discounts
+    assert team.exec(select(func.count()).select_from(AuditEntry)).one() == audits

@@ -339,7 +339,7 @@ def create_charge(
             attendee = db.get(Attendee, booking.attendee_id)
         elif booking.attendee_id != attendee.id:
             errors["booking_id"] = f"This booking is not {attendee.first_name}'s: choose one of theirs."
-    if kind not in CHARGE_KINDS:
+    if not isinstance(kind, str) or kind not in CHARGE_KINDS:
         errors["kind"] = "Choose a term fee or a one-off fee."
     text = _text(
         errors,
@@ -947,7 +947,7 @@ def create_order(
         if not text and key + "description" not in errors:
             continue
         kind = line.get("kind")
-        if kind not in ORDER_KINDS:
+        if not isinstance(kind, str) or kind not in ORDER_KINDS:
             errors[key + "kind"] = "Choose a product, an entry pass or a service."
             continue
         quantity = _whole(errors, key + "quantity", line.get("quantity") or "1", "Quantity", 1, MAX_QUANTITY)
