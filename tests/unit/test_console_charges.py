@@ -465,6 +465,34 @@ def test_concurrent_charges_get_distinct_references_and_one_cancel_wins(demo):
         refs = db.exec(select(Charge.reference).where(Charge.description.like("Race %"))).all()
         assert len(refs) == len(set(refs)) == workers
 
+    # Orders made at once get distinct numbers and references too.
+    barrier = threading.Barrier(3)
+
+    def order(n: int) -> None:
+        try:
+            barrier.wait()
+
+            def work(db):
+                line = {"kind": "product", "description": f"Race cap {n}", "quantity": "1", "price": "8"}
+                charges.create_order(db, office, novak_id, [line])
+                return "ok"
+
+            payments._with_retries(partial(unit_of_work, immediate=True), work)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=order, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    with Session(get_engine()) as db:
+        numbers = db.exec(select(Order.number)).all()
+        assert len(numbers) == len(set(numbers))
+        refs = db.exec(select(Charge.reference)).all()
+        assert len(refs) == len(set(refs))
+
     target = made[0]
     outcomes: list[str] = []
     barrier = threading.Barrier(2)
