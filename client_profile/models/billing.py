@@ -103,6 +103,16 @@ class Charge(SQLModel, table=True):
             Integer, ForeignKey("shop_order.id", ondelete="SET NULL"), nullable=True, unique=True
         ),
     )
+    # The attendee a fee is for when it is not a booking's (a console fee for one attendee); NULL: the family's,
+    # or the booking's attendee (services.money.charges).
+    attendee_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("attendee.id", ondelete="SET NULL", name="fk_charge_attendee_id_attendee"),
+            nullable=True,
+        ),
+    )
     description: str = Field(max_length=300)
     amount_minor: int
     currency: str = Field(default="EUR", max_length=3)
@@ -111,6 +121,11 @@ class Charge(SQLModel, table=True):
         default=ChargeStatus.unpaid,
         sa_column=Column(Enum(ChargeStatus, native_enum=False, length=16), nullable=False),
     )
+    # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Why and when the office cancelled it (a cancelled charge is no longer due; it is never deleted).
+    cancel_reason: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
+    cancelled_at: datetime | None = None
     # A payment reference for bank transfers (variable symbol), unique per provider.
     reference: str = Field(max_length=32)
     # VAT rate in basis points for a charge that is not an order; None: the provider's default.

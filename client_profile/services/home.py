@@ -201,7 +201,8 @@ def unpaid_charges(db: Session, principal: Principal) -> list[tuple[Charge, str 
         db.exec(
             select(Charge, Attendee.first_name)
             .outerjoin(Booking, Booking.id == Charge.booking_id)
-            .outerjoin(Attendee, Attendee.id == Booking.attendee_id)
+            # a booking's attendee, or the one a console fee is for (Charge.attendee_id)
+            .outerjoin(Attendee, Attendee.id == func.coalesce(Booking.attendee_id, Charge.attendee_id))
             .where(payable_charges_clause(principal), Charge.status == ChargeStatus.unpaid)
             .order_by(Charge.due_on, Charge.id)
         ).all()

@@ -27,9 +27,12 @@ from client_profile.models import (
     Attendee,
     AuditEntry,
     Booking,
+    Charge,
+    ChargeStatus,
     ClassGroup,
     ClassSession,
     Client,
+    Discount,
     Family,
     Programme,
     Provider,
@@ -43,6 +46,7 @@ from client_profile.services.providers import current_provider
 from client_profile.services.schedule import provider_sessions
 from client_profile.state.admin.audit import AdminAuditState
 from client_profile.state.admin.families import AdminFamiliesState, AdminFamilyState
+from client_profile.state.admin.money import AdminFamilyMoneyState, AdminMoneyState
 from client_profile.state.admin.register import AdminRegisterState, AdminTodayState
 from client_profile.state.admin.schedule import AdminClassState, AdminScheduleState
 from client_profile.state.admin.settings import AdminSettingsState
@@ -52,6 +56,7 @@ from tests.state.test_handlers import our_state_classes
 
 ALL_STAFF = {"owner", "office", "instructor"}
 PEOPLE = {"owner", "office"}
+MONEY = {"owner", "office"}
 SCHEDULE = {"owner", "office"}
 TZ = "Europe/Bratislava"  # the demo provider's
 MARTINAS_CLASS = "Beginners - Tuesday 16:00"
@@ -161,6 +166,7 @@ def _schedule_snapshot(db) -> tuple:
 PATHS = {
     AdminClassState: lambda db: f"/admin/classes/{_class(db).id}",
     AdminFamilyState: lambda db: f"/admin/families/{_carter(db).id}",  # (defined below)
+    AdminFamilyMoneyState: lambda db: f"/admin/families/{_carter(db).id}/money",
     AdminRegisterState: lambda db: _register_path(db),  # (defined below)
 }
 # Handlers that change the schedule: allowed, each writes at least one audit row.
@@ -237,6 +243,26 @@ def _shared_lily(db) -> tuple[int, str]:
     sharing.grant_share(db, booking.id, "granny@example.com")
     db.commit()
     return booking.id, "granny@example.com"
+
+
+def _unpaid_charge_form(db) -> dict:
+    """An unpaid fee of the demo (the Novaks'; the Carters have paid everything): its id and version, as its
+    row's form sends."""
+    charge = db.exec(
+        select(Charge)
+        .where(Charge.status == ChargeStatus.unpaid, Charge.order_id.is_(None))
+        .order_by(Charge.id)
+    ).first()
+    return {"id": str(charge.id), "version": str(charge.version)}
+
+
+def _carter_discount(db) -> int:
+    """An active discount of the Carters (added for the call)."""
+    carter = _carter(db)
+    discount = Discount(provider_id=carter.provider_id, family_id=carter.id, name="Loyalty 5%", percent=5)
+    db.add(discount)
+    db.commit()
+    return discount.id
 
 
 def png(side: int = 80) -> bytes:
@@ -429,6 +455,57 @@ MATRIX = {
     "revoke_share": (AdminFamilyState, _shared_lily, PEOPLE),
     "view_as_client": (AdminFamilyState, lambda db: (_carter(db).id,), PEOPLE),
     "close_view": (AdminFamilyState, lambda db: (), PEOPLE),
+    # Money (Capability.money: owner and office)
+    "load_admin_money": (AdminMoneyState, lambda db: (), MONEY),
+    "filter_charges": (
+        AdminMoneyState,
+        lambda db: ({"status": "overdue", "q": "car", "due_from": "", "due_to": ""},),
+        MONEY,
+    ),
+    "load_family_money": (AdminFamilyMoneyState, lambda db: (), MONEY),
+    "create_charge": (
+        AdminFamilyMoneyState,
+        lambda db: (
+            {
+                "family_id": str(_carter(db).id),
+                "kind": "one_off",
+                "attendee_id": str(_lily(db).id),
+                "description": "Swim gala",
+                "amount": "20.00",
+            },
+        ),
+        MONEY,
+    ),
+    "save_charge": (
+        AdminFamilyMoneyState,
+        lambda db: (_unpaid_charge_form(db) | {"description": "Term fee", "due_on": _days_ahead(30)},),
+        MONEY,
+    ),
+    "cancel_charge": (
+        AdminFamilyMoneyState,
+        lambda db: (_unpaid_charge_form(db) | {"reason": "Entered twice"},),
+        MONEY,
+    ),
+    "create_discount": (
+        AdminFamilyMoneyState,
+        lambda db: ({"family_id": str(_carter(db).id), "name": "Loyalty", "kind": "percent", "value": "5"},),
+        MONEY,
+    ),
+    "end_discount": (AdminFamilyMoneyState, lambda db: (_carter_discount(db),), MONEY),
+    "delete_discount": (AdminFamilyMoneyState, lambda db: (_carter_discount(db),), MONEY),
+    "create_order": (
+        AdminFamilyMoneyState,
+        lambda db: (
+            {
+                "family_id": str(_carter(db).id),
+                "item1_kind": "product",
+                "item1_description": "Swim cap",
+                "item1_quantity": "1",
+                "item1_price": "8.00",
+            },
+        ),
+        MONEY,
+    ),
 }
 # What the page does before a handler (the upload follows the attendee's Photo button).
 BEFORE = {"upload_photo": lambda state, db: state.open_photo(_lily(db).id, _lily(db).version)}
@@ -456,6 +533,13 @@ AUDITED = {
     "grant_share": 1,
     "revoke_share": 1,
     "view_as_client": 1,
+    "create_charge": 1,
+    "save_charge": 1,
+    "cancel_charge": 1,
+    "create_discount": 1,
+    "end_discount": 1,
+    "delete_discount": 1,
+    "create_order": 1,
 }
 # Handlers that only change what the page shows (no reload, so a refusal leaves the page as it was).
 VIEW_ONLY = {"open_photo", "close_photo", "close_view"}
@@ -473,6 +557,8 @@ PRIVATE_DATA = (
     "programmes",
     "sessions",
     "instructors",
+    "charges",
+    "discounts",
 )
 
 

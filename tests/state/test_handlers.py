@@ -121,6 +121,17 @@ KNOWN_HANDLERS = {
         "view_as_client",
         "close_view",
     },
+    "AdminMoneyState": {"load_admin_money", "filter_charges"},
+    "AdminFamilyMoneyState": {
+        "load_family_money",
+        "create_charge",
+        "save_charge",
+        "cancel_charge",
+        "create_discount",
+        "end_discount",
+        "delete_discount",
+        "create_order",
+    },
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")

@@ -107,14 +107,19 @@ def _lines(db: Session, charge: Charge, default_rate: int) -> list[dict]:
             raw = [(charge.description, 1, charge.amount_minor, default_rate)]
     else:
         description = charge.description
+        row = None
         if charge.booking_id is not None:
             row = db.exec(
                 select(Attendee.first_name, Attendee.last_name)
                 .join(Booking, Booking.attendee_id == Attendee.id)
                 .where(Booking.id == charge.booking_id)
             ).first()
-            if row:
-                description = f"{description} ({f'{row[0]} {row[1]}'.strip()})"
+        elif charge.attendee_id is not None:  # a console fee for one attendee
+            row = db.exec(
+                select(Attendee.first_name, Attendee.last_name).where(Attendee.id == charge.attendee_id)
+            ).first()
+        if row:
+            description = f"{description} ({f'{row[0]} {row[1]}'.strip()})"
         rate = default_rate if charge.vat_rate_bp is None else charge.vat_rate_bp
         savings = fees.savings_by_charge(db, [charge.id])[charge.id]
         # A discounted fee: its full price, then each discount as a negative line at the same VAT rate, so the

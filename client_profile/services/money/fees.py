@@ -1,9 +1,10 @@
 """Fees and discounts: the one place that prices a booking fee and records the discounts it got.
 
 Rules (docs/decisions.md "Discounts on fees"):
-- A discount applies to the booking fees (charges of a booking) of its family, or only of its attendee when it
-  has one, that are made while it is valid (valid_from <= the moment the fee is made < valid_until). It does not
-  apply to orders (products, passes, credit top-ups).
+- A discount applies to the fees of its family (a booking's term fee, or a fee the office makes in the console
+  for the family or one attendee), or only to its attendee's when it has one, that are made while it is valid
+  (valid_from <= the moment the fee is made < valid_until). It does not apply to orders (products, passes,
+  credit top-ups).
 - Every applicable discount is computed on the full price (so their order does not matter) and they add up;
   a percentage is rounded half up to a whole minor unit; an amount discount applies only in its own currency.
   Together they never take more than the full price; a fee discounted to nothing is not charged.
@@ -105,22 +106,56 @@ def create_booking_fee(
 ) -> Charge | None:
     """An unpaid fee for a booking, priced with the discounts applicable now, the discounts frozen with it.
     None when the discounts leave nothing to pay. Part of the caller's transaction."""
+    family_id = db.get(Attendee, booking.attendee_id).family_id
+    return create_fee(
+        db,
+        provider_id=booking.provider_id,
+        family_id=family_id,
+        attendee_id=booking.attendee_id,
+        booking_id=booking.id,
+        currency=booking.currency,
+        description=description,
+        full_minor=full_minor,
+        reference=reference,
+        due_on=due_on,
+        now=now,
+        vat_rate_bp=vat_rate_bp,
+    )
+
+
+def create_fee(
+    db: Session,
+    *,
+    provider_id: int,
+    family_id: int,
+    attendee_id: int | None,
+    booking_id: int | None,
+    currency: str,
+    description: str,
+    full_minor: int,
+    reference: str,
+    due_on: date | None,
+    now: datetime | None = None,
+    vat_rate_bp: int | None = None,
+) -> Charge | None:
+    """An unpaid fee (a booking's, or one the office makes for a family or one attendee), priced with the
+    discounts applicable now (the family's, and the attendee's own when it is for one attendee), the discounts
+    frozen with it. None when the discounts leave nothing to pay. Part of the caller's transaction."""
     if type(full_minor) is not int or full_minor <= 0:
         raise ValueError("a fee needs a full price above zero")
     now = now or utcnow()
-    family_id = db.get(Attendee, booking.attendee_id).family_id
-    price = price_with(
-        full_minor, booking.currency, applicable_discounts(db, family_id, booking.attendee_id, now)
-    )
+    price = price_with(full_minor, currency, applicable_discounts(db, family_id, attendee_id, now))
     if price.due_minor <= 0:
         return None
     charge = Charge(
-        provider_id=booking.provider_id,
+        provider_id=provider_id,
         family_id=family_id,
-        booking_id=booking.id,
+        booking_id=booking_id,
+        # a booking names its attendee; the column is for a fee of one attendee without a booking
+        attendee_id=attendee_id if booking_id is None else None,
         description=description,
         amount_minor=price.due_minor,
-        currency=booking.currency,
+        currency=currency,
         due_on=due_on,
         status=ChargeStatus.unpaid,
         reference=reference,

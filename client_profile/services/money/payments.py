@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, or_, update
+from sqlalchemy import case, func, or_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
@@ -225,7 +225,8 @@ def payments_view(
     query = (
         select(Charge, Attendee.id, Attendee.first_name, Order.number, Family.name, payable)
         .outerjoin(Booking, Booking.id == Charge.booking_id)
-        .outerjoin(Attendee, Attendee.id == Booking.attendee_id)
+        # a booking's attendee, or the one a console fee is for (Charge.attendee_id)
+        .outerjoin(Attendee, Attendee.id == func.coalesce(Booking.attendee_id, Charge.attendee_id))
         .outerjoin(Order, Order.id == Charge.order_id)
         .join(Family, Family.id == Charge.family_id)
         # What is due on a booking shared without the pay scope is shown too (who pays it), never its history.

@@ -23,7 +23,9 @@ from client_profile.models import (
     Charge,
     ClassGroup,
     ClassSession,
+    Discount,
     Family,
+    Order,
     Programme,
 )
 from client_profile.models.staff import StaffRole
@@ -270,4 +272,106 @@ def get_people_attendee(db: Session, principal: StaffPrincipal, attendee_id: obj
     ).first()
     if row is None:
         raise NotFound("attendee")
+    return row
+
+
+# ------------------------------------------------------------------------------------------------------ money
+
+
+def money_families_clause(principal: StaffPrincipal):
+    """A WHERE clause over Family: the families whose money (charges, discounts, orders) a staff member with the
+    money right may see and change: every family of their provider. Refuses anyone without that right."""
+    require_staff(principal, Capability.money)
+    return Family.provider_id == principal.provider_id
+
+
+def money_charges_clause(principal: StaffPrincipal):
+    """A WHERE clause over Charge: the charges a staff member with the money right may see and change (every
+    charge of their provider)."""
+    require_staff(principal, Capability.money)
+    return Charge.provider_id == principal.provider_id
+
+
+def get_money_family(db: Session, principal: StaffPrincipal, family_id: object) -> Family:
+    """A family of the provider for a staff member with the money right; NotFound otherwise (also junk ids)."""
+    clause = money_families_clause(principal)
+    if not is_id(family_id):
+        raise NotFound("family")
+    row = db.exec(select(Family).where(Family.id == family_id, clause)).first()
+    if row is None:
+        raise NotFound("family")
+    return row
+
+
+def get_money_charge(db: Session, principal: StaffPrincipal, charge_id: object) -> Charge:
+    """A charge of the provider for a staff member with the money right; NotFound otherwise (also junk ids)."""
+    clause = money_charges_clause(principal)
+    if not is_id(charge_id):
+        raise NotFound("charge")
+    row = db.exec(select(Charge).where(Charge.id == charge_id, clause)).first()
+    if row is None:
+        raise NotFound("charge")
+    return row
+
+
+def get_money_attendee(
+    db: Session, principal: StaffPrincipal, family_id: int, attendee_id: object
+) -> Attendee:
+    """An attendee of this family (of the provider) for a staff member with the money right; NotFound otherwise."""
+    clause = money_families_clause(principal)
+    if not is_id(attendee_id):
+        raise NotFound("attendee")
+    row = db.exec(
+        select(Attendee)
+        .join(Family, Family.id == Attendee.family_id)
+        .where(Attendee.id == attendee_id, Attendee.family_id == family_id, clause)
+    ).first()
+    if row is None:
+        raise NotFound("attendee")
+    return row
+
+
+def get_money_booking(db: Session, principal: StaffPrincipal, family_id: int, booking_id: object) -> Booking:
+    """A booking of the provider of an attendee of this family, for a staff member with the money right;
+    NotFound otherwise."""
+    require_staff(principal, Capability.money)
+    if not is_id(booking_id):
+        raise NotFound("booking")
+    row = db.exec(
+        select(Booking)
+        .join(Attendee, Attendee.id == Booking.attendee_id)
+        .where(
+            Booking.id == booking_id,
+            Booking.provider_id == principal.provider_id,
+            Attendee.family_id == family_id,
+        )
+    ).first()
+    if row is None:
+        raise NotFound("booking")
+    return row
+
+
+def get_money_discount(db: Session, principal: StaffPrincipal, discount_id: object) -> Discount:
+    """A discount of the provider's families for a staff member with the money right; NotFound otherwise."""
+    require_staff(principal, Capability.money)
+    if not is_id(discount_id):
+        raise NotFound("discount")
+    row = db.exec(
+        select(Discount).where(Discount.id == discount_id, Discount.provider_id == principal.provider_id)
+    ).first()
+    if row is None:
+        raise NotFound("discount")
+    return row
+
+
+def get_money_order(db: Session, principal: StaffPrincipal, order_id: object) -> Order:
+    """An order of the provider for a staff member with the money right; NotFound otherwise."""
+    require_staff(principal, Capability.money)
+    if not is_id(order_id):
+        raise NotFound("order")
+    row = db.exec(
+        select(Order).where(Order.id == order_id, Order.provider_id == principal.provider_id)
+    ).first()
+    if row is None:
+        raise NotFound("order")
     return row
