@@ -35,7 +35,7 @@ from client_profile.integrations.email_templates import (
 )
 from client_profile.models import MessageTemplate, Provider, utcnow
 from client_profile.services.errors import DomainError, FieldErrors, NotFound, StaleEdit
-from client_profile.services.people.access import Capability, require_staff
+from client_profile.services.people.access import Capability, require_staff, staff_may
 from client_profile.services.people.audit import claim_version, record
 from client_profile.services.people.identity import StaffPrincipal
 from client_profile.settings import get_settings
@@ -358,6 +358,23 @@ class Preview:
     problem: str  # why it could not be saved as it is ("" when fine)
 
 
+def require_view(principal: object) -> StaffPrincipal:
+    """The texts and the messages page are for whoever may send messages (owner, office)."""
+    return require_staff(principal, Capability.messages)
+
+
+def may_edit(principal: StaffPrincipal) -> bool:
+    """Whether this staff member may change the texts (the owner); others with the messages right read them."""
+    return staff_may(principal, Capability.settings)
+
+
+def _version(value: object) -> object:
+    """A form's version ("3") as a number; anything else is left for the version check to refuse."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
+        return int(value)
+    return value
+
+
 def template_rows(db: Session, principal: StaffPrincipal) -> list[TemplateRow]:
     require_staff(principal, Capability.messages)
     edited = set(
@@ -417,6 +434,7 @@ def save_template(
     if kind_key not in EDITABLE:
         raise NotFound("message kind")
     subject_text, body_text = check(kind_key, subject, body)
+    version = _version(version)
     row = override_for(db, principal.provider_id, kind_key)  # type: ignore[arg-type]
     before = {"subject": row.subject, "body": row.body} if row else {}
     if row is None:
@@ -459,7 +477,7 @@ def reset_template(db: Session, principal: StaffPrincipal, kind_key: object, ver
     row = override_for(db, principal.provider_id, kind_key)  # type: ignore[arg-type]
     if row is None:
         raise DomainError("This message already uses the built-in text.")
-    claim_version(db, MessageTemplate, row.id, version, "template")
+    claim_version(db, MessageTemplate, row.id, _version(version), "template")
     record(
         db,
         principal,
