@@ -5,6 +5,7 @@ by the real mails through the outbox and a real SMTP server, recipients, idempot
 from __future__ import annotations
 
 import json
+import re
 import secrets
 
 import pytest
@@ -389,3 +390,28 @@ def test_the_targets_are_the_providers_classes_and_their_next_sessions(owner):
     session = _next_session(db)
     assert f"{_class(db).id}:{session.id}" in {t.value for t in found}
     assert db.exec(select(Client)).first() is not None
+
+
+def test_a_hostile_name_reaches_nobody_else_and_adds_no_header_through_the_outbox(owner, smtp):
+    db, p = owner
+    anna = db.exec(select(Client).where(Client.email == "anna@example.com")).one()
+    anna.full_name = "<script>alert(1)</script>\r\nBcc: evil@example.com"
+    db.add(anna)
+    db.commit()
+    form = _send_form(
+        db,
+        subject="News for *|FIRST_NAME|* (*|SESSION_TIME|*)",
+        body="Hello *|FIRST_NAME|*,\n\nStill to pay: *|AMOUNT_DUE|*.",
+    )
+    family_messages.send(db, p, form)
+    db.commit()
+    outbox.process_due()
+    msg = smtp.wait_for("anna@example.com", 0)
+    envelope = next(e for e in smtp.envelopes if "anna@example.com" in e.rcpt_tos)
+    assert envelope.rcpt_tos == ["anna@example.com"]
+    assert msg["Bcc"] is None and "evil@example.com" not in str(msg["To"])
+    assert msg["Subject"].startswith("News for <script>alert(1)</script> Bcc: (")  # one line, plain text
+    assert re.search(r"\(\w{3} \d+ \w{3}, \d\d:\d\d\)$", msg["Subject"])  # the class's next session
+    text, html = _bodies(msg)
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert re.search(r"Still to pay: EUR \d+\.\d\d\.", text)

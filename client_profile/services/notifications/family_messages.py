@@ -236,9 +236,18 @@ def _values_for(
     session,
     attendees,
 ) -> dict[str, str]:
-    when = ""
-    if session is not None:
-        when = fmt.session_label(session.starts_at, provider.timezone)
+    if session is None:  # a message to the class: its next session
+        session = db.execute(
+            select(ClassSession)
+            .where(
+                ClassSession.class_id == group.id,
+                ClassSession.status == SessionStatus.scheduled,
+                ClassSession.starts_at > clock.utcnow(),
+            )
+            .order_by(ClassSession.starts_at)
+            .limit(1)
+        ).scalar_one_or_none()
+    when = fmt.session_label(session.starts_at, provider.timezone) if session is not None else ""
     return {
         "FIRST_NAME": (client.full_name or "").split(" ", 1)[0].strip(),
         "PROFILE_URL": templates.profile_url(client.email),

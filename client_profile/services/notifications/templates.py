@@ -220,7 +220,7 @@ KINDS: dict[str, Kind] = {
             "Message to families (a class or a session)",
             "",
             "",
-            (*_FAMILY, "ATTENDEE", "CLASS", "SESSION_TIME"),
+            (*_FAMILY, "ATTENDEE", "CLASS", "SESSION_TIME", "AMOUNT_DUE"),
         ),
     )
 }
