@@ -12,9 +12,14 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from client_profile.clock import utcnow
+from client_profile.db import unit_of_work
 from client_profile.integrations.email_templates import HeaderInjection, fill_subject, template_email
 from client_profile.models import (
+    Attendee,
     AuditEntry,
+    Booking,
+    BookingStatus,
     ClassGroup,
     ClassSession,
     Client,
@@ -26,11 +31,18 @@ from client_profile.models import (
     StaffMember,
 )
 from client_profile.services.errors import DomainError, FieldErrors, Forbidden, StaleEdit
-from client_profile.services.notifications import family_messages, outbox, session_changes, templates
+from client_profile.services.notifications import (
+    family_messages,
+    outbox,
+    reminders,
+    session_changes,
+    templates,
+)
 from client_profile.services.people import staff
 from client_profile.services.people.identity import StaffPrincipal
 from client_profile.services.schedule import provider_sessions
 from tests.login_helpers import http_client, make_client, override_env
+from tests.reminder_helpers import NOW, build_world, make_credit
 from tests.smtp_helpers import smtp_server as running_smtp
 
 EMAS_CLASS = "Beginners - Tuesday 16:00"
@@ -76,7 +88,6 @@ def _class(db, name: str = EMAS_CLASS) -> ClassGroup:
 
 
 def _next_session(db, name: str = EMAS_CLASS) -> ClassSession:
-    from client_profile.clock import utcnow
 
     return db.exec(
         select(ClassSession)
@@ -241,7 +252,6 @@ def test_no_override_sends_the_built_in_text(owner):
 
 def test_the_real_login_mail_uses_the_owners_text(clean_db, smtp):
     provider_id, _ = make_client("ann@example.com")
-    from client_profile.db import unit_of_work
 
     with unit_of_work() as db:
         db.add(
@@ -304,10 +314,19 @@ def test_recipients_of_a_class_and_of_a_session(owner):
     assert "peter@example.com" not in _emails(people)  # a sharer is not family
     anna = next(r for r in people if r.email == "anna@example.com")
     assert anna.attendees == "Ema"
-    others = family_messages.recipients(db, p.provider_id, other.id, None)
-    assert not set(_emails(people)) & set(_emails(others)) or all(
-        r.email in _emails(people) for r in others if r.email in _emails(people)
+    # Every recipient's family has an active booking in this class; the other class's list is its own.
+    in_class = set(
+        db.exec(
+            select(Client.id)
+            .join(Attendee, Attendee.family_id == Client.family_id)
+            .join(Booking, Booking.attendee_id == Attendee.id)
+            .where(Booking.class_id == group.id, Booking.status == BookingStatus.active)
+        ).all()
     )
+    assert {r.client_id for r in people} <= in_class
+    football = family_messages.recipients(db, p.provider_id, _class(db, "Juniors - Saturday 10:00").id, None)
+    assert "anna@example.com" in _emails(football) and "ben@example.com" not in _emails(football)
+    assert next(r for r in football if r.email == "anna@example.com").attendees == "Jakub"
     # A session: its attendees' families only; an excused place is left out.
     session = _next_session(db)
     in_session = family_messages.recipients(db, p.provider_id, group.id, session.id)
@@ -415,3 +434,31 @@ def test_a_hostile_name_reaches_nobody_else_and_adds_no_header_through_the_outbo
     text, html = _bodies(msg)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert re.search(r"Still to pay: EUR \d+\.\d\d\.", text)
+
+
+def test_a_make_up_reminder_uses_the_owners_text_through_the_outbox(db, smtp):
+
+    world = build_world(db)
+    db.add(
+        MessageTemplate(
+            provider_id=world.provider_id,
+            kind="makeup_earned",
+            subject="*|ATTENDEE|* may catch up by *|DEADLINE|*",
+            body="Hi *|FIRST_NAME|*,\n\n*|ATTENDEE|* missed *|CLASS|* on *|SESSION_TIME|*.\n\n"
+            "Book here: *|BENEFITS_URL|* or log in: *|PROFILE_URL|*",
+            version=1,
+        )
+    )
+    db.commit()
+    reminders.notify_makeup_earned(db, make_credit(db, world, 0), NOW)
+    db.commit()
+    assert outbox.process_due() == 3
+    msg = smtp.wait_for("tom@example.com", 0)
+    text, html = _bodies(msg)
+    assert msg["Subject"].startswith("Ema may catch up by ")
+    assert text.replace("\r\n", "\n").startswith("Hi Tom,\n\nEma missed Swimming - Beginners (")
+    assert (
+        "Book here: http://localhost:3000/benefits or log in: http://localhost:3000/login?email=tom%40"
+        in text
+    )
+    assert 'href="http://localhost:3000/benefits"' in html

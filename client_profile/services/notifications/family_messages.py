@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from client_profile import clock
@@ -334,8 +335,17 @@ def send(db: Session, principal: StaffPrincipal, form: object) -> tuple[FamilyMe
         sent_by_id=principal.staff_id,
         created_at=now,
     )
-    db.add(message)
-    db.flush()
+    try:
+        with db.begin_nested():  # the same form sent twice at the same moment: one of them wins
+            db.add(message)
+            db.flush()
+    except IntegrityError:
+        existing = db.execute(
+            select(FamilyMessage).where(
+                FamilyMessage.provider_id == principal.provider_id, FamilyMessage.token == token
+            )
+        ).scalar_one()
+        return existing, False
     for person in people:
         outbox.enqueue(
             db,
