@@ -182,10 +182,14 @@ def targets(db: Session, principal: StaffPrincipal) -> list[Target]:
     require_staff(principal, Capability.messages)
     provider = db.get(Provider, principal.provider_id)
     now = clock.utcnow()
+    today = clock.today(provider.timezone)
     classes = db.execute(
         select(ClassGroup, Programme)
         .join(Programme, Programme.id == ClassGroup.programme_id)
-        .where(provider_classes_clause(principal))
+        .where(
+            provider_classes_clause(principal),
+            or_(ClassGroup.ends_on.is_(None), ClassGroup.ends_on >= today),  # classes that have ended: no
+        )
         .order_by(Programme.name, ClassGroup.name)
     ).all()
     out: list[Target] = []
