@@ -15,7 +15,12 @@ from datetime import datetime
 
 from client_profile.db import unit_of_work
 from client_profile.services.errors import DomainError
-from client_profile.services.notifications import outbox, reminders, session_changes  # noqa: F401 (renderers)
+from client_profile.services.notifications import (  # noqa: F401 (renderers)
+    family_messages,
+    outbox,
+    reminders,
+    session_changes,
+)
 from client_profile.services.providers import current_provider
 from client_profile.services.schedule import makeups
 from client_profile.settings import get_settings

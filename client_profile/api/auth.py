@@ -206,6 +206,9 @@ async def _login_page(request: Request, area: Area) -> Response:
         notice = login_message("logged-out")
     elif q.get("logged_out") == "all":
         notice = login_message("logged-out-all")
+    # ?email=... (the *|PROFILE_URL|* of the provider's e-mails) fills the address in; it is only a value.
+    typed = q.get("email") or ""
+    prefill = f' value="{esc(typed)}"' if 0 < len(typed) <= 254 and typed.isprintable() else ""
     body = (
         f"<h1>{esc(text['title'])}</h1>"
         + _message_html(login_message(q.get("error")))
@@ -215,7 +218,7 @@ async def _login_page(request: Request, area: Area) -> Response:
         f'<input type="hidden" name="next" value="{esc(auth.safe_return_path(q.get("next"), area))}">'
         '<label for="email">E-mail address</label>'
         '<input id="email" type="email" name="email" autocomplete="email" inputmode="email" required '
-        'maxlength="254" autocapitalize="none" spellcheck="false" autofocus>'
+        f'maxlength="254" autocapitalize="none" spellcheck="false" autofocus{prefill}>'
         '<button type="submit">Send me a code</button>'
         "</form>"
         f'<p class="links muted">{esc(text["hint"])}</p>'

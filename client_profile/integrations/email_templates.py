@@ -135,3 +135,84 @@ def staff_invite_email(
 </body></html>
 """
     return RenderedEmail(subject=subject, text=text, html=html_body)
+
+
+# ------------------------------------------------------------------------------------------ provider's texts
+# The provider's own text for a message (services/notifications/templates.py checks it and gathers the values):
+# plain text with merge tags *|NAME|*, paragraphs separated by a blank line. The text part gets the values as
+# they are; the HTML part is built here with every piece escaped, a URL value becoming a link.
+
+TAG_RE = re.compile(r"\*\|([A-Za-z0-9_]*)\|\*")
+
+
+class HeaderInjection(ValueError):
+    """A subject line would carry a line break (or another control character) into the e-mail's header."""
+
+
+def _paragraphs(body: str) -> list[str]:
+    text = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    return [p.strip("\n") for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def fill_text(template: str, values: dict[str, str]) -> str:
+    """The template with each tag replaced by its value (one pass: a value is never read as a tag)."""
+    return TAG_RE.sub(lambda m: values.get(m[1], ""), template)
+
+
+def fill_subject(template: str, values: dict[str, str]) -> str:
+    """The subject with values flattened to one line each; a control character left in it is refused."""
+    subject = TAG_RE.sub(lambda m: _one_line(values.get(m[1], ""), 200), template).strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in subject):
+        raise HeaderInjection("the subject contains a line break or a control character")
+    return subject
+
+
+def _fill_html(template: str, values: dict[str, str], url_tags: frozenset[str]) -> str:
+    out, last = [], 0
+    for m in TAG_RE.finditer(template):
+        out.append(html.escape(template[last : m.start()]))
+        value = values.get(m[1], "")
+        if m[1] in url_tags and value.startswith(("https://", "http://")):
+            e = html.escape(value, quote=True)
+            out.append(f'<a href="{e}" style="color:inherit">{e}</a>')
+        else:
+            out.append(html.escape(value))
+        last = m.end()
+    out.append(html.escape(template[last:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def template_email(
+    *,
+    provider_name: str,
+    brand_color: str | None,
+    subject: str,
+    body: str,
+    values: dict[str, str],
+    url_tags: frozenset[str] = frozenset(),
+) -> RenderedEmail:
+    """A message from the provider's own subject and body (already checked for unknown tags)."""
+    name = _one_line(provider_name) or "Client Profile"
+    color = safe_color(brand_color)
+    rendered_subject = fill_subject(subject, values)
+    paragraphs = _paragraphs(body)
+    text = "\n\n".join(fill_text(p, values) for p in paragraphs) + f"\n\n-- {name}\n"
+    html_paragraphs = "".join(
+        f'<p style="margin:0 0 16px">{_fill_html(p, values, url_tags)}</p>' for p in paragraphs
+    )
+    e = html.escape
+    html_body = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{e(rendered_subject)}</title></head>
+<body style="margin:0;padding:0;background:#f4f4f5;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#27272a">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f4f5;padding:24px 12px">
+<tr><td align="center">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:480px;background:#ffffff;border-radius:12px;overflow:hidden">
+<tr><td style="background:{color};color:#ffffff;padding:16px 24px;font-size:18px;font-weight:600">{e(name)}</td></tr>
+<tr><td style="padding:24px;font-size:16px;line-height:1.5;overflow-wrap:anywhere">
+{html_paragraphs}
+</td></tr></table>
+</td></tr></table>
+</body></html>
+"""
+    return RenderedEmail(subject=rendered_subject, text=text, html=html_body)

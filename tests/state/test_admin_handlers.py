@@ -34,6 +34,7 @@ from client_profile.models import (
     Client,
     Discount,
     Family,
+    MessageTemplate,
     Programme,
     Provider,
     ProviderHoliday,
@@ -46,6 +47,7 @@ from client_profile.services.providers import current_provider
 from client_profile.services.schedule import provider_sessions
 from client_profile.state.admin.audit import AdminAuditState
 from client_profile.state.admin.families import AdminFamiliesState, AdminFamilyState
+from client_profile.state.admin.messages import AdminMessagesState
 from client_profile.state.admin.money import AdminFamilyMoneyState, AdminMoneyState
 from client_profile.state.admin.register import AdminRegisterState, AdminTodayState
 from client_profile.state.admin.schedule import AdminClassState, AdminScheduleState
@@ -58,6 +60,7 @@ ALL_STAFF = {"owner", "office", "instructor"}
 PEOPLE = {"owner", "office"}
 MONEY = {"owner", "office"}
 SCHEDULE = {"owner", "office"}
+MESSAGES = {"owner", "office"}  # Capability.messages; the texts are changed by the owner only
 TZ = "Europe/Bratislava"  # the demo provider's
 MARTINAS_CLASS = "Beginners - Tuesday 16:00"
 OTHER_CLASS = "Beginners - Tuesday 17:00"  # not Martina's
@@ -273,6 +276,27 @@ def png(side: int = 80) -> bytes:
 
 def photo_files(data: bytes | None = None) -> list[rx.UploadFile]:
     return [rx.UploadFile(file=io.BytesIO(png() if data is None else data), path=Path("lily.png"))]
+
+
+def _an_override(db) -> tuple[str, int]:
+    """The owner's own text of the session-cancelled e-mail (for resetting it)."""
+    provider = db.exec(select(Provider)).one()
+    db.add(
+        MessageTemplate(
+            provider_id=provider.id, kind="session_cancelled", subject="Closed", body="*|CLASS|*", version=1
+        )
+    )
+    db.commit()
+    return "session_cancelled", 1
+
+
+def _message_form(db) -> dict:
+    return {
+        "target": str(_class(db, MARTINAS_CLASS).id),
+        "subject": "Pool closed today",
+        "body": "Hello *|FIRST_NAME|*, no swimming for *|ATTENDEE|* today.",
+        "token": "a-send-form-token-0001",
+    }
 
 
 # handler -> (state, arguments given the db, the roles allowed)
@@ -506,6 +530,26 @@ MATRIX = {
         ),
         MONEY,
     ),
+    # Messages: e-mail texts (the owner changes them, the office reads them) and messages to families.
+    "load_admin_messages": (AdminMessagesState, lambda db: (), MESSAGES),
+    "open_template": (AdminMessagesState, lambda db: ("session_cancelled",), MESSAGES),
+    "close_template": (AdminMessagesState, lambda db: (), MESSAGES),
+    "redraft": (AdminMessagesState, lambda db: ("msg_body", "Hello *|FIRST_NAME|*"), MESSAGES),
+    "save_template": (
+        AdminMessagesState,
+        lambda db: (
+            {
+                "kind": "session_cancelled",
+                "version": "0",
+                "subject": "Closed: *|CLASS|*",
+                "body": "See *|PROFILE_URL|*",
+            },
+        ),
+        {"owner"},
+    ),
+    "reset_template": (AdminMessagesState, _an_override, {"owner"}),
+    "pick_target": (AdminMessagesState, lambda db: (str(_class(db, MARTINAS_CLASS).id),), MESSAGES),
+    "send_message": (AdminMessagesState, lambda db: (_message_form(db),), MESSAGES),
 }
 # What the page does before a handler (the upload follows the attendee's Photo button).
 BEFORE = {"upload_photo": lambda state, db: state.open_photo(_lily(db).id, _lily(db).version)}
@@ -540,9 +584,15 @@ AUDITED = {
     "end_discount": 1,
     "delete_discount": 1,
     "create_order": 1,
+    "save_template": 1,
+    "reset_template": 1,
+    "send_message": 1,
 }
 # Handlers that only change what the page shows (no reload, so a refusal leaves the page as it was).
-VIEW_ONLY = {"open_photo", "close_photo", "close_view"}
+VIEW_ONLY = {"open_photo", "close_photo", "close_view", "close_template", "redraft", "pick_target"}
+# Refused handlers of a page the role may open (the office reads the e-mail texts but may not change them): the
+# page stays open, with the refusal at its top.
+PAGE_STAYS_OPEN = {"save_template": {"office"}, "reset_template": {"office"}}
 # Handlers whose audit rows depend on the instant (who is still unmarked when "all present" is pressed).
 UNCOUNTED = {"mark_everyone_present"}
 # State vars that hold a family's or the schedule's data: empty for whoever may not see them.
@@ -651,7 +701,7 @@ def test_each_handler_as_each_identity(team, handler, who):
             assert _state_of(team, arguments[0], "Ema") == AttendanceState.missed
     else:
         assert "does not allow" in state.error
-        if handler not in VIEW_ONLY:
+        if handler not in VIEW_ONLY and who not in PAGE_STAYS_OPEN.get(handler, ()):
             assert state.refused  # the page shows only the refusal
         assert not changed and audit_after == audit_before
         for name in PRIVATE_DATA:
@@ -795,3 +845,91 @@ def test_junk_register_arguments_change_nothing(team, junk):
         assert state.error
     team.rollback()
     assert len(team.exec(select(AuditEntry)).all()) == audit_before
+
+
+# --------------------------------------------------------------------------------------------- messages
+
+
+def test_the_office_reads_a_text_the_owner_edits_it_with_a_live_preview(team):
+    office = _state(AdminMessagesState, _cookie(team, "office"))
+    office.load_admin_messages()
+    assert (
+        office.error == "" and not office.may_edit and "session_cancelled" in {k.kind for k in office.kinds}
+    )
+    office.open_template("session_cancelled")
+    assert office.edit_version == 0 and "*|CLASS|*" in office.edit_subject and office.preview_subject
+    owner = _state(AdminMessagesState, _cookie(team, "owner"))
+    owner.load_admin_messages()
+    owner.open_template("session_cancelled")
+    assert owner.may_edit
+    owner.redraft("body", "Closed! <b>*|CLASS|*</b> *|PROFILE_URL|*")
+    assert (
+        "Closed! <b>Swimming (Beginners - Tuesday 16:00)</b> http://localhost:3000/login?email=anna%40"
+        in (owner.preview_text)
+    )
+    owner.redraft("subject", "Hi *|NICKNAME|*")
+    assert "*|NICKNAME|*" in owner.preview_problem
+    # Saving the unknown tag is refused under the subject field, naming the tag; nothing is stored.
+    owner.save_template(
+        {"kind": "session_cancelled", "version": "0", "subject": "Hi *|NICKNAME|*", "body": "*|CLASS|*"}
+    )
+    assert owner.form_key == "template" and "*|NICKNAME|*" in owner.field_errors["subject"]
+    owner.save_template(
+        {"kind": "session_cancelled", "version": "0", "subject": "Closed", "body": "*|CLASS|*"}
+    )
+    assert (
+        owner.error == ""
+        and owner.edit_edited
+        and owner.edit_version == 1
+        and owner.message.startswith("Saved")
+    )
+    owner.reset_template("session_cancelled", 1)
+    assert owner.error == "" and not owner.edit_edited and owner.edit_version == 0
+    team.rollback()
+    assert team.exec(select(MessageTemplate)).all() == []
+
+
+def test_a_message_form_sent_twice_is_one_message(team):
+    state = _state(AdminMessagesState, _cookie(team, "office"))
+    state.load_admin_messages()
+    target = str(_class(team, MARTINAS_CLASS).id)
+    team.rollback()
+    state.pick_target(target)
+    assert " recipients: " in state.msg_audience and "anna@example.com" in state.msg_audience
+    form = {
+        "target": target,
+        "subject": "Pool closed",
+        "body": "Hi *|FIRST_NAME|*",
+        "token": state.send_token,
+    }
+    state.send_message(form)
+    assert state.error == "" and state.message.startswith("Queued for ")
+    assert state.send_token != form["token"]
+    state.send_message(form)  # a double click: the same form again
+    assert state.error == "" and state.message == "This message was already sent; it was not sent again."
+    assert len(state.sent) == 1 and {d.status for d in state.sent[0].deliveries} == {"queued"}
+    state.send_message(form | {"token": state.send_token, "subject": "Bad\r\nBcc: x@example.com"})
+    assert "one line" in state.field_errors["subject"] and len(state.sent) == 1
+
+
+@pytest.mark.parametrize("junk", [0, -1, 2**63, "1 OR 1=1", None, [], {}, 1.5, True, "999999:1"])
+def test_junk_message_arguments_change_nothing(team, junk):
+    state = _state(AdminMessagesState, _cookie(team, "owner"))
+    state.load_admin_messages()
+    for call in (
+        lambda: state.open_template(junk),
+        lambda: state.reset_template(junk, junk),
+        lambda: state.save_template(junk),
+        lambda: state.save_template({"kind": junk, "version": junk, "subject": "x", "body": "y"}),
+        lambda: state.send_message({"target": junk, "subject": "x", "body": "y", "token": "t" * 20}),
+        lambda: state.send_message(junk),
+        lambda: state.pick_target(junk),
+        lambda: state.redraft(junk, junk),
+    ):
+        call()
+    team.rollback()
+    assert team.exec(select(MessageTemplate)).all() == []
+    assert team.exec(select(func.count()).select_from(AuditEntry)).one() == 0 or all(
+        e.action not in ("template.save", "template.reset", "message.send")
+        for e in team.exec(select(AuditEntry)).all()
+    )

@@ -132,6 +132,16 @@ KNOWN_HANDLERS = {
         "delete_discount",
         "create_order",
     },
+    "AdminMessagesState": {
+        "load_admin_messages",
+        "open_template",
+        "close_template",
+        "redraft",
+        "save_template",
+        "reset_template",
+        "pick_target",
+        "send_message",
+    },
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")

@@ -45,6 +45,7 @@ from client_profile.integrations.crypto import SealError, seal, unseal
 from client_profile.integrations.email_templates import login_email, spaced_code, staff_invite_email
 from client_profile.models import Channel, Client, OutboxMessage, OutboxStatus, Provider, StaffMember
 from client_profile.models.base import utcnow
+from client_profile.services.notifications import templates
 from client_profile.settings import get_settings
 
 log = logging.getLogger("client_profile.outbox")
@@ -408,12 +409,12 @@ async def run_sender(
 def _render_login(db: Session, row: OutboxMessage, secret_values: dict) -> mailer.OutgoingEmail:
     """The login mail goes to the address stored on the Client, never the one typed in (AUTH-9)."""
     found = db.execute(
-        select(Client.email, Client.is_active, Provider.name, Provider.brand_color)
+        select(Client.email, Client.is_active, Client.full_name, Provider)
         .select_from(Client)
         .join(Provider, Provider.id == Client.provider_id)
         .where(Client.id == row.recipient_client_id)
     ).first()
-    return _login_mail(found, row, secret_values, "/auth/link/")
+    return _login_mail(db, found, row, secret_values, "/auth/link/")
 
 
 @register_renderer("staff_login")
@@ -421,12 +422,16 @@ def _render_staff_login(db: Session, row: OutboxMessage, secret_values: dict) ->
     """The console's login mail: to the address stored on the StaffMember, with a console link."""
     staff_id = (row.payload or {}).get("staff_id")
     found = db.execute(
-        select(StaffMember.email, StaffMember.is_active, Provider.name, Provider.brand_color)
+        select(StaffMember.email, StaffMember.is_active, StaffMember.full_name, Provider)
         .select_from(StaffMember)
         .join(Provider, Provider.id == StaffMember.provider_id)
         .where(StaffMember.id == (staff_id if isinstance(staff_id, int) else -1))
     ).first()
-    return _login_mail(found, row, secret_values, "/admin/auth/link/")
+    return _login_mail(db, found, row, secret_values, "/admin/auth/link/")
+
+
+def first_name(full_name: str | None) -> str:
+    return (full_name or "").split(" ", 1)[0].strip()
 
 
 @register_renderer("staff_invite")
@@ -434,21 +439,33 @@ def _render_staff_invite(db: Session, row: OutboxMessage, secret_values: dict) -
     payload = row.payload or {}
     staff_id = payload.get("staff_id")
     found = db.execute(
-        select(
-            StaffMember.email, StaffMember.is_active, StaffMember.role, Provider.name, Provider.brand_color
-        )
+        select(StaffMember.email, StaffMember.is_active, StaffMember.role, StaffMember.full_name, Provider)
         .select_from(StaffMember)
         .join(Provider, Provider.id == StaffMember.provider_id)
         .where(StaffMember.id == (staff_id if isinstance(staff_id, int) else -1))
     ).first()
     if found is None or not found.is_active:
         raise SkipMessage("recipient is gone or inactive")
-    rendered = staff_invite_email(
-        provider_name=found.name,
-        brand_color=found.brand_color,
-        invited_by=str(payload.get("invited_by") or ""),
-        role=str(getattr(found.role, "value", found.role)),
-        login_url=f"{get_settings().base_url}/admin/login",
+    provider = found.Provider
+    invited_by, role = str(payload.get("invited_by") or ""), str(getattr(found.role, "value", found.role))
+    login_url = f"{get_settings().base_url}/admin/login"
+    rendered = templates.render(
+        db,
+        provider,
+        "staff_invite",
+        {
+            "FIRST_NAME": first_name(found.full_name),
+            "INVITED_BY": invited_by or "The owner",
+            "ROLE": role,
+            "CONSOLE_URL": login_url,
+        },
+        lambda: staff_invite_email(
+            provider_name=provider.name,
+            brand_color=provider.brand_color,
+            invited_by=invited_by,
+            role=role,
+            login_url=login_url,
+        ),
     )
     return mailer.OutgoingEmail(
         to=found.email,
@@ -459,20 +476,41 @@ def _render_staff_invite(db: Session, row: OutboxMessage, secret_values: dict) -
     )
 
 
-def _login_mail(found, row: OutboxMessage, secret_values: dict, link_path: str) -> mailer.OutgoingEmail:
+def _login_mail(
+    db: Session, found, row: OutboxMessage, secret_values: dict, link_path: str
+) -> mailer.OutgoingEmail:
     if found is None or not found.is_active:
         raise SkipMessage("recipient is gone or inactive")
     code, link_token = secret_values.get("code"), secret_values.get("link_token")
     if not code or not link_token:
         raise SkipMessage("login secrets missing")
     s = get_settings()
-    rendered = login_email(
-        provider_name=found.name,
-        brand_color=found.brand_color,
-        code=code,
-        link=f"{s.base_url}{link_path}{link_token}",
-        minutes=s.login_code_minutes,
-        code_disabled=bool((row.payload or {}).get("code_login_disabled")),
+    provider = found.Provider
+    link = f"{s.base_url}{link_path}{link_token}"
+    code_disabled = bool((row.payload or {}).get("code_login_disabled"))
+    values = {
+        "FIRST_NAME": first_name(found.full_name),
+        "LOGIN_CODE": "(switched off after too many wrong codes: use the link)"
+        if code_disabled
+        else spaced_code(code),
+        "LOGIN_LINK": link,
+        "MINUTES": str(s.login_code_minutes),
+    }
+    if row.kind == "login":
+        values["PROFILE_URL"] = templates.profile_url(found.email)
+    rendered = templates.render(
+        db,
+        provider,
+        row.kind,
+        values,
+        lambda: login_email(
+            provider_name=provider.name,
+            brand_color=provider.brand_color,
+            code=code,
+            link=link,
+            minutes=s.login_code_minutes,
+            code_disabled=code_disabled,
+        ),
     )
     return mailer.OutgoingEmail(
         to=found.email,

@@ -48,7 +48,7 @@ from client_profile.models import (
 )
 from client_profile.models.base import as_utc, utcnow
 from client_profile.models.benefits import WaitlistStatus
-from client_profile.services.notifications import outbox
+from client_profile.services.notifications import outbox, templates
 from client_profile.services.notifications.outbox import SkipMessage, register_renderer
 from client_profile.services.people.access import is_id
 from client_profile.settings import get_settings
@@ -288,13 +288,33 @@ def _greeting(client: Client) -> str:
     return f"Hello {first}," if first else "Hello,"
 
 
+def _values(
+    client: Client, who: str, what: str, when: str, *, deadline: str = "", until: str = "", offer: str = ""
+) -> dict[str, str]:
+    """The merge tags of a reminder (services/notifications/templates.py), for a provider's own text."""
+    benefits, account = _links()
+    values = {
+        "FIRST_NAME": _greeting(client).removeprefix("Hello").strip(" ,"),
+        "PROFILE_URL": templates.profile_url(client.email),
+        "ATTENDEE": who,
+        "CLASS": what,
+        "SESSION_TIME": when,
+        "ACCOUNT_URL": account,
+    }
+    if offer:
+        values |= {"OFFER_LINK": offer, "OFFER_UNTIL": until}
+    else:
+        values |= {"DEADLINE": deadline, "BENEFITS_URL": benefits}
+    return values
+
+
 def _deadline(credit: MakeupCredit, provider: Provider) -> str:
     return fmt.day_label(fmt.local(credit.expires_at, provider.timezone).date())
 
 
 @register_renderer(KIND_EARNED)
 def _render_earned(db: Session, row: OutboxMessage, _secrets: dict):
-    credit, booking, attendee, programme, _cls, source, provider = _credit_facts(db, row)
+    credit, booking, attendee, programme, cls, source, provider = _credit_facts(db, row)
     client = _recipient(db, row, booking, attendee)
     benefits, account = _links()
     who, deadline = attendee.first_name, _deadline(credit, provider)
@@ -305,27 +325,34 @@ def _render_earned(db: Session, row: OutboxMessage, _secrets: dict):
             variables=[provider.name, who, programme.name, deadline, benefits],
         )
     when = fmt.session_label(source.starts_at, provider.timezone)
-    rendered = reminder_email(
-        provider_name=provider.name,
-        brand_color=provider.brand_color,
-        subject=f"{who} has a make-up session to book",
-        greeting=_greeting(client),
-        paragraphs=[
-            f"{who}'s {programme.name} session on {when} was excused in time, so {who} can make it up "
-            "in another session of the same course.",
-            f"Choose a session and book it by {deadline} on the Benefits page: you see the sessions with "
-            "free places and can book with one tap.",
-        ],
-        button_label="Book a make-up",
-        link=benefits,
-        settings_link=account,
+    values = _values(client, who, f"{programme.name} ({cls.name})", when, deadline=deadline)
+    rendered = templates.render(
+        db,
+        provider,
+        KIND_EARNED,
+        values,
+        lambda: reminder_email(
+            provider_name=provider.name,
+            brand_color=provider.brand_color,
+            subject=f"{who} has a make-up session to book",
+            greeting=_greeting(client),
+            paragraphs=[
+                f"{who}'s {programme.name} session on {when} was excused in time, so {who} can make it up "
+                "in another session of the same course.",
+                f"Choose a session and book it by {deadline} on the Benefits page: you see the sessions with "
+                "free places and can book with one tap.",
+            ],
+            button_label="Book a make-up",
+            link=benefits,
+            settings_link=account,
+        ),
     )
     return OutgoingEmail(to=client.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
 
 
 @register_renderer(KIND_EXPIRING)
 def _render_expiring(db: Session, row: OutboxMessage, _secrets: dict):
-    credit, booking, attendee, programme, _cls, source, provider = _credit_facts(db, row)
+    credit, booking, attendee, programme, cls, source, provider = _credit_facts(db, row)
     client = _recipient(db, row, booking, attendee)
     benefits, account = _links()
     who, deadline = attendee.first_name, _deadline(credit, provider)
@@ -336,19 +363,26 @@ def _render_expiring(db: Session, row: OutboxMessage, _secrets: dict):
             variables=[provider.name, who, programme.name, deadline, benefits],
         )
     when = fmt.session_label(source.starts_at, provider.timezone)
-    rendered = reminder_email(
-        provider_name=provider.name,
-        brand_color=provider.brand_color,
-        subject=f"{who}'s make-up expires on {deadline}",
-        greeting=_greeting(client),
-        paragraphs=[
-            f"{who} still has a make-up session to book for {programme.name} (for the session on {when}).",
-            f"Book it by {deadline}: after that day the make-up can no longer be used. The Benefits page "
-            "shows the sessions with free places.",
-        ],
-        button_label="Book a make-up",
-        link=benefits,
-        settings_link=account,
+    values = _values(client, who, f"{programme.name} ({cls.name})", when, deadline=deadline)
+    rendered = templates.render(
+        db,
+        provider,
+        KIND_EXPIRING,
+        values,
+        lambda: reminder_email(
+            provider_name=provider.name,
+            brand_color=provider.brand_color,
+            subject=f"{who}'s make-up expires on {deadline}",
+            greeting=_greeting(client),
+            paragraphs=[
+                f"{who} still has a make-up session to book for {programme.name} (for the session on {when}).",
+                f"Book it by {deadline}: after that day the make-up can no longer be used. The Benefits page "
+                "shows the sessions with free places.",
+            ],
+            button_label="Book a make-up",
+            link=benefits,
+            settings_link=account,
+        ),
     )
     return OutgoingEmail(to=client.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
 
@@ -391,20 +425,27 @@ def _render_offer(db: Session, row: OutboxMessage, secrets: dict):
             kind=KIND_OFFER,
             variables=[provider.name, who, f"{programme.name}, {cls.name}, {when}", until, offer_url],
         )
-    rendered = reminder_email(
-        provider_name=provider.name,
-        brand_color=provider.brand_color,
-        subject=f"A make-up place is free for {who}: {when}",
-        greeting=_greeting(client),
-        paragraphs=[
-            f"A place has become free in {programme.name} ({cls.name}) on {when}, and it is held for "
-            f"{who} until {until}.",
-            "Confirm it with the button below. If you do not confirm by then, the place goes to the next "
-            "person in the queue and your make-up stays available.",
-        ],
-        button_label="Confirm the place",
-        link=offer_url,
-        settings_link=account,
+    values = _values(client, who, f"{programme.name} ({cls.name})", when, until=until, offer=offer_url)
+    rendered = templates.render(
+        db,
+        provider,
+        KIND_OFFER,
+        values,
+        lambda: reminder_email(
+            provider_name=provider.name,
+            brand_color=provider.brand_color,
+            subject=f"A make-up place is free for {who}: {when}",
+            greeting=_greeting(client),
+            paragraphs=[
+                f"A place has become free in {programme.name} ({cls.name}) on {when}, and it is held for "
+                f"{who} until {until}.",
+                "Confirm it with the button below. If you do not confirm by then, the place goes to the next "
+                "person in the queue and your make-up stays available.",
+            ],
+            button_label="Confirm the place",
+            link=offer_url,
+            settings_link=account,
+        ),
     )
     return OutgoingEmail(to=client.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
 

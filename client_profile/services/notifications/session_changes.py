@@ -38,7 +38,7 @@ from client_profile.models import (
     SessionStatus,
 )
 from client_profile.models.base import as_utc, utcnow
-from client_profile.services.notifications import outbox
+from client_profile.services.notifications import outbox, templates
 from client_profile.services.notifications.outbox import SkipMessage, register_renderer
 from client_profile.settings import get_settings
 
@@ -176,15 +176,37 @@ def _render(db: Session, row: OutboxMessage, _secrets: dict) -> OutgoingEmail:
         ),
     }[payload["change"]]
     first = (client.full_name or "").split(" ", 1)[0].strip()
-    rendered = reminder_email(
-        provider_name=provider.name,
-        brand_color=provider.brand_color,
-        subject=subject,
-        greeting=f"Hello {first}," if first else "Hello,",
-        paragraphs=lines,
-        button_label="See the booking",
-        link=f"{base}/bookings/{booking_id}",
-        settings_link=f"{base}/account",
+    attendee = db.execute(
+        select(Attendee.first_name)
+        .join(Booking, Booking.attendee_id == Attendee.id)
+        .where(Booking.id == booking_id)
+    ).scalar_one_or_none()
+    values = {
+        "FIRST_NAME": first,
+        "PROFILE_URL": templates.profile_url(client.email),
+        "ATTENDEE": attendee or "",
+        "CLASS": what,
+        "SESSION_TIME": when,
+        "NOTE": session.note or "",
+        "VENUE": venue or ("online" if group.is_online else ""),
+        "BOOKING_URL": f"{base}/bookings/{booking_id}",
+        "ACCOUNT_URL": f"{base}/account",
+    }
+    rendered = templates.render(
+        db,
+        provider,
+        f"session_{payload['change']}",
+        values,
+        lambda: reminder_email(
+            provider_name=provider.name,
+            brand_color=provider.brand_color,
+            subject=subject,
+            greeting=f"Hello {first}," if first else "Hello,",
+            paragraphs=lines,
+            button_label="See the booking",
+            link=f"{base}/bookings/{booking_id}",
+            settings_link=f"{base}/account",
+        ),
     )
     return OutgoingEmail(to=client.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
 
