@@ -26,6 +26,8 @@ from client_profile.models import (
     AttendanceState,
     Attendee,
     AuditEntry,
+    BankStatement,
+    BankStatementLine,
     Booking,
     ClassGroup,
     ClassSession,
@@ -38,6 +40,7 @@ from client_profile.models import (
     StaffMember,
 )
 from client_profile.models.base import as_utc
+from client_profile.services.money import statements
 from client_profile.services.people import auth, sharing, staff
 from client_profile.services.providers import current_provider
 from client_profile.services.schedule import provider_sessions
@@ -48,11 +51,14 @@ from client_profile.state.admin.schedule import AdminClassState, AdminScheduleSt
 from client_profile.state.admin.settings import AdminSettingsState
 from client_profile.state.admin.shell import AdminShellState
 from client_profile.state.admin.staff import AdminStaffState
+from client_profile.state.admin.statements import AdminStatementsState, AdminStatementState
 from tests.state.test_handlers import our_state_classes
+from tests.statement_helpers import a_day, camt053, euros, staff_of, unpaid_of
 
 ALL_STAFF = {"owner", "office", "instructor"}
 PEOPLE = {"owner", "office"}
 SCHEDULE = {"owner", "office"}
+MONEY = {"owner", "office"}
 TZ = "Europe/Bratislava"  # the demo provider's
 MARTINAS_CLASS = "Beginners - Tuesday 16:00"
 OTHER_CLASS = "Beginners - Tuesday 17:00"  # not Martina's
@@ -157,8 +163,35 @@ def _schedule_snapshot(db) -> tuple:
     )
 
 
+def _a_statement(db) -> int:
+    """A bank statement (imported once, by the owner): a transfer matching the Novaks' first unpaid charge, and
+    one without a reference of the amount of their second (for a reference typed by hand)."""
+    existing = db.exec(select(BankStatement)).first()
+    if existing is not None:
+        return existing.id
+    first, second = unpaid_of(db, "Novak")[:2]
+    data = camt053(
+        ("B-1", euros(first.amount_minor), first.reference, "CRDT", a_day(), "Anna Novak"),
+        ("B-2", euros(second.amount_minor), "", "CRDT", a_day(), "Anna Novak"),
+    )
+    result = statements.import_statement(db, staff_of(db), "november.xml", data)
+    db.commit()
+    return result.statement_id
+
+
+def _hand_assignment(db) -> tuple:
+    statement_id = _a_statement(db)
+    line = db.exec(
+        select(BankStatementLine).where(
+            BankStatementLine.statement_id == statement_id, BankStatementLine.reference == ""
+        )
+    ).one()
+    return ({"id": str(line.id), "reference": unpaid_of(db, "Novak")[1].reference},)
+
+
 # The page each state is opened on (the class page reads its class from the route).
 PATHS = {
+    AdminStatementState: lambda db: f"/admin/money/statements/{_a_statement(db)}",
     AdminClassState: lambda db: f"/admin/classes/{_class(db).id}",
     AdminFamilyState: lambda db: f"/admin/families/{_carter(db).id}",  # (defined below)
     AdminRegisterState: lambda db: _register_path(db),  # (defined below)
@@ -429,6 +462,11 @@ MATRIX = {
     "revoke_share": (AdminFamilyState, _shared_lily, PEOPLE),
     "view_as_client": (AdminFamilyState, lambda db: (_carter(db).id,), PEOPLE),
     "close_view": (AdminFamilyState, lambda db: (), PEOPLE),
+    # Bank statements (Capability.money: owner and office); the upload is an HTTP route (tests/api).
+    "load_admin_statements": (AdminStatementsState, lambda db: (), MONEY),
+    "load_admin_statement": (AdminStatementState, lambda db: (), MONEY),
+    "settle_matched": (AdminStatementState, lambda db: (), MONEY),
+    "assign_reference": (AdminStatementState, _hand_assignment, MONEY),
 }
 # What the page does before a handler (the upload follows the attendee's Photo button).
 BEFORE = {"upload_photo": lambda state, db: state.open_photo(_lily(db).id, _lily(db).version)}
@@ -456,6 +494,8 @@ AUDITED = {
     "grant_share": 1,
     "revoke_share": 1,
     "view_as_client": 1,
+    "settle_matched": 1,  # the one matched transfer
+    "assign_reference": 1,
 }
 # Handlers that only change what the page shows (no reload, so a refusal leaves the page as it was).
 VIEW_ONLY = {"open_photo", "close_photo", "close_view"}
