@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, func, select
 
 from client_profile.db import get_engine, unit_of_work
@@ -319,3 +320,43 @@ def test_a_request_paid_meanwhile_is_not_settled_again(demo):
     demo.rollback()
     assert _count(demo, TransferRequest, TransferRequest.status == TransferRequestStatus.paid) == 1
     assert all(_bank_payments(demo, c.id) == 1 for c in charges)
+
+
+def _queries(db, work) -> int:
+    seen = []
+
+    def count(*_args) -> None:
+        seen.append(1)
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_statement_page_costs_the_same_queries_for_3_or_30_lines(demo):
+    unpaid = unpaid_of(demo)
+
+    def statement(n: int, tag: str) -> int:
+        entries = [
+            (
+                f"{tag}-{i}",
+                euros(unpaid[i % 2].amount_minor + i % 3),
+                unpaid[i % 2].reference,
+                "CRDT",
+                a_day(),
+                "A",
+            )
+            for i in range(n)
+        ]
+        return _statement(demo, *entries).statement_id
+
+    small, large = statement(3, "S"), statement(30, "L")
+    demo.rollback()
+    clerk = staff_of(demo)
+    assert _queries(demo, lambda: st.statement_view(demo, clerk, small)) == _queries(
+        demo, lambda: st.statement_view(demo, clerk, large)
+    )

@@ -185,42 +185,83 @@ class Match:
     family_id: int = 0
 
 
-def match_reference(db: Session, provider_id: int, reference: str, amount_minor: int, currency: str) -> Match:
-    """What a transfer of `amount_minor` with this reference would pay, for one provider: a combined transfer
-    request first (its reference names several charges), then a charge."""
+@dataclass
+class _Known:
+    """What a set of references names, for one provider, fetched in a constant number of queries."""
+
+    requests: dict[str, TransferRequest]
+    request_charges: dict[int, list[Charge]]
+    charges: dict[str, Charge]
+    by_id: dict[int, Charge]
+    families: dict[int, str]
+
+
+def _known(db: Session, provider_id: int, references: set[str], charge_ids: set[int] = frozenset()) -> _Known:
+    references = {r for r in references if r}
+    requests, request_charges, charges, by_id = {}, {}, {}, {}
+    if references:
+        requests = {
+            r.reference: r
+            for r in db.exec(
+                select(TransferRequest).where(
+                    TransferRequest.provider_id == provider_id, TransferRequest.reference.in_(references)
+                )
+            ).all()
+        }
+        charges = {
+            c.reference: c
+            for c in db.exec(
+                select(Charge).where(Charge.provider_id == provider_id, Charge.reference.in_(references))
+            ).all()
+        }
+    if requests:
+        for request_id, charge in db.exec(
+            select(TransferRequestItem.request_id, Charge)
+            .join(Charge, Charge.id == TransferRequestItem.charge_id)
+            .where(TransferRequestItem.request_id.in_([r.id for r in requests.values()]))
+            .order_by(Charge.id)
+        ).all():
+            request_charges.setdefault(request_id, []).append(charge)
+    if charge_ids:
+        by_id = {
+            c.id: c
+            for c in db.exec(
+                select(Charge).where(Charge.provider_id == provider_id, Charge.id.in_(charge_ids))
+            )
+        }
+    family_ids = {c.family_id for c in [*charges.values(), *by_id.values()]}
+    family_ids |= {c.family_id for group in request_charges.values() for c in group}
+    families = (
+        dict(db.exec(select(Family.id, Family.name).where(Family.id.in_(family_ids))).all())
+        if family_ids
+        else {}
+    )
+    return _Known(requests, request_charges, charges, by_id, families)
+
+
+def _judge(known: _Known, reference: str, amount_minor: int, currency: str) -> Match:
     reference = normalise_reference(reference)
     if not reference:
         return Match(UNKNOWN, "The transfer carries no payment reference.")
-    request = db.exec(
-        select(TransferRequest).where(
-            TransferRequest.provider_id == provider_id, TransferRequest.reference == reference
-        )
-    ).first()
+    request = known.requests.get(reference)
     if request is not None:
-        charges = list(
-            db.exec(
-                select(Charge)
-                .join(TransferRequestItem, TransferRequestItem.charge_id == Charge.id)
-                .where(TransferRequestItem.request_id == request.id)
-                .order_by(Charge.id)
-            ).all()
-        )
+        charges = known.request_charges.get(request.id, [])
         label = f"the combined payment request {reference} ({len(charges)} items)"
         if request.status == TransferRequestStatus.paid:
             return Match(
-                ALREADY_PAID, f"{label[0].upper()}{label[1:]} is paid already.", family_id=request.family_id
+                ALREADY_PAID,
+                f"The combined payment request {reference} is paid already.",
+                (),
+                request.family_id,
             )
     else:
-        charge = db.exec(
-            select(Charge).where(Charge.provider_id == provider_id, Charge.reference == reference)
-        ).first()
+        charge = known.charges.get(reference)
         if charge is None:
             return Match(UNKNOWN, f"No charge or payment request has the reference {reference}.")
         charges, label = [charge], f"{charge.description} ({reference})"
-    family_id = charges[0].family_id if charges else 0
-    ids = tuple(c.id for c in charges)
     if not charges:
         return Match(UNKNOWN, f"The payment request {reference} has no items.")
+    family_id, ids = charges[0].family_id, tuple(c.id for c in charges)
     if any(c.status == ChargeStatus.paid for c in charges):
         return Match(ALREADY_PAID, f"{label} is paid already.", ids, family_id)
     if any(c.status != ChargeStatus.unpaid for c in charges):
@@ -233,23 +274,41 @@ def match_reference(db: Session, provider_id: int, reference: str, amount_minor:
             ids,
             family_id,
         )
-    family = db.get(Family, family_id)
-    who = f" · {family.name}" if family is not None else ""
-    return Match(MATCHED, f"Pays {label}{who}.", ids, family_id)
+    family = known.families.get(family_id)
+    return Match(MATCHED, f"Pays {label}" + (f" · {family}." if family else "."), ids, family_id)
 
 
-def _line_match(db: Session, line: BankStatementLine) -> Match:
-    if line.status == StatementLineStatus.outgoing:
-        return Match(OUTGOING, "Money going out: listed, not a payment.")
-    if line.status == StatementLineStatus.settled:
-        charge = db.get(Charge, line.charge_id) if line.charge_id else None
-        return Match(
-            SETTLED,
-            f"Settled: paid {line.settled_reference}.",
-            (line.charge_id,) if line.charge_id else (),
-            charge.family_id if charge is not None else 0,
-        )
-    return match_reference(db, line.provider_id, line.reference, line.amount_minor, line.currency)
+def match_reference(db: Session, provider_id: int, reference: str, amount_minor: int, currency: str) -> Match:
+    """What a transfer of `amount_minor` with this reference would pay, for one provider: a combined transfer
+    request first (its reference names several charges), then a charge."""
+    reference = normalise_reference(reference)
+    return _judge(_known(db, provider_id, {reference}), reference, amount_minor, currency)
+
+
+def _line_matches(db: Session, provider_id: int, lines: list[BankStatementLine]) -> dict[int, Match]:
+    """Each line's outcome, in a constant number of queries whatever the statement's length."""
+    known = _known(
+        db,
+        provider_id,
+        {normalise_reference(x.reference) for x in lines if x.status == StatementLineStatus.open},
+        {x.charge_id for x in lines if x.status == StatementLineStatus.settled and x.charge_id},
+    )
+    found = {}
+    for line in lines:
+        if line.status == StatementLineStatus.outgoing:
+            found[line.id] = Match(OUTGOING, "Money going out: listed, not a payment.")
+        elif line.status == StatementLineStatus.settled:
+            charge = known.by_id.get(line.charge_id)
+            what = f"{charge.description} ({line.settled_reference})" if charge else line.settled_reference
+            found[line.id] = Match(
+                SETTLED,
+                f"Settled: paid {what}.",
+                (charge.id,) if charge else (),
+                charge.family_id if charge else 0,
+            )
+        else:
+            found[line.id] = _judge(known, line.reference, line.amount_minor, line.currency)
+    return found
 
 
 # ------------------------------------------------------------------------------------------------- views
@@ -354,8 +413,9 @@ def statement_view(db: Session, principal: StaffPrincipal, statement_id: object)
     ).all()
     rows, matched, matched_total, currencies = [], 0, 0, set()
     counts: dict[str, int] = {}
+    outcomes = _line_matches(db, principal.provider_id, list(lines))
     for line in lines:
-        found = _line_match(db, line)
+        found = outcomes[line.id]
         counts[found.outcome] = counts.get(found.outcome, 0) + 1
         if found.outcome == MATCHED:
             matched += 1
@@ -479,11 +539,11 @@ def settle_matched(
         .order_by(BankStatementLine.id)
     ).all()
     settled, refused = 0, []
+    outcomes = _line_matches(
+        db, principal.provider_id, list(lines)
+    )  # checked again per line, after its claim
     for line in lines:
-        if (
-            match_reference(db, line.provider_id, line.reference, line.amount_minor, line.currency).outcome
-            != MATCHED
-        ):
+        if outcomes[line.id].outcome != MATCHED:
             continue
         try:
             with db.begin_nested():
