@@ -368,6 +368,8 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "information for beneficiary",
         "zprava pro prijemce",
         "sprava pre prijemcu",
+        "sprava pre prijimatela",
+        "sprava pre adresata",
         "poznamka",
         "popis",
         "description",

@@ -127,3 +127,13 @@ def test_malicious_xml_is_refused_before_any_entity_is_expanded(data):
 def test_junk_is_refused_with_a_clear_message(data, message):
     with pytest.raises(StatementError, match=message):
         parse_statement(data)
+
+
+def test_slovak_bank_export_with_constant_and_specific_symbols():
+    parsed = parse_statement(_read("sk_bank.csv"))
+    assert [(x.amount_minor, x.incoming, x.reference, x.bank_id) for x in parsed.lines] == [
+        (10800, True, "202600001", "SLSP-9001"),  # the VS column (zero-padded), not KS 0308 or SS 123
+        (120000, False, "", "SLSP-9002"),
+    ]
+    assert (parsed.lines[0].counterparty, parsed.lines[0].message) == ("Anna Nováková", "Plávanie jeseň")
+    assert parsed.lines[0].counterparty_account == "SK8975000000000012345671"
