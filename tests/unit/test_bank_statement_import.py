@@ -360,3 +360,12 @@ def test_the_statement_page_costs_the_same_queries_for_3_or_30_lines(demo):
     assert _queries(demo, lambda: st.statement_view(demo, clerk, small)) == _queries(
         demo, lambda: st.statement_view(demo, clerk, large)
     )
+
+
+def test_the_file_name_is_kept_without_folders(demo):
+    charge = unpaid_of(demo)[0]
+    data = camt053(("B-1", euros(charge.amount_minor), charge.reference, "CRDT", a_day(), "Anna"))
+    result = st.import_statement(demo, staff_of(demo), "C:\\Users\\office\\Nov\x00ember  2026.xml", data)
+    assert demo.get(BankStatement, result.statement_id).file_name == "Nov\x00ember 2026.xml".replace(
+        "\x00", ""
+    )

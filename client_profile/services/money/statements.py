@@ -111,7 +111,7 @@ def import_statement(
         return ImportResult(existing[keys[0]], 0, len(keys))
     statement = BankStatement(
         provider_id=principal.provider_id,
-        file_name=" ".join((file_name or "").split())[:200],
+        file_name=_base_name(file_name),
         format=StatementFormat(parsed.format),
         account=parsed.account,
         uploaded_by_id=principal.staff_id,
@@ -155,6 +155,12 @@ def import_statement(
         now=now,
     )
     return ImportResult(statement.id, len(new), statement.skipped_count)
+
+
+def _base_name(file_name: object) -> str:
+    """The file's own name as the browser sent it, without any folder, on one line."""
+    name = str(file_name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in " ".join(name.split()) if ch.isprintable())[:200]
 
 
 # ------------------------------------------------------------------------------------------------ matching
