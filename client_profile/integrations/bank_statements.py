@@ -70,7 +70,7 @@ def parse_statement(data: bytes, file_name: str = "") -> ParsedStatement:
 
 _VS_PATTERNS = (
     re.compile(r"/VS/?(\d{1,10})(?!\d)", re.IGNORECASE),
-    re.compile(r"\bVS[\s:.#-]*(\d{1,10})(?!\d)", re.IGNORECASE),
+    re.compile(r"\bVS[\s:.#/-]*(\d{1,10})(?!\d)", re.IGNORECASE),
     re.compile(r"variab\w*\s+symbol\w*[\s:.#-]*(\d{1,10})(?!\d)", re.IGNORECASE),
 )
 _BARE_NUMBER = re.compile(r"(?<![\d/])(\d{9,10})(?![\d/])")

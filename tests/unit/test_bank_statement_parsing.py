@@ -137,3 +137,25 @@ def test_slovak_bank_export_with_constant_and_specific_symbols():
     ]
     assert (parsed.lines[0].counterparty, parsed.lines[0].message) == ("Anna Nováková", "Plávanie jeseň")
     assert parsed.lines[0].counterparty_account == "SK8975000000000012345671"
+
+
+BATCH = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><Stmt>
+<Acct><Id><Othr><Id>2100123456/2010</Id></Othr></Id></Acct>
+<Ntry><Amt Ccy="CZK">1580.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><DtTm>2026-11-28T10:15:00</DtTm></BookgDt><AcctSvcrRef>BATCH-7</AcctSvcrRef>
+<NtryDtls>
+<TxDtls><Refs><AcctSvcrRef>TX-1</AcctSvcrRef></Refs><Amt Ccy="CZK">1080.00</Amt>
+<RmtInf><Strd><CdtrRefInf><Ref>202600001</Ref></CdtrRefInf></Strd></RmtInf></TxDtls>
+<TxDtls><Amt Ccy="CZK">500.00</Amt><RmtInf><Ustrd>VS/202600002</Ustrd></RmtInf></TxDtls>
+</NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>"""
+
+
+def test_a_batch_entry_is_one_line_per_transaction_each_with_its_own_id():
+    parsed = parse_statement(BATCH)
+    assert parsed.account == "2100123456/2010"
+    assert [(x.amount_minor, x.currency, x.reference, x.dedupe_key) for x in parsed.lines] == [
+        (108000, "CZK", "202600001", "id:TX-1"),
+        (50000, "CZK", "202600002", "id:BATCH-7/2"),
+    ]
+    assert parsed.lines[0].booked_on == date(2026, 11, 28)
