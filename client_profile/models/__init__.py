@@ -42,10 +42,20 @@ from client_profile.models.people import Attendee, Client, Family
 from client_profile.models.provider import Provider, ProviderHoliday
 from client_profile.models.sharing import BookingShare
 from client_profile.models.staff import AuditEntry, StaffMember, StaffRole
+from client_profile.models.statements import (
+    BankStatement,
+    BankStatementLine,
+    StatementFormat,
+    StatementLineStatus,
+)
 
 __all__ = [
     "FamilyMessage",
     "MessageTemplate",
+    "BankStatement",
+    "BankStatementLine",
+    "StatementFormat",
+    "StatementLineStatus",
     "AuditEntry",
     "StaffMember",
     "StaffRole",

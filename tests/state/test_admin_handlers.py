@@ -26,6 +26,8 @@ from client_profile.models import (
     AttendanceState,
     Attendee,
     AuditEntry,
+    BankStatement,
+    BankStatementLine,
     Booking,
     Charge,
     ChargeStatus,
@@ -42,6 +44,7 @@ from client_profile.models import (
     StaffMember,
 )
 from client_profile.models.base import as_utc
+from client_profile.services.money import statements
 from client_profile.services.people import auth, sharing, staff
 from client_profile.services.providers import current_provider
 from client_profile.services.schedule import provider_sessions
@@ -54,7 +57,9 @@ from client_profile.state.admin.schedule import AdminClassState, AdminScheduleSt
 from client_profile.state.admin.settings import AdminSettingsState
 from client_profile.state.admin.shell import AdminShellState
 from client_profile.state.admin.staff import AdminStaffState
+from client_profile.state.admin.statements import AdminStatementsState, AdminStatementState
 from tests.state.test_handlers import our_state_classes
+from tests.statement_helpers import a_day, camt053, euros, staff_of, unpaid_of
 
 ALL_STAFF = {"owner", "office", "instructor"}
 PEOPLE = {"owner", "office"}
@@ -165,8 +170,35 @@ def _schedule_snapshot(db) -> tuple:
     )
 
 
+def _a_statement(db) -> int:
+    """A bank statement (imported once, by the owner): a transfer matching the Novaks' first unpaid charge, and
+    one without a reference of the amount of their second (for a reference typed by hand)."""
+    existing = db.exec(select(BankStatement)).first()
+    if existing is not None:
+        return existing.id
+    first, second = unpaid_of(db, "Novak")[:2]
+    data = camt053(
+        ("B-1", euros(first.amount_minor), first.reference, "CRDT", a_day(), "Anna Novak"),
+        ("B-2", euros(second.amount_minor), "", "CRDT", a_day(), "Anna Novak"),
+    )
+    result = statements.import_statement(db, staff_of(db), "november.xml", data)
+    db.commit()
+    return result.statement_id
+
+
+def _hand_assignment(db) -> tuple:
+    statement_id = _a_statement(db)
+    line = db.exec(
+        select(BankStatementLine).where(
+            BankStatementLine.statement_id == statement_id, BankStatementLine.reference == ""
+        )
+    ).one()
+    return ({"id": str(line.id), "reference": unpaid_of(db, "Novak")[1].reference},)
+
+
 # The page each state is opened on (the class page reads its class from the route).
 PATHS = {
+    AdminStatementState: lambda db: f"/admin/money/statements/{_a_statement(db)}",
     AdminClassState: lambda db: f"/admin/classes/{_class(db).id}",
     AdminFamilyState: lambda db: f"/admin/families/{_carter(db).id}",  # (defined below)
     AdminFamilyMoneyState: lambda db: f"/admin/families/{_carter(db).id}/money",
@@ -550,6 +582,11 @@ MATRIX = {
     "reset_template": (AdminMessagesState, _an_override, {"owner"}),
     "pick_target": (AdminMessagesState, lambda db: (str(_class(db, MARTINAS_CLASS).id),), MESSAGES),
     "send_message": (AdminMessagesState, lambda db: (_message_form(db),), MESSAGES),
+    # Bank statements (Capability.money: owner and office); the upload is an HTTP route (tests/api).
+    "load_admin_statements": (AdminStatementsState, lambda db: (), MONEY),
+    "load_admin_statement": (AdminStatementState, lambda db: (), MONEY),
+    "settle_matched": (AdminStatementState, lambda db: (), MONEY),
+    "assign_reference": (AdminStatementState, _hand_assignment, MONEY),
 }
 # What the page does before a handler (the upload follows the attendee's Photo button).
 BEFORE = {"upload_photo": lambda state, db: state.open_photo(_lily(db).id, _lily(db).version)}
@@ -587,6 +624,8 @@ AUDITED = {
     "save_template": 1,
     "reset_template": 1,
     "send_message": 1,
+    "settle_matched": 1,  # the one matched transfer
+    "assign_reference": 1,
 }
 # Handlers that only change what the page shows (no reload, so a refusal leaves the page as it was).
 VIEW_ONLY = {"open_photo", "close_photo", "close_view", "close_template", "redraft", "pick_target"}

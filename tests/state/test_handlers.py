@@ -88,6 +88,8 @@ KNOWN_HANDLERS = {
     "AdminShellState": {"load_admin_shell"},
     "AdminStaffState": {"load_admin_staff", "invite", "change_role", "switch_active"},
     "AdminAuditState": {"load_admin_audit", "apply_filters"},
+    "AdminStatementsState": {"load_admin_statements"},
+    "AdminStatementState": {"load_admin_statement", "settle_matched", "assign_reference"},
     "AdminSettingsState": {"load_admin_settings", "save_settings", "add_holiday", "remove_holiday"},
     "AdminScheduleState": {"load_admin_schedule", "create_programme", "save_programme", "create_class"},
     "AdminClassState": {

@@ -18,6 +18,8 @@ from sqlmodel import Session, select
 
 from client_profile.models import (
     Attendee,
+    BankStatement,
+    BankStatementLine,
     Booking,
     BookingShare,
     Charge,
@@ -374,4 +376,35 @@ def get_money_order(db: Session, principal: StaffPrincipal, order_id: object) ->
     ).first()
     if row is None:
         raise NotFound("order")
+    return row
+
+
+def get_money_statement(db: Session, principal: StaffPrincipal, statement_id: object) -> BankStatement:
+    """A bank statement of the staff member's provider, for the money right; NotFound otherwise (also for
+    malformed ids and another provider's statement)."""
+    require_staff(principal, Capability.money)
+    if not is_id(statement_id):
+        raise NotFound("statement")
+    row = db.exec(
+        select(BankStatement).where(
+            BankStatement.id == statement_id, BankStatement.provider_id == principal.provider_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound("statement")
+    return row
+
+
+def get_money_statement_line(db: Session, principal: StaffPrincipal, line_id: object) -> BankStatementLine:
+    """A line of one of the provider's bank statements, for the money right; NotFound otherwise."""
+    require_staff(principal, Capability.money)
+    if not is_id(line_id):
+        raise NotFound("statement line")
+    row = db.exec(
+        select(BankStatementLine).where(
+            BankStatementLine.id == line_id, BankStatementLine.provider_id == principal.provider_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound("statement line")
     return row
