@@ -1,4 +1,5 @@
-"""Stripe Checkout behind a small interface: create, re-read and expire Checkout Sessions, verify webhooks.
+"""Stripe Checkout behind a small interface: create, re-read and expire Checkout Sessions, refund a card payment,
+verify webhooks.
 
 The rest of the code never sees a Stripe object: it gets `CheckoutSessionInfo`. `STRIPE_API_BASE` points the
 SDK at a stand-in (localstripe in the tests); production leaves it empty and talks to api.stripe.com.
@@ -92,6 +93,21 @@ class StripeGateway:
             return _info(self._client.v1.checkout.sessions.expire(session_id))
         except stripe.StripeError as exc:
             raise GatewayError(f"checkout session not expired: {type(exc).__name__}: {exc}") from None
+
+    def refund(self, payment_intent_id: str, amount_minor: int, idempotency_key: str) -> str:
+        """Refunds (part of) a card payment; returns Stripe's refund id. The idempotency key (one per refund
+        row) makes a repeated call, after a lost answer, the same refund rather than a second one."""
+        try:
+            refund = self._client.v1.refunds.create(
+                params={"payment_intent": payment_intent_id, "amount": amount_minor},
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            raise GatewayError(f"refund not made: {type(exc).__name__}: {exc}") from None
+        status = getattr(refund, "status", "") or ""
+        if status in ("failed", "canceled"):
+            raise GatewayError(f"refund {refund.id} {status}")
+        return refund.id
 
     def verify_webhook(self, raw_body: bytes, signature_header: str | None) -> WebhookEvent:
         """Checks Stripe's v1 signature over the raw bytes; raises BadSignature for anything wrong."""

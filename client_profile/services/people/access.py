@@ -271,3 +271,35 @@ def get_people_attendee(db: Session, principal: StaffPrincipal, attendee_id: obj
     if row is None:
         raise NotFound("attendee")
     return row
+
+
+def money_charges_clause(principal: StaffPrincipal):
+    """A WHERE clause over Charge: the charges (their payments, refunds and documents) a staff member with the
+    money right may see and act on: every charge of their provider. Refuses anyone without that right."""
+    require_staff(principal, Capability.money)
+    return Charge.provider_id == principal.provider_id
+
+
+def get_money_charge(db: Session, principal: StaffPrincipal, charge_id: object) -> Charge:
+    """A charge of the provider for a staff member with the money right; NotFound otherwise (another provider's,
+    missing, malformed)."""
+    clause = money_charges_clause(principal)
+    if not is_id(charge_id):
+        raise NotFound("charge")
+    row = db.exec(select(Charge).where(Charge.id == charge_id, clause)).first()
+    if row is None:
+        raise NotFound("charge")
+    return row
+
+
+def get_money_family(db: Session, principal: StaffPrincipal, family_id: object) -> Family:
+    """A family of the provider for a staff member with the money right (its credit); NotFound otherwise."""
+    require_staff(principal, Capability.money)
+    if not is_id(family_id):
+        raise NotFound("family")
+    row = db.exec(
+        select(Family).where(Family.id == family_id, Family.provider_id == principal.provider_id)
+    ).first()
+    if row is None:
+        raise NotFound("family")
+    return row
