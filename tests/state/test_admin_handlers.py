@@ -27,10 +27,14 @@ from client_profile.models import (
     Attendee,
     AuditEntry,
     Booking,
+    Charge,
+    ChargeStatus,
     ClassGroup,
     ClassSession,
     Client,
     Family,
+    Payment,
+    PaymentMethod,
     Programme,
     Provider,
     ProviderHoliday,
@@ -43,6 +47,7 @@ from client_profile.services.providers import current_provider
 from client_profile.services.schedule import provider_sessions
 from client_profile.state.admin.audit import AdminAuditState
 from client_profile.state.admin.families import AdminFamiliesState, AdminFamilyState
+from client_profile.state.admin.payments import AdminChargeState, AdminCreditState
 from client_profile.state.admin.register import AdminRegisterState, AdminTodayState
 from client_profile.state.admin.schedule import AdminClassState, AdminScheduleState
 from client_profile.state.admin.settings import AdminSettingsState
@@ -162,6 +167,8 @@ PATHS = {
     AdminClassState: lambda db: f"/admin/classes/{_class(db).id}",
     AdminFamilyState: lambda db: f"/admin/families/{_carter(db).id}",  # (defined below)
     AdminRegisterState: lambda db: _register_path(db),  # (defined below)
+    AdminChargeState: lambda db: f"/admin/charges/{_annas_unpaid(db).id}",  # (defined below)
+    AdminCreditState: lambda db: f"/admin/families/{_novak(db).id}/credit",
 }
 # Handlers that change the schedule: allowed, each writes at least one audit row.
 SCHEDULE_WRITES = {
@@ -237,6 +244,33 @@ def _shared_lily(db) -> tuple[int, str]:
     sharing.grant_share(db, booking.id, "granny@example.com")
     db.commit()
     return booking.id, "granny@example.com"
+
+
+def _annas_unpaid(db) -> Charge:
+    """Anna's unpaid term fee (not an order)."""
+    return db.exec(
+        select(Charge)
+        .join(Family, Family.id == Charge.family_id)
+        .where(Family.name == "Novak", Charge.status == ChargeStatus.unpaid, Charge.order_id.is_(None))
+        .order_by(Charge.id)
+    ).first()
+
+
+def _novak(db) -> Family:
+    return db.exec(select(Family).where(Family.name == "Novak")).one()
+
+
+def _transfer_payment(db) -> Payment:
+    """A payment received by bank transfer for a fee (refunded by a recorded refund, no Stripe)."""
+    return db.exec(
+        select(Payment)
+        .join(Charge, Charge.id == Payment.charge_id)
+        .where(Payment.method == PaymentMethod.bank_transfer, Charge.order_id.is_(None))
+        .order_by(Payment.id)
+    ).first()
+
+
+MONEY = {"owner", "office"}
 
 
 def png(side: int = 80) -> bytes:
@@ -429,6 +463,31 @@ MATRIX = {
     "revoke_share": (AdminFamilyState, _shared_lily, PEOPLE),
     "view_as_client": (AdminFamilyState, lambda db: (_carter(db).id,), PEOPLE),
     "close_view": (AdminFamilyState, lambda db: (), PEOPLE),
+    # Money in (Capability.money: owner and office)
+    "load_admin_charge": (AdminChargeState, lambda db: (), MONEY),
+    "record_payment": (
+        AdminChargeState,
+        lambda db: ({"charge_id": str(_annas_unpaid(db).id), "method": "cash", "received_on": _today(db)},),
+        MONEY,
+    ),
+    "refund_payment": (
+        AdminChargeState,
+        lambda db: ({"payment_id": str(_transfer_payment(db).id), "amount": "1.00", "reason": "Goodwill"},),
+        MONEY,
+    ),
+    "load_admin_credit": (AdminCreditState, lambda db: (), MONEY),
+    "top_up_credit": (
+        AdminCreditState,
+        lambda db: (
+            {"family_id": str(_novak(db).id), "amount": "20.00", "method": "cash", "received_on": _today(db)},
+        ),
+        MONEY,
+    ),
+    "adjust_credit": (
+        AdminCreditState,
+        lambda db: ({"family_id": str(_novak(db).id), "amount": "5.00", "reason": "Welcome gift"},),
+        MONEY,
+    ),
 }
 # What the page does before a handler (the upload follows the attendee's Photo button).
 BEFORE = {"upload_photo": lambda state, db: state.open_photo(_lily(db).id, _lily(db).version)}
@@ -456,6 +515,10 @@ AUDITED = {
     "grant_share": 1,
     "revoke_share": 1,
     "view_as_client": 1,
+    "record_payment": 1,
+    "refund_payment": 1,
+    "top_up_credit": 1,
+    "adjust_credit": 1,
 }
 # Handlers that only change what the page shows (no reload, so a refusal leaves the page as it was).
 VIEW_ONLY = {"open_photo", "close_photo", "close_view"}
@@ -473,6 +536,11 @@ PRIVATE_DATA = (
     "programmes",
     "sessions",
     "instructors",
+    "charge_payments",
+    "charge_refunds",
+    "documents",
+    "savings",
+    "ledger",
 )
 
 

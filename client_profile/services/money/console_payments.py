@@ -156,6 +156,11 @@ def _day(when: datetime | None, tz: str) -> str:
     return fmt.day_label(fmt.local(when, tz).date()) if when else ""
 
 
+def _at_desk(payment: Payment) -> bool:
+    """A card payment taken on the provider's own terminal (record_payment_received), not through Stripe."""
+    return payment.method == PaymentMethod.card and (payment.gateway_id or "").startswith("desk-card:")
+
+
 def charge_detail(db: Session, principal: StaffPrincipal, charge_id: object) -> ChargeDetail:
     charge = get_money_charge(db, principal, charge_id)
     provider = db.get(Provider, charge.provider_id)
@@ -201,9 +206,9 @@ def charge_detail(db: Session, principal: StaffPrincipal, charge_id: object) -> 
         payments=[
             PaymentRow(
                 id=p.id,
-                method=billing.METHOD_LABEL.get(p.method, p.method.value)
-                if p.checkout_attempt_id is not None or p.method != PaymentMethod.card
-                else "Card at the desk",
+                method="Card at the desk"
+                if _at_desk(p)
+                else billing.METHOD_LABEL.get(p.method, p.method.value),
                 amount=fmt.money(p.amount_minor, p.currency),
                 received_on=_day(p.succeeded_at or p.created_at, tz),
                 refunded=fmt.money(p.refunded_minor, p.currency) if p.refunded_minor else "",
@@ -211,7 +216,7 @@ def charge_detail(db: Session, principal: StaffPrincipal, charge_id: object) -> 
                 if p.amount_minor > p.refunded_minor
                 else "",
                 refundable_value=_amount_value(p.amount_minor - p.refunded_minor, p.currency),
-                online=p.checkout_attempt_id is not None,
+                online=p.method == PaymentMethod.card and not _at_desk(p),
             )
             for p in pays
         ],
@@ -483,12 +488,14 @@ def refund_payment(
         db.add(refund)
         db.flush()
         intent = None
-        if payment.checkout_attempt_id is not None:
-            attempt = db.get(CheckoutAttempt, payment.checkout_attempt_id)
+        if payment.method == PaymentMethod.card and not _at_desk(payment):
+            attempt = (
+                db.get(CheckoutAttempt, payment.checkout_attempt_id) if payment.checkout_attempt_id else None
+            )
             intent = attempt.payment_intent_id if attempt else None
             if not intent:
                 raise DomainError(
-                    "Stripe's payment for this item is not known; refund it in Stripe's dashboard."
+                    "This card payment's Stripe payment is not known here; refund it in Stripe's dashboard."
                 )
         if intent is None:  # cash, a transfer, a desk terminal, prepaid credit: recorded here
             return _finish_refund(db, principal, refund, None, now)
