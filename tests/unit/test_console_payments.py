@@ -433,3 +433,24 @@ def test_another_providers_charge_and_family_look_missing_and_roles_are_checked(
         with pytest.raises(NotFound):  # a client principal never reaches the console's services
             cp.charge_detail(db, principal(None, ANNA), _anna_unpaid().id)
     assert _count(Payment, Payment.charge_id == ids[0]) == 0
+
+
+def test_money_paid_from_credit_goes_back_to_the_credit_and_a_top_up_is_corrected_instead(demo):
+    with Session(get_engine()) as db:
+        by_credit = db.exec(select(Payment).where(Payment.method == PaymentMethod.credit)).first()
+        top_up = db.exec(
+            select(Payment)
+            .join(CreditEntry, CreditEntry.charge_id == Payment.charge_id)
+            .where(CreditEntry.kind == CreditKind.top_up)
+        ).first()
+        family_id = db.get(Charge, by_credit.charge_id).family_id
+    before = _balance(family_id)
+    done = cp.refund_payment(_staff(), by_credit.id, "10.00", "Camp day shortened")
+    assert done.credit_note and not done.online
+    assert _balance(family_id) == before + 1000
+    with Session(get_engine()) as db:
+        entry = db.exec(select(CreditEntry).where(CreditEntry.kind == CreditKind.refund)).one()
+        assert entry.amount_minor == 1000 and entry.charge_id == by_credit.charge_id
+    with pytest.raises(DomainError, match="correct the family's credit"):
+        cp.refund_payment(_staff(), top_up.id, "10.00", "Wants cash back")
+    assert _count(Refund) == 1
