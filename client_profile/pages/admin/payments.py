@@ -105,7 +105,6 @@ def _record_form() -> rx.Component:
                     ),
                 ),
                 submit(S, key, "Record payment"),
-                form_feedback(S, key),
                 key=f"{S.form_round}-record",
             )
         ),
@@ -202,12 +201,15 @@ def _refund_row(r) -> rx.Component:
 
 
 def _document_row(d) -> rx.Component:
-    return rx.hstack(
+    return rx.flex(
         _doc_link(d.url, d.title + " " + d.number),
         rx.text(d.issued, " · ", d.total, size="2", color_scheme="gray"),
         justify="between",
+        align="center",
         width="100%",
         wrap="wrap",
+        column_gap="0.75rem",
+        row_gap="0",
         class_name="cp-document-row",
     )
 
@@ -222,6 +224,8 @@ def _charge() -> rx.Component:
             wrap="wrap",
         ),
         form_feedback(S, ""),
+        # (outside the form: after a success the form is gone, the charge being paid)
+        form_feedback(S, "record"),
         _summary(),
         rx.cond(S.status == "unpaid", _record_form()),
         section(

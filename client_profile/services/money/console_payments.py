@@ -135,7 +135,7 @@ class ChargeDetail:
     amount: str
     amount_value: str  # "45.00"
     full_price: str  # "" without savings
-    savings: list[tuple[str, str]]  # (label, "-EUR 5.00")
+    savings: list[tuple[str, str]]  # (discount name, "-EUR 5.00"), frozen with the charge
     due: str
     status: str  # unpaid | paid | refunded | cancelled
     reference: str
@@ -197,7 +197,7 @@ def charge_detail(db: Session, principal: StaffPrincipal, charge_id: object) -> 
         full_price=fmt.money(charge.amount_minor + sum(s.saving_minor for s in savings), cur)
         if savings
         else "",
-        savings=list(fees.discount_parts(charge.amount_minor, cur, savings)) if savings else [],
+        savings=[(s.name, fmt.money(-s.saving_minor, cur)) for s in savings],
         due=fmt.day_label(charge.due_on) if charge.due_on else "",
         status=charge.status.value,
         reference=charge.reference,
