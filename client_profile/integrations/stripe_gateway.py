@@ -22,6 +22,11 @@ class GatewayError(Exception):
     """Stripe could not be reached or refused the request; the message is safe to log, not to show."""
 
 
+class GatewayRefused(GatewayError):
+    """Stripe answered and refused (a bad request, a declined card, an authentication error): nothing was done.
+    A plain GatewayError leaves the outcome unknown (no answer, a server error): it may have been done."""
+
+
 class BadSignature(Exception):
     """A webhook whose signature, secret, timestamp or body does not verify."""
 
@@ -102,11 +107,19 @@ class StripeGateway:
                 params={"payment_intent": payment_intent_id, "amount": amount_minor},
                 options={"idempotency_key": idempotency_key},
             )
+        except (
+            stripe.InvalidRequestError,
+            stripe.CardError,
+            stripe.AuthenticationError,
+            stripe.PermissionError,
+            stripe.IdempotencyError,
+        ) as exc:
+            raise GatewayRefused(f"refund refused: {type(exc).__name__}: {exc}") from None
         except stripe.StripeError as exc:
-            raise GatewayError(f"refund not made: {type(exc).__name__}: {exc}") from None
+            raise GatewayError(f"refund outcome unknown: {type(exc).__name__}: {exc}") from None
         status = getattr(refund, "status", "") or ""
         if status in ("failed", "canceled"):
-            raise GatewayError(f"refund {refund.id} {status}")
+            raise GatewayRefused(f"refund {refund.id} {status}")
         return refund.id
 
     def verify_webhook(self, raw_body: bytes, signature_header: str | None) -> WebhookEvent:

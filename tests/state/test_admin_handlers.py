@@ -38,6 +38,7 @@ from client_profile.models import (
     Programme,
     Provider,
     ProviderHoliday,
+    Refund,
     SessionStatus,
     StaffMember,
 )
@@ -270,6 +271,24 @@ def _transfer_payment(db) -> Payment:
     ).first()
 
 
+def _pending_refund(db) -> int:
+    """A refund of 1.00 booked on a transfer payment and left pending (as a crash between its two steps would)."""
+    payment = _transfer_payment(db)
+    charge = db.get(Charge, payment.charge_id)
+    payment.refunded_minor += 100
+    refund = Refund(
+        provider_id=charge.provider_id,
+        charge_id=charge.id,
+        payment_id=payment.id,
+        amount_minor=100,
+        method=payment.method,
+        reason="Goodwill",
+    )
+    db.add(refund)
+    db.commit()
+    return refund.id
+
+
 MONEY = {"owner", "office"}
 
 
@@ -475,6 +494,7 @@ MATRIX = {
         lambda db: ({"payment_id": str(_transfer_payment(db).id), "amount": "1.00", "reason": "Goodwill"},),
         MONEY,
     ),
+    "resend_refund": (AdminChargeState, lambda db: (_pending_refund(db),), MONEY),
     "load_admin_credit": (AdminCreditState, lambda db: (), MONEY),
     "top_up_credit": (
         AdminCreditState,
@@ -517,6 +537,7 @@ AUDITED = {
     "view_as_client": 1,
     "record_payment": 1,
     "refund_payment": 1,
+    "resend_refund": 1,
     "top_up_credit": 1,
     "adjust_credit": 1,
 }

@@ -15,7 +15,12 @@ from sqlmodel import Session, func, select
 
 from client_profile import clock
 from client_profile.db import get_engine, unit_of_work
-from client_profile.integrations.stripe_gateway import CheckoutSessionInfo, GatewayError, StripeGateway
+from client_profile.integrations.stripe_gateway import (
+    CheckoutSessionInfo,
+    GatewayError,
+    GatewayRefused,
+    StripeGateway,
+)
 from client_profile.models import (
     AuditEntry,
     Charge,
@@ -260,9 +265,16 @@ def test_a_refund_needs_an_amount_and_a_reason_and_changes_nothing_otherwise(dem
         assert db.get(Payment, payment_id).refunded_minor == 0
 
 
-class _DownGateway:
+class _RefusingGateway:
     def refund(self, *a, **k):
-        raise GatewayError("down")
+        raise GatewayRefused("card expired")
+
+
+class _SilentGateway:
+    """Stripe did not answer (it may or may not have made the refund)."""
+
+    def refund(self, *a, **k):
+        raise GatewayError("timeout")
 
 
 def _card_payment(db, charge: Charge, intent: str) -> int:
@@ -308,18 +320,29 @@ def test_a_card_refund_goes_through_stripe_once_and_a_refusal_gives_the_amount_b
     )
     with unit_of_work() as db:
         payment_id = _card_payment(db, charge, intent.id)
-    with pytest.raises(DomainError, match="Stripe did not make the refund"):
-        cp.refund_payment(_staff(), payment_id, "8.00", "Wrong size", gateway=_DownGateway())
+    with pytest.raises(DomainError, match="Stripe refused the refund"):
+        cp.refund_payment(_staff(), payment_id, "8.00", "Wrong size", gateway=_RefusingGateway())
     with Session(get_engine()) as db:
-        assert db.get(Payment, payment_id).refunded_minor == 0
+        assert db.get(Payment, payment_id).refunded_minor == 0  # given back
         assert [r.status for r in db.exec(select(Refund))] == [RefundStatus.failed]
+    with pytest.raises(DomainError, match="stays pending"):
+        cp.refund_payment(_staff(), payment_id, "8.00", "Wrong size", gateway=_SilentGateway())
+    with Session(get_engine()) as db:
+        assert db.get(Payment, payment_id).refunded_minor == 800  # still booked: it may have been made
+        pending = db.exec(select(Refund).where(Refund.status == RefundStatus.pending)).one()
     gateway = StripeGateway("sk_test_localstripe", api_base=stripe_env.url)
-    done = cp.refund_payment(_staff(), payment_id, "8.00", "Wrong size", gateway=gateway)
+    # Sent again by two clerks at once: one refund at Stripe (the same key), one credit note.
+    results, refused = _race(2, lambda i: cp.resend_refund(_staff(), pending.id, gateway=gateway))
+    assert len(results) == 1 and len(refused) == 1
+    done = results[0]
     assert done.online and done.credit_note
     with Session(get_engine()) as db:
         refund = db.get(Refund, done.refund_id)
         assert refund.status == RefundStatus.succeeded and refund.gateway_id.startswith("re_")
         assert db.get(Payment, payment_id).refunded_minor == 800
+    assert _count(Invoice, Invoice.kind == InvoiceKind.credit_note) == 1
+    with pytest.raises(DomainError, match="succeeded already"):
+        cp.resend_refund(_staff(), pending.id, gateway=gateway)
     at_stripe = client.v1.refunds.list(params={"payment_intent": intent.id}).data
     assert [r.amount for r in at_stripe] == [800]
 

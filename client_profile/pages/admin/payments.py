@@ -191,6 +191,19 @@ def _refund_row(r) -> rx.Component:
             ),
             rx.cond(r.reason != "", rx.text(r.reason, size="2")),
             rx.cond(
+                r.status == "pending",
+                rx.vstack(
+                    rx.text(
+                        "Stripe has not confirmed this refund yet. Sending it again never refunds twice.",
+                        size="2",
+                        color_scheme="amber",
+                    ),
+                    rx.button("Send again", on_click=S.resend_refund(r.id), variant="soft", size="2"),
+                    form_feedback(S, "resend-" + r.id.to_string()),
+                    spacing="2",
+                ),
+            ),
+            rx.cond(
                 r.credit_note_url != "", _doc_link(r.credit_note_url, "Credit note " + r.credit_note_number)
             ),
             spacing="1",

@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 
 from client_profile import formatting as fmt
 from client_profile.db import unit_of_work
-from client_profile.integrations.stripe_gateway import GatewayError, StripeGateway
+from client_profile.integrations.stripe_gateway import GatewayError, GatewayRefused, StripeGateway
 from client_profile.integrations.stripe_gateway import gateway as configured_gateway
 from client_profile.models import (
     Attendee,
@@ -500,13 +500,28 @@ def refund_payment(
         if intent is None:  # cash, a transfer, a desk terminal, prepaid credit: recorded here
             return _finish_refund(db, principal, refund, None, now)
         refund_id = refund.id
+    return _send_refund(principal, refund_id, intent, uow, gateway, now)
+
+
+def _send_refund(
+    principal: StaffPrincipal,
+    refund_id: int,
+    intent: str,
+    uow: UnitOfWork,
+    gateway: StripeGateway | None | str,
+    now: datetime,
+) -> RefundDone:
+    """Asks Stripe for a booked (pending) card refund, with the key `refund-<id>` (sent again, it is the same
+    refund at Stripe), outside any transaction. Stripe's refusal gives the amount back (failed); no answer
+    leaves the refund pending, to be sent again (resend_refund); success finishes it."""
     gw = configured_gateway() if gateway == CONFIGURED else gateway
     try:
         if gw is None:
-            raise GatewayError("Stripe is not configured")
-        gateway_id = gw.refund(intent, minor, idempotency_key=f"refund-{refund_id}")
-    except GatewayError:
+            raise GatewayRefused("Stripe is not configured")
+        gateway_id = gw.refund(intent, _pending_amount(uow, refund_id), idempotency_key=f"refund-{refund_id}")
+    except GatewayRefused:
         with uow() as db:
+            refund = db.get(Refund, refund_id)
             failed = db.execute(
                 update(Refund)
                 .where(Refund.id == refund_id, Refund.status == RefundStatus.pending)
@@ -515,9 +530,10 @@ def refund_payment(
             if failed:
                 db.execute(
                     update(Payment)
-                    .where(Payment.id == payment.id)
-                    .values(refunded_minor=Payment.refunded_minor - minor)
+                    .where(Payment.id == refund.payment_id)
+                    .values(refunded_minor=Payment.refunded_minor - refund.amount_minor)
                 )
+                charge = db.get(Charge, refund.charge_id)
                 audit.record(
                     db,
                     principal,
@@ -525,16 +541,66 @@ def refund_payment(
                     entity="charge",
                     entity_id=charge.id,
                     family_id=charge.family_id,
-                    summary=f"Stripe did not refund {fmt.money(minor, payment.currency)} of {charge.description}",
+                    summary=f"Stripe refused to refund {fmt.money(refund.amount_minor, refund.currency)} of "
+                    f"{charge.description}",
                     after={"refund_id": refund_id},
                     now=now,
                 )
         raise DomainError(
-            "Stripe did not make the refund, so nothing was refunded. Try again later, or refund it in Stripe's "
-            "dashboard and record it here as a refund of the payment."
+            "Stripe refused the refund, so nothing was refunded. Refund it in Stripe's dashboard if it must be "
+            "done, and tell the family."
+        ) from None
+    except GatewayError:
+        raise DomainError(
+            "Stripe did not answer, so it is not known whether the refund was made. It stays pending: send it "
+            "again later from this page (Stripe never makes it twice)."
         ) from None
     with uow() as db:
         return _finish_refund(db, principal, db.get(Refund, refund_id), gateway_id, now)
+
+
+def _pending_amount(uow: UnitOfWork, refund_id: int) -> int:
+    with uow() as db:
+        return db.get(Refund, refund_id).amount_minor
+
+
+def resend_refund(
+    principal: StaffPrincipal,
+    refund_id: object,
+    *,
+    uow: UnitOfWork = WRITE_UOW,
+    gateway: StripeGateway | None | str = CONFIGURED,
+    now: datetime | None = None,
+) -> RefundDone:
+    """Sends a pending refund again (Stripe did not answer the first time); one that was not for Stripe, or was
+    left pending by a crash, is finished. Same idempotency key: never a second refund at Stripe."""
+    now = now or utcnow()
+    with uow() as db:
+        clause = money_charges_clause(principal)
+        refund = (
+            db.exec(
+                select(Refund)
+                .join(Charge, Charge.id == Refund.charge_id)
+                .where(Refund.id == refund_id, clause)
+            ).first()
+            if is_id(refund_id)
+            else None
+        )
+        if refund is None:
+            raise NotFound("refund")
+        if refund.status != RefundStatus.pending:
+            raise DomainError(f"This refund is {refund.status.value} already.")
+        payment = db.get(Payment, refund.payment_id)
+        intent = None
+        if payment.method == PaymentMethod.card and not _at_desk(payment):
+            attempt = (
+                db.get(CheckoutAttempt, payment.checkout_attempt_id) if payment.checkout_attempt_id else None
+            )
+            intent = attempt.payment_intent_id if attempt else None
+        if not intent:
+            return _finish_refund(db, principal, refund, None, now)
+        rid = refund.id
+    return _send_refund(principal, rid, intent, uow, gateway, now)
 
 
 # ------------------------------------------------------------------------------------------------- credit

@@ -132,6 +132,26 @@ class AdminChargeState(AdminPage, rx.State):
             shown=REFUND_FORM,
         )
 
+    @rx.event
+    def resend_refund(self, refund_id: int):
+        rid = parse_id(refund_id)
+
+        def act(ctx: Ctx):
+            ctx.db.rollback()  # as refund_payment: the service opens its own transactions
+            done = cp.resend_refund(ctx.principal, rid)
+            ctx.db.rollback()
+            return done
+
+        return self._submit(
+            f"resend-{rid}" if rid is not None else "",
+            act,
+            done=lambda done: (
+                f"The refund of {done.amount} is done"
+                + (f"; credit note {done.credit_note}." if done.credit_note else ".")
+            ),
+            shown=(),
+        )
+
 
 class AdminCreditState(AdminPage, rx.State):
     family_key: int = 0
