@@ -491,7 +491,14 @@ MATRIX = {
     ),
     "refund_payment": (
         AdminChargeState,
-        lambda db: ({"payment_id": str(_transfer_payment(db).id), "amount": "1.00", "reason": "Goodwill"},),
+        lambda db: (
+            {
+                "payment_id": str(_transfer_payment(db).id),
+                "amount": "1.00",
+                "reason": "Goodwill",
+                "round": "0",
+            },
+        ),
         MONEY,
     ),
     "resend_refund": (AdminChargeState, lambda db: (_pending_refund(db),), MONEY),
@@ -499,13 +506,21 @@ MATRIX = {
     "top_up_credit": (
         AdminCreditState,
         lambda db: (
-            {"family_id": str(_novak(db).id), "amount": "20.00", "method": "cash", "received_on": _today(db)},
+            {
+                "family_id": str(_novak(db).id),
+                "amount": "20.00",
+                "method": "cash",
+                "received_on": _today(db),
+                "round": "0",
+            },
         ),
         MONEY,
     ),
     "adjust_credit": (
         AdminCreditState,
-        lambda db: ({"family_id": str(_novak(db).id), "amount": "5.00", "reason": "Welcome gift"},),
+        lambda db: (
+            {"family_id": str(_novak(db).id), "amount": "5.00", "reason": "Welcome gift", "round": "0"},
+        ),
         MONEY,
     ),
 }

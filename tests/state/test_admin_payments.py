@@ -19,6 +19,11 @@ def team(demo):
     return demo
 
 
+def _round(state) -> str:
+    """The round the page's form was drawn in (its hidden field)."""
+    return str(state.form_round)
+
+
 def test_the_office_records_cash_and_refunds_part_of_it(team):
     charge = _annas_unpaid(team)
     today = _today(team)
@@ -34,10 +39,20 @@ def test_the_office_records_cash_and_refunds_part_of_it(team):
     assert {d.title for d in state.documents} == {"Invoice", "Receipt"}
     payment = state.charge_payments[0]
     key = f"refund-{payment.id}"
-    state.refund_payment({"payment_id": str(payment.id), "amount": "9999.00", "reason": "Too much"})
+    state.refund_payment(
+        {"payment_id": str(payment.id), "amount": "9999.00", "reason": "Too much", "round": _round(state)}
+    )
     assert state.form_key == key and "can still be refunded" in state.field_errors["amount"]
-    state.refund_payment({"payment_id": str(payment.id), "amount": "8.00", "reason": "Missed a week"})
+    sent = {
+        "payment_id": str(payment.id),
+        "amount": "8.00",
+        "reason": "Missed a week",
+        "round": _round(state),
+    }
+    state.refund_payment(sent)
     assert state.error == "" and "credit note CN-" in state.message
+    state.refund_payment(sent)  # a double click: the same form again
+    assert "sent already" in state.error and len(state.charge_refunds) == 1
     assert state.charge_refunds[0].amount == "EUR 8.00" and state.charge_refunds[0].credit_note_url
     assert state.charge_payments[0].refunded == "EUR 8.00"
     assert any(d.title == "Credit note" for d in state.documents)
@@ -49,14 +64,18 @@ def test_the_credit_page_tops_up_and_corrects(team):
     state = _state(AdminCreditState, _cookie(team, "owner"), f"/admin/families/{fam}/credit")
     state.load_admin_credit()
     before = state.balance
-    state.top_up_credit(
-        {"family_id": str(fam), "amount": "20", "method": "card", "received_on": _today(team)}
-    )
+    sent = {"family_id": str(fam), "amount": "20", "method": "card", "received_on": _today(team)}
+    state.top_up_credit(sent | {"round": _round(state)})
     assert state.error == "" and state.message.startswith("EUR 20.00 added")
+    state.top_up_credit(sent | {"round": str(state.form_round - 1)})  # a double click
+    assert "sent already" in state.error
+    assert [e.kind for e in state.ledger].count("top_up") == 2  # the demo's and this one
     assert state.ledger[0].kind == "top_up" and state.ledger[0].receipt_number.startswith("R-")
-    state.adjust_credit({"family_id": str(fam), "amount": "-999999", "reason": "x"})
+    state.adjust_credit({"family_id": str(fam), "amount": "-999999", "reason": "x", "round": _round(state)})
     assert state.form_key == "adjust" and "below zero" in state.field_errors["amount"]
-    state.adjust_credit({"family_id": str(fam), "amount": "-20.00", "reason": "Paid back in cash"})
+    state.adjust_credit(
+        {"family_id": str(fam), "amount": "-20.00", "reason": "Paid back in cash", "round": _round(state)}
+    )
     assert state.error == "" and state.balance == before and state.ledger[0].kind == "adjustment"
 
 
@@ -69,7 +88,7 @@ def test_junk_ids_change_nothing(team, junk):
     state.load_admin_charge()
     for call in (
         lambda: state.record_payment({"charge_id": junk, "method": "cash", "received_on": _today(team)}),
-        lambda: state.refund_payment({"payment_id": junk, "amount": "1.00", "reason": "x"}),
+        lambda: state.refund_payment({"payment_id": junk, "amount": "1.00", "reason": "x", "round": "0"}),
         lambda: state.record_payment(junk),
         lambda: state.refund_payment(junk),
     ):

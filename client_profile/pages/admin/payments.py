@@ -132,6 +132,7 @@ def _payment_card(p) -> rx.Component:
                     form(
                         S.refund_payment,
                         hidden("payment_id", p.id),
+                        hidden("round", S.form_round),
                         rx.text(
                             rx.cond(
                                 p.online,
@@ -344,6 +345,7 @@ def _credit() -> rx.Component:
                 form(
                     C.top_up_credit,
                     hidden("family_id", C.family_key),
+                    hidden("round", C.form_round),
                     row(
                         field(
                             C,
@@ -380,6 +382,7 @@ def _credit() -> rx.Component:
                 form(
                     C.adjust_credit,
                     hidden("family_id", C.family_key),
+                    hidden("round", C.form_round),
                     row(
                         field(
                             C,

@@ -9,7 +9,7 @@ import reflex as rx
 
 from client_profile import clock
 from client_profile import formatting as fmt
-from client_profile.services.errors import NotFound
+from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.money import console_payments as cp
 from client_profile.services.people.access import Capability, parse_id, require_staff
 from client_profile.state.admin.base import AdminPage
@@ -23,6 +23,16 @@ TOP_UP_FORM = ("amount", "method", "received_on")
 
 def _form(form_data: object) -> dict:
     return form_data if isinstance(form_data, dict) else {}
+
+
+def _once(state: AdminPage, form: dict) -> None:
+    """A form that moves money carries the `form_round` it was drawn in (hidden "round"). A success moves the
+    round on, and a tab's events run one after another, so a double click (the same form sent twice) is refused
+    instead of refunding or topping up twice. Two clerks in two tabs each record their own money."""
+    if form.get("round") != str(state.form_round):
+        raise DomainError(
+            "This form was sent already (or is out of date); nothing more was done. Check the page."
+        )
 
 
 def _route_id(path: str, prefix: str, suffix: str = "") -> int | None:
@@ -113,6 +123,7 @@ class AdminChargeState(AdminPage, rx.State):
         payment_id = parse_id(form.get("payment_id"))
 
         def act(ctx: Ctx):
+            _once(self, form)
             # The service opens its own transactions (a card refund calls Stripe between two of them); this
             # unit of work only read the login: end it so the reload sees what the refund committed.
             ctx.db.rollback()
@@ -188,16 +199,21 @@ class AdminCreditState(AdminPage, rx.State):
     @rx.event
     def top_up_credit(self, form_data: dict):
         form = _form(form_data)
-        return self._submit(
-            "top-up",
-            lambda ctx: cp.top_up_credit(
+
+        def act(ctx: Ctx):
+            _once(self, form)
+            return cp.top_up_credit(
                 ctx.db,
                 ctx.principal,
                 parse_id(form.get("family_id")),
                 form.get("amount"),
                 form.get("method"),
                 form.get("received_on"),
-            ),
+            )
+
+        return self._submit(
+            "top-up",
+            act,
             done=lambda done: (
                 f"{done.amount} added to the credit ({done.method})"
                 + (f"; receipt {', '.join(done.documents)}." if done.documents else ".")
@@ -209,11 +225,16 @@ class AdminCreditState(AdminPage, rx.State):
     @rx.event
     def adjust_credit(self, form_data: dict):
         form = _form(form_data)
+
+        def act(ctx: Ctx):
+            _once(self, form)
+            return cp.adjust_credit(
+                ctx.db, ctx.principal, parse_id(form.get("family_id")), form.get("amount"), form.get("reason")
+            )
+
         return self._submit(
             "adjust",
-            lambda ctx: cp.adjust_credit(
-                ctx.db, ctx.principal, parse_id(form.get("family_id")), form.get("amount"), form.get("reason")
-            ),
+            act,
             done=lambda entry: (
                 f"The credit was corrected by {fmt.money(entry.amount_minor, entry.currency)}."
             ),
