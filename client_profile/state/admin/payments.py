@@ -25,10 +25,11 @@ def _form(form_data: object) -> dict:
     return form_data if isinstance(form_data, dict) else {}
 
 
-def _once(state: AdminPage, form: dict) -> None:
+def _once(state: AdminPage, ctx: Ctx, form: dict) -> None:
     """A form that moves money carries the `form_round` it was drawn in (hidden "round"). A success moves the
     round on, and a tab's events run one after another, so a double click (the same form sent twice) is refused
     instead of refunding or topping up twice. Two clerks in two tabs each record their own money."""
+    require_staff(ctx.principal, Capability.money)  # a role without the right hears that first
     if form.get("round") != str(state.form_round):
         raise DomainError(
             "This form was sent already (or is out of date); nothing more was done. Check the page."
@@ -123,7 +124,7 @@ class AdminChargeState(AdminPage, rx.State):
         payment_id = parse_id(form.get("payment_id"))
 
         def act(ctx: Ctx):
-            _once(self, form)
+            _once(self, ctx, form)
             # The service opens its own transactions (a card refund calls Stripe between two of them); this
             # unit of work only read the login: end it so the reload sees what the refund committed.
             ctx.db.rollback()
@@ -201,7 +202,7 @@ class AdminCreditState(AdminPage, rx.State):
         form = _form(form_data)
 
         def act(ctx: Ctx):
-            _once(self, form)
+            _once(self, ctx, form)
             return cp.top_up_credit(
                 ctx.db,
                 ctx.principal,
@@ -227,7 +228,7 @@ class AdminCreditState(AdminPage, rx.State):
         form = _form(form_data)
 
         def act(ctx: Ctx):
-            _once(self, form)
+            _once(self, ctx, form)
             return cp.adjust_credit(
                 ctx.db, ctx.principal, parse_id(form.get("family_id")), form.get("amount"), form.get("reason")
             )
