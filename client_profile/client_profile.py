@@ -20,6 +20,7 @@ from client_profile.api import calendar as calendar_api
 from client_profile.api import dev_mailbox, media
 from client_profile.api import payments as payments_api
 from client_profile.api.admin import charges as admin_charges
+from client_profile.api.admin import documents as admin_documents
 from client_profile.api.admin import media as admin_media
 from client_profile.api.admin import statements as admin_statements
 from client_profile.api.deps import current_principal, current_staff
@@ -51,6 +52,7 @@ def build_api() -> FastAPI:
         admin_media,
         admin_charges,
         admin_statements,
+        admin_documents,
     ):
         routes.include_router(module.router)
     routes.middleware("http")(guard)
@@ -64,6 +66,7 @@ _PUBLIC_PREFIXES = (
     "/admin/login",
     "/admin/auth/",
     "/admin/media/",  # the console's photos: the route checks the staff session itself (api/admin/media.py)
+    "/admin/documents/",  # the console's PDFs: the route checks the staff session itself (api/admin/documents.py)
     "/dev/",
     "/media/",
     "/calendar/",

@@ -1,4 +1,5 @@
-"""Stripe Checkout behind a small interface: create, re-read and expire Checkout Sessions, verify webhooks.
+"""Stripe Checkout behind a small interface: create, re-read and expire Checkout Sessions, refund a card payment,
+verify webhooks.
 
 The rest of the code never sees a Stripe object: it gets `CheckoutSessionInfo`. `STRIPE_API_BASE` points the
 SDK at a stand-in (localstripe in the tests); production leaves it empty and talks to api.stripe.com.
@@ -19,6 +20,11 @@ WEBHOOK_TOLERANCE_SECONDS = 300  # Stripe's default: older signatures are refuse
 
 class GatewayError(Exception):
     """Stripe could not be reached or refused the request; the message is safe to log, not to show."""
+
+
+class GatewayRefused(GatewayError):
+    """Stripe answered and refused (a bad request, a declined card, an authentication error): nothing was done.
+    A plain GatewayError leaves the outcome unknown (no answer, a server error): it may have been done."""
 
 
 class BadSignature(Exception):
@@ -92,6 +98,29 @@ class StripeGateway:
             return _info(self._client.v1.checkout.sessions.expire(session_id))
         except stripe.StripeError as exc:
             raise GatewayError(f"checkout session not expired: {type(exc).__name__}: {exc}") from None
+
+    def refund(self, payment_intent_id: str, amount_minor: int, idempotency_key: str) -> str:
+        """Refunds (part of) a card payment; returns Stripe's refund id. The idempotency key (one per refund
+        row) makes a repeated call, after a lost answer, the same refund rather than a second one."""
+        try:
+            refund = self._client.v1.refunds.create(
+                params={"payment_intent": payment_intent_id, "amount": amount_minor},
+                options={"idempotency_key": idempotency_key},
+            )
+        except (
+            stripe.InvalidRequestError,
+            stripe.CardError,
+            stripe.AuthenticationError,
+            stripe.PermissionError,
+            stripe.IdempotencyError,
+        ) as exc:
+            raise GatewayRefused(f"refund refused: {type(exc).__name__}: {exc}") from None
+        except stripe.StripeError as exc:
+            raise GatewayError(f"refund outcome unknown: {type(exc).__name__}: {exc}") from None
+        status = getattr(refund, "status", "") or ""
+        if status in ("failed", "canceled"):
+            raise GatewayRefused(f"refund {refund.id} {status}")
+        return refund.id
 
     def verify_webhook(self, raw_body: bytes, signature_header: str | None) -> WebhookEvent:
         """Checks Stripe's v1 signature over the raw bytes; raises BadSignature for anything wrong."""

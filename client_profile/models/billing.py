@@ -74,6 +74,7 @@ class ChargeStatus(str, enum.Enum):
     unpaid = "unpaid"
     paid = "paid"
     cancelled = "cancelled"
+    refunded = "refunded"  # paid, then refunded in full (services.money.console_payments)
 
 
 class Charge(SQLModel, table=True):
@@ -176,6 +177,9 @@ class Payment(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("gateway_id", name="uq_payment_gateway_id"),
         CheckConstraint("amount_minor > 0", name="ck_payment_amount"),
+        # Refunds can never exceed what came in: the one conditional UPDATE that books a refund checks it, and
+        # this constraint holds whatever code runs.
+        CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor", name="ck_payment_refunded"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -203,11 +207,14 @@ class Payment(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow)
     succeeded_at: datetime | None = None
+    # How much of it was refunded (reserved by a pending refund, then kept or given back): see Refund.
+    refunded_minor: int = Field(default=0, sa_column_kwargs={"server_default": "0", "nullable": False})
 
 
 class InvoiceKind(str, enum.Enum):
     invoice = "invoice"
     receipt = "receipt"
+    credit_note = "credit_note"  # for a refund (Invoice.refund_id), its own gap-free series
 
 
 class Invoice(SQLModel, table=True):
@@ -219,6 +226,7 @@ class Invoice(SQLModel, table=True):
         UniqueConstraint("provider_id", "number", name="uq_invoice_number"),
         CheckConstraint("sequence > 0", name="ck_invoice_sequence"),
         CheckConstraint("total_minor >= 0", name="ck_invoice_total"),
+        UniqueConstraint("refund_id", name="uq_invoice_refund"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -227,6 +235,13 @@ class Invoice(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("charge.id", ondelete="RESTRICT"), index=True, nullable=False)
     )
     payment_id: int | None = Field(default=None, foreign_key="payment.id")
+    # The refund a credit note documents (one credit note per refund).
+    refund_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("refund.id", name="fk_invoice_refund_id", ondelete="RESTRICT"), nullable=True
+        ),
+    )
     kind: InvoiceKind = Field(
         default=InvoiceKind.invoice,
         sa_column=Column(Enum(InvoiceKind, native_enum=False, length=16), nullable=False),
@@ -240,6 +255,64 @@ class Invoice(SQLModel, table=True):
     # What the document says, frozen when it is issued (supplier, customer, lines, VAT, dates): the PDF is
     # rendered from this, so later changes to the provider or prices never alter an issued document.
     content: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class RefundStatus(str, enum.Enum):
+    pending = "pending"  # booked against the payment; a card refund waits for Stripe's answer
+    succeeded = "succeeded"  # done: the credit note is issued
+    failed = "failed"  # Stripe refused: the amount was given back to the payment
+
+
+class Refund(SQLModel, table=True):
+    """Money given back for (part of) a payment. Booked first (Payment.refunded_minor, which can never exceed
+    the payment), then a card refund is sent to Stripe with the idempotency key `refund-<id>`, outside any
+    transaction; every succeeded refund has a credit note."""
+
+    __tablename__ = "refund"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="ck_refund_amount"),
+        UniqueConstraint("gateway_id", name="uq_refund_gateway_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    charge_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("charge.id", name="fk_refund_charge_id", ondelete="RESTRICT"),
+            index=True,
+            nullable=False,
+        )
+    )
+    payment_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("payment.id", name="fk_refund_payment_id", ondelete="RESTRICT"),
+            index=True,
+            nullable=False,
+        )
+    )
+    amount_minor: int
+    currency: str = Field(default="EUR", max_length=3)
+    method: PaymentMethod = Field(
+        sa_column=Column(Enum(PaymentMethod, native_enum=False, length=16), nullable=False)
+    )
+    status: RefundStatus = Field(
+        default=RefundStatus.pending,
+        sa_column=Column(Enum(RefundStatus, native_enum=False, length=16), nullable=False),
+    )
+    reason: str = Field(default="", max_length=300)
+    gateway_id: str | None = Field(default=None, max_length=255)  # Stripe's refund id (re_...)
+    staff_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("staff_member.id", name="fk_refund_staff_id", ondelete="SET NULL"),
+            nullable=True,
+        ),
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
 
 
 class CheckoutStatus(str, enum.Enum):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from client_profile.components.cards import discount_lines, doc_links
+from client_profile.components.cards import discount_lines, doc_link, doc_links
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
 from client_profile.components.transfer import transfer_panel
 from client_profile.page_registry import Nav, page
@@ -17,8 +17,17 @@ TONES = {"success": "green", "info": "blue", "warning": "amber", "error": "red"}
 
 def status_badge(status) -> rx.Component:
     return rx.badge(
-        rx.match(status, ("paid", "Paid"), ("processing", "Processing"), ("family", "Due"), "Unpaid"),
-        color_scheme=rx.match(status, ("paid", "green"), ("processing", "blue"), "amber"),
+        rx.match(
+            status,
+            ("paid", "Paid"),
+            ("refunded", "Refunded"),
+            ("processing", "Processing"),
+            ("family", "Due"),
+            "Unpaid",
+        ),
+        color_scheme=rx.match(
+            status, ("paid", "green"), ("refunded", "gray"), ("processing", "blue"), "amber"
+        ),
         size="2",
         class_name="cp-pay-status",
     )
@@ -138,7 +147,12 @@ def _paid_row(row) -> rx.Component:
                 size="2",
                 color_scheme="gray",
             ),
+            rx.cond(
+                row.refunded != "",
+                rx.text("Refunded ", row.refunded, size="2", color_scheme="gray", class_name="cp-refunded"),
+            ),
             doc_links(row),
+            doc_link(row.credit_note_url, "Credit note", row.credit_note_number),
             spacing="2",
             width="100%",
         ),

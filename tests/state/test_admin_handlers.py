@@ -37,9 +37,12 @@ from client_profile.models import (
     Discount,
     Family,
     MessageTemplate,
+    Payment,
+    PaymentMethod,
     Programme,
     Provider,
     ProviderHoliday,
+    Refund,
     SessionStatus,
     StaffMember,
 )
@@ -52,6 +55,7 @@ from client_profile.state.admin.audit import AdminAuditState
 from client_profile.state.admin.families import AdminFamiliesState, AdminFamilyState
 from client_profile.state.admin.messages import AdminMessagesState
 from client_profile.state.admin.money import AdminFamilyMoneyState, AdminMoneyState
+from client_profile.state.admin.payments import AdminChargeState, AdminCreditState
 from client_profile.state.admin.register import AdminRegisterState, AdminTodayState
 from client_profile.state.admin.schedule import AdminClassState, AdminScheduleState
 from client_profile.state.admin.settings import AdminSettingsState
@@ -203,6 +207,8 @@ PATHS = {
     AdminFamilyState: lambda db: f"/admin/families/{_carter(db).id}",  # (defined below)
     AdminFamilyMoneyState: lambda db: f"/admin/families/{_carter(db).id}/money",
     AdminRegisterState: lambda db: _register_path(db),  # (defined below)
+    AdminChargeState: lambda db: f"/admin/charges/{_annas_unpaid(db).id}",  # (defined below)
+    AdminCreditState: lambda db: f"/admin/families/{_novak(db).id}/credit",
 }
 # Handlers that change the schedule: allowed, each writes at least one audit row.
 SCHEDULE_WRITES = {
@@ -298,6 +304,48 @@ def _carter_discount(db) -> int:
     db.add(discount)
     db.commit()
     return discount.id
+
+
+def _annas_unpaid(db) -> Charge:
+    """Anna's unpaid term fee (not an order)."""
+    return db.exec(
+        select(Charge)
+        .join(Family, Family.id == Charge.family_id)
+        .where(Family.name == "Novak", Charge.status == ChargeStatus.unpaid, Charge.order_id.is_(None))
+        .order_by(Charge.id)
+    ).first()
+
+
+def _novak(db) -> Family:
+    return db.exec(select(Family).where(Family.name == "Novak")).one()
+
+
+def _transfer_payment(db) -> Payment:
+    """A payment received by bank transfer for a fee (refunded by a recorded refund, no Stripe)."""
+    return db.exec(
+        select(Payment)
+        .join(Charge, Charge.id == Payment.charge_id)
+        .where(Payment.method == PaymentMethod.bank_transfer, Charge.order_id.is_(None))
+        .order_by(Payment.id)
+    ).first()
+
+
+def _pending_refund(db) -> int:
+    """A refund of 1.00 booked on a transfer payment and left pending (as a crash between its two steps would)."""
+    payment = _transfer_payment(db)
+    charge = db.get(Charge, payment.charge_id)
+    payment.refunded_minor += 100
+    refund = Refund(
+        provider_id=charge.provider_id,
+        charge_id=charge.id,
+        payment_id=payment.id,
+        amount_minor=100,
+        method=payment.method,
+        reason="Goodwill",
+    )
+    db.add(refund)
+    db.commit()
+    return refund.id
 
 
 def png(side: int = 80) -> bytes:
@@ -587,6 +635,47 @@ MATRIX = {
     "load_admin_statement": (AdminStatementState, lambda db: (), MONEY),
     "settle_matched": (AdminStatementState, lambda db: (), MONEY),
     "assign_reference": (AdminStatementState, _hand_assignment, MONEY),
+    # Money in (Capability.money: owner and office)
+    "load_admin_charge": (AdminChargeState, lambda db: (), MONEY),
+    "record_payment": (
+        AdminChargeState,
+        lambda db: ({"charge_id": str(_annas_unpaid(db).id), "method": "cash", "received_on": _today(db)},),
+        MONEY,
+    ),
+    "refund_payment": (
+        AdminChargeState,
+        lambda db: (
+            {
+                "payment_id": str(_transfer_payment(db).id),
+                "amount": "1.00",
+                "reason": "Goodwill",
+                "round": "0",
+            },
+        ),
+        MONEY,
+    ),
+    "resend_refund": (AdminChargeState, lambda db: (_pending_refund(db),), MONEY),
+    "load_admin_credit": (AdminCreditState, lambda db: (), MONEY),
+    "top_up_credit": (
+        AdminCreditState,
+        lambda db: (
+            {
+                "family_id": str(_novak(db).id),
+                "amount": "20.00",
+                "method": "cash",
+                "received_on": _today(db),
+                "round": "0",
+            },
+        ),
+        MONEY,
+    ),
+    "adjust_credit": (
+        AdminCreditState,
+        lambda db: (
+            {"family_id": str(_novak(db).id), "amount": "5.00", "reason": "Welcome gift", "round": "0"},
+        ),
+        MONEY,
+    ),
 }
 # What the page does before a handler (the upload follows the attendee's Photo button).
 BEFORE = {"upload_photo": lambda state, db: state.open_photo(_lily(db).id, _lily(db).version)}
@@ -626,6 +715,11 @@ AUDITED = {
     "send_message": 1,
     "settle_matched": 1,  # the one matched transfer
     "assign_reference": 1,
+    "record_payment": 1,
+    "refund_payment": 1,
+    "resend_refund": 1,
+    "top_up_credit": 1,
+    "adjust_credit": 1,
 }
 # Handlers that only change what the page shows (no reload, so a refusal leaves the page as it was).
 VIEW_ONLY = {"open_photo", "close_photo", "close_view", "close_template", "redraft", "pick_target"}
@@ -648,6 +742,11 @@ PRIVATE_DATA = (
     "instructors",
     "charges",
     "discounts",
+    "charge_payments",
+    "charge_refunds",
+    "documents",
+    "savings",
+    "ledger",
 )
 
 

@@ -144,6 +144,8 @@ KNOWN_HANDLERS = {
         "pick_target",
         "send_message",
     },
+    "AdminChargeState": {"load_admin_charge", "record_payment", "refund_payment", "resend_refund"},
+    "AdminCreditState": {"load_admin_credit", "top_up_credit", "adjust_credit"},
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")

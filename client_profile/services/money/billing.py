@@ -30,12 +30,17 @@ from client_profile.models import (
     Payment,
     PaymentMethod,
     Provider,
+    Refund,
     utcnow,
 )
 from client_profile.services.money import credit, fees
 
-PREFIX = {InvoiceKind.invoice: "", InvoiceKind.receipt: "R-"}
-TITLE = {InvoiceKind.invoice: "Invoice", InvoiceKind.receipt: "Receipt"}
+PREFIX = {InvoiceKind.invoice: "", InvoiceKind.receipt: "R-", InvoiceKind.credit_note: "CN-"}
+TITLE = {
+    InvoiceKind.invoice: "Invoice",
+    InvoiceKind.receipt: "Receipt",
+    InvoiceKind.credit_note: "Credit note",
+}
 METHOD_LABEL = {
     PaymentMethod.card: "Card (online)",
     PaymentMethod.bank_transfer: "Bank transfer",
@@ -326,6 +331,92 @@ def issue_documents(
     db.flush()
     made.append(receipt)
     return made
+
+
+def issue_credit_note(
+    db: Session,
+    provider: Provider,
+    charge: Charge,
+    payment: Payment,
+    refund: Refund,
+    when: datetime | None = None,
+) -> Invoice | None:
+    """The credit note of a refund: its own gap-free series (CN-<year>-<n>), content frozen like an invoice's,
+    the refunded amount as a negative line at the charge's VAT rate. Only when the provider has invoicing on;
+    at most one per refund (uq_invoice_refund). Part of the caller's transaction."""
+    if not provider.invoicing_enabled:
+        return None
+    when = when or utcnow()
+    year = _local_year(provider, when)
+    seq, number = next_document_number(db, provider.id, InvoiceKind.credit_note, year)
+    profile = invoice_profile(db, provider.id)
+    rate = (
+        (profile.default_vat_rate_bp if charge.vat_rate_bp is None else charge.vat_rate_bp)
+        if profile.vat_payer and not credit.is_credit_top_up(db, charge)
+        else 0
+    )
+    net, vat = split_vat(-refund.amount_minor, rate)
+    line = {
+        "description": f"Refund: {charge.description}",
+        "quantity": 1,
+        "unit_gross": -refund.amount_minor,
+        "unit_net": net,
+        "vat_rate_bp": rate,
+        "net": net,
+        "vat": vat,
+        "gross": -refund.amount_minor,
+    }
+    summary = _vat_summary([line])
+    invoice = db.exec(
+        select(Invoice).where(Invoice.charge_id == charge.id, Invoice.kind == InvoiceKind.invoice)
+    ).first()
+    tz = provider.timezone
+    issued_on = fmt.local(when, tz).date().isoformat()
+    method = METHOD_LABEL.get(refund.method, refund.method.value)
+    notes_before = [f"Payment reference: {charge.reference}"]
+    if invoice is not None:
+        notes_before.append(f"This credit note corrects invoice {invoice.number}.")
+    after = [f"Refunded {fmt.money(refund.amount_minor, refund.currency)} ({method})."]
+    if refund.reason:
+        after.append(f"Reason: {refund.reason}")
+    content = {
+        "kind": InvoiceKind.credit_note.value,
+        "title": TITLE[InvoiceKind.credit_note],
+        "number": number,
+        "currency": refund.currency,
+        "supplier": _supplier(provider, profile),
+        "customer": _customer(db, charge.family_id),
+        "lines": [line],
+        "vat_summary": summary,
+        "vat_payer": profile.vat_payer,
+        "exemption_note": "" if profile.vat_payer else profile.exemption_note,
+        "total_net": sum(r["net"] for r in summary),
+        "total_vat": sum(r["vat"] for r in summary),
+        "total": -refund.amount_minor,
+        "total_label": "Amount refunded",
+        "footer": profile.footer,
+        "charge_reference": charge.reference,
+        "dates": [("Issued", issued_on), ("Refunded", issued_on)],
+        "notes_before": notes_before,
+        "notes_after": after,
+    }
+    note = Invoice(
+        provider_id=provider.id,
+        charge_id=charge.id,
+        payment_id=payment.id,
+        refund_id=refund.id,
+        kind=InvoiceKind.credit_note,
+        year=year,
+        sequence=seq,
+        number=number,
+        total_minor=refund.amount_minor,
+        currency=refund.currency,
+        issued_at=when,
+        content=content,
+    )
+    db.add(note)
+    db.flush()
+    return note
 
 
 def document_content(db: Session, doc: Invoice) -> dict:

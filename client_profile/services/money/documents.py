@@ -8,8 +8,8 @@ from client_profile.integrations.invoice_pdf import render_pdf
 from client_profile.models import Charge, Invoice
 from client_profile.services.errors import NotFound
 from client_profile.services.money import billing
-from client_profile.services.people.access import parse_id, payable_charges_clause
-from client_profile.services.people.identity import Principal
+from client_profile.services.people.access import money_charges_clause, parse_id, payable_charges_clause
+from client_profile.services.people.identity import Principal, StaffPrincipal
 
 
 def document_url(doc_id: int | None) -> str:
@@ -41,5 +41,24 @@ def get_document(db: Session, principal: Principal, doc_id: object) -> Invoice:
 def document_pdf(db: Session, principal: Principal, doc_id: object) -> tuple[str, bytes]:
     """(download file name, PDF bytes)."""
     doc = get_document(db, principal, doc_id)
+    profile = billing.invoice_profile(db, doc.provider_id)
+    return billing.document_filename(doc), render_pdf(billing.document_content(db, doc), profile.logo_png)
+
+
+def staff_document_pdf(db: Session, staff: StaffPrincipal, doc_id: object) -> tuple[str, bytes]:
+    """(file name, PDF) of any document of the provider's charges, for staff with the money right
+    (api/admin/documents.py); NotFound for another provider's, a missing or a malformed id, Forbidden for a role
+    without the right."""
+    clause = money_charges_clause(staff)
+    did = parse_id(doc_id)
+    doc = (
+        db.exec(
+            select(Invoice).join(Charge, Charge.id == Invoice.charge_id).where(Invoice.id == did, clause)
+        ).first()
+        if did is not None
+        else None
+    )
+    if doc is None:
+        raise NotFound("document")
     profile = billing.invoice_profile(db, doc.provider_id)
     return billing.document_filename(doc), render_pdf(billing.document_content(db, doc), profile.logo_png)

@@ -174,6 +174,9 @@ class PaymentItem:
     discount_parts: tuple[
         tuple[str, str], ...
     ] = ()  # the same as (label, amount) lines (fees.discount_parts)
+    refunded: str = ""  # how much was given back ("EUR 30.00"; "" for none); status "refunded" when all of it
+    credit_note_number: str = ""  # the latest refund's credit note
+    credit_note_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -251,7 +254,7 @@ def payments_view(
     if not rows:
         return view
     ids = [r[0].id for r in rows]
-    paid_ids = [r[0].id for r in rows if r[0].status == ChargeStatus.paid]
+    paid_ids = [r[0].id for r in rows if r[0].status in (ChargeStatus.paid, ChargeStatus.refunded)]
     processing = set(
         db.exec(
             select(CheckoutAttemptItem.charge_id)
@@ -262,6 +265,7 @@ def payments_view(
         ).all()
     )
     payments: dict[int, Payment] = {}
+    refunded: dict[int, int] = defaultdict(int)
     docs: dict[tuple[int, InvoiceKind], Invoice] = {}
     if paid_ids:
         for p in db.exec(
@@ -270,6 +274,7 @@ def payments_view(
             .order_by(Payment.succeeded_at, Payment.id)
         ).all():
             payments[p.charge_id] = p  # the latest succeeded payment
+            refunded[p.charge_id] += p.refunded_minor
         for d in db.exec(select(Invoice).where(Invoice.charge_id.in_(paid_ids)).order_by(Invoice.id)).all():
             docs[(d.charge_id, d.kind)] = d
     savings = fees.savings_by_charge(db, ids)
@@ -306,12 +311,16 @@ def payments_view(
             payment = payments.get(charge.id)
             invoice = docs.get((charge.id, InvoiceKind.invoice))
             receipt = docs.get((charge.id, InvoiceKind.receipt))
+            note = docs.get((charge.id, InvoiceKind.credit_note))
             paid_at = charge.paid_at or (payment.succeeded_at if payment else None)
             view.paid.append(
                 PaymentItem(
                     **base,
                     overdue=False,
-                    status="paid",
+                    status="refunded" if charge.status == ChargeStatus.refunded else "paid",
+                    refunded=fmt.money(refunded[charge.id], charge.currency) if refunded[charge.id] else "",
+                    credit_note_number=note.number if note else "",
+                    credit_note_url=document_url(note.id if note else 0),
                     paid_on=fmt.day_label(fmt.local(paid_at, provider.timezone).date()) if paid_at else "",
                     method=billing.METHOD_LABEL.get(payment.method, "") if payment else "",
                     invoice_id=invoice.id if invoice else 0,
@@ -798,10 +807,36 @@ def record_bank_transfer(
     received_on: date | None = None,
     now: datetime | None = None,
 ) -> BankTransferRecorded:
-    """The provider saw a transfer on its bank statement (admin CLI). Found by its payment reference (a
-    charge's, or a transfer request's covering several items) or a charge id, every item it pays turns paid
-    exactly once, each with a bank-transfer Payment and its documents. The amount must be the total exactly;
-    anything else (and a repeat) raises and changes nothing."""
+    """The provider saw a transfer on its bank statement (admin CLI, the console). Found by its payment
+    reference (a charge's, or a transfer request's covering several items) or a charge id, every item it pays
+    turns paid exactly once, each with a bank-transfer Payment and its documents. The amount must be the total
+    exactly; anything else (and a repeat) raises and changes nothing."""
+    return record_payment_received(db, reference_or_charge_id, amount_minor, received_on, now)
+
+
+# Payments taken at the desk (cash, a card terminal) and their gateway ids: one per charge, like a transfer's.
+DESK_GATEWAY_PREFIX = {
+    PaymentMethod.bank_transfer: "bank-transfer",
+    PaymentMethod.cash: "cash",
+    PaymentMethod.card: "desk-card",
+}
+
+
+def record_payment_received(
+    db: Session,
+    reference_or_charge_id: object,
+    amount_minor: int,
+    received_on: date | None = None,
+    now: datetime | None = None,
+    method: PaymentMethod = PaymentMethod.bank_transfer,
+) -> BankTransferRecorded:
+    """Money received outside Stripe Checkout (a bank transfer, cash or a card terminal at the desk): the one
+    path that records it, for the CLI `paid`, the console and the statement import. Every item turns paid
+    exactly once (mark_charge_paid's conditional UPDATE; the payment's gateway id is unique per charge too).
+    Cash and a desk card are refused while an online payment of the item is open or processing: the family may
+    be paying right now, and only one of the two may count."""
+    if method not in DESK_GATEWAY_PREFIX:
+        raise DomainError("A payment is received by bank transfer, in cash or by card at the desk.")
     now = now or utcnow()
     key = str(reference_or_charge_id).strip()
     request = (
@@ -864,10 +899,32 @@ def record_bank_transfer(
             f"An online payment for {label} is being processed by the bank; "
             "wait for it to settle before recording a transfer."
         )
+    if method != PaymentMethod.bank_transfer:
+        open_online = db.exec(
+            select(CheckoutAttempt)
+            .join(CheckoutAttemptItem, CheckoutAttemptItem.attempt_id == CheckoutAttempt.id)
+            .where(
+                CheckoutAttemptItem.charge_id.in_([c.id for c in charges]),
+                CheckoutAttempt.status == CheckoutStatus.open,
+                or_(CheckoutAttempt.expires_at.is_(None), CheckoutAttempt.expires_at > now),
+            )
+        ).first()
+        if open_online is not None:
+            ends = open_online.expires_at
+            until = f" until {fmt.local(ends, provider.timezone):%H:%M}" if ends is not None else ""
+            raise DomainError(
+                f"The family started paying {label} online; that payment stays open{until}. "
+                "Record a desk payment after it has ended, so the item is not paid twice."
+            )
     received_at = now
     if received_on is not None:
         if received_on > today_for(provider, now):
-            raise DomainError(f"The transfer cannot have arrived in the future ({received_on.isoformat()}).")
+            what = (
+                "transfer cannot have arrived"
+                if method == PaymentMethod.bank_transfer
+                else "payment cannot be"
+            )
+            raise DomainError(f"The {what} in the future ({received_on.isoformat()}).")
         # The day is what matters; local noon keeps it on that day wherever it is shown.
         noon = datetime(
             received_on.year, received_on.month, received_on.day, 12, tzinfo=ZoneInfo(provider.timezone)
@@ -891,11 +948,11 @@ def record_bank_transfer(
         payment = Payment(
             provider_id=charge.provider_id,
             charge_id=charge.id,
-            method=PaymentMethod.bank_transfer,
+            method=method,
             status=PaymentStatus.succeeded,
             amount_minor=charge.amount_minor,
             currency=charge.currency,
-            gateway_id=f"bank-transfer:{charge.id}",
+            gateway_id=f"{DESK_GATEWAY_PREFIX[method]}:{charge.id}",
             created_at=now,
             succeeded_at=received_at,
         )
