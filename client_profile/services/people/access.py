@@ -271,3 +271,11 @@ def get_people_attendee(db: Session, principal: StaffPrincipal, attendee_id: obj
     if row is None:
         raise NotFound("attendee")
     return row
+
+
+def benefits_families_clause(principal: StaffPrincipal):
+    """A WHERE clause over Family: the families whose entry passes and make-up credits a staff member with the
+    money right may see and change (every family of their provider; services.money.console_benefits). Refuses
+    (require_staff) anyone without that right, so no query can forget it."""
+    require_staff(principal, Capability.money)
+    return Family.provider_id == principal.provider_id
