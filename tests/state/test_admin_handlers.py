@@ -30,7 +30,9 @@ from client_profile.models import (
     ClassGroup,
     ClassSession,
     Client,
+    EntryPass,
     Family,
+    MakeupCredit,
     Programme,
     Provider,
     ProviderHoliday,
@@ -42,6 +44,7 @@ from client_profile.services.people import auth, sharing, staff
 from client_profile.services.providers import current_provider
 from client_profile.services.schedule import provider_sessions
 from client_profile.state.admin.audit import AdminAuditState
+from client_profile.state.admin.benefits import AdminBenefitsState
 from client_profile.state.admin.families import AdminFamiliesState, AdminFamilyState
 from client_profile.state.admin.register import AdminRegisterState, AdminTodayState
 from client_profile.state.admin.schedule import AdminClassState, AdminScheduleState
@@ -52,6 +55,7 @@ from tests.state.test_handlers import our_state_classes
 
 ALL_STAFF = {"owner", "office", "instructor"}
 PEOPLE = {"owner", "office"}
+MONEY = {"owner", "office"}
 SCHEDULE = {"owner", "office"}
 TZ = "Europe/Bratislava"  # the demo provider's
 MARTINAS_CLASS = "Beginners - Tuesday 16:00"
@@ -162,6 +166,7 @@ PATHS = {
     AdminClassState: lambda db: f"/admin/classes/{_class(db).id}",
     AdminFamilyState: lambda db: f"/admin/families/{_carter(db).id}",  # (defined below)
     AdminRegisterState: lambda db: _register_path(db),  # (defined below)
+    AdminBenefitsState: lambda db: f"/admin/families/{_novak(db).id}/benefits",  # (defined below)
 }
 # Handlers that change the schedule: allowed, each writes at least one audit row.
 SCHEDULE_WRITES = {
@@ -237,6 +242,44 @@ def _shared_lily(db) -> tuple[int, str]:
     sharing.grant_share(db, booking.id, "granny@example.com")
     db.commit()
     return booking.id, "granny@example.com"
+
+
+def _novak(db) -> Family:
+    return db.exec(select(Family).where(Family.name == "Novak")).one()
+
+
+def _ema_booking(db) -> Booking:
+    return db.exec(
+        select(Booking)
+        .join(Attendee, Attendee.id == Booking.attendee_id)
+        .where(Attendee.first_name == "Ema", Attendee.family_id == _novak(db).id)
+        .order_by(Booking.id)
+    ).first()
+
+
+def _novak_pass(db) -> EntryPass:
+    return db.exec(select(EntryPass).where(EntryPass.name == "Open Swim 10 entries")).one()
+
+
+def _a_granted_credit(db) -> MakeupCredit:
+    """A fresh make-up credit of Ema's (granted, open, nothing queued for it), committed for the call."""
+    booking = _ema_booking(db)
+    credit = MakeupCredit(
+        attendee_id=booking.attendee_id,
+        booking_id=booking.id,
+        earned_at=utcnow(),
+        expires_at=utcnow() + timedelta(days=20),
+        granted_reason="Pool closed",
+    )
+    db.add(credit)
+    db.commit()
+    return credit
+
+
+def _pass_expiry_plus(db, days: int) -> str:
+    entry_pass = _novak_pass(db)
+    expiry = fmt.local(as_utc(entry_pass.expires_at), TZ).date()
+    return (max(expiry, clock.today(TZ)) + timedelta(days=days)).isoformat()
 
 
 def png(side: int = 80) -> bytes:
@@ -429,6 +472,64 @@ MATRIX = {
     "revoke_share": (AdminFamilyState, _shared_lily, PEOPLE),
     "view_as_client": (AdminFamilyState, lambda db: (_carter(db).id,), PEOPLE),
     "close_view": (AdminFamilyState, lambda db: (), PEOPLE),
+    # Benefits (Capability.money: owner and office)
+    "load_admin_benefits": (AdminBenefitsState, lambda db: (), MONEY),
+    "create_entry_pass": (
+        AdminBenefitsState,
+        lambda db: (
+            {
+                "family_id": str(_novak(db).id),
+                "name": "Summer swim 5",
+                "entries": "5",
+                "valid_from": _today(db),
+                "valid_until": _days_ahead(60),
+                "attendee_id": "",
+                "accepts": "classes",
+                f"class-{_class(db).id}": "on",
+            },
+        ),
+        MONEY,
+    ),
+    "add_bonus_entries": (
+        AdminBenefitsState,
+        lambda db: (
+            {
+                "id": str(_novak_pass(db).id),
+                "version": str(_novak_pass(db).version),
+                "count": "2",
+                "reason": "Pool closed twice",
+            },
+        ),
+        MONEY,
+    ),
+    "extend_entry_pass": (
+        AdminBenefitsState,
+        lambda db: (
+            {
+                "id": str(_novak_pass(db).id),
+                "version": str(_novak_pass(db).version),
+                "until": _pass_expiry_plus(db, 30),
+            },
+        ),
+        MONEY,
+    ),
+    "grant_makeup": (
+        AdminBenefitsState,
+        lambda db: (
+            {"booking_id": str(_ema_booking(db).id), "book_by": _days_ahead(30), "reason": "Coach ill"},
+        ),
+        MONEY,
+    ),
+    "withdraw_makeup": (
+        AdminBenefitsState,
+        lambda db: ({"id": str(_a_granted_credit(db).id), "version": "0", "reason": "duplicate"},),
+        MONEY,
+    ),
+    "extend_makeup": (
+        AdminBenefitsState,
+        lambda db: ({"id": str(_a_granted_credit(db).id), "version": "0", "book_by": _days_ahead(60)},),
+        MONEY,
+    ),
 }
 # What the page does before a handler (the upload follows the attendee's Photo button).
 BEFORE = {"upload_photo": lambda state, db: state.open_photo(_lily(db).id, _lily(db).version)}
@@ -456,6 +557,12 @@ AUDITED = {
     "grant_share": 1,
     "revoke_share": 1,
     "view_as_client": 1,
+    "create_entry_pass": 1,
+    "add_bonus_entries": 1,
+    "extend_entry_pass": 1,
+    "grant_makeup": 1,
+    "withdraw_makeup": 1,
+    "extend_makeup": 1,
 }
 # Handlers that only change what the page shows (no reload, so a refusal leaves the page as it was).
 VIEW_ONLY = {"open_photo", "close_photo", "close_view"}
@@ -473,6 +580,11 @@ PRIVATE_DATA = (
     "programmes",
     "sessions",
     "instructors",
+    "passes",
+    "credits",
+    "attendee_choices",
+    "booking_choices",
+    "class_choices",
 )
 
 

@@ -121,6 +121,15 @@ KNOWN_HANDLERS = {
         "view_as_client",
         "close_view",
     },
+    "AdminBenefitsState": {
+        "load_admin_benefits",
+        "create_entry_pass",
+        "add_bonus_entries",
+        "extend_entry_pass",
+        "grant_makeup",
+        "withdraw_makeup",
+        "extend_makeup",
+    },
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")

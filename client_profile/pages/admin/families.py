@@ -803,11 +803,20 @@ def _family() -> rx.Component:
     return rx.vstack(
         rx.flex(
             rx.heading(S.family_name, size="6", as_="h1", min_width="0"),
-            rx.button(
-                rx.icon("eye", size=16),
-                "View as client",
-                variant="soft",
-                on_click=S.view_as_client(S.family_key),
+            rx.flex(
+                rx.link(
+                    rx.button(rx.icon("gift", size=16), "Benefits", variant="soft", as_="span"),
+                    href=f"/admin/families/{S.family_key}/benefits",
+                    underline="none",
+                ),
+                rx.button(
+                    rx.icon("eye", size=16),
+                    "View as client",
+                    variant="soft",
+                    on_click=S.view_as_client(S.family_key),
+                ),
+                spacing="2",
+                wrap="wrap",
             ),
             justify="between",
             align="center",
