@@ -339,3 +339,32 @@ def test_the_family_reads_the_history_in_benefits_without_staff_names(db, w):
         db, w.client.__class__(w.ben.id, w.provider.id, w.carter.id, 1, w.ben.email, ""), w.provider, NOW
     )
     assert other.history == [] and other.makeups == []
+
+
+def test_a_create_or_grant_form_sent_twice_adds_one(db, w):
+    booking = booking_of_ema(db, w)
+    seen = cb.family_benefits(db, w.office, w.novak.id, now=NOW).last_event
+    assert seen == 0
+    grant = {"book_by": "2027-04-10", "reason": "Pool closed", "seen": seen, "now": NOW}
+    cb.grant_credit(db, w.office, booking.id, **grant)
+    db.commit()
+    with pytest.raises(StaleEdit):
+        cb.grant_credit(db, w.office, booking.id, **grant)
+    db.rollback()
+    seen = cb.family_benefits(db, w.office, w.novak.id, now=NOW).last_event
+    assert seen > 0
+    form = {
+        "name": "P",
+        "entries": 2,
+        "valid_from": "",
+        "valid_until": "2027-04-01",
+        "seen": seen,
+        "now": NOW,
+    }
+    cb.create_pass(db, w.office, w.novak.id, **form)
+    db.commit()
+    for stale in (seen, "1", [], True):
+        with pytest.raises(StaleEdit):
+            cb.create_pass(db, w.office, w.novak.id, **(form | {"seen": stale}))
+        db.rollback()
+    assert count(db, MakeupCredit) == 1 and count(db, EntryPass) == 1

@@ -176,6 +176,7 @@ def _new_pass() -> rx.Component:
             form(
                 S.create_entry_pass,
                 hidden("family_id", S.family_key),
+                hidden("seen", S.last_event),
                 row(
                     field(
                         S, key, "name", "Name", text_input(key, "name", autocomplete="off", max_length=200)
@@ -266,7 +267,7 @@ def _new_pass() -> rx.Component:
                     width="100%",
                 ),
                 submit(S, key, "Add pass"),
-                key=f"{S.form_round}",
+                key=f"{S.form_round}-{S.last_event}",
             ),
             icon="ticket",
         ),
@@ -357,6 +358,7 @@ def _grant() -> rx.Component:
             "Grant a make-up credit",
             form(
                 S.grant_makeup,
+                hidden("seen", S.last_event),
                 row(
                     field(
                         S,
@@ -389,7 +391,7 @@ def _grant() -> rx.Component:
                     text_input(key, "reason", autocomplete="off", max_length=200),
                 ),
                 submit(S, key, "Grant credit"),
-                key=f"{S.form_round}",
+                key=f"{S.form_round}-{S.last_event}",
             ),
             icon="gift",
         ),

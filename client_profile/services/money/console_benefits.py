@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from client_profile import formatting as fmt
@@ -41,7 +41,7 @@ from client_profile.models import (
     as_utc,
     utcnow,
 )
-from client_profile.services.errors import DomainError, FieldErrors, NotFound
+from client_profile.services.errors import DomainError, FieldErrors, NotFound, StaleEdit
 from client_profile.services.money.benefits import makeup_status, pass_status, used_entries
 from client_profile.services.notifications import reminders
 from client_profile.services.people import audit
@@ -125,6 +125,7 @@ class FamilyBenefits:
     programmes: list[Choice]
     classes: list[Choice]
     today_iso: str
+    last_event: int  # last_event_id: what the create and grant forms send back as `seen`
 
 
 # ------------------------------------------------------------------------------------------------ input
@@ -209,14 +210,33 @@ def _future_day(errors: dict[str, str], key: str, day: date | None, today: date,
 # ------------------------------------------------------------------------------------------------ lookups
 
 
-def _family(db: Session, principal: StaffPrincipal, family_id: object) -> Family:
+def _family(db: Session, principal: StaffPrincipal, family_id: object, *, lock: bool = False) -> Family:
     clause = benefits_families_clause(principal)
     if not is_id(family_id):
         raise NotFound("family")
-    row = db.exec(select(Family).where(Family.id == family_id, clause)).first()
+    query = select(Family).where(Family.id == family_id, clause)
+    row = db.exec(query.with_for_update() if lock else query).first()
     if row is None:
         raise NotFound("family")
     return row
+
+
+def last_event_id(db: Session, family_id: int) -> int:
+    """The newest history row of the family's benefits (0: none): the "version" a create or grant form was
+    opened with, so a form sent twice (a double tap, a second tab) adds one pass or credit, not two."""
+    return db.exec(
+        select(func.coalesce(func.max(BenefitEvent.id), 0)).where(BenefitEvent.family_id == family_id)
+    ).one()
+
+
+def _check_seen(db: Session, family: Family, seen: object) -> None:
+    """Refuse a create or grant form opened before the family's latest benefit change (None: no form, no check).
+    The caller locked the family's row (PostgreSQL; SQLite: the IMMEDIATE transaction), so two such forms sent
+    at once cannot both pass."""
+    if seen is None:
+        return
+    if not isinstance(seen, int) or isinstance(seen, bool) or seen != last_event_id(db, family.id):
+        raise StaleEdit("family's list of benefits")
 
 
 def _pass(db: Session, principal: StaffPrincipal, pass_id: object) -> EntryPass:
@@ -473,6 +493,7 @@ def family_benefits(
         programmes=[Choice(pid, name) for pid, name in programmes],
         classes=[Choice(cid, f"{prog} · {name}") for cid, name, prog in classes],
         today_iso=_today(provider, now).isoformat(),
+        last_event=last_event_id(db, family.id),
     )
 
 
@@ -507,13 +528,15 @@ def create_pass(
     accepts: object = "any",
     programme_id: object = None,
     class_ids: object = (),
+    seen: object = None,
     now: datetime | None = None,
 ) -> EntryPass:
     """A new entry pass for the whole family (``attendee_id`` None) or one attendee, accepted in ``accepts``:
-    "any" class of the provider, one "programme" (``programme_id``) or a set of "classes" (``class_ids``)."""
+    "any" class of the provider, one "programme" (``programme_id``) or a set of "classes" (``class_ids``).
+    ``seen``: the form's last_event_id (a form sent twice is refused as stale)."""
     require_staff(principal, Capability.money)
     now = now or utcnow()
-    family = _family(db, principal, family_id)
+    family = _family(db, principal, family_id, lock=True)
     provider = _provider(db, principal)
     today = _today(provider, now)
     errors: dict[str, str] = {}
@@ -571,6 +594,7 @@ def create_pass(
             errors["class_ids"] = "Tick at least one of the provider's classes."
         classes = ids
     _raise(errors)
+    _check_seen(db, family, seen)
     entry_pass = EntryPass(
         provider_id=principal.provider_id,
         family_id=family.id,
@@ -755,10 +779,12 @@ def grant_credit(
     *,
     book_by: object,
     reason: object,
+    seen: object = None,
     now: datetime | None = None,
 ) -> MakeupCredit:
     """A make-up credit for one booking's attendee, granted by the office (no session it was earned from): the
-    make-up engine offers and books it like an earned one."""
+    make-up engine offers and books it like an earned one. ``seen``: the form's last_event_id (a form sent twice
+    is refused as stale)."""
     require_staff(principal, Capability.money)
     now = now or utcnow()
     provider = _provider(db, principal)
@@ -771,6 +797,7 @@ def grant_credit(
         errors["booking_id"] = "Choose one of the family's bookings."
     _raise(errors)
     booking, family_id = _booking(db, principal, booking_id)
+    _check_seen(db, _family(db, principal, family_id, lock=True), seen)
     expires = _end_of(day, provider)
     if expires <= now:
         raise FieldErrors({"book_by": "Book by must be later than now."})

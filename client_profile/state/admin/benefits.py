@@ -54,6 +54,8 @@ class AdminBenefitsState(AdminPage, rx.State):
     programme_choices: list[cb.Choice] = []
     class_choices: list[cb.Choice] = []
     today_iso: str = ""
+    # The family's newest benefit change: the create and grant forms send it back ("seen").
+    last_event: int = 0
     not_found: bool = False
 
     def _route_family_id(self) -> int | None:
@@ -77,11 +79,11 @@ class AdminBenefitsState(AdminPage, rx.State):
         self.passes, self.credits = view.passes, view.credits
         self.attendee_choices, self.booking_choices = view.attendees, view.bookings
         self.programme_choices, self.class_choices = view.programmes, view.classes
-        self.today_iso = view.today_iso
+        self.today_iso, self.last_event = view.today_iso, view.last_event
 
     def _show_missing(self) -> None:
         self.not_found = True
-        self.family_key, self.family_name, self.today_iso = 0, "", ""
+        self.family_key, self.family_name, self.today_iso, self.last_event = 0, "", "", 0
         self.passes, self.credits = [], []
         self.attendee_choices, self.booking_choices, self.programme_choices, self.class_choices = (
             [],
@@ -114,9 +116,11 @@ class AdminBenefitsState(AdminPage, rx.State):
                 accepts=form.get("accepts", "any"),
                 programme_id=parse_id(form.get("programme_id")),
                 class_ids=_class_ids(form),
+                seen=_version(form.get("seen")),
             ),
             done=lambda p: f"Added the pass {p.name} ({p.entries_total} entries).",
             shown=NEW_PASS_FORM,
+            immediate=True,
         )
 
     @rx.event
@@ -165,9 +169,11 @@ class AdminBenefitsState(AdminPage, rx.State):
                 parse_id(form.get("booking_id")) or form.get("booking_id"),
                 book_by=form.get("book_by"),
                 reason=form.get("reason"),
+                seen=_version(form.get("seen")),
             ),
             done="Granted a make-up credit; the family sees it in Benefits.",
             shown=GRANT_FORM,
+            immediate=True,
         )
 
     @rx.event
