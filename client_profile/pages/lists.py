@@ -161,6 +161,13 @@ def _pass(p) -> rx.Component:
             ),
             rx.progress(value=p.remaining * 100 // p.total, width="100%"),
             rx.text("Expires ", p.expires, size="1", color_scheme="gray"),
+            rx.text(
+                rx.cond(p.holder != "", f"For {p.holder} · ", ""),
+                "Accepted in: ",
+                p.accepts,
+                size="1",
+                color_scheme="gray",
+            ),
             spacing="2",
             width="100%",
         )

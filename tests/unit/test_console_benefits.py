@@ -175,6 +175,11 @@ def test_pass_covers_only_what_it_accepts(db, w):
     swimming = a_pass(db, w, accepts="programme", programme_id=w.beginners.programme_id)
     advanced_only = a_pass(db, w, accepts="classes", class_ids=[w.advanced.id])
     jakubs = a_pass(db, w, attendee_id=w.jakub.id)
+    assert benefits.accepted_in(db, [family, swimming, advanced_only]) == {
+        family.id: "Any class",
+        swimming.id: "Programme: Swimming",
+        advanced_only.id: "Classes: Advanced - Thursday 17:00",
+    }
     assert cb.pass_covers(db, family, beginners.id, w.ema.id, NOW) == ""
     assert cb.pass_covers(db, family, advanced.id, w.ema.id, NOW) == ""
     assert cb.pass_covers(db, swimming, beginners.id, w.ema.id, NOW) == ""
@@ -333,6 +338,7 @@ def test_the_family_reads_the_history_in_benefits_without_staff_names(db, w):
     shown = " ".join(f"{h.subject} {h.text}" for h in view.history)
     assert "office" not in shown and "owner" not in shown
     assert [m.status for m in view.makeups] == ["withdrawn"]
+    assert [(p.name, p.accepts, p.holder) for p in view.passes] == [("Open Swim 10", "Any class", "")]
     assert view.makeups[0].earned_from == "Granted by Otters: Pool closed"
     # another family sees none of it
     other = benefits.benefits_view(

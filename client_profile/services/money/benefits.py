@@ -20,6 +20,7 @@ from client_profile.models import (
     CreditKind,
     Discount,
     EntryPass,
+    EntryPassClass,
     EntryPassEntry,
     Invoice,
     InvoiceKind,
@@ -67,6 +68,8 @@ class PassRow:
     total: int
     expires: str
     status: str  # active / expired / used up
+    accepts: str = ""  # "Any class", "Programme: Open Swim", "Classes: A, B" (accepted_in)
+    holder: str = ""  # the attendee's first name, "" for the whole family
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,35 @@ def used_entries(db: Session, family_id: int) -> dict[int, int]:
             .group_by(EntryPassEntry.entry_pass_id)
         ).all()
     )
+
+
+def accepted_in(db: Session, passes: list[EntryPass]) -> dict[int, str]:
+    """{pass id: where it is accepted}: "Classes: A, B" (entry_pass_class), "Programme: Swimming", or "Any class"
+    (the rule itself: console_benefits.pass_covers). Two queries."""
+    ids = [p.id for p in passes]
+    classes: dict[int, list[str]] = {}
+    for pass_id, name in db.exec(
+        select(EntryPassClass.entry_pass_id, ClassGroup.name)
+        .join(ClassGroup, ClassGroup.id == EntryPassClass.class_id)
+        .where(EntryPassClass.entry_pass_id.in_(ids or [0]))
+        .order_by(ClassGroup.name)
+    ).all():
+        classes.setdefault(pass_id, []).append(name)
+    programme_ids = {p.programme_id for p in passes if p.programme_id is not None}
+    programmes = (
+        dict(db.exec(select(Programme.id, Programme.name).where(Programme.id.in_(programme_ids))).all())
+        if programme_ids
+        else {}
+    )
+    labels = {}
+    for p in passes:
+        if classes.get(p.id):
+            labels[p.id] = "Classes: " + ", ".join(classes[p.id])
+        elif p.programme_id is not None:
+            labels[p.id] = f"Programme: {programmes.get(p.programme_id, '')}"
+        else:
+            labels[p.id] = "Any class"
+    return labels
 
 
 def _history(
@@ -233,11 +265,13 @@ def benefits_view(
         )
     used_by_pass = used_entries(db, principal.family_id)
     passes = db.exec(
-        select(EntryPass)
+        select(EntryPass, Attendee.first_name)
+        .outerjoin(Attendee, Attendee.id == EntryPass.attendee_id)
         .where(EntryPass.family_id == principal.family_id, EntryPass.provider_id == provider.id)
         .order_by(EntryPass.expires_at.desc())
     ).all()
-    for p in passes:
+    accepted = accepted_in(db, [p for p, _ in passes])
+    for p, holder in passes:
         used = used_by_pass.get(p.id, 0)
         view.passes.append(
             PassRow(
@@ -247,6 +281,8 @@ def benefits_view(
                 p.entries_total,
                 fmt.day_label(fmt.local(p.expires_at, tz).date()),
                 pass_status(p, used, now),
+                accepted[p.id],
+                holder or "",
             )
         )
     ledger = db.exec(

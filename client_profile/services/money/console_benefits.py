@@ -42,7 +42,7 @@ from client_profile.models import (
     utcnow,
 )
 from client_profile.services.errors import DomainError, FieldErrors, NotFound, StaleEdit
-from client_profile.services.money.benefits import makeup_status, pass_status, used_entries
+from client_profile.services.money.benefits import accepted_in, makeup_status, pass_status, used_entries
 from client_profile.services.notifications import reminders
 from client_profile.services.people import audit
 from client_profile.services.people.access import (
@@ -357,14 +357,6 @@ def _changed(
 # ------------------------------------------------------------------------------------------------ the page
 
 
-def _accepts_label(p: EntryPass, class_names: list[str], programme_name: str | None) -> str:
-    if class_names:
-        return "Classes: " + ", ".join(class_names)
-    if p.programme_id is not None:
-        return f"Programme: {programme_name or '?'}"
-    return "Any class"
-
-
 def family_benefits(
     db: Session, principal: StaffPrincipal, family_id: object, *, now: datetime | None = None
 ) -> FamilyBenefits:
@@ -387,20 +379,12 @@ def family_benefits(
 
     used = used_entries(db, family.id)
     passes = db.exec(
-        select(EntryPass, Attendee.first_name, Programme.name)
+        select(EntryPass, Attendee.first_name)
         .outerjoin(Attendee, Attendee.id == EntryPass.attendee_id)
-        .outerjoin(Programme, Programme.id == EntryPass.programme_id)
         .where(EntryPass.family_id == family.id, EntryPass.provider_id == principal.provider_id)
         .order_by(EntryPass.expires_at.desc(), EntryPass.id.desc())
     ).all()
-    class_names: dict[int, list[str]] = {}
-    for pass_id, name in db.exec(
-        select(EntryPassClass.entry_pass_id, ClassGroup.name)
-        .join(ClassGroup, ClassGroup.id == EntryPassClass.class_id)
-        .where(EntryPassClass.entry_pass_id.in_([p.id for p, *_ in passes] or [0]))
-        .order_by(ClassGroup.name)
-    ).all():
-        class_names.setdefault(pass_id, []).append(name)
+    accepted = accepted_in(db, [p for p, _ in passes])
     pass_items = [
         PassItem(
             id=p.id,
@@ -411,12 +395,12 @@ def family_benefits(
             total=p.entries_total,
             validity=f"{day(p.valid_from)} – {day(p.expires_at)}",
             expires_iso=fmt.local(p.expires_at, tz).date().isoformat(),
-            accepts=_accepts_label(p, class_names.get(p.id, []), programme_name),
+            accepts=accepted[p.id],
             status=pass_status(p, used.get(p.id, 0), now),
             version=p.version,
             history=tuple(events.get(("pass", p.id), [])),
         )
-        for p, first_name, programme_name in passes
+        for p, first_name in passes
     ]
 
     credits = db.exec(
