@@ -3,10 +3,12 @@
 from client_profile.models.auth import AuthSession, LoginRequest
 from client_profile.models.base import as_utc, utcnow
 from client_profile.models.benefits import (
+    BenefitEvent,
     CreditEntry,
     CreditKind,
     Discount,
     EntryPass,
+    EntryPassClass,
     EntryPassEntry,
     MakeupCredit,
     MakeupCreditStatus,
@@ -85,7 +87,9 @@ __all__ = [
     "CreditKind",
     "Discount",
     "EntryPass",
+    "EntryPassClass",
     "EntryPassEntry",
+    "BenefitEvent",
     "Family",
     "Invoice",
     "InvoiceKind",

@@ -19,12 +19,16 @@ class MakeupCreditStatus(str, enum.Enum):
 
 
 class MakeupCredit(SQLModel, table=True):
-    """Earned from one cancelled-in-time or missed attendance; spent by one make-up attendance."""
+    """Earned from one cancelled-in-time or missed attendance, or granted by the provider's office for one booking
+    (no source attendance, a reason, the staff member); spent by one make-up attendance."""
 
     __tablename__ = "makeup_credit"
     __table_args__ = (
         UniqueConstraint("source_attendance_id", name="uq_makeup_credit_source"),
         CheckConstraint("expires_at > earned_at", name="ck_makeup_credit_expiry"),
+        CheckConstraint(
+            "source_attendance_id IS NOT NULL OR granted_reason <> ''", name="ck_makeup_credit_origin"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -34,8 +38,10 @@ class MakeupCredit(SQLModel, table=True):
     booking_id: int = Field(
         sa_column=Column(Integer, ForeignKey("booking.id", ondelete="CASCADE"), index=True, nullable=False)
     )
-    source_attendance_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("attendance.id", ondelete="CASCADE"), nullable=False)
+    # NULL for a credit the office granted (services.money.console_benefits): then granted_reason says why.
+    source_attendance_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("attendance.id", ondelete="CASCADE"), nullable=True),
     )
     status: MakeupCreditStatus = Field(
         default=MakeupCreditStatus.open,
@@ -45,6 +51,17 @@ class MakeupCredit(SQLModel, table=True):
     expires_at: datetime  # the deadline to *book* the make-up
     used_at: datetime | None = None
     closed_reason: str = Field(default="", max_length=200)
+    granted_reason: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    granted_by_staff_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("staff_member.id", ondelete="SET NULL", name="fk_makeup_credit_granted_by"),
+            nullable=True,
+        ),
+    )
+    # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Discount(SQLModel, table=True):
@@ -81,7 +98,9 @@ class Discount(SQLModel, table=True):
 
 
 class EntryPass(SQLModel, table=True):
-    """A prepaid pass of N entries. Status is derived: active / expired / used up (services.money.benefits)."""
+    """A prepaid pass of N entries. Status is derived: active / expired / used up (services.money.benefits).
+    Which sessions it covers (services.money.console_benefits pass_covers): the classes listed in
+    entry_pass_class when there are any, else the programme's classes when programme_id is set, else any class."""
 
     __tablename__ = "entry_pass"
     __table_args__ = (
@@ -108,6 +127,86 @@ class EntryPass(SQLModel, table=True):
     entries_total: int
     valid_from: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+    created_at: datetime = Field(default_factory=utcnow)
+    # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class EntryPassClass(SQLModel, table=True):
+    """One class an entry pass is accepted in (a pass with none of these: its programme, or any class)."""
+
+    __tablename__ = "entry_pass_class"
+
+    entry_pass_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("entry_pass.id", ondelete="CASCADE", name="fk_entry_pass_class_pass"),
+            primary_key=True,
+        )
+    )
+    class_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("class_group.id", ondelete="CASCADE", name="fk_entry_pass_class_class"),
+            primary_key=True,
+        )
+    )
+
+
+class BenefitEvent(SQLModel, table=True):
+    """What happened to one entry pass or make-up credit, as its family sees it in Benefits ("History"):
+    append-only, written by the console's benefit changes in the same transaction as the change. ``text`` is
+    what the client reads (never the staff member's name); staff_id is kept for the provider."""
+
+    __tablename__ = "benefit_event"
+    __table_args__ = (
+        CheckConstraint(
+            "(entry_pass_id IS NULL) <> (makeup_credit_id IS NULL)", name="ck_benefit_event_subject"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("provider.id", name="fk_benefit_event_provider"), index=True, nullable=False
+        )
+    )
+    family_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("family.id", ondelete="CASCADE", name="fk_benefit_event_family"),
+            index=True,
+            nullable=False,
+        )
+    )
+    entry_pass_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("entry_pass.id", ondelete="CASCADE", name="fk_benefit_event_pass"),
+            index=True,
+            nullable=True,
+        ),
+    )
+    makeup_credit_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("makeup_credit.id", ondelete="CASCADE", name="fk_benefit_event_credit"),
+            index=True,
+            nullable=True,
+        ),
+    )
+    kind: str = Field(max_length=32)  # pass.create, pass.bonus, pass.extend, credit.grant, ...
+    text: str = Field(max_length=300)
+    staff_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("staff_member.id", ondelete="SET NULL", name="fk_benefit_event_staff"),
+            nullable=True,
+        ),
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
 

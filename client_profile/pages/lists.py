@@ -161,9 +161,30 @@ def _pass(p) -> rx.Component:
             ),
             rx.progress(value=p.remaining * 100 // p.total, width="100%"),
             rx.text("Expires ", p.expires, size="1", color_scheme="gray"),
+            rx.text(
+                rx.cond(p.holder != "", f"For {p.holder} · ", ""),
+                "Accepted in: ",
+                p.accepts,
+                size="1",
+                color_scheme="gray",
+            ),
             spacing="2",
             width="100%",
         )
+    )
+
+
+def _history(h) -> rx.Component:
+    """One change the provider made to a pass or a make-up credit (newest first)."""
+    return rx.vstack(
+        rx.text(h.subject, size="1", color_scheme="gray", weight="medium"),
+        rx.text(h.text, size="2"),
+        rx.text(h.when, size="1", color_scheme="gray"),
+        spacing="0",
+        width="100%",
+        padding_y="0.4rem",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        class_name="cp-benefit-history",
     )
 
 
@@ -259,6 +280,14 @@ def benefits_page() -> rx.Component:
                         ),
                         spacing="5",
                         width="100%",
+                    ),
+                ),
+                rx.cond(
+                    s.history.length() > 0,
+                    section(
+                        "History",
+                        card(rx.vstack(rx.foreach(s.history, _history), spacing="0", width="100%")),
+                        id="history",
                     ),
                 ),
                 spacing="5",

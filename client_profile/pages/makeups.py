@@ -76,7 +76,7 @@ def _credit(c) -> rx.Component:
             rx.hstack(
                 rx.vstack(
                     rx.heading(c.attendee, " · ", c.programme, size="3", as_="h3"),
-                    rx.text("From the session on ", c.earned_from, size="1", color_scheme="gray"),
+                    rx.text("From ", c.earned_from, size="1", color_scheme="gray"),
                     spacing="1",
                 ),
                 rx.vstack(

@@ -41,6 +41,9 @@ class BenefitsState(LivePage, rx.State):
     discounts: list[benefits_service.DiscountRow] = []
     passes: list[benefits_service.PassRow] = []
     ledger: list[benefits_service.LedgerRow] = []
+    history: list[
+        benefits_service.HistoryRow
+    ] = []  # the provider's changes to passes and credits, newest first
     credit_balance: str = ""
 
     @rx.event
@@ -54,4 +57,5 @@ class BenefitsState(LivePage, rx.State):
         self.discounts = view.discounts
         self.passes = view.passes
         self.ledger = view.ledger
+        self.history = view.history
         self.credit_balance = view.credit_balance

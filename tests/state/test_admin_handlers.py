@@ -35,7 +35,9 @@ from client_profile.models import (
     ClassSession,
     Client,
     Discount,
+    EntryPass,
     Family,
+    MakeupCredit,
     MessageTemplate,
     Payment,
     PaymentMethod,
@@ -52,6 +54,7 @@ from client_profile.services.people import auth, sharing, staff
 from client_profile.services.providers import current_provider
 from client_profile.services.schedule import provider_sessions
 from client_profile.state.admin.audit import AdminAuditState
+from client_profile.state.admin.benefits import AdminBenefitsState
 from client_profile.state.admin.families import AdminFamiliesState, AdminFamilyState
 from client_profile.state.admin.messages import AdminMessagesState
 from client_profile.state.admin.money import AdminFamilyMoneyState, AdminMoneyState
@@ -209,6 +212,7 @@ PATHS = {
     AdminRegisterState: lambda db: _register_path(db),  # (defined below)
     AdminChargeState: lambda db: f"/admin/charges/{_annas_unpaid(db).id}",  # (defined below)
     AdminCreditState: lambda db: f"/admin/families/{_novak(db).id}/credit",
+    AdminBenefitsState: lambda db: f"/admin/families/{_novak(db).id}/benefits",  # (defined below)
 }
 # Handlers that change the schedule: allowed, each writes at least one audit row.
 SCHEDULE_WRITES = {
@@ -346,6 +350,40 @@ def _pending_refund(db) -> int:
     db.add(refund)
     db.commit()
     return refund.id
+
+
+def _ema_booking(db) -> Booking:
+    return db.exec(
+        select(Booking)
+        .join(Attendee, Attendee.id == Booking.attendee_id)
+        .where(Attendee.first_name == "Ema", Attendee.family_id == _novak(db).id)
+        .order_by(Booking.id)
+    ).first()
+
+
+def _novak_pass(db) -> EntryPass:
+    return db.exec(select(EntryPass).where(EntryPass.name == "Open Swim 10 entries")).one()
+
+
+def _a_granted_credit(db) -> MakeupCredit:
+    """A fresh make-up credit of Ema's (granted, open, nothing queued for it), committed for the call."""
+    booking = _ema_booking(db)
+    credit = MakeupCredit(
+        attendee_id=booking.attendee_id,
+        booking_id=booking.id,
+        earned_at=utcnow(),
+        expires_at=utcnow() + timedelta(days=20),
+        granted_reason="Pool closed",
+    )
+    db.add(credit)
+    db.commit()
+    return credit
+
+
+def _pass_expiry_plus(db, days: int) -> str:
+    entry_pass = _novak_pass(db)
+    expiry = fmt.local(as_utc(entry_pass.expires_at), TZ).date()
+    return (max(expiry, clock.today(TZ)) + timedelta(days=days)).isoformat()
 
 
 def png(side: int = 80) -> bytes:
@@ -676,6 +714,64 @@ MATRIX = {
         ),
         MONEY,
     ),
+    # Benefits (Capability.money: owner and office)
+    "load_admin_benefits": (AdminBenefitsState, lambda db: (), MONEY),
+    "create_entry_pass": (
+        AdminBenefitsState,
+        lambda db: (
+            {
+                "family_id": str(_novak(db).id),
+                "name": "Summer swim 5",
+                "entries": "5",
+                "valid_from": _today(db),
+                "valid_until": _days_ahead(60),
+                "attendee_id": "",
+                "accepts": "classes",
+                f"class-{_class(db).id}": "on",
+            },
+        ),
+        MONEY,
+    ),
+    "add_bonus_entries": (
+        AdminBenefitsState,
+        lambda db: (
+            {
+                "id": str(_novak_pass(db).id),
+                "version": str(_novak_pass(db).version),
+                "count": "2",
+                "reason": "Pool closed twice",
+            },
+        ),
+        MONEY,
+    ),
+    "extend_entry_pass": (
+        AdminBenefitsState,
+        lambda db: (
+            {
+                "id": str(_novak_pass(db).id),
+                "version": str(_novak_pass(db).version),
+                "until": _pass_expiry_plus(db, 30),
+            },
+        ),
+        MONEY,
+    ),
+    "grant_makeup": (
+        AdminBenefitsState,
+        lambda db: (
+            {"booking_id": str(_ema_booking(db).id), "book_by": _days_ahead(30), "reason": "Coach ill"},
+        ),
+        MONEY,
+    ),
+    "withdraw_makeup": (
+        AdminBenefitsState,
+        lambda db: ({"id": str(_a_granted_credit(db).id), "version": "0", "reason": "duplicate"},),
+        MONEY,
+    ),
+    "extend_makeup": (
+        AdminBenefitsState,
+        lambda db: ({"id": str(_a_granted_credit(db).id), "version": "0", "book_by": _days_ahead(60)},),
+        MONEY,
+    ),
 }
 # What the page does before a handler (the upload follows the attendee's Photo button).
 BEFORE = {"upload_photo": lambda state, db: state.open_photo(_lily(db).id, _lily(db).version)}
@@ -720,6 +816,12 @@ AUDITED = {
     "resend_refund": 1,
     "top_up_credit": 1,
     "adjust_credit": 1,
+    "create_entry_pass": 1,
+    "add_bonus_entries": 1,
+    "extend_entry_pass": 1,
+    "grant_makeup": 1,
+    "withdraw_makeup": 1,
+    "extend_makeup": 1,
 }
 # Handlers that only change what the page shows (no reload, so a refusal leaves the page as it was).
 VIEW_ONLY = {"open_photo", "close_photo", "close_view", "close_template", "redraft", "pick_target"}
@@ -747,6 +849,11 @@ PRIVATE_DATA = (
     "documents",
     "savings",
     "ledger",
+    "passes",
+    "credits",
+    "attendee_choices",
+    "booking_choices",
+    "class_choices",
 )
 
 

@@ -146,6 +146,15 @@ KNOWN_HANDLERS = {
     },
     "AdminChargeState": {"load_admin_charge", "record_payment", "refund_payment", "resend_refund"},
     "AdminCreditState": {"load_admin_credit", "top_up_credit", "adjust_credit"},
+    "AdminBenefitsState": {
+        "load_admin_benefits",
+        "create_entry_pass",
+        "add_bonus_entries",
+        "extend_entry_pass",
+        "grant_makeup",
+        "withdraw_makeup",
+        "extend_makeup",
+    },
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from client_profile import worker
 from client_profile.integrations import whatsapp
 from client_profile.models import (
+    Booking,
     Channel,
     Client,
     MakeupCredit,
@@ -398,3 +399,30 @@ def test_worker_scans_at_start(clean_db, monkeypatch):
 
     asyncio.run(run())
     assert calls == [1]  # once at start; the next one after REMINDER_SCAN_SECONDS (600 s)
+
+
+def test_a_credit_the_office_granted_is_announced_and_reminded_without_a_source_session(db, world):
+    booking = db.get(Booking, world.booking_id)
+    credit = MakeupCredit(
+        attendee_id=booking.attendee_id,
+        booking_id=booking.id,
+        earned_at=NOW - timedelta(days=30),
+        expires_at=NOW + timedelta(days=3),
+        granted_reason="Pool closed",
+    )
+    db.add(credit)
+    db.flush()
+    reminders.notify_makeup_earned(db, credit.id, NOW)
+    db.commit()
+    assert outbox.process_due(NOW) == 3
+    anna = next(m for m in mailbox() if m["To"] == "anna@example.com")
+    text = anna.get_body(preferencelist=("plain",)).get_content()
+    assert "gave Ema a make-up session" in text and "was excused" not in text
+    for p in Path(get_settings().dev_mailbox_dir).glob("*.eml"):
+        p.unlink()
+    assert reminders.scan_expiring(db, NOW) == 3
+    db.commit()
+    assert outbox.process_due(NOW) == 3
+    anna = next(m for m in mailbox() if m["To"] == "anna@example.com")
+    text = anna.get_body(preferencelist=("plain",)).get_content()
+    assert "still has a make-up session to book for" in text and "for the session on" not in text

@@ -805,9 +805,15 @@ def _family() -> rx.Component:
             rx.heading(S.family_name, size="6", as_="h1", min_width="0"),
             rx.flex(
                 rx.link(
-                    rx.button(rx.icon("wallet", size=16), "Money", variant="soft", type="button"),
+                    rx.button(rx.icon("wallet", size=16), "Money", variant="soft", as_="span"),
                     href=f"/admin/families/{S.family_key}/money",
                     id="family-money-link",
+                    underline="none",
+                ),
+                rx.link(
+                    rx.button(rx.icon("gift", size=16), "Benefits", variant="soft", as_="span"),
+                    href=f"/admin/families/{S.family_key}/benefits",
+                    underline="none",
                 ),
                 rx.button(
                     rx.icon("eye", size=16),

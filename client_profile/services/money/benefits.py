@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from client_profile import formatting as fmt
 from client_profile.models import (
     Attendance,
     Attendee,
+    BenefitEvent,
     Booking,
     ClassGroup,
     ClassSession,
@@ -19,6 +20,7 @@ from client_profile.models import (
     CreditKind,
     Discount,
     EntryPass,
+    EntryPassClass,
     EntryPassEntry,
     Invoice,
     InvoiceKind,
@@ -33,6 +35,8 @@ from client_profile.services.money.documents import document_url
 from client_profile.services.people.access import visible_bookings_clause
 from client_profile.services.people.identity import Principal
 from client_profile.services.schedule import makeups
+
+HISTORY_LIMIT = 100  # the newest changes shown in Benefits' history
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class PassRow:
     total: int
     expires: str
     status: str  # active / expired / used up
+    accepts: str = ""  # "Any class", "Programme: Open Swim", "Classes: A, B" (accepted_in)
+    holder: str = ""  # the attendee's first name, "" for the whole family
 
 
 @dataclass(frozen=True)
@@ -77,12 +83,23 @@ class LedgerRow:
     receipt_number: str = ""
 
 
+@dataclass(frozen=True)
+class HistoryRow:
+    """One change the provider made to a pass or a make-up credit (BenefitEvent), as the family reads it."""
+
+    id: int
+    when: str  # "3 Dec 2026"
+    subject: str  # the pass's name, or "Make-up credit · Ema"
+    text: str  # "2 bonus entries added by the provider: ..." (never the staff member's name)
+
+
 @dataclass
 class BenefitsView:
     makeups: list[MakeupRow] = field(default_factory=list)
     discounts: list[DiscountRow] = field(default_factory=list)
     passes: list[PassRow] = field(default_factory=list)
     ledger: list[LedgerRow] = field(default_factory=list)
+    history: list[HistoryRow] = field(default_factory=list)  # newest first
     credit_balance: str = ""
     has_family: bool = False
 
@@ -109,6 +126,81 @@ def discount_status(d: Discount, now: datetime) -> str:
     return "active"
 
 
+def used_entries(db: Session, family_id: int) -> dict[int, int]:
+    """{pass id: entries in use (taken and not returned)} for the family's passes."""
+    return dict(
+        db.exec(
+            select(EntryPassEntry.entry_pass_id, func.count())
+            .join(EntryPass, EntryPass.id == EntryPassEntry.entry_pass_id)
+            .where(EntryPass.family_id == family_id, EntryPassEntry.returned_at.is_(None))
+            .group_by(EntryPassEntry.entry_pass_id)
+        ).all()
+    )
+
+
+def accepted_in(db: Session, passes: list[EntryPass]) -> dict[int, str]:
+    """{pass id: where it is accepted}: "Classes: A, B" (entry_pass_class), "Programme: Swimming", or "Any class"
+    (the rule itself: console_benefits.pass_covers). Two queries."""
+    ids = [p.id for p in passes]
+    classes: dict[int, list[str]] = {}
+    for pass_id, name in db.exec(
+        select(EntryPassClass.entry_pass_id, ClassGroup.name)
+        .join(ClassGroup, ClassGroup.id == EntryPassClass.class_id)
+        .where(EntryPassClass.entry_pass_id.in_(ids or [0]))
+        .order_by(ClassGroup.name)
+    ).all():
+        classes.setdefault(pass_id, []).append(name)
+    programme_ids = {p.programme_id for p in passes if p.programme_id is not None}
+    programmes = (
+        dict(db.exec(select(Programme.id, Programme.name).where(Programme.id.in_(programme_ids))).all())
+        if programme_ids
+        else {}
+    )
+    labels = {}
+    for p in passes:
+        if classes.get(p.id):
+            labels[p.id] = "Classes: " + ", ".join(classes[p.id])
+        elif p.programme_id is not None:
+            labels[p.id] = f"Programme: {programmes.get(p.programme_id, '')}"
+        else:
+            labels[p.id] = "Any class"
+    return labels
+
+
+def _history(
+    db: Session, principal: Principal, provider: Provider, credit_names: dict[int, str]
+) -> list[HistoryRow]:
+    """The provider's changes to the family's passes and to the make-up credits the principal sees, newest
+    first (a person with shared access only sees those of the shared bookings' credits)."""
+    subjects = [BenefitEvent.makeup_credit_id.in_(list(credit_names) or [0])]
+    if principal.family_id is not None:
+        subjects.append(
+            BenefitEvent.entry_pass_id.in_(
+                select(EntryPass.id).where(
+                    EntryPass.family_id == principal.family_id, EntryPass.provider_id == provider.id
+                )
+            )
+        )
+    rows = db.exec(
+        select(BenefitEvent, EntryPass.name)
+        .outerjoin(EntryPass, EntryPass.id == BenefitEvent.entry_pass_id)
+        .where(BenefitEvent.provider_id == provider.id, or_(*subjects))
+        .order_by(BenefitEvent.created_at.desc(), BenefitEvent.id.desc())
+        .limit(HISTORY_LIMIT)
+    ).all()
+    return [
+        HistoryRow(
+            e.id,
+            fmt.day_label(fmt.local(e.created_at, provider.timezone).date()),
+            pass_name
+            if e.entry_pass_id is not None
+            else f"Make-up credit · {credit_names.get(e.makeup_credit_id, '')}".rstrip(" ·"),
+            e.text,
+        )
+        for e, pass_name in rows
+    ]
+
+
 def benefits_view(
     db: Session, principal: Principal, provider: Provider, now: datetime | None = None
 ) -> BenefitsView:
@@ -121,11 +213,12 @@ def benefits_view(
         .join(Attendee, Attendee.id == Booking.attendee_id)
         .join(ClassGroup, ClassGroup.id == Booking.class_id)
         .join(Programme, Programme.id == ClassGroup.programme_id)
-        .join(Attendance, Attendance.id == MakeupCredit.source_attendance_id)
-        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .outerjoin(Attendance, Attendance.id == MakeupCredit.source_attendance_id)
+        .outerjoin(ClassSession, ClassSession.id == Attendance.session_id)
         .where(visible_bookings_clause(principal))
         .order_by(MakeupCredit.expires_at)
     ).all()
+    credit_names = {credit.id: first_name for credit, first_name, _, _ in credits}
     for credit, first_name, programme, source_start in credits:
         status = makeup_status(credit, now)
         detail = {
@@ -144,12 +237,15 @@ def benefits_view(
                 credit.id,
                 first_name,
                 programme,
-                f"Session {fmt.session_label(source_start, tz)}",
+                f"Session {fmt.session_label(source_start, tz)}"
+                if source_start is not None
+                else f"Granted by {provider.name}: {credit.granted_reason}",
                 status,
                 detail,
                 note,
             )
         )
+    view.history = _history(db, principal, provider, credit_names)
     if principal.family_id is None:
         return view
 
@@ -167,19 +263,16 @@ def benefits_view(
         view.discounts.append(
             DiscountRow(d.id, d.name, value, first_name or "Family", discount_status(d, now), until)
         )
-    used_counts = (
-        select(EntryPassEntry.entry_pass_id, func.count().label("used"))
-        .where(EntryPassEntry.returned_at.is_(None))
-        .group_by(EntryPassEntry.entry_pass_id)
-        .subquery()
-    )
+    used_by_pass = used_entries(db, principal.family_id)
     passes = db.exec(
-        select(EntryPass, func.coalesce(used_counts.c.used, 0))
-        .outerjoin(used_counts, used_counts.c.entry_pass_id == EntryPass.id)
-        .where(EntryPass.family_id == principal.family_id)
+        select(EntryPass, Attendee.first_name)
+        .outerjoin(Attendee, Attendee.id == EntryPass.attendee_id)
+        .where(EntryPass.family_id == principal.family_id, EntryPass.provider_id == provider.id)
         .order_by(EntryPass.expires_at.desc())
     ).all()
-    for p, used in passes:
+    accepted = accepted_in(db, [p for p, _ in passes])
+    for p, holder in passes:
+        used = used_by_pass.get(p.id, 0)
         view.passes.append(
             PassRow(
                 p.id,
@@ -188,6 +281,8 @@ def benefits_view(
                 p.entries_total,
                 fmt.day_label(fmt.local(p.expires_at, tz).date()),
                 pass_status(p, used, now),
+                accepted[p.id],
+                holder or "",
             )
         )
     ledger = db.exec(

@@ -256,8 +256,9 @@ def _credit_facts(db: Session, row: OutboxMessage):
             .join(Attendee, Attendee.id == MakeupCredit.attendee_id)
             .join(ClassGroup, ClassGroup.id == Booking.class_id)
             .join(Programme, Programme.id == ClassGroup.programme_id)
-            .join(Attendance, Attendance.id == MakeupCredit.source_attendance_id)
-            .join(ClassSession, ClassSession.id == Attendance.session_id)
+            # A credit the office granted has no source session (services.money.console_benefits).
+            .outerjoin(Attendance, Attendance.id == MakeupCredit.source_attendance_id)
+            .outerjoin(ClassSession, ClassSession.id == Attendance.session_id)
             .join(Provider, Provider.id == Booking.provider_id)
             .where(MakeupCredit.id == credit_id)
         ).first()
@@ -324,7 +325,14 @@ def _render_earned(db: Session, row: OutboxMessage, _secrets: dict):
             kind=KIND_EARNED,
             variables=[provider.name, who, programme.name, deadline, benefits],
         )
-    when = fmt.session_label(source.starts_at, provider.timezone)
+    when = fmt.session_label(source.starts_at, provider.timezone) if source is not None else ""
+    if source is not None:
+        why = (
+            f"{who}'s {programme.name} session on {when} was excused in time, so {who} can make it up "
+            "in another session of the same course."
+        )
+    else:
+        why = f"{provider.name} gave {who} a make-up session in another {programme.name} session."
     values = _values(client, who, f"{programme.name} ({cls.name})", when, deadline=deadline)
     rendered = templates.render(
         db,
@@ -337,8 +345,7 @@ def _render_earned(db: Session, row: OutboxMessage, _secrets: dict):
             subject=f"{who} has a make-up session to book",
             greeting=_greeting(client),
             paragraphs=[
-                f"{who}'s {programme.name} session on {when} was excused in time, so {who} can make it up "
-                "in another session of the same course.",
+                why,
                 f"Choose a session and book it by {deadline} on the Benefits page: you see the sessions with "
                 "free places and can book with one tap.",
             ],
@@ -362,7 +369,8 @@ def _render_expiring(db: Session, row: OutboxMessage, _secrets: dict):
             kind=KIND_EXPIRING,
             variables=[provider.name, who, programme.name, deadline, benefits],
         )
-    when = fmt.session_label(source.starts_at, provider.timezone)
+    when = fmt.session_label(source.starts_at, provider.timezone) if source is not None else ""
+    for_what = f" (for the session on {when})" if source is not None else ""
     values = _values(client, who, f"{programme.name} ({cls.name})", when, deadline=deadline)
     rendered = templates.render(
         db,
@@ -375,7 +383,7 @@ def _render_expiring(db: Session, row: OutboxMessage, _secrets: dict):
             subject=f"{who}'s make-up expires on {deadline}",
             greeting=_greeting(client),
             paragraphs=[
-                f"{who} still has a make-up session to book for {programme.name} (for the session on {when}).",
+                f"{who} still has a make-up session to book for {programme.name}{for_what}.",
                 f"Book it by {deadline}: after that day the make-up can no longer be used. The Benefits page "
                 "shows the sessions with free places.",
             ],

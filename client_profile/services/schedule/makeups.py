@@ -247,8 +247,9 @@ def _credit_row(db: Session, principal: Principal, credit_id: object):
         .join(Attendee, Attendee.id == Booking.attendee_id)
         .join(ClassGroup, ClassGroup.id == Booking.class_id)
         .join(Programme, Programme.id == ClassGroup.programme_id)
-        .join(Attendance, Attendance.id == MakeupCredit.source_attendance_id)
-        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        # A credit the office granted has no source session (services.money.console_benefits).
+        .outerjoin(Attendance, Attendance.id == MakeupCredit.source_attendance_id)
+        .outerjoin(ClassSession, ClassSession.id == Attendance.session_id)
         .where(
             MakeupCredit.id == credit_id,
             visible_bookings_clause(principal),
@@ -316,7 +317,11 @@ def offers_for(
         credit_id=credit.id,
         attendee=attendee.first_name,
         programme=programme.name,
-        earned_from=fmt.session_label(source_start, tz),
+        earned_from=(
+            f"the session on {fmt.session_label(source_start, tz)}"
+            if source_start is not None
+            else "the provider (granted)"
+        ),
         expires=fmt.day_label(fmt.local(credit.expires_at, tz).date()),
         bookable=False,
         booking_id=booking.id,
