@@ -19,6 +19,7 @@ from client_profile.api import auth as auth_api
 from client_profile.api import calendar as calendar_api
 from client_profile.api import dev_mailbox, media
 from client_profile.api import payments as payments_api
+from client_profile.api.admin import imports as admin_imports
 from client_profile.api.admin import media as admin_media
 from client_profile.api.deps import current_principal, current_staff
 from client_profile.api.headers import security_headers
@@ -40,7 +41,7 @@ log_limits.install()
 def build_api() -> FastAPI:
     """Our HTTP routes and the login guard; Reflex mounts itself under this app (api_transformer)."""
     routes = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    for module in (auth_api, dev_mailbox, media, payments_api, calendar_api, admin_media):
+    for module in (auth_api, dev_mailbox, media, payments_api, calendar_api, admin_media, admin_imports):
         routes.include_router(module.router)
     routes.middleware("http")(guard)
     return routes

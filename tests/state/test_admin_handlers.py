@@ -38,11 +38,13 @@ from client_profile.models import (
     StaffMember,
 )
 from client_profile.models.base import as_utc
-from client_profile.services.people import auth, sharing, staff
+from client_profile.services.people import auth, csv_import, sharing, staff
+from client_profile.services.people.identity import StaffPrincipal
 from client_profile.services.providers import current_provider
 from client_profile.services.schedule import provider_sessions
 from client_profile.state.admin.audit import AdminAuditState
 from client_profile.state.admin.families import AdminFamiliesState, AdminFamilyState
+from client_profile.state.admin.imports import AdminImportState
 from client_profile.state.admin.register import AdminRegisterState, AdminTodayState
 from client_profile.state.admin.schedule import AdminClassState, AdminScheduleState
 from client_profile.state.admin.settings import AdminSettingsState
@@ -249,6 +251,35 @@ def photo_files(data: bytes | None = None) -> list[rx.UploadFile]:
     return [rx.UploadFile(file=io.BytesIO(png() if data is None else data), path=Path("lily.png"))]
 
 
+# The CSV import: one new family with its client and child (an upload belongs to the staff member who sent it, so
+# the upload is stored for the caller, BEFORE the call, and the page opened on it).
+IMPORT_CSV = ",".join(csv_import.COLUMNS) + "\nHorvat,eva.horvat@example.com,,,,,Tomas,Horvat,2018-04-12,,\n"
+
+
+def _import_fingerprint(db) -> tuple[str]:
+    owner = db.exec(select(StaffMember).where(StaffMember.email == "office@example.com")).one()
+    as_owner = StaffPrincipal(owner.id, owner.provider_id, 0, owner.email, "", "owner")
+    return (csv_import.plan_import(db, as_owner, IMPORT_CSV).fingerprint,)
+
+
+def _upload_for_the_caller(state, db) -> None:
+    """Store the file for the staff member whose cookie the state carries (the owner for anyone else) and open the
+    page of its dry run."""
+    cookie = state.router.headers.cookie
+    name, _, token = cookie.partition("=")
+    caller = (
+        auth.staff_principal_for_token(db, token) if name == auth.session_cookie_name(auth.STAFF) else None
+    )
+    if caller is None or not csv_import.may_import(caller):
+        owner = db.exec(select(StaffMember).where(StaffMember.email == "office@example.com")).one()
+        caller = StaffPrincipal(owner.id, owner.provider_id, 0, owner.email, "", "owner")
+    key = csv_import.store_upload(db, caller, "families.csv", IMPORT_CSV.encode())
+    db.commit()
+    state.parent_state.router = RouterData(
+        headers=HeaderData(cookie=cookie), url=ReflexURL(f"http://localhost:3000/admin/import/{key}")
+    )
+
+
 # handler -> (state, arguments given the db, the roles allowed)
 MATRIX = {
     "load_admin_shell": (AdminShellState, lambda db: (), ALL_STAFF),
@@ -429,9 +460,15 @@ MATRIX = {
     "revoke_share": (AdminFamilyState, _shared_lily, PEOPLE),
     "view_as_client": (AdminFamilyState, lambda db: (_carter(db).id,), PEOPLE),
     "close_view": (AdminFamilyState, lambda db: (), PEOPLE),
+    # The CSV import (Capability.people)
+    "load_admin_import": (AdminImportState, lambda db: (), PEOPLE),
+    "import_rows": (AdminImportState, _import_fingerprint, PEOPLE),
 }
 # What the page does before a handler (the upload follows the attendee's Photo button).
-BEFORE = {"upload_photo": lambda state, db: state.open_photo(_lily(db).id, _lily(db).version)}
+BEFORE = {
+    "upload_photo": lambda state, db: state.open_photo(_lily(db).id, _lily(db).version),
+    "import_rows": _upload_for_the_caller,
+}
 # Audit rows an allowed call writes (the schedule's writes: at least one, SCHEDULE_WRITES).
 AUDITED = {
     "invite": 1,
@@ -456,6 +493,7 @@ AUDITED = {
     "grant_share": 1,
     "revoke_share": 1,
     "view_as_client": 1,
+    "import_rows": 4,  # the family, its client, the attendee, and the import itself
 }
 # Handlers that only change what the page shows (no reload, so a refusal leaves the page as it was).
 VIEW_ONLY = {"open_photo", "close_photo", "close_view"}

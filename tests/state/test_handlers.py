@@ -121,6 +121,7 @@ KNOWN_HANDLERS = {
         "view_as_client",
         "close_view",
     },
+    "AdminImportState": {"load_admin_import", "import_rows"},
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")

@@ -49,7 +49,12 @@ from client_profile.models import (
 from client_profile.models.base import as_utc
 from client_profile.services.errors import DomainError, FieldErrors, NotFound
 from client_profile.services.people import audit, families
-from client_profile.services.people.access import Capability, provider_classes_clause, require_staff
+from client_profile.services.people.access import (
+    Capability,
+    provider_classes_clause,
+    require_staff,
+    staff_may,
+)
 from client_profile.services.people.identity import StaffPrincipal, normalize_email
 from client_profile.services.providers import current_provider
 from client_profile.services.schedule import enrolment
@@ -682,6 +687,11 @@ class UploadView:
     filename: str
     applied: bool
     summary: str
+
+
+def may_import(principal: object) -> bool:
+    """Whether this identity may import (the people right): the upload route asks before reading the body."""
+    return staff_may(principal, Capability.people)
 
 
 def store_upload(
