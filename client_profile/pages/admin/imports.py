@@ -40,11 +40,19 @@ def _steps() -> rx.Component:
                     size="2",
                     color_scheme="gray",
                 ),
-                rx.el.a(
-                    rx.button(rx.icon("download", size=16), "Download the template", variant="soft"),
+                rx.link(  # a full browser request (reload_document), not routing inside the app
+                    rx.hstack(
+                        rx.icon("file-down", size=16),
+                        rx.text("Download the template", size="2", weight="medium"),
+                        spacing="2",
+                        align="center",
+                    ),
                     href=TEMPLATE_URL,
+                    reload_document=True,
                     download="families-import-template.csv",
                     id="import-template",
+                    underline="none",
+                    padding_y="0.5rem",
                 ),
                 disclosure(
                     "The columns",
