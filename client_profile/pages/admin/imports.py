@@ -185,9 +185,9 @@ def _dry_run() -> rx.Component:
             card(
                 rx.vstack(
                     form_feedback(S, "import"),
-                    rx.text(
-                        rx.cond(S.applied_summary != "", S.applied_summary, "This file was imported."),
-                        size="2",
+                    rx.cond(  # right after the import the confirmation above says it already
+                        S.message == "",
+                        rx.text("Imported earlier: ", S.applied_summary, ".", size="2"),
                     ),
                     rx.link("See the families", href="/admin/families", size="2"),
                     rx.foreach(S.rows, _row_line),

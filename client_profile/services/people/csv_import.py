@@ -151,10 +151,11 @@ class ImportPlan:
         return self.families + self.clients + self.attendees + self.enrolments
 
     def summary(self) -> str:
+        guardians = self.clients - self.families  # clients beyond each new family's first
         return (
-            f"{len(self.rows)} rows: {self.families} new families, {self.clients - self.families} other new "
-            f"clients, {self.attendees} new attendees, {self.enrolments} new enrolments, "
-            f"{self.unchanged} unchanged, {len(self.errors)} errors"
+            f"{len(self.rows)} rows: {self.families} new families, {self.attendees} new attendees, "
+            f"{self.enrolments} new enrolments, {guardians} new second guardians, {self.unchanged} unchanged, "
+            f"{len(self.errors)} errors"
         )
 
 
