@@ -553,6 +553,9 @@ def _run(
                     _one_row(db, run, row, seen, emails)
             except _RowFailed:
                 pass
+            # Each row queries what it needs afresh: a session holding every row's objects would make each
+            # ORM UPDATE (a family's data version) scan them all, quadratic over a big file.
+            db.expunge_all()
     except BaseException:
         outer.rollback()
         raise
@@ -749,9 +752,11 @@ def _upload(db: Session, principal: StaffPrincipal, token: object, now: datetime
 def upload_plan(
     db: Session, principal: StaffPrincipal, token: object, *, now: datetime | None = None
 ) -> tuple[UploadView, ImportPlan]:
-    """The upload and its dry run (planned afresh: what importing it would do now)."""
+    """The upload and its dry run (planned afresh: what importing it would do now; none once it is imported)."""
     row = _upload(db, principal, token, now)
     view = UploadView(row.token, row.filename, row.applied_at is not None, row.summary)
+    if view.applied:  # imported: its page shows the summary, not a plan that is now "unchanged" everywhere
+        return view, ImportPlan([], [])
     return view, plan_import(db, principal, row.content, now=now)
 
 
