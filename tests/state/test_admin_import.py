@@ -88,3 +88,14 @@ def test_the_start_page_and_a_missing_file(team):  # noqa: F811
     state = _state(AdminImportState, _cookie(team, "owner"), "/admin/import?missing=1")
     state.load_admin_import()
     assert state.error == "" and state.missing_file and state.upload_key == "" and state.rows == []
+
+
+def test_junk_import_arguments_change_nothing(team):  # noqa: F811
+    key = _upload(team, "office@example.com", GOOD)
+    state = _state(AdminImportState, _cookie(team, "owner"), f"/admin/import/{key}")
+    state.load_admin_import()
+    before = _families(team)
+    for junk in (None, 5, [], {}, True, "x" * 10_000, "' OR 1=1 --"):
+        state.import_rows(junk)
+        assert state.error and not state.applied
+    assert _families(team) == before

@@ -344,3 +344,14 @@ def test_uploads_are_capped_and_need_a_file(w, db):
         imp.store_upload(db, w.owner, "empty.csv", b"", now=NOW)
     with pytest.raises(Forbidden):
         imp.store_upload(db, w.instructor, "a.csv", b"x", now=NOW)
+
+
+def test_a_row_longer_than_the_header_and_a_start_date_without_a_class(w, db):
+    head = ",".join(imp.COLUMNS) + "\n"
+    body = "A,a@example.com,,,,,Ann,A,,,,extra\nB,b@example.com,,,,,Bo,B,,,16.3.2027\n"
+    plan = imp.plan_import(db, w.owner, head + body, now=NOW)
+    messages = {(e.row, e.column): e.message for e in plan.errors}
+    assert messages == {
+        (2, ""): "The row has 12 cells, the header 11.",
+        (3, "class"): "Name the class this start date is for (or leave the start date empty).",
+    }
