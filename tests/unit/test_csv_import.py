@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import func, text
 from sqlmodel import SQLModel, select
 
-from client_profile.models import Attendee, Booking, Charge, Client, Family, ImportUpload
+from client_profile.models import Attendee, Booking, Charge, Client, Family, ImportUpload, StaffMember
 from client_profile.models.staff import AuditEntry
+from client_profile.services.demo import load_demo
 from client_profile.services.errors import DomainError, Forbidden, NotFound
 from client_profile.services.people import csv_import as imp
+from client_profile.services.people.identity import StaffPrincipal
 from tests.families_helpers import NOW, build
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "csv_import"
@@ -355,3 +357,13 @@ def test_a_row_longer_than_the_header_and_a_start_date_without_a_class(w, db):
         (2, ""): "The row has 12 cells, the header 11.",
         (3, "class"): "Name the class this start date is for (or leave the start date empty).",
     }
+
+
+def test_the_demo_reset_deletes_its_providers_uploads(demo):
+    owner = demo.exec(select(StaffMember).where(StaffMember.email == "office@example.com")).one()
+    as_owner = StaffPrincipal(owner.id, owner.provider_id, 0, owner.email, "", "owner")
+    imp.store_upload(demo, as_owner, "a.csv", fixture("good.csv"))
+    demo.commit()
+    load_demo(demo, reset=True)
+    demo.commit()
+    assert demo.exec(select(func.count()).select_from(ImportUpload)).one() == 0
