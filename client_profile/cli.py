@@ -1,5 +1,5 @@
 """The admin CLI: ``client-profile migrate | demo | prepare | worker | share | unshare | photo | sessions |
-attendance | cancel-session | restore-session | set-link | provider | holiday | invoice-profile | paid``.
+attendance | cancel-session | restore-session | set-link | provider | holiday | invoice-profile | paid | import``.
 
 Exit codes: 0 success, 1 the action failed (the message says why and nothing was changed), 2 bad usage.
 """
@@ -558,6 +558,46 @@ def _cmd_paid(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_plan(plan) -> None:
+    """Every row's outcome and every error with its row and column (the console's dry run, as text)."""
+    for row in plan.rows:
+        who = " / ".join(part for part in (row.family, row.attendee) if part)
+        _out(f"row {row.row:>4}  {row.status:<9}  {who}: {row.outcome}")
+    if plan.errors:
+        _out(f"{len(plan.errors)} error{'s' if len(plan.errors) != 1 else ''}:")
+        for error in plan.errors:
+            where = f"row {error.row}" if error.row else "file"
+            _out(f"  {where}" + (f", column {error.column}" if error.column else "") + f": {error.message}")
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.people import csv_import
+
+    path = Path(args.file)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(csv_import.MAX_BYTES + 1)
+    except OSError as exc:
+        raise CliError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    with unit_of_work(immediate=not args.dry_run) as db:
+        principal = csv_import.operator_principal(db)
+        if args.dry_run:
+            plan = csv_import.plan_import(db, principal, data)
+        else:
+            try:
+                plan = csv_import.apply_import(db, principal, data, filename=path.name)
+            except csv_import.ImportRefused as refused:
+                print_plan(refused.plan)
+                raise CliError(str(refused)) from None
+    print_plan(plan)
+    if args.dry_run:
+        _out(f"Dry run, nothing was written: {plan.summary()}.")
+        return 1 if plan.errors else 0
+    _out(f"Imported {path.name}: {plan.summary()}.")
+    return 0
+
+
 def _assignment(value: str) -> tuple[str, str]:
     name, sep, text = value.partition("=")
     if not sep or not name.strip():
@@ -775,6 +815,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--amount", required=True, metavar="AMOUNT", help="the amount received, e.g. 120.00")
     p.add_argument("--on", metavar="YYYY-MM-DD", help="the day it arrived (default today)")
     p.set_defaults(func=_cmd_paid)
+
+    p = sub.add_parser(
+        "import", help="import families, clients, attendees and enrolments from a CSV file (all or nothing)"
+    )
+    p.add_argument(
+        "file", metavar="FILE", help="a CSV file in the console's template (UTF-8, comma or semicolon)"
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="show every row's outcome and every error; write nothing"
+    )
+    p.set_defaults(func=_cmd_import)
     return parser
 
 

@@ -21,6 +21,7 @@ from client_profile.api import dev_mailbox, media
 from client_profile.api import payments as payments_api
 from client_profile.api.admin import charges as admin_charges
 from client_profile.api.admin import documents as admin_documents
+from client_profile.api.admin import imports as admin_imports
 from client_profile.api.admin import media as admin_media
 from client_profile.api.admin import statements as admin_statements
 from client_profile.api.deps import current_principal, current_staff
@@ -53,6 +54,7 @@ def build_api() -> FastAPI:
         admin_charges,
         admin_statements,
         admin_documents,
+        admin_imports,
     ):
         routes.include_router(module.router)
     routes.middleware("http")(guard)

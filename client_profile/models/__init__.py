@@ -39,6 +39,7 @@ from client_profile.models.billing import (
 )
 from client_profile.models.booking import Attendance, AttendanceState, Booking, BookingStatus
 from client_profile.models.catalog import ClassGroup, ClassSession, Programme, ProgrammeKind, SessionStatus
+from client_profile.models.imports import ImportUpload
 from client_profile.models.invoicing import InvoiceProfile
 from client_profile.models.messages import FamilyMessage, MessageTemplate
 from client_profile.models.notifications import Channel, OutboxMessage, OutboxStatus, ProcessedWebhookEvent
@@ -60,6 +61,7 @@ __all__ = [
     "BankStatementLine",
     "StatementFormat",
     "StatementLineStatus",
+    "ImportUpload",
     "AuditEntry",
     "StaffMember",
     "StaffRole",

@@ -50,12 +50,14 @@ from client_profile.models import (
 )
 from client_profile.models.base import as_utc
 from client_profile.services.money import statements
-from client_profile.services.people import auth, sharing, staff
+from client_profile.services.people import auth, csv_import, sharing, staff
+from client_profile.services.people.identity import StaffPrincipal
 from client_profile.services.providers import current_provider
 from client_profile.services.schedule import provider_sessions
 from client_profile.state.admin.audit import AdminAuditState
 from client_profile.state.admin.benefits import AdminBenefitsState
 from client_profile.state.admin.families import AdminFamiliesState, AdminFamilyState
+from client_profile.state.admin.imports import AdminImportState
 from client_profile.state.admin.messages import AdminMessagesState
 from client_profile.state.admin.money import AdminFamilyMoneyState, AdminMoneyState
 from client_profile.state.admin.payments import AdminChargeState, AdminCreditState
@@ -417,6 +419,35 @@ def _message_form(db) -> dict:
     }
 
 
+# The CSV import: one new family with its client and child (an upload belongs to the staff member who sent it, so
+# the upload is stored for the caller, BEFORE the call, and the page opened on it).
+IMPORT_CSV = ",".join(csv_import.COLUMNS) + "\nHorvat,eva.horvat@example.com,,,,,Tomas,Horvat,2018-04-12,,\n"
+
+
+def _import_fingerprint(db) -> tuple[str]:
+    owner = db.exec(select(StaffMember).where(StaffMember.email == "office@example.com")).one()
+    as_owner = StaffPrincipal(owner.id, owner.provider_id, 0, owner.email, "", "owner")
+    return (csv_import.plan_import(db, as_owner, IMPORT_CSV).fingerprint,)
+
+
+def _upload_for_the_caller(state, db) -> None:
+    """Store the file for the staff member whose cookie the state carries (the owner for anyone else) and open the
+    page of its dry run."""
+    cookie = state.router.headers.cookie
+    name, _, token = cookie.partition("=")
+    caller = (
+        auth.staff_principal_for_token(db, token) if name == auth.session_cookie_name(auth.STAFF) else None
+    )
+    if caller is None or not csv_import.may_import(caller):
+        owner = db.exec(select(StaffMember).where(StaffMember.email == "office@example.com")).one()
+        caller = StaffPrincipal(owner.id, owner.provider_id, 0, owner.email, "", "owner")
+    key = csv_import.store_upload(db, caller, "families.csv", IMPORT_CSV.encode())
+    db.commit()
+    state.parent_state.router = RouterData(
+        headers=HeaderData(cookie=cookie), url=ReflexURL(f"http://localhost:3000/admin/import/{key}")
+    )
+
+
 # handler -> (state, arguments given the db, the roles allowed)
 MATRIX = {
     "load_admin_shell": (AdminShellState, lambda db: (), ALL_STAFF),
@@ -772,9 +803,15 @@ MATRIX = {
         lambda db: ({"id": str(_a_granted_credit(db).id), "version": "0", "book_by": _days_ahead(60)},),
         MONEY,
     ),
+    # The CSV import (Capability.people)
+    "load_admin_import": (AdminImportState, lambda db: (), PEOPLE),
+    "import_rows": (AdminImportState, _import_fingerprint, PEOPLE),
 }
 # What the page does before a handler (the upload follows the attendee's Photo button).
-BEFORE = {"upload_photo": lambda state, db: state.open_photo(_lily(db).id, _lily(db).version)}
+BEFORE = {
+    "upload_photo": lambda state, db: state.open_photo(_lily(db).id, _lily(db).version),
+    "import_rows": _upload_for_the_caller,
+}
 # Audit rows an allowed call writes (the schedule's writes: at least one, SCHEDULE_WRITES).
 AUDITED = {
     "invite": 1,
@@ -822,6 +859,7 @@ AUDITED = {
     "grant_makeup": 1,
     "withdraw_makeup": 1,
     "extend_makeup": 1,
+    "import_rows": 4,  # the family, its client, the attendee, and the import itself
 }
 # Handlers that only change what the page shows (no reload, so a refusal leaves the page as it was).
 VIEW_ONLY = {"open_photo", "close_photo", "close_view", "close_template", "redraft", "pick_target"}

@@ -155,6 +155,7 @@ KNOWN_HANDLERS = {
         "withdraw_makeup",
         "extend_makeup",
     },
+    "AdminImportState": {"load_admin_import", "import_rows"},
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")
