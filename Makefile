@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
+# Processes for the non-browser tests (pytest-xdist); the browser tests share one app build and run in one.
+TEST_WORKERS ?= 2
 
 export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
@@ -36,10 +38,12 @@ test: export TEST_NOW := $(shell $(PYTHON) -m tests.clock_helpers)
 endif
 test: install lint
 	@echo "TEST_NOW=$(TEST_NOW)  (replay: TEST_NOW=$(TEST_NOW) make test)"
-	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $(BIN)/python -m pytest -q
+	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --ignore=tests/e2e
+	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $(BIN)/python -m pytest -q tests/e2e
 	@if [ -n "$$TEST_DATABASE_URL" ] && [ -n "$$TEST_REDIS_URL" ]; then \
 	  echo "== again on PostgreSQL + Redis with 2 workers =="; \
-	  $(BIN)/python -m pytest -q -p no:cacheprovider; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --ignore=tests/e2e && \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e; \
 	else echo "(set TEST_DATABASE_URL and TEST_REDIS_URL to also run on PostgreSQL + Redis)"; fi
 
 ## Static checks and the code's format (ruff, configured in pyproject.toml); part of `make test`.

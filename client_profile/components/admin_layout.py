@@ -106,6 +106,29 @@ def admin_shell(active: str, *content: rx.Component) -> rx.Component:
     )
 
 
+def action_link(label: str, href, icon: str, **props) -> rx.Component:
+    """A link that looks like a soft button (one tab stop: the button is a span inside the link)."""
+    return rx.link(
+        rx.button(rx.icon(icon, size=16), label, variant="soft", as_="span"),
+        href=href,
+        underline="none",
+        **props,
+    )
+
+
+def page_heading(title, *actions: rx.Component) -> rx.Component:
+    """A console page's h1 with the links to its sub-pages beside it (below it on a phone)."""
+    return rx.flex(
+        rx.heading(title, size="6", as_="h1", min_width="0"),
+        rx.flex(*actions, spacing="2", wrap="wrap"),
+        justify="between",
+        align="center",
+        wrap="wrap",
+        spacing="3",
+        width="100%",
+    )
+
+
 def console_body(state, *content: rx.Component) -> rx.Component:
     """A console page's body: the state's refusal or confirmation (unless a form shows it, see
     components/admin_forms.py), then the content once loaded; a page whose load was refused (the role may not

@@ -31,7 +31,8 @@ def _csv(tag: str) -> bytes:
 
 def test_the_office_imports_three_families_from_a_csv(app_server, smtp_server, page, viewport):
     staff_login(page, app_server, smtp_server, "office@example.com")
-    page.get_by_role("navigation", name="Console").get_by_role("link", name="Import").click()
+    page.get_by_role("navigation", name="Console").get_by_role("link", name="Families").click()
+    page.get_by_role("link", name="Import from a spreadsheet").click()
     page.wait_for_url(re.compile(r"/admin/import$"))
     expect(page.get_by_role("heading", name="Import families", level=1)).to_be_visible()
 

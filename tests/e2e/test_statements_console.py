@@ -76,7 +76,8 @@ def test_the_office_uploads_a_statement_and_settles_annas_charge_once(
     )
 
     staff_login(page, app_server, smtp_server, "office@example.com")
-    page.get_by_role("navigation", name="Console").get_by_role("link", name="Statements").click()
+    page.get_by_role("navigation", name="Console").get_by_role("link", name="Money").click()
+    page.get_by_role("link", name="Bank statements").click()
     page.wait_for_url(re.compile(r"/admin/money/statements$"))
     page.get_by_label("Statement file").set_input_files(str(statement))
     page.get_by_role("button", name="Upload and match").click()

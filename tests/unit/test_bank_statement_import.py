@@ -80,7 +80,7 @@ def test_a_matched_transfer_is_shown_then_settled_once_through_the_cli_path(demo
     assert _count(demo, AuditEntry, AuditEntry.action == "settle_statement_line") == 1
     assert _count(demo, AuditEntry, AuditEntry.action == "import_statement") == 1
     row = st.statement_view(demo, staff_of(demo), result.statement_id).rows[0]
-    assert row.outcome == "settled" and row.family_href == f"/admin/families/{charge.family_id}"
+    assert row.outcome == "settled" and row.href == f"/admin/charges/{charge.id}"
 
 
 def test_a_statement_imported_twice_settles_once(demo):

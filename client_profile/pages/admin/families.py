@@ -19,7 +19,7 @@ from client_profile.components.admin_forms import (
     submit,
     text_input,
 )
-from client_profile.components.admin_layout import admin_shell
+from client_profile.components.admin_layout import action_link, admin_shell, page_heading
 from client_profile.components.layout import card, empty_note, loading_or, section
 from client_profile.page_registry import Nav, page
 from client_profile.state.admin.families import AdminFamiliesState as L
@@ -179,7 +179,7 @@ def _pager() -> rx.Component:
 def admin_families_page() -> rx.Component:
     return admin_shell(
         "Families",
-        rx.heading("Families", size="6", as_="h1"),
+        page_heading("Families", action_link("Import from a spreadsheet", "/admin/import", "upload")),
         form_feedback(L, ""),
         loading_or(
             L.loaded,
@@ -804,17 +804,10 @@ def _family() -> rx.Component:
         rx.flex(
             rx.heading(S.family_name, size="6", as_="h1", min_width="0"),
             rx.flex(
-                rx.link(
-                    rx.button(rx.icon("wallet", size=16), "Money", variant="soft", as_="span"),
-                    href=f"/admin/families/{S.family_key}/money",
-                    id="family-money-link",
-                    underline="none",
+                action_link(
+                    "Money", f"/admin/families/{S.family_key}/money", "wallet", id="family-money-link"
                 ),
-                rx.link(
-                    rx.button(rx.icon("gift", size=16), "Benefits", variant="soft", as_="span"),
-                    href=f"/admin/families/{S.family_key}/benefits",
-                    underline="none",
-                ),
+                action_link("Benefits", f"/admin/families/{S.family_key}/benefits", "gift"),
                 rx.button(
                     rx.icon("eye", size=16),
                     "View as client",

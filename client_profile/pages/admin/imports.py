@@ -9,7 +9,7 @@ import reflex as rx
 from client_profile.components.admin_forms import disclosure, form_feedback
 from client_profile.components.admin_layout import admin_shell, console_body
 from client_profile.components.layout import card, native_form, section
-from client_profile.page_registry import Nav, page
+from client_profile.page_registry import page
 from client_profile.state.admin.imports import AdminImportState as S
 
 UPLOAD_ACTION = "/admin/import-files"
@@ -253,7 +253,7 @@ def _dry_run() -> rx.Component:
 
 def _content() -> rx.Component:
     return admin_shell(
-        "Import",
+        "Families",
         rx.heading("Import families", size="6", as_="h1"),
         console_body(
             S,
@@ -271,7 +271,6 @@ def _content() -> rx.Component:
     "/admin/import",
     "Import families",
     load=[S.load_admin_import],
-    nav=Nav("Import", "upload", 38, section="families"),
     area="staff",
 )
 def import_page() -> rx.Component:

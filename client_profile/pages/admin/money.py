@@ -18,7 +18,7 @@ from client_profile.components.admin_forms import (
     submit,
     text_input,
 )
-from client_profile.components.admin_layout import admin_shell
+from client_profile.components.admin_layout import action_link, admin_shell, page_heading
 from client_profile.components.layout import card, empty_note, loading_or, section
 from client_profile.page_registry import Nav, page
 from client_profile.state.admin.money import AdminFamilyMoneyState as F
@@ -184,7 +184,7 @@ def _filters() -> rx.Component:
 def admin_money_page() -> rx.Component:
     return admin_shell(
         "Money",
-        rx.heading("Money", size="6", as_="h1"),
+        page_heading("Money", action_link("Bank statements", "/admin/money/statements", "landmark")),
         form_feedback(L, ""),
         loading_or(
             L.loaded,
@@ -579,7 +579,12 @@ def _new_order() -> rx.Component:
 
 def _family_money() -> rx.Component:
     return rx.vstack(
-        rx.heading(f"{F.family_name}: money", size="6", as_="h1"),
+        page_heading(
+            f"{F.family_name}: money",
+            action_link(
+                "Credit", f"/admin/families/{F.family_key}/credit", "piggy-bank", id="family-credit-link"
+            ),
+        ),
         rx.text(f"Unpaid: {F.due_total}", size="3", id="family-due"),
         form_feedback(F, ""),
         section(

@@ -9,7 +9,7 @@ import reflex as rx
 from client_profile.components import admin_forms as af
 from client_profile.components.admin_layout import admin_shell, console_body
 from client_profile.components.layout import card, empty_note, native_form
-from client_profile.page_registry import Nav, page
+from client_profile.page_registry import page
 from client_profile.state.admin.statements import (
     MAX_MB,
     UPLOAD_PATH,
@@ -17,7 +17,7 @@ from client_profile.state.admin.statements import (
     AdminStatementState,
 )
 
-ACTIVE = "Statements"
+ACTIVE = "Money"
 
 
 def _upload_form() -> rx.Component:
@@ -89,7 +89,6 @@ def _statement_row(row) -> rx.Component:
     "Bank statements",
     area="staff",
     load=[AdminStatementsState.load_admin_statements],
-    nav=Nav("Statements", "landmark", 36, section="money"),
 )
 def admin_statements_page() -> rx.Component:
     S = AdminStatementsState
@@ -189,10 +188,10 @@ def _line(line) -> rx.Component:
             rx.flex(
                 rx.text(line.note, size="2", class_name="cp-line-note", word_break="break-word"),
                 rx.cond(
-                    line.family_href != "",
+                    line.href != "",
                     rx.link(
                         "Open the family",
-                        href=line.family_href,
+                        href=line.href,
                         size="2",
                         class_name="cp-line-family",
                         display="inline-flex",

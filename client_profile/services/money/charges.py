@@ -906,17 +906,6 @@ def delete_discount(db: Session, principal: StaffPrincipal, discount_id: object)
 # ------------------------------------------------------------------------------------------------ orders
 
 
-def _next_order_number(db: Session, provider_id: int, year: int) -> str:
-    """ "O-2026-0007": one more than the highest of the year (the caller holds the provider lock; the unique
-    constraint stops a duplicate in any case)."""
-    prefix = f"O-{year:04d}-"
-    numbers = db.exec(
-        select(Order.number).where(Order.provider_id == provider_id, Order.number.like(prefix + "%"))
-    ).all()
-    highest = max((int(n[len(prefix) :]) for n in numbers if n[len(prefix) :].isdigit()), default=0)
-    return f"{prefix}{highest + 1:04d}"
-
-
 def create_order(
     db: Session,
     principal: StaffPrincipal,
@@ -969,7 +958,7 @@ def create_order(
     order = Order(
         provider_id=provider.id,
         family_id=family.id,
-        number=_next_order_number(db, provider.id, today.year),
+        number=fees.next_order_number(db, provider.id, today.year),
         status=OrderStatus.unpaid,
         total_minor=total,
         currency=provider.currency,

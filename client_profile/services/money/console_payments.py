@@ -684,19 +684,6 @@ def _lock_family(db: Session, family_id: int) -> None:
     )
 
 
-def _next_order_number(db: Session, provider: Provider, now: datetime) -> str:
-    year = fmt.local(now, provider.timezone).year
-    prefix = f"O-{year}-"
-    highest = db.exec(
-        select(func.max(Order.number)).where(
-            Order.provider_id == provider.id, Order.number.like(prefix + "%")
-        )
-    ).one()
-    tail = highest[len(prefix) :] if highest else ""
-    n = int(tail) + 1 if tail.isdigit() else 1
-    return f"{prefix}{n:04d}"
-
-
 def top_up_credit(
     db: Session,
     principal: StaffPrincipal,
@@ -730,7 +717,7 @@ def top_up_credit(
     order = Order(
         provider_id=provider.id,
         family_id=family.id,
-        number=_next_order_number(db, provider, now),
+        number=fees.next_order_number(db, provider.id, fmt.local(now, provider.timezone).year),
         status=OrderStatus.unpaid,
         total_minor=minor,
         currency=provider.currency,

@@ -23,7 +23,16 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from client_profile import formatting as fmt
-from client_profile.models import Attendee, Booking, Charge, ChargeDiscount, ChargeStatus, Discount, utcnow
+from client_profile.models import (
+    Attendee,
+    Booking,
+    Charge,
+    ChargeDiscount,
+    ChargeStatus,
+    Discount,
+    Order,
+    utcnow,
+)
 from client_profile.services.errors import DomainError
 
 
@@ -229,3 +238,14 @@ def discount_parts(amount_minor: int, currency: str, savings: list[ChargeDiscoun
 def discount_note(amount_minor: int, currency: str, savings: list[ChargeDiscount]) -> str:
     """ "Full price EUR 120.00 · Sibling discount 10% -EUR 12.00" ("" without discounts), the same in one line."""
     return " · ".join(f"{name} {amount}" for name, amount in discount_parts(amount_minor, currency, savings))
+
+
+def next_order_number(db: Session, provider_id: int, year: int) -> str:
+    """ "O-2026-0007": one more than the highest of the year (the caller holds the provider lock; the unique
+    constraint stops a duplicate in any case)."""
+    prefix = f"O-{year:04d}-"
+    numbers = db.exec(
+        select(Order.number).where(Order.provider_id == provider_id, Order.number.like(prefix + "%"))
+    ).all()
+    highest = max((int(n[len(prefix) :]) for n in numbers if n[len(prefix) :].isdigit()), default=0)
+    return f"{prefix}{highest + 1:04d}"

@@ -191,6 +191,14 @@ class Match:
     family_id: int = 0
 
 
+def _href(found: Match) -> str:
+    """Where a line's row links: the console page of the one charge it pays, or its family's page when it pays a
+    combined request of several charges."""
+    if len(found.charge_ids) == 1:
+        return f"/admin/charges/{found.charge_ids[0]}"
+    return f"/admin/families/{found.family_id}" if found.family_id else ""
+
+
 @dataclass
 class _Known:
     """What a set of references names, for one provider, fetched in a constant number of queries."""
@@ -347,7 +355,7 @@ class LineRow:
     outcome: str  # MATCHED, AMOUNT_DIFFERS, ...
     outcome_label: str
     note: str
-    family_href: str  # the family whose charge it matched or paid ("" when none)
+    href: str  # the charge it matched or paid (its family, for a combined request; "" when none)
     assignable: bool  # open and incoming: a reference may be typed for it
 
 
@@ -444,7 +452,7 @@ def statement_view(db: Session, principal: StaffPrincipal, statement_id: object)
                 outcome=found.outcome,
                 outcome_label=OUTCOME_LABELS[found.outcome],
                 note=found.note,
-                family_href=f"/admin/families/{found.family_id}" if found.family_id else "",
+                href=_href(found),
                 assignable=line.status == StatementLineStatus.open,
             )
         )
