@@ -99,7 +99,7 @@ def test_the_office_uploads_a_statement_and_settles_annas_charge_once(
     page.get_by_role("button", name="Settle 1 matched payment").click()
     expect(page.get_by_role("status")).to_contain_text("1 payment settled.")
     expect(matched).to_contain_text("Settled")
-    expect(matched.get_by_role("link", name="Open the family")).to_be_visible()
+    expect(matched.get_by_role("link", name="Open the charge")).to_be_visible()
     expect(lines.nth(2)).to_contain_text("Unknown reference")  # unmatched lines stay listed
     assert _paid(app_env, charge_id) == (ChargeStatus.paid, 1)
     _no_sideways_scroll(page)

@@ -190,7 +190,7 @@ def _line(line) -> rx.Component:
                 rx.cond(
                     line.href != "",
                     rx.link(
-                        "Open the family",
+                        line.href_label,
                         href=line.href,
                         size="2",
                         class_name="cp-line-family",

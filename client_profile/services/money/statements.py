@@ -356,6 +356,7 @@ class LineRow:
     outcome_label: str
     note: str
     href: str  # the charge it matched or paid (its family, for a combined request; "" when none)
+    href_label: str  # what that link says
     assignable: bool  # open and incoming: a reference may be typed for it
 
 
@@ -453,6 +454,7 @@ def statement_view(db: Session, principal: StaffPrincipal, statement_id: object)
                 outcome_label=OUTCOME_LABELS[found.outcome],
                 note=found.note,
                 href=_href(found),
+                href_label="Open the charge" if len(found.charge_ids) == 1 else "Open the family",
                 assignable=line.status == StatementLineStatus.open,
             )
         )
