@@ -353,7 +353,7 @@ class PendingDeletion:
     request_id: int
     family_id: int
     family_name: str
-    requested_at: str  # ISO instant
+    requested_at: str  # when, for people
 
 
 def pending_deletions(db: Session, staff: StaffPrincipal) -> list[PendingDeletion]:
@@ -368,7 +368,12 @@ def pending_deletions(db: Session, staff: StaffPrincipal) -> list[PendingDeletio
         .order_by(DeletionRequest.requested_at, DeletionRequest.id)
     ).all()
     return [
-        PendingDeletion(int(r.id), int(r.family_id), name, _plain(r.requested_at))  # type: ignore[arg-type]
+        PendingDeletion(
+            int(r.id),  # type: ignore[arg-type]
+            int(r.family_id),
+            name,
+            as_utc(r.requested_at).strftime("%d %b %Y, %H:%M UTC"),
+        )
         for r, name in rows
     ]
 
