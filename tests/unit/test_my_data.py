@@ -22,6 +22,7 @@ from client_profile.models import (
     StaffMember,
     utcnow,
 )
+from client_profile.services.demo import load_demo
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.people import auth, my_data
 from client_profile.services.people.identity import Principal, StaffPrincipal
@@ -249,3 +250,13 @@ def test_an_instructor_cannot_list_or_confirm(demo):
     with pytest.raises(DomainError):
         my_data.confirm_deletion(demo, instructor, request_id)
     assert demo.get(DeletionRequest, request_id).confirmed_at is None
+
+
+def test_the_demo_reset_removes_deletion_requests_too(demo):
+
+    _, anna = stepped_up(demo, "anna@example.com")
+    my_data.request_deletion(demo, anna)
+    demo.commit()
+    load_demo(demo, reset=True)
+    demo.commit()
+    assert demo.exec(select(DeletionRequest)).all() == []
