@@ -116,7 +116,7 @@ def _unlocked() -> rx.Component:
 def my_data_card() -> rx.Component:
     return card(
         rx.vstack(
-            rx.text("My data", weight="medium"),
+            rx.text("Download or delete your data", weight="medium"),
             feedback(M),
             rx.cond(M.step_up_active, _unlocked(), _step_up()),
             rx.text(
