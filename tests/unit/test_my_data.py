@@ -24,6 +24,7 @@ from client_profile.models import (
 )
 from client_profile.services.demo import load_demo
 from client_profile.services.errors import DomainError, NotFound
+from client_profile.services.notifications import outbox
 from client_profile.services.people import auth, my_data
 from client_profile.services.people.identity import Principal, StaffPrincipal
 
@@ -260,3 +261,20 @@ def test_the_demo_reset_removes_deletion_requests_too(demo):
     load_demo(demo, reset=True)
     demo.commit()
     assert demo.exec(select(DeletionRequest)).all() == []
+
+
+def test_the_step_up_and_deletion_mails_render_for_their_recipients(demo):
+    _, anna = login(demo, "anna@example.com")
+    auth.request_step_up(demo, anna)
+    demo.commit()
+    row = demo.exec(select(OutboxMessage).where(OutboxMessage.kind == "step_up")).one()
+    code = step_up_code(demo)
+    mail = outbox._RENDERERS["step_up"](demo, row, {"code": code})
+    assert mail.to == "anna@example.com" and code[:3] in mail.text and "link" not in mail.text.lower()
+    _, anna = stepped_up(demo, "ben@example.com")
+    my_data.request_deletion(demo, anna)
+    demo.commit()
+    row = demo.exec(select(OutboxMessage).where(OutboxMessage.kind == "deletion_request")).one()
+    mail = outbox._RENDERERS["deletion_request"](demo, row, {})
+    assert mail.to == "hello@little-otters.example" and "/admin/families" in mail.text
+    assert "Carter" not in mail.text and "ben@example.com" not in mail.text
