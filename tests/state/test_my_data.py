@@ -7,6 +7,9 @@ import pytest
 from sqlmodel import select
 
 from client_profile.models import AuthSession, Client, DeletionRequest, OutboxMessage
+from client_profile.state.admin.deletions import AdminDeletionsState
+from tests.state.test_admin_handlers import _cookie as _admin_cookie
+from tests.state.test_admin_handlers import _state as _admin_state
 from tests.state.test_handlers import HOSTILE, cookie_for, is_redirect_to_login, snapshot, states
 from tests.unit.test_my_data import step_up_code
 
@@ -92,3 +95,23 @@ def test_without_a_session_every_handler_sends_to_login(demo, cookie):
     db = _fresh(demo)
     assert db.exec(select(OutboxMessage).where(OutboxMessage.kind == "step_up")).all() == []
     assert db.exec(select(DeletionRequest)).all() == []
+
+
+def test_the_owner_sees_the_request_and_confirms_it_once(demo):
+    _, tab = states(cookie_for(demo, "anna@example.com"), "/account")
+    page = tab["MyDataState"]
+    page.load_my_data()
+    page.send_code()
+    page.confirm_code({"code": step_up_code(_fresh(demo))})
+    page.request_deletion()
+    console = _admin_state(AdminDeletionsState, _admin_cookie(_fresh(demo), "owner"), "/admin/families")
+    assert console.load_admin_deletions() is None
+    assert [r.family_name for r in console.requests] == ["Novak"]
+    for junk in HOSTILE:
+        console.confirm_deletion(junk)
+        assert console.error == "This deletion request was not found."
+    console.confirm_deletion(console.requests[0].request_id)
+    assert console.error == "" and "anonymised" in console.message and console.requests == []
+    db = _fresh(demo)
+    assert db.exec(select(Client).where(Client.email == "anna@example.com")).first() is None
+    assert db.exec(select(DeletionRequest)).one().confirmed_at is not None
