@@ -7,8 +7,9 @@ import zipfile
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, screenshot, staff_login
 from tests.smtp_helpers import Mailbox
 
 pytestmark = pytest.mark.e2e
@@ -70,3 +71,40 @@ def test_anna_confirms_with_a_fresh_code_and_downloads_her_data(app_server, smtp
     screenshot(page, "my-data-delete-confirm-desktop")
     dialog.get_by_role("button", name="Keep our data").click()
     expect(dialog).to_have_count(0)
+
+
+def test_the_owner_sees_a_deletion_request_on_the_families_page(app_server, app_env, smtp_server, phone_page):
+    """A request of the Carters, written directly (confirming it would erase a family other tests use): the
+    section, its dialog, and nothing done on "Not now"; the row is removed afterwards."""
+    engine = create_engine(app_env["REFLEX_DB_URL"])
+    with engine.begin() as conn:
+        family_id, provider_id = conn.execute(
+            text("SELECT id, provider_id FROM family WHERE name = 'Carter'")
+        ).one()
+        conn.execute(
+            text(
+                "INSERT INTO deletion_request (provider_id, family_id, requested_at) "
+                "VALUES (:p, :f, CURRENT_TIMESTAMP)"
+            ),
+            {"p": provider_id, "f": family_id},
+        )
+    try:
+        page = phone_page
+        staff_login(page, app_server, smtp_server, "office@example.com")
+        page.goto(app_server + "/admin/families")
+        section = page.locator("#deletion-requests")
+        expect(section).to_contain_text("Deletion requests")
+        expect(section).to_contain_text("Carter")
+        screenshot(page, "deletion-requests-phone")
+        page.set_viewport_size({"width": 1280, "height": 800})
+        section.locator(".cp-deletion-confirm-open").click()
+        dialog = page.get_by_role("alertdialog")
+        expect(dialog).to_contain_text("Invoices, receipts and credit notes are kept")
+        screenshot(page, "deletion-requests-dialog-desktop")
+        dialog.get_by_role("button", name="Not now").click()
+        expect(dialog).to_have_count(0)
+        expect(section).to_contain_text("Carter")
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM deletion_request WHERE family_id = :f"), {"f": family_id})
+        engine.dispose()
