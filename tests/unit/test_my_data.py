@@ -73,6 +73,7 @@ def test_the_export_of_annas_family_contains_ema_and_jakub_and_nothing_of_bens(d
     assert _json(files, "family.json")["name"]
     assert "anna@example.com" in [c["email"] for c in _json(files, "clients.json")]
     assert _json(files, "bookings.json") and _json(files, "charges.json") and _json(files, "attendance.json")
+    assert _json(files, "payments.json") and _json(files, "orders.json")["orders"]
     assert _json(files, "shares.json")["given"]  # Anna shared Ema's swimming with Peter
     everything = b"".join(v for k, v in files.items() if k.endswith(".json")).decode()
     for sentinel in ("Lily", "Carter", "ben@example.com"):
@@ -102,6 +103,7 @@ def test_peters_export_holds_only_the_shared_booking(demo):
     for other in ("Jakub", "anna@example.com", "Lily", "Carter"):
         assert other not in everything
     assert not [n for n in files if n.startswith("invoices/")]  # a view-only share pays nothing
+    assert _json(files, "payments.json") == []
 
 
 def test_without_step_up_or_after_it_ran_out_the_export_is_refused(demo):

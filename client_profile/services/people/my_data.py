@@ -145,9 +145,12 @@ def export_files(db: Session, principal: Principal, now: datetime | None = None)
     charges = db.exec(
         select(Charge).where(access.visible_charges_clause(principal)).order_by(Charge.id)
     ).all()
+    # Payments and documents: of the charges the person may pay (a view-only share sees what is due, not who
+    # paid what), the same scope as the document downloads.
+    payable = select(Charge.id).where(access.payable_charges_clause(principal))
     payments = db.exec(
         select(Payment)
-        .where(Payment.charge_id.in_([c.id for c in charges]), Payment.provider_id == principal.provider_id)
+        .where(Payment.charge_id.in_(payable), Payment.provider_id == principal.provider_id)
         .order_by(Payment.id)
     ).all()
     credits = db.exec(
