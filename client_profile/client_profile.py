@@ -18,6 +18,7 @@ from client_profile import log_limits, page_registry, pages
 from client_profile.api import auth as auth_api
 from client_profile.api import calendar as calendar_api
 from client_profile.api import dev_mailbox, media
+from client_profile.api import my_data as my_data_api
 from client_profile.api import payments as payments_api
 from client_profile.api.admin import charges as admin_charges
 from client_profile.api.admin import documents as admin_documents
@@ -50,6 +51,7 @@ def build_api() -> FastAPI:
         media,
         payments_api,
         calendar_api,
+        my_data_api,
         admin_media,
         admin_charges,
         admin_statements,

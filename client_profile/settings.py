@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     # address is not subject to it (docs/security.md finding 2). Never below LOGIN_MAX_PER_EMAIL_HOUR.
     login_max_per_email_hour_total: int = Field(default=20, alias="LOGIN_MAX_PER_EMAIL_HOUR_TOTAL", ge=1)
     login_max_per_ip_hour: int = Field(default=20, alias="LOGIN_MAX_PER_IP_HOUR", ge=1)
+    # How long a fresh e-mail code (step-up) lets a session export or delete the family's data.
+    step_up_minutes: int = Field(default=5, alias="STEP_UP_MINUTES", ge=1, le=15)
+    # How long invoices, receipts and credit notes are kept after a family's data is erased (the provider's
+    # legal duty; shown on /account).
+    document_retention_years: int = Field(default=10, alias="DOCUMENT_RETENTION_YEARS", ge=1, le=30)
     trusted_proxy_hops: int = Field(default=0, alias="TRUSTED_PROXY_HOPS", ge=0)
     # Who may show our pages in a frame: the CSP frame-ancestors source list ('none', 'self' or https:// origins,
     # space-separated). 'none' until embedding is built.

@@ -42,6 +42,7 @@ from client_profile.models.catalog import ClassGroup, ClassSession, Programme, P
 from client_profile.models.imports import ImportUpload
 from client_profile.models.invoicing import InvoiceProfile
 from client_profile.models.messages import FamilyMessage, MessageTemplate
+from client_profile.models.my_data import DeletionRequest
 from client_profile.models.notifications import Channel, OutboxMessage, OutboxStatus, ProcessedWebhookEvent
 from client_profile.models.people import Attendee, Client, Family
 from client_profile.models.provider import Provider, ProviderHoliday
@@ -55,6 +56,7 @@ from client_profile.models.statements import (
 )
 
 __all__ = [
+    "DeletionRequest",
     "FamilyMessage",
     "MessageTemplate",
     "BankStatement",

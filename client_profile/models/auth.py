@@ -78,3 +78,6 @@ class AuthSession(SQLModel, table=True):
     absolute_expires_at: datetime
     revoked_at: datetime | None = None
     user_agent: str = Field(default="", max_length=200)
+    # Until when this session may do a sensitive action (export or delete the family's data): set by a fresh
+    # e-mail code entered in this session (services.people.auth verify_step_up).
+    step_up_until: datetime | None = None

@@ -6,8 +6,10 @@ import reflex as rx
 
 from client_profile.components.dialogs import confirm_dialog
 from client_profile.components.layout import card, feedback, loading_or, native_form, page_shell, section
+from client_profile.components.my_data_card import my_data_card
 from client_profile.page_registry import page
 from client_profile.state.account import AccountState as S
+from client_profile.state.my_data import MyDataState
 from client_profile.state.shell import ShellState
 
 
@@ -158,7 +160,7 @@ def _sessions() -> rx.Component:
     )
 
 
-@page("/account", "Account", load=[S.load_account])
+@page("/account", "Account", load=[S.load_account, MyDataState.load_my_data])
 def account_page() -> rx.Component:
     return page_shell(
         "Account",
@@ -171,6 +173,7 @@ def account_page() -> rx.Component:
                 section("You", _identity()),
                 section("Reminders", _email_reminders(), rx.cond(S.whatsapp_available, _whatsapp())),
                 section("Security", _sessions()),
+                section("My data", my_data_card()),
                 spacing="5",
                 width="100%",
                 max_width="40rem",

@@ -34,6 +34,7 @@ from client_profile.models import (
     ClassGroup,
     ClassSession,
     Client,
+    DeletionRequest,
     Discount,
     EntryPass,
     Family,
@@ -56,6 +57,7 @@ from client_profile.services.providers import current_provider
 from client_profile.services.schedule import provider_sessions
 from client_profile.state.admin.audit import AdminAuditState
 from client_profile.state.admin.benefits import AdminBenefitsState
+from client_profile.state.admin.deletions import AdminDeletionsState
 from client_profile.state.admin.families import AdminFamiliesState, AdminFamilyState
 from client_profile.state.admin.imports import AdminImportState
 from client_profile.state.admin.messages import AdminMessagesState
@@ -449,6 +451,17 @@ def _upload_for_the_caller(state, db) -> None:
 
 
 # handler -> (state, arguments given the db, the roles allowed)
+def _a_deletion_request(db) -> tuple:
+    """Anna's family asked for its data to be deleted (committed), for the provider to confirm."""
+    anna = db.exec(select(Client).where(Client.email == "anna@example.com")).one()
+    row = DeletionRequest(
+        provider_id=anna.provider_id, family_id=anna.family_id, requested_by_client_id=anna.id
+    )
+    db.add(row)
+    db.commit()
+    return (row.id,)
+
+
 MATRIX = {
     "load_admin_shell": (AdminShellState, lambda db: (), ALL_STAFF),
     "load_admin_staff": (AdminStaffState, lambda db: (), {"owner"}),
@@ -806,6 +819,9 @@ MATRIX = {
     # The CSV import (Capability.people)
     "load_admin_import": (AdminImportState, lambda db: (), PEOPLE),
     "import_rows": (AdminImportState, _import_fingerprint, PEOPLE),
+    # My data: the families' deletion requests (Capability.people)
+    "load_admin_deletions": (AdminDeletionsState, lambda db: (), PEOPLE),
+    "confirm_deletion": (AdminDeletionsState, _a_deletion_request, PEOPLE),
 }
 # What the page does before a handler (the upload follows the attendee's Photo button).
 BEFORE = {
@@ -860,6 +876,7 @@ AUDITED = {
     "withdraw_makeup": 1,
     "extend_makeup": 1,
     "import_rows": 4,  # the family, its client, the attendee, and the import itself
+    "confirm_deletion": 1,
 }
 # Handlers that only change what the page shows (no reload, so a refusal leaves the page as it was).
 VIEW_ONLY = {"open_photo", "close_photo", "close_view", "close_template", "redraft", "pick_target"}
@@ -892,6 +909,7 @@ PRIVATE_DATA = (
     "attendee_choices",
     "booking_choices",
     "class_choices",
+    "requests",
 )
 
 

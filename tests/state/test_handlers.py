@@ -25,6 +25,7 @@ from client_profile.state.calendar import CalendarState
 from client_profile.state.home import HomeState
 from client_profile.state.lists import BenefitsState, BookingsState
 from client_profile.state.makeups import MakeupsState
+from client_profile.state.my_data import MyDataState
 from client_profile.state.orders import OrdersState
 from client_profile.state.shell import ShellState
 
@@ -38,6 +39,7 @@ APP_STATES = [
     CalendarState,
     MakeupsState,
     AccountState,
+    MyDataState,
 ]
 # Every public handler of every state of ours (found by our_state_classes, not listed by hand), on purpose: a
 # new handler or a new State class must be added here (and to a hostile-call test) before the suite passes, so
@@ -84,6 +86,7 @@ KNOWN_HANDLERS = {
     },
     "CalendarState": {"load_calendar", "regenerate_feed", "switch_feed"},
     "AccountState": {"load_account", "toggle_email_reminders", "save_whatsapp", "stop_whatsapp"},
+    "MyDataState": {"load_my_data", "send_code", "confirm_code", "request_deletion"},
     # The console (state/admin): every handler also in test_admin_handlers.MATRIX, called as every role.
     "AdminShellState": {"load_admin_shell"},
     "AdminStaffState": {"load_admin_staff", "invite", "change_role", "switch_active"},
@@ -156,6 +159,7 @@ KNOWN_HANDLERS = {
         "extend_makeup",
     },
     "AdminImportState": {"load_admin_import", "import_rows"},
+    "AdminDeletionsState": {"load_admin_deletions", "confirm_deletion"},
 }
 # Strings that only exist in the Carter family's data.
 BEN_SENTINELS = ("Lily", "Carter", "ben@example.com")

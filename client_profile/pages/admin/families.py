@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from client_profile.components.admin_deletions import deletion_requests
 from client_profile.components.admin_forms import (
     check,
     disclosure,
@@ -22,6 +23,7 @@ from client_profile.components.admin_forms import (
 from client_profile.components.admin_layout import action_link, admin_shell, page_heading
 from client_profile.components.layout import card, empty_note, loading_or, section
 from client_profile.page_registry import Nav, page
+from client_profile.state.admin.deletions import AdminDeletionsState
 from client_profile.state.admin.families import AdminFamiliesState as L
 from client_profile.state.admin.families import AdminFamilyState as S
 
@@ -173,7 +175,7 @@ def _pager() -> rx.Component:
     "/admin/families",
     "Families",
     area="staff",
-    load=[L.load_admin_families],
+    load=[L.load_admin_families, AdminDeletionsState.load_admin_deletions],
     nav=Nav("Families", "house", 30, section="families"),
 )
 def admin_families_page() -> rx.Component:
@@ -187,6 +189,7 @@ def admin_families_page() -> rx.Component:
                 L.refused,
                 rx.fragment(),
                 rx.vstack(
+                    deletion_requests(),
                     _search_form(),
                     _new_family_form(),
                     rx.cond(

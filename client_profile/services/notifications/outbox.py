@@ -430,6 +430,56 @@ def _render_staff_login(db: Session, row: OutboxMessage, secret_values: dict) ->
     return _login_mail(db, found, row, secret_values, "/admin/auth/link/")
 
 
+@register_renderer("step_up")
+def _render_step_up(db: Session, row: OutboxMessage, secret_values: dict) -> mailer.OutgoingEmail:
+    """A fresh code asked for inside a session (export or delete the family's data): to the stored address."""
+    found = db.execute(
+        select(Client.email, Client.is_active, Client.full_name, Provider)
+        .select_from(Client)
+        .join(Provider, Provider.id == Client.provider_id)
+        .where(Client.id == row.recipient_client_id)
+    ).first()
+    if found is None or not found.is_active:
+        raise SkipMessage("recipient is gone or inactive")
+    code = secret_values.get("code")
+    if not code:
+        raise SkipMessage("step-up code missing")
+    minutes = get_settings().login_code_minutes
+    text = (
+        f"Your code to confirm it is you: {spaced_code(code)}\n\n"
+        f"Enter it on your Account page within {minutes} minutes. It lets you download your data or ask "
+        "for its deletion.\n\nIf you did not ask for it, you can ignore this e-mail; nobody can use the code "
+        "without being logged in as you."
+    )
+    return mailer.OutgoingEmail(
+        to=found.email,
+        subject=f"{found.Provider.name}: your confirmation code",
+        text=text,
+        console_hint=f"step-up e-mail for {found.email}: code {spaced_code(code)}",
+    )
+
+
+@register_renderer("deletion_request")
+def _render_deletion_request(db: Session, row: OutboxMessage, secret_values: dict) -> mailer.OutgoingEmail:
+    """Tells the provider (its contact address) that a family asked for its data to be deleted. Names no one:
+    the console shows the family."""
+    provider = db.get(Provider, row.provider_id)
+    if provider is None or not provider.contact_email:
+        raise SkipMessage("the provider has no contact address")
+    family_id = (row.payload or {}).get("family_id")
+    url = f"{get_settings().base_url}/admin/families"
+    return mailer.OutgoingEmail(
+        to=provider.contact_email,
+        subject="A family asked for its data to be deleted",
+        text=(
+            f"Family no. {family_id} asked for its personal data to be deleted. Its logins were ended at once.\n\n"
+            f"Confirm it in the console under Families, Deletion requests: {url}\n\n"
+            "Confirming anonymises the family's personal data; invoices, receipts and credit notes are kept."
+        ),
+        console_hint=f"deletion request of family {family_id} for {provider.contact_email}",
+    )
+
+
 def first_name(full_name: str | None) -> str:
     return (full_name or "").split(" ", 1)[0].strip()
 

@@ -44,7 +44,7 @@ from starlette.requests import cookie_parser
 
 from client_profile.integrations.crypto import constant_time_equal, keyed_hash, seal, sha256_hex
 from client_profile.models import AuthSession, Client, LoginRequest, StaffMember
-from client_profile.models.base import utcnow
+from client_profile.models.base import as_utc, utcnow
 from client_profile.services.errors import DomainError
 from client_profile.services.notifications import outbox
 from client_profile.services.people.changes import version_expression
@@ -899,4 +899,165 @@ def end_staff_sessions(db: Session, staff_id: int, now: datetime | None = None) 
         .values(session_epoch=StaffMember.session_epoch + 1)
     )
     log.info("staff %s logged out everywhere (%s sessions)", staff_id, revoked.rowcount)
+    return revoked.rowcount
+
+
+# --------------------------------------------------------------------------------------------------- step-up
+
+STEP_UP_AREA = "step_up"  # login_request.area of a fresh code asked for inside a session (never logs in)
+STEP_UP_MAX_PER_HOUR = 5
+
+
+class StepUpRequired(DomainError):
+    def __init__(self) -> None:
+        super().__init__("For your security, first confirm it is you with a fresh code from your e-mail.")
+
+
+def _step_up_flow(session_id: int) -> str:
+    """The request is bound to the session that asked (no cookie needed: the session is the browser)."""
+    return keyed_hash("step-up-flow", session_id)
+
+
+def request_step_up(db: Session, principal: Principal, now: datetime | None = None) -> None:
+    """Mail a fresh 6-digit code to the logged-in client's stored address, bound to this session (10 minutes,
+    5 tries, single use, a new request voids the older one). At most one a minute and 5 an hour per client."""
+    now = now or utcnow()
+    s = get_settings()
+    lr = LoginRequest
+    email_hash = keyed_hash("step-up-email", principal.provider_id, principal.client_id)
+    recent = db.execute(
+        select(func.count(), func.max(lr.created_at)).where(
+            lr.email_hash == email_hash, lr.area == STEP_UP_AREA, lr.created_at > now - timedelta(hours=1)
+        )
+    ).one()
+    count, last = int(recent[0] or 0), recent[1]
+    if count >= STEP_UP_MAX_PER_HOUR:
+        raise DomainError("Too many codes were asked for. Please try again in an hour.")
+    if last is not None and (now - as_utc(last)).total_seconds() < s.login_min_seconds_between:
+        raise DomainError("A code was sent a moment ago. Please wait a minute before asking again.")
+    flow_hash = _step_up_flow(principal.session_id)
+    db.execute(
+        update(lr)
+        .where(
+            lr.flow_hash == flow_hash,
+            lr.area == STEP_UP_AREA,
+            lr.used_at.is_(None),
+            lr.voided_at.is_(None),
+        )
+        .values(voided_at=now)
+    )
+    code = generate_code()
+    request_id = db.execute(
+        insert(lr)
+        .values(
+            provider_id=principal.provider_id,
+            email_hash=email_hash,
+            area=STEP_UP_AREA,
+            client_id=principal.client_id,
+            ip_hash="",
+            code_hash="",
+            link_hash=sha256_hex(new_token()),  # no link: a step-up code is typed in the page that asked
+            flow_hash=flow_hash,
+            attempts=0,
+            created_at=now,
+            expires_at=now + timedelta(minutes=s.login_code_minutes),
+        )
+        .returning(lr.id)
+    ).scalar_one()
+    db.execute(update(lr).where(lr.id == request_id).values(code_hash=_code_hash(request_id, code)))
+    outbox.enqueue(
+        db,
+        provider_id=principal.provider_id,
+        kind="step_up",
+        recipient_client_id=principal.client_id,
+        dedupe_key=f"step_up:{request_id}:{secrets.token_urlsafe(12)}",
+        payload={"login_request_id": request_id},
+        secrets={"code": code},
+        now=now,
+    )
+    log.info("step-up code for client %s queued (request %s)", principal.client_id, request_id)
+
+
+def verify_step_up(db: Session, principal: Principal, code: object, now: datetime | None = None) -> datetime:
+    """Check the fresh code of this session's open step-up request; on success the session may do sensitive
+    actions for STEP_UP_MINUTES. Commits the attempt counter before comparing (like verify_code). Returns until
+    when the grant holds."""
+    now = now or utcnow()
+    digits = _clean_code(code)
+    lr = LoginRequest
+    flow_hash = _step_up_flow(principal.session_id)
+    open_request = and_(
+        lr.flow_hash == flow_hash,
+        lr.area == STEP_UP_AREA,
+        lr.client_id == principal.client_id,
+        lr.used_at.is_(None),
+        lr.voided_at.is_(None),
+        lr.expires_at > now,
+    )
+    counted = (
+        db.execute(
+            update(lr).where(open_request, lr.attempts < MAX_CODE_ATTEMPTS).values(attempts=lr.attempts + 1)
+        ).rowcount
+        == 1
+    )
+    db.commit()
+    row = db.execute(
+        select(lr.id, lr.attempts, lr.code_hash).where(open_request).order_by(lr.id.desc())
+    ).first()
+    if row is None or not counted:
+        db.commit()
+        raise DomainError("This code has expired or was used up. Ask for a new code.")
+    if not constant_time_equal(_code_hash(row.id, digits), row.code_hash):
+        left = MAX_CODE_ATTEMPTS - row.attempts
+        if left <= 0:
+            db.execute(update(lr).where(lr.id == row.id).values(voided_at=now))
+        db.commit()
+        raise _wrong_code(left)
+    if not _consume(db, row.id, now):
+        db.rollback()
+        raise DomainError("This code has expired or was used up. Ask for a new code.")
+    until = now + timedelta(minutes=get_settings().step_up_minutes)
+    db.execute(
+        update(AuthSession)
+        .where(AuthSession.id == principal.session_id, AuthSession.revoked_at.is_(None))
+        .values(step_up_until=until)
+    )
+    db.commit()
+    log.info("client %s confirmed a step-up code (session %s)", principal.client_id, principal.session_id)
+    return until
+
+
+def step_up_until(db: Session, principal: Principal, now: datetime | None = None) -> datetime | None:
+    """Until when this session holds a step-up grant, or None (never had one, or it has run out)."""
+    now = now or utcnow()
+    value = db.execute(
+        select(AuthSession.step_up_until).where(
+            AuthSession.id == principal.session_id,
+            AuthSession.client_id == principal.client_id,
+            AuthSession.revoked_at.is_(None),
+        )
+    ).scalar_one_or_none()
+    if value is None or as_utc(value) <= now:
+        return None
+    return as_utc(value)
+
+
+def require_step_up(db: Session, principal: Principal, now: datetime | None = None) -> None:
+    if step_up_until(db, principal, now) is None:
+        raise StepUpRequired()
+
+
+def end_family_sessions(db: Session, family_id: int, now: datetime | None = None) -> int:
+    """Log every client of a family out everywhere (a deletion request): their sessions are revoked and their
+    epochs bumped, so open tabs fail at their next event. Returns the number of sessions revoked."""
+    now = now or utcnow()
+    members = select(Client.id).where(Client.family_id == family_id)
+    revoked = db.execute(
+        update(AuthSession)
+        .where(AuthSession.client_id.in_(members), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    db.execute(
+        update(Client).where(Client.family_id == family_id).values(session_epoch=Client.session_epoch + 1)
+    )
     return revoked.rowcount
