@@ -56,6 +56,8 @@ class Settings(BaseSettings):
         default=f"sqlite:///{PROJECT_ROOT / 'client_profile.db'}", alias="REFLEX_DB_URL"
     )
     redis_url: str = Field(default="", alias="REFLEX_REDIS_URL")
+    # The REST API (/api/v1, docs/api.md): requests per minute per key; beyond it 429 with Retry-After.
+    api_rate_limit_per_minute: int = Field(default=120, ge=1, alias="API_RATE_LIMIT_PER_MINUTE")
 
     smtp_host: str = Field(default="", alias="SMTP_HOST")
     smtp_port: int = Field(default=587, alias="SMTP_PORT")

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from client_profile.models.base import utcnow
+from client_profile.models.base import updated_at_field, utcnow
 
 
 class MakeupCreditStatus(str, enum.Enum):
@@ -45,6 +45,7 @@ class MakeupCredit(SQLModel, table=True):
     expires_at: datetime  # the deadline to *book* the make-up
     used_at: datetime | None = None
     closed_reason: str = Field(default="", max_length=200)
+    updated_at: datetime | None = updated_at_field()
 
 
 class Discount(SQLModel, table=True):
@@ -109,6 +110,7 @@ class EntryPass(SQLModel, table=True):
     valid_from: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime | None = updated_at_field()
 
 
 class EntryPassEntry(SQLModel, table=True):
