@@ -43,6 +43,7 @@ from client_profile.services.providers import current_provider
 from client_profile.services.schedule import provider_sessions
 from client_profile.state.admin.audit import AdminAuditState
 from client_profile.state.admin.families import AdminFamiliesState, AdminFamilyState
+from client_profile.state.admin.integrations import AdminIntegrationsState
 from client_profile.state.admin.register import AdminRegisterState, AdminTodayState
 from client_profile.state.admin.schedule import AdminClassState, AdminScheduleState
 from client_profile.state.admin.settings import AdminSettingsState
@@ -68,6 +69,15 @@ def _a_holiday(db) -> str:
     db.add(ProviderHoliday(provider_id=provider.id, day=date(2027, 12, 24), name="Christmas Eve"))
     db.commit()
     return "2027-12-24"
+
+
+def _an_api_key(db) -> int:
+    """A live key to revoke (made by the CLI path, committed for the call)."""
+    from client_profile.services.integrations.api_keys import create_key_as_operator
+
+    row, _ = create_key_as_operator(db, "Old export", False)
+    db.commit()
+    return row.id
 
 
 # The schedule's handlers act on the demo's classes: the Wednesday improvers (the class page's route) and
@@ -282,6 +292,13 @@ MATRIX = {
         {"owner"},
     ),
     "remove_holiday": (AdminSettingsState, lambda db: (_a_holiday(db),), {"owner"}),
+    "load_admin_integrations": (AdminIntegrationsState, lambda db: (), {"owner"}),
+    "create_api_key": (
+        AdminIntegrationsState,
+        lambda db: ({"name": "Accounting", "write": "on"},),
+        {"owner"},
+    ),
+    "revoke_api_key": (AdminIntegrationsState, lambda db: (_an_api_key(db),), {"owner"}),
     "load_admin_schedule": (AdminScheduleState, lambda db: (), SCHEDULE),
     "create_programme": (
         AdminScheduleState,
@@ -440,6 +457,8 @@ AUDITED = {
     "save_settings": 1,
     "add_holiday": 1,
     "remove_holiday": 1,
+    "create_api_key": 1,
+    "revoke_api_key": 1,
     "mark_attendee": 1,
     "save_programme": 1,
     "create_family": 2,  # the family and its first client
@@ -464,6 +483,7 @@ UNCOUNTED = {"mark_everyone_present"}
 # State vars that hold a family's or the schedule's data: empty for whoever may not see them.
 PRIVATE_DATA = (
     "rows",
+    "keys_list",
     "clients",
     "attendees",
     "bookings",
@@ -570,6 +590,7 @@ def test_each_handler_as_each_identity(team, handler, who):
         assert not changed and audit_after == audit_before
         for name in PRIVATE_DATA:
             assert getattr(state, name, []) == [], name
+        assert getattr(state, "new_key", "") == ""
 
 
 @pytest.mark.parametrize("junk", [0, -1, 2**63, "1 OR 1=1", None, [], {}, 1.5, True])
@@ -707,5 +728,37 @@ def test_junk_register_arguments_change_nothing(team, junk):
     ):
         call()
         assert state.error
+    team.rollback()
+    assert len(team.exec(select(AuditEntry)).all()) == audit_before
+
+
+def test_an_api_key_is_shown_once_then_listed_by_prefix_and_revoked(team):
+    state = _state(AdminIntegrationsState, _cookie(team, "owner"))
+    assert state.load_admin_integrations() is None and state.keys_list == []
+    state.create_api_key({"name": "Accounting"})
+    key = state.new_key
+    assert key.startswith("cpk_") and "Copy it now" in state.message
+    assert [(k.name, k.prefix, k.scope, k.last_used) for k in state.keys_list] == [
+        ("Accounting", key[:12], "read", "")
+    ]
+    state.load_admin_integrations()
+    assert state.new_key == ""  # never again
+    state.create_api_key({"name": ""})
+    assert state.new_key == "" and state.field_errors == {"name": state.field_errors["name"]}
+    state.revoke_api_key(state.keys_list[0].id)
+    assert state.keys_list[0].is_revoked and "revoked" in state.message
+
+
+@pytest.mark.parametrize("junk", [0, -1, 2**63, "1 OR 1=1", None, [], {}, 1.5, True])
+def test_junk_api_key_arguments_change_nothing(team, junk):
+    state = _state(AdminIntegrationsState, _cookie(team, "owner"))
+    audit_before = len(team.exec(select(AuditEntry)).all())
+    team.rollback()
+    state.revoke_api_key(junk)
+    assert state.error
+    state.create_api_key(junk)
+    assert state.error or state.field_errors
+    state.create_api_key({"name": junk, "write": junk})
+    assert state.error or state.field_errors  # a junk write flag is refused too, never read as "read-only"
     team.rollback()
     assert len(team.exec(select(AuditEntry)).all()) == audit_before
