@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from client_profile.services.integrations.api_data import (
     AttendanceState,
@@ -54,7 +54,10 @@ class ClassGroup(Out):
     venue: str
     is_online: bool
     weekday: int | None = Field(description="0 = Monday, in the provider's timezone")
-    start_time: time | None = Field(description="local time in the provider's timezone")
+    # "HH:MM", the provider's local wall-clock time: JSON Schema's "time" format would need a UTC offset.
+    start_time: str | None = Field(
+        pattern=r"^\d{2}:\d{2}$", description="local time in the provider's timezone"
+    )
     duration_minutes: int
     starts_on: date | None
     ends_on: date | None
@@ -62,6 +65,11 @@ class ClassGroup(Out):
     price_minor: int | None = Field(description="null: the programme's price")
     makeup_group: str | None
     created_at: datetime
+
+    @field_validator("start_time", mode="before")
+    @classmethod
+    def _hh_mm(cls, value: object) -> object:
+        return value.strftime("%H:%M") if isinstance(value, time) else value
 
 
 class ClassSession(Out):
