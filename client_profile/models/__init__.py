@@ -35,7 +35,13 @@ from client_profile.models.billing import (
 )
 from client_profile.models.booking import Attendance, AttendanceState, Booking, BookingStatus
 from client_profile.models.catalog import ClassGroup, ClassSession, Programme, ProgrammeKind, SessionStatus
-from client_profile.models.integrations import ApiKey, ApiKeyScope
+from client_profile.models.integrations import (
+    ApiKey,
+    ApiKeyScope,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookStatus,
+)
 from client_profile.models.invoicing import InvoiceProfile
 from client_profile.models.notifications import Channel, OutboxMessage, OutboxStatus, ProcessedWebhookEvent
 from client_profile.models.people import Attendee, Client, Family
@@ -46,6 +52,9 @@ from client_profile.models.staff import AuditEntry, StaffMember, StaffRole
 __all__ = [
     "ApiKey",
     "ApiKeyScope",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookStatus",
     "AuditEntry",
     "StaffMember",
     "StaffRole",

@@ -1,11 +1,11 @@
-"""What other systems use to reach the provider's data: API keys (the REST API /api/v1)."""
+"""What other systems use to reach the provider's data: API keys (the REST API /api/v1) and webhooks."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Enum, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from client_profile.models.base import utcnow
@@ -57,3 +57,82 @@ class ApiKey(SQLModel, table=True):
     last_used_at: datetime | None = None
     window_started_at: datetime | None = None
     window_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """Where the provider's changes are POSTed (services.integrations.webhooks). The signing secret is stored
+    sealed with the server key (it must be read back to sign) and shown once, when the endpoint is made.
+    ``events``: space-separated patterns, e.g. "booking.* attendance.*". Disabled, never deleted."""
+
+    __tablename__ = "webhook_endpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("provider.id", name="fk_webhook_endpoint_provider"),
+            index=True,
+            nullable=False,
+        )
+    )
+    url: str = Field(max_length=500)
+    secret_sealed: str = Field(sa_column=Column(Text, nullable=False))
+    events: str = Field(max_length=200)
+    created_by_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("staff_member.id", ondelete="SET NULL", name="fk_webhook_endpoint_created_by"),
+            nullable=True,
+        ),
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    disabled_at: datetime | None = None
+
+
+class WebhookStatus(str, enum.Enum):
+    pending = "pending"
+    sending = "sending"
+    delivered = "delivered"
+    failed = "failed"  # gave up after the retries (or the endpoint was disabled)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one endpoint, queued in the same transaction as the change (an outbox), sent by the worker
+    with retries and exponential backoff. ``event_id`` is the receiver's key for dropping a repeat."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("event_id", name="uq_webhook_delivery_event"),
+        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        CheckConstraint("attempts >= 0", name="ck_webhook_delivery_attempts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("provider.id", name="fk_webhook_delivery_provider"), nullable=False
+        )
+    )
+    endpoint_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("webhook_endpoint.id", ondelete="CASCADE", name="fk_webhook_delivery_endpoint"),
+            index=True,
+            nullable=False,
+        )
+    )
+    event_id: str = Field(max_length=40)
+    event: str = Field(max_length=64)  # e.g. "booking.created"
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: WebhookStatus = Field(
+        default=WebhookStatus.pending,
+        sa_column=Column(Enum(WebhookStatus, native_enum=False, length=16), nullable=False),
+    )
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    locked_until: datetime | None = None
+    last_status: int | None = None  # the receiver's HTTP status of the last attempt
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None
