@@ -80,6 +80,21 @@ def _an_api_key(db) -> int:
     return row.id
 
 
+def _a_webhook(db) -> int:
+    """A live webhook endpoint to stop (committed for the call)."""
+    from client_profile.models import WebhookEndpoint
+
+    row = WebhookEndpoint(
+        provider_id=db.exec(select(Provider)).one().id,
+        url="http://127.0.0.1:9/",
+        secret_sealed="x",
+        events="booking.*",
+    )
+    db.add(row)
+    db.commit()
+    return row.id
+
+
 # The schedule's handlers act on the demo's classes: the Wednesday improvers (the class page's route) and
 # the Tuesday beginners' sessions.
 def _class(db, name: str = "Improvers - Wednesday 17:00") -> ClassGroup:
@@ -299,6 +314,12 @@ MATRIX = {
         {"owner"},
     ),
     "revoke_api_key": (AdminIntegrationsState, lambda db: (_an_api_key(db),), {"owner"}),
+    "add_webhook": (
+        AdminIntegrationsState,
+        lambda db: ({"url": "http://127.0.0.1:9/hooks", "booking": "on"},),  # tests allow private addresses
+        {"owner"},
+    ),
+    "stop_webhook": (AdminIntegrationsState, lambda db: (_a_webhook(db),), {"owner"}),
     "load_admin_schedule": (AdminScheduleState, lambda db: (), SCHEDULE),
     "create_programme": (
         AdminScheduleState,
@@ -459,6 +480,8 @@ AUDITED = {
     "remove_holiday": 1,
     "create_api_key": 1,
     "revoke_api_key": 1,
+    "add_webhook": 1,
+    "stop_webhook": 1,
     "mark_attendee": 1,
     "save_programme": 1,
     "create_family": 2,  # the family and its first client
@@ -484,6 +507,7 @@ UNCOUNTED = {"mark_everyone_present"}
 PRIVATE_DATA = (
     "rows",
     "keys_list",
+    "hooks",
     "clients",
     "attendees",
     "bookings",
@@ -590,7 +614,7 @@ def test_each_handler_as_each_identity(team, handler, who):
         assert not changed and audit_after == audit_before
         for name in PRIVATE_DATA:
             assert getattr(state, name, []) == [], name
-        assert getattr(state, "new_key", "") == ""
+        assert getattr(state, "new_key", "") == getattr(state, "new_secret", "") == ""
 
 
 @pytest.mark.parametrize("junk", [0, -1, 2**63, "1 OR 1=1", None, [], {}, 1.5, True])
@@ -762,3 +786,19 @@ def test_junk_api_key_arguments_change_nothing(team, junk):
     assert state.error or state.field_errors  # a junk write flag is refused too, never read as "read-only"
     team.rollback()
     assert len(team.exec(select(AuditEntry)).all()) == audit_before
+
+
+def test_a_webhook_secret_is_shown_once_and_the_endpoint_listed_then_stopped(team):
+    state = _state(AdminIntegrationsState, _cookie(team, "owner"))
+    state.load_admin_integrations()
+    state.add_webhook({"url": "http://127.0.0.1:9/hooks", "booking": "on", "payment": "on"})
+    assert state.new_secret.startswith("whsec_"), state.error
+    assert [(h.url, h.events) for h in state.hooks] == [("http://127.0.0.1:9/hooks", "booking.* payment.*")]
+    state.load_admin_integrations()
+    assert state.new_secret == ""
+    state.add_webhook({"url": "ftp://example.com/", "booking": "on"})
+    assert state.form_key == "webhook" and "url" in state.field_errors
+    state.add_webhook({"url": "https://example.com/"})
+    assert "events" in state.field_errors
+    state.stop_webhook(state.hooks[0].id)
+    assert state.hooks[0].is_disabled and "stopped" in state.message
