@@ -89,6 +89,13 @@ KNOWN_HANDLERS = {
     "AdminStaffState": {"load_admin_staff", "invite", "change_role", "switch_active"},
     "AdminAuditState": {"load_admin_audit", "apply_filters"},
     "AdminSettingsState": {"load_admin_settings", "save_settings", "add_holiday", "remove_holiday"},
+    "AdminIntegrationsState": {
+        "load_admin_integrations",
+        "create_api_key",
+        "revoke_api_key",
+        "add_webhook",
+        "stop_webhook",
+    },
     "AdminScheduleState": {"load_admin_schedule", "create_programme", "save_programme", "create_class"},
     "AdminClassState": {
         "load_admin_class",
