@@ -10,7 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlmodel import select
+from starlette.testclient import TestClient
 
+from client_profile.api.v1 import build_v1
 from client_profile.clock import utcnow
 from client_profile.integrations import webhook_http
 from client_profile.models import (
@@ -25,7 +27,7 @@ from client_profile.models import (
 )
 from client_profile.models.base import as_utc
 from client_profile.services.errors import FieldErrors
-from client_profile.services.integrations import webhooks
+from client_profile.services.integrations import api_keys, webhooks
 from client_profile.services.people.identity import StaffPrincipal
 from client_profile.services.schedule import enrolment
 from client_profile.settings import Settings
@@ -245,3 +247,21 @@ def test_events_must_be_known_groups(demo, receiver, events):
     with pytest.raises(FieldErrors) as refused:
         webhooks.create_endpoint(demo, _owner(demo), receiver.url, events)
     assert "events" in refused.value.fields
+
+
+def test_an_api_enrolment_reaches_the_receiver(demo, receiver):
+    owner = _owner(demo)
+    _, key = api_keys.create_key(demo, owner, "Sync", True)
+    _, secret = webhooks.create_endpoint(demo, owner, receiver.url, ["booking", "attendance"])
+    demo.commit()
+    lily = demo.exec(select(Attendee).where(Attendee.first_name == "Lily")).one()
+    cls = demo.exec(select(ClassGroup).where(ClassGroup.name == "Improvers - Wednesday 17:00")).one()
+    demo.rollback()
+    http = TestClient(build_v1())
+    body = {"attendee_id": lily.id, "class_id": cls.id, "from_date": utcnow().date().isoformat()}
+    r = http.post("/bookings", json=body, headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 201, r.text
+    assert webhooks.process_due() == 1
+    [(headers, raw)] = receiver.received
+    assert webhook_http.verify(secret, headers["client-profile-signature"], raw, int(utcnow().timestamp()))
+    assert json.loads(raw)["data"]["id"] == r.json()["id"]
