@@ -57,6 +57,19 @@ def upgrade() -> None:
     with op.batch_alter_table('api_key', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_key_provider_id'), ['provider_id'], unique=False)
 
+    op.create_table('api_idempotency',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('api_key_id', sa.Integer(), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('request_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=False),
+    sa.Column('response', sa.JSON(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['api_key_id'], ['api_key.id'], name='fk_api_idempotency_api_key', ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('api_key_id', 'key', name='uq_api_idempotency_key')
+    )
+
     for table, source in UPDATED_AT:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
@@ -121,6 +134,7 @@ def downgrade() -> None:
             batch_op.drop_index(batch_op.f(f'ix_{table}_updated_at'))
             batch_op.drop_column('updated_at')
 
+    op.drop_table('api_idempotency')
     with op.batch_alter_table('api_key', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_key_provider_id'))
 

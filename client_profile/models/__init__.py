@@ -36,6 +36,7 @@ from client_profile.models.billing import (
 from client_profile.models.booking import Attendance, AttendanceState, Booking, BookingStatus
 from client_profile.models.catalog import ClassGroup, ClassSession, Programme, ProgrammeKind, SessionStatus
 from client_profile.models.integrations import (
+    ApiIdempotency,
     ApiKey,
     ApiKeyScope,
     WebhookDelivery,
@@ -50,6 +51,7 @@ from client_profile.models.sharing import BookingShare
 from client_profile.models.staff import AuditEntry, StaffMember, StaffRole
 
 __all__ = [
+    "ApiIdempotency",
     "ApiKey",
     "ApiKeyScope",
     "WebhookDelivery",

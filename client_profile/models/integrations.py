@@ -136,3 +136,27 @@ class WebhookDelivery(SQLModel, table=True):
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     delivered_at: datetime | None = None
+
+
+class ApiIdempotency(SQLModel, table=True):
+    """A write sent with an ``Idempotency-Key`` header: the answer it got, replayed for a repeat of the same key by
+    the same API key (services.integrations.api_writes), so a retried request is applied once."""
+
+    __tablename__ = "api_idempotency"
+    __table_args__ = (UniqueConstraint("api_key_id", "key", name="uq_api_idempotency_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    api_key_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("api_key.id", ondelete="CASCADE", name="fk_api_idempotency_api_key"),
+            nullable=False,
+        )
+    )
+    key: str = Field(max_length=100)
+    request_hash: str = Field(
+        max_length=64
+    )  # SHA-256 of the method, path and body: a reuse for another request is refused
+    status_code: int
+    response: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

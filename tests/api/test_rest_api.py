@@ -348,3 +348,31 @@ def test_the_openapi_document_and_the_browsable_docs(http, keys):
     assert "unsafe" not in script_src and "frame-ancestors 'none'" in csp
     app_csp = http.get("/api/v1/families").headers["Content-Security-Policy"]
     assert "cdn.jsdelivr.net" not in app_csp  # the exception is that page's alone
+
+
+def test_an_idempotency_key_applies_a_write_once_and_replays_its_answer(http, keys):
+    db, read, write = keys
+    families = db.exec(select(func.count()).select_from(Family)).one()
+    headers = write | {"Idempotency-Key": "order-7781"}
+    first = http.post("/api/v1/families", headers=headers, json={"name": "Horvat"})
+    again = http.post("/api/v1/families", headers=headers, json={"name": "Horvat"})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    db.rollback()
+    assert db.exec(select(func.count()).select_from(Family)).one() == families + 1
+    other = _error(http.post("/api/v1/families", headers=headers, json={"name": "Other"}), 422, "invalid")
+    assert "Idempotency-Key" in other["fields"]
+    _error(
+        http.post("/api/v1/families", headers=read | {"Idempotency-Key": "k"}, json={"name": "X"}),
+        403,
+        "forbidden",
+    )
+    # Another key's same Idempotency-Key is its own.
+    db.rollback()
+    owner = _owner(db)
+    _, second = api_keys.create_key(db, owner, "Second writer", True)
+    db.commit()
+    mine = {"Authorization": f"Bearer {second}", "Idempotency-Key": "order-7781"}
+    assert http.post("/api/v1/families", headers=mine, json={"name": "Horvat"}).status_code == 201
+    db.rollback()
+    assert db.exec(select(func.count()).select_from(Family)).one() == families + 2

@@ -9,15 +9,21 @@ the console's services (services.integrations.api_writes). Errors are one JSON s
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from client_profile.api.headers import script_hashes_of
@@ -54,6 +60,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     )
 }
 WRITE_ERRORS = ERRORS | {
+    400: {"model": schemas.Error, "description": "The body is not JSON"},
     403: {"model": schemas.Error, "description": "A read-only key"},
     409: {"model": schemas.Error, "description": "A rule refuses it now (full class, stale data, ...)"},
 }
@@ -141,7 +148,7 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request, exc: StarletteHTTPException):
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
         return _error(exc.status_code, code, str(exc.detail), **(exc.headers or {}))
 
 
@@ -238,6 +245,45 @@ def _add_resource(app: FastAPI, path: str, schema: type[schemas.Out]) -> None:
     )(get_endpoint)
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=api_writes.MAX_IDEMPOTENCY_KEY,
+        description="any unique string (a UUID): a repeat with the same key gets the first answer, applied once",
+    ),
+]
+
+
+def _idempotent(
+    caller: ApiCaller,
+    request: Request,
+    key: str | None,
+    body: BaseModel,
+    run: Callable[[Session], BaseModel],
+    status: int,
+) -> JSONResponse:
+    """Run a write in one transaction (the write lock first on SQLite); with an Idempotency-Key, a repeat of the
+    key gets the stored answer (header ``Idempotent-Replayed: true``) and changes nothing."""
+    digest = hashlib.sha256(
+        f"{request.method} {request.url.path} {body.model_dump_json()}".encode()
+    ).hexdigest()
+    for attempt in (1, 2):
+        try:
+            with unit_of_work(immediate=True) as db:
+                seen = api_writes.replay(db, caller, key, digest) if key is not None else None
+                if seen is not None:
+                    return JSONResponse(seen.body, seen.status_code, headers={"Idempotent-Replayed": "true"})
+                payload = jsonable_encoder(run(db))
+                if key is not None:
+                    api_writes.remember(db, caller, key, digest, status, payload)
+            return JSONResponse(payload, status)
+        except IntegrityError:  # the same key's first request committed meanwhile: answer from its row
+            if key is None or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _add_writes(app: FastAPI) -> None:
     @app.post(
         "/families",
@@ -248,8 +294,10 @@ def _add_writes(app: FastAPI) -> None:
         operation_id="create_family",
         summary="Create a family (with its first client and attendees)",
     )
-    def create_family(caller: Caller, body: schemas.NewFamily) -> Any:
-        with unit_of_work() as db:
+    def create_family(
+        caller: Caller, request: Request, body: schemas.NewFamily, idempotency_key: IdempotencyKey = None
+    ) -> Any:
+        def run(db: Session) -> BaseModel:
             family, clients, attendees = api_writes.create_family(
                 db,
                 caller,
@@ -265,6 +313,8 @@ def _add_writes(app: FastAPI) -> None:
                 attendees=[schemas.Attendee.model_validate(a) for a in attendees],
             )
 
+        return _idempotent(caller, request, idempotency_key, body, run, 201)
+
     @app.post(
         "/bookings",
         response_model=schemas.Booking,
@@ -274,10 +324,14 @@ def _add_writes(app: FastAPI) -> None:
         operation_id="create_booking",
         summary="Enrol an attendee in a class",
     )
-    def create_booking(caller: Caller, body: schemas.NewBooking) -> Any:
-        with unit_of_work(immediate=True) as db:  # races for the class's last place
+    def create_booking(
+        caller: Caller, request: Request, body: schemas.NewBooking, idempotency_key: IdempotencyKey = None
+    ) -> Any:
+        def run(db: Session) -> BaseModel:
             booking = api_writes.enrol(db, caller, body.attendee_id, body.class_id, body.from_date)
             return schemas.Booking.model_validate(booking)
+
+        return _idempotent(caller, request, idempotency_key, body, run, 201)
 
     @app.put(
         "/sessions/{session_id}/attendance/{attendee_id}",

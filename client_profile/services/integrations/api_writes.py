@@ -5,10 +5,12 @@ console's. The caller (the route) runs each in one unit of work: a refusal rolls
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session, select
 
-from client_profile.models import Attendance, Attendee, Booking, Client, Family
-from client_profile.services.errors import FieldErrors, Forbidden
+from client_profile.models import ApiIdempotency, Attendance, Attendee, Booking, Client, Family
+from client_profile.services.errors import FieldErrors, Forbidden, InvalidField
 from client_profile.services.integrations.api_keys import ApiCaller
 from client_profile.services.people import families
 from client_profile.services.schedule import enrolment, register
@@ -70,3 +72,54 @@ def mark_attendance(
     row = db.get(Attendance, done.change.attendance_id)
     db.refresh(row)
     return row, done.change.changed
+
+
+# ------------------------------------------------------------------------------------------------ idempotency
+
+MAX_IDEMPOTENCY_KEY = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    status_code: int
+    body: dict
+
+
+def _idempotency_key(key: object) -> str:
+    if not isinstance(key, str) or not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise InvalidField(
+            "Idempotency-Key", f"An Idempotency-Key is 1 to {MAX_IDEMPOTENCY_KEY} printable characters."
+        )
+    return key
+
+
+def replay(db: Session, caller: ApiCaller, key: object, request_hash: str) -> Replay | None:
+    """The stored answer of an earlier write with this key by this API key; None for a new key. The same key for
+    another request (method, path or body) is refused."""
+    _writer(caller)
+    clean = _idempotency_key(key)
+    row = db.exec(
+        select(ApiIdempotency).where(ApiIdempotency.api_key_id == caller.key_id, ApiIdempotency.key == clean)
+    ).first()
+    if row is None:
+        return None
+    if row.request_hash != request_hash:
+        raise InvalidField("Idempotency-Key", "This Idempotency-Key was used for another request.")
+    return Replay(row.status_code, row.response)
+
+
+def remember(
+    db: Session, caller: ApiCaller, key: str, request_hash: str, status_code: int, body: dict
+) -> None:
+    """Store the answer in the write's own transaction (a second writer of the same key fails on the unique key
+    and is answered from the first one's row)."""
+    db.add(
+        ApiIdempotency(
+            api_key_id=caller.key_id,
+            key=key,
+            request_hash=request_hash,
+            status_code=status_code,
+            response=body,
+        )
+    )
+    db.flush()
