@@ -376,3 +376,42 @@ def test_an_idempotency_key_applies_a_write_once_and_replays_its_answer(http, ke
     assert http.post("/api/v1/families", headers=mine, json={"name": "Horvat"}).status_code == 201
     db.rollback()
     assert db.exec(select(func.count()).select_from(Family)).one() == families + 2
+
+
+def test_parallel_retries_with_one_idempotency_key_write_once(api, keys):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from client_profile.api.headers import security_headers
+
+    db, _, write = keys
+    families = db.exec(select(func.count()).select_from(Family)).one()
+    db.rollback()
+    headers = write | {"Idempotency-Key": "same-for-all"}
+
+    def post(_):
+        with TestClient(security_headers(api, frontend_dir=lambda: None)) as client:
+            r = client.post("/api/v1/families", headers=headers, json={"name": "Parallel"})
+            return r.status_code, r.json()
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(post, range(6)))
+    assert {status for status, _ in answers} == {201}, answers
+    assert len({body["family"]["id"] for _, body in answers}) == 1
+    assert db.exec(select(func.count()).select_from(Family)).one() == families + 1
+
+
+def test_parallel_requests_count_exactly_against_the_limit(api, keys):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from client_profile.api.headers import security_headers
+
+    db, read, _ = keys
+    db.rollback()
+
+    def get(_):
+        with TestClient(security_headers(api, frontend_dir=lambda: None)) as client:
+            return client.get("/api/v1/programmes", headers=read).status_code
+
+    with override_env(API_RATE_LIMIT_PER_MINUTE="5"), ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(get, range(12)))
+    assert statuses == [200] * 5 + [429] * 7

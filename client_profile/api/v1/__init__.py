@@ -79,9 +79,10 @@ bearer = HTTPBearer(auto_error=False, description="An API key made in /admin/int
 def current_caller(
     request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> ApiCaller:
-    """The request's live key, counted against its rate limit (one short unit of work before the route's)."""
-    with unit_of_work() as db:
+    """The request's live key, counted against its rate limit (two short units of work before the route's)."""
+    with unit_of_work() as db:  # read only
         caller = api_keys.authenticate(db, request.headers.get("authorization"))
+    with unit_of_work() as db:  # starts with a write: on SQLite it waits for the lock instead of failing
         wait = api_keys.count_request(db, caller, get_settings().api_rate_limit_per_minute)
     if wait is not None:
         raise RateLimited(wait)

@@ -273,29 +273,31 @@ def authenticate(db: Session, header: str | None) -> ApiCaller:
 
 def count_request(db: Session, caller: ApiCaller, limit: int, now: datetime | None = None) -> int | None:
     """Count one request of the key in its current minute and record its use. None when it may go on; else the
-    seconds until its window ends (for Retry-After). The caller commits."""
+    seconds until its window ends (for Retry-After). Starts with a write (on SQLite it waits for the lock rather
+    than failing); the caller commits.
+
+    Each UPDATE re-checks its condition on the row as committed: either counts in the running minute, or starts a
+    new one. When a concurrent request has just started the new minute (so neither matched for us), the first is
+    tried once more."""
     now = now or utcnow()
     start = now - WINDOW
-    same_window = db.execute(
-        update(ApiKey)
-        .where(ApiKey.id == caller.key_id, ApiKey.window_started_at > start, ApiKey.window_count < limit)
-        .values(window_count=ApiKey.window_count + 1, last_used_at=now)
+    k = ApiKey
+    in_window = (
+        update(k)
+        .where(k.id == caller.key_id, k.window_started_at > start, k.window_count < limit)
+        .values(window_count=k.window_count + 1, last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if same_window.rowcount == 1:
-        return None
-    new_window = db.execute(
-        update(ApiKey)
-        .where(
-            ApiKey.id == caller.key_id,
-            (ApiKey.window_started_at.is_(None)) | (ApiKey.window_started_at <= start),
-        )
+    new_window = (
+        update(k)
+        .where(k.id == caller.key_id, k.window_started_at.is_(None) | (k.window_started_at <= start))
         .values(window_started_at=now, window_count=1, last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if new_window.rowcount == 1:
-        return None
-    started = db.exec(select(ApiKey.window_started_at).where(ApiKey.id == caller.key_id)).first()
+    for statement in (in_window, new_window, in_window):
+        if db.execute(statement).rowcount == 1:
+            return None
+    started = db.exec(select(k.window_started_at).where(k.id == caller.key_id)).first()
     if started is None:
         raise DomainError("This key is gone.")
     left = (as_utc(started) + WINDOW - now).total_seconds()
