@@ -345,7 +345,7 @@ def _add_writes(app: FastAPI) -> None:
     def set_attendance(
         caller: Caller, session_id: int, attendee_id: int, body: schemas.AttendanceMark
     ) -> Any:
-        with unit_of_work() as db:
+        with unit_of_work(immediate=True) as db:  # like the console's marks: read, then write
             row, _changed = api_writes.mark_attendance(db, caller, session_id, attendee_id, body.state)
             return schemas.Attendance.model_validate(row)
 
