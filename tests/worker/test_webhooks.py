@@ -29,9 +29,12 @@ from client_profile.models.base import as_utc
 from client_profile.services.errors import FieldErrors
 from client_profile.services.integrations import api_keys, webhooks
 from client_profile.services.people.identity import StaffPrincipal
+from client_profile.services.providers import current_provider
+from client_profile.services.schedule import attendance as att
 from client_profile.services.schedule import enrolment
 from client_profile.settings import Settings
-from tests.login_helpers import override_env
+from tests.login_helpers import override_env, principal_of
+from tests.unit.test_attendance import next_scheduled
 
 
 class Receiver:
@@ -265,3 +268,20 @@ def test_an_api_enrolment_reaches_the_receiver(demo, receiver):
     [(headers, raw)] = receiver.received
     assert webhook_http.verify(secret, headers["client-profile-signature"], raw, int(utcnow().timestamp()))
     assert json.loads(raw)["data"]["id"] == r.json()["id"]
+
+
+def test_a_familys_excuse_and_sign_back_up_core_updates_are_attendance_events(demo, receiver):
+    webhooks.create_endpoint(demo, _owner(demo), receiver.url, ["attendance"])
+    demo.commit()
+    anna, provider = principal_of(demo, "anna@example.com"), current_provider(demo)
+    attendance, session = next_scheduled(demo, "Ema", skip=1)
+    now = session.starts_at - timedelta(hours=25)
+    att.excuse(demo, anna, provider, attendance.id, "illness", "", now)
+    demo.commit()
+    att.sign_back_up(demo, anna, provider, attendance.id, now)
+    demo.commit()
+    events = [(d.event, d.payload["id"], d.payload["state"]) for d in _deliveries(demo)]
+    assert events == [
+        ("attendance.updated", attendance.id, "cancelled"),
+        ("attendance.updated", attendance.id, "scheduled"),
+    ]

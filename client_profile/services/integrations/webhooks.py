@@ -7,7 +7,9 @@ queued in the same transaction as the change, signed and sent by the worker with
   provider on the flush's own connection: the delivery commits or rolls back with the change, whichever
   service (console, API, client pages, CLI, Stripe webhook) made it. Events: ``booking.created``,
   ``booking.updated`` (status or dates), ``attendance.updated`` (state), ``payment.created``,
-  ``payment.updated`` (status). A change made by a Core UPDATE statement alone (no ORM object) is not seen.
+  ``payment.updated`` (status). Conditional Core UPDATEs of those tables (a family's excuse, sign back up) are
+  seen by a ``do_orm_execute`` listener: it reads the watched columns of the rows the WHERE selects before and
+  after the statement, and queues an event for each row that changed. Raw SQL text is not seen.
 - Sending: ``process_due`` claims a due row with a conditional UPDATE (pending -> sending, locked for a minute),
   POSTs it outside any transaction (integrations.webhook_http: URL re-checked, no redirects, a timeout), then
   records the outcome: a 2xx is delivered; otherwise it is retried with the outbox's exponential backoff
@@ -55,6 +57,7 @@ _DATA = {
 # what a change of an existing row must touch to be an ".updated" event
 _WATCHED = {Booking: ("status", "starts_on", "ends_on"), Attendance: ("state",), Payment: ("status",)}
 _NAMES = {Booking: "booking", Attendance: "attendance", Payment: "payment"}
+_BY_TABLE = {model.__table__: model for model in _NAMES}
 
 
 # ------------------------------------------------------------------------------------------------ endpoints
@@ -209,19 +212,38 @@ def _plain(value: object) -> object:
     return getattr(value, "value", value)
 
 
-def _changes(session: Session) -> list[tuple[str, object]]:
-    found: list[tuple[str, object]] = []
+@dataclass(frozen=True, slots=True)
+class _Change:
+    event: str
+    data: dict
+    provider_id: int | None  # None for an attendance: its booking's provider
+    booking_id: int | None = None
+
+
+def _change(name: str, model: type, values) -> _Change:
+    data = {field: _plain(values[field]) for field in _DATA[model]}
+    if model is Attendance:
+        return _Change(name, data, None, values["booking_id"])
+    return _Change(name, data, values["provider_id"])
+
+
+def _changes(session: Session) -> list[_Change]:
+    found: list[_Change] = []
     for obj in session.new:
         if type(obj) in (Booking, Payment):
-            found.append((f"{_NAMES[type(obj)]}.created", obj))
+            found.append(_change(f"{_NAMES[type(obj)]}.created", type(obj), _columns(obj)))
     for obj in session.dirty:
         watched = _WATCHED.get(type(obj))
         if watched is None:
             continue
         state = sa_inspect(obj)
         if any(state.attrs[name].history.has_changes() for name in watched):
-            found.append((f"{_NAMES[type(obj)]}.updated", obj))
+            found.append(_change(f"{_NAMES[type(obj)]}.updated", type(obj), _columns(obj)))
     return found
+
+
+def _columns(obj) -> dict:
+    return {c.key: getattr(obj, c.key) for c in sa_inspect(type(obj)).column_attrs}
 
 
 def _matches(patterns: str, event_name: str) -> bool:
@@ -229,23 +251,19 @@ def _matches(patterns: str, event_name: str) -> bool:
     return any(p in (event_name, f"{group}.*", "*") for p in patterns.split())
 
 
-@event.listens_for(Session, "after_flush")
-def _queue(session: Session, _flush_context) -> None:
-    changes = _changes(session)
-    if not changes:
-        return
-    conn = session.connection()
-    booking_ids = {obj.booking_id for _, obj in changes if isinstance(obj, Attendance)}
+def _enqueue(conn, changes: list[_Change]) -> None:
+    """Insert a pending delivery per change and subscribed live endpoint of its provider, on ``conn``."""
+    booking_ids = {c.booking_id for c in changes if c.booking_id is not None}
     providers = dict(
         conn.execute(select(Booking.id, Booking.provider_id).where(Booking.id.in_(booking_ids))).all()
         if booking_ids
         else []
     )
 
-    def provider_of(obj) -> int | None:
-        return providers.get(obj.booking_id) if isinstance(obj, Attendance) else obj.provider_id
+    def provider_of(change: _Change) -> int | None:
+        return change.provider_id if change.booking_id is None else providers.get(change.booking_id)
 
-    wanted = {provider_of(obj) for _, obj in changes} - {None}
+    wanted = {provider_of(c) for c in changes} - {None}
     endpoints = conn.execute(
         select(WebhookEndpoint.id, WebhookEndpoint.provider_id, WebhookEndpoint.events).where(
             WebhookEndpoint.provider_id.in_(wanted), WebhookEndpoint.disabled_at.is_(None)
@@ -254,27 +272,63 @@ def _queue(session: Session, _flush_context) -> None:
     if not endpoints:
         return
     now = utcnow()
-    rows = []
-    for name, obj in changes:
-        data = {field: _plain(getattr(obj, field)) for field in _DATA[type(obj)]}
-        for endpoint_id, provider_id, patterns in endpoints:
-            if provider_id == provider_of(obj) and _matches(patterns, name):
-                rows.append(
-                    {
-                        "provider_id": provider_id,
-                        "endpoint_id": endpoint_id,
-                        "event_id": "evt_" + secrets.token_hex(12),
-                        "event": name,
-                        "payload": data,
-                        "status": WebhookStatus.pending,
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                        "last_error": "",
-                        "created_at": now,
-                    }
-                )
+    rows = [
+        {
+            "provider_id": provider_id,
+            "endpoint_id": endpoint_id,
+            "event_id": "evt_" + secrets.token_hex(12),
+            "event": change.event,
+            "payload": change.data,
+            "status": WebhookStatus.pending,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": "",
+            "created_at": now,
+        }
+        for change in changes
+        for endpoint_id, provider_id, patterns in endpoints
+        if provider_id == provider_of(change) and _matches(patterns, change.event)
+    ]
     if rows:
         conn.execute(insert(WebhookDelivery), rows)
+
+
+@event.listens_for(Session, "after_flush")
+def _queue(session: Session, _flush_context) -> None:
+    """ORM changes: new and changed Booking, Attendance and Payment objects of this flush."""
+    changes = _changes(session)
+    if changes:
+        _enqueue(session.connection(), changes)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _queue_core_update(state) -> object:
+    """Conditional Core UPDATEs of a watched table (a family's excuse, sign back up, a make-up's cancellation):
+    the watched columns of the rows its WHERE selects are read before and after it runs, and each row whose
+    watched columns changed is an ".updated" event. An UPDATE without a WHERE clause is not an event source."""
+    if not state.is_update:
+        return None
+    statement = state.statement
+    model = _BY_TABLE.get(getattr(statement, "table", None))
+    if model is None or statement.whereclause is None:
+        return None
+    session = state.session
+    watched = [model.id, *(getattr(model, n) for n in _WATCHED[model])]
+    before = {
+        row[0]: tuple(row[1:]) for row in session.execute(select(*watched).where(statement.whereclause))
+    }
+    result = state.invoke_statement()
+    if not before:
+        return result
+    after = session.execute(select(*watched).where(model.id.in_(list(before)))).all()
+    changed = [row[0] for row in after if tuple(row[1:]) != before[row[0]]]
+    if changed:
+        columns = list(model.__table__.columns)
+        rows = (
+            session.execute(select(*columns).where(model.id.in_(changed)).order_by(model.id)).mappings().all()
+        )
+        _enqueue(session.connection(), [_change(f"{_NAMES[model]}.updated", model, row) for row in rows])
+    return result
 
 
 # ------------------------------------------------------------------------------------------------ sending
