@@ -1,5 +1,6 @@
 """The admin CLI: ``client-profile migrate | demo | prepare | worker | share | unshare | photo | sessions |
-attendance | cancel-session | restore-session | set-link | provider | holiday | invoice-profile | paid | import``.
+attendance | cancel-session | restore-session | set-link | provider | holiday | invoice-profile | paid |
+import | api-key``.
 
 Exit codes: 0 success, 1 the action failed (the message says why and nothing was changed), 2 bad usage.
 """
@@ -291,6 +292,21 @@ def _cmd_staff_add(args: argparse.Namespace) -> int:
             "They log in at /admin/login with this address; everything else is done in the console."
         )
     _out(text)
+    return 0
+
+
+def _cmd_api_key_create(args: argparse.Namespace) -> int:
+    from client_profile.db import unit_of_work
+    from client_profile.services.integrations.api_keys import create_key_as_operator
+
+    with unit_of_work() as db:
+        row, key = create_key_as_operator(db, args.name, args.write)
+        scope = "read-write" if args.write else "read-only"
+    _out(f"Created the {scope} API key {row.name!r} ({row.prefix}). It is shown only now; keep it secret:")
+    _out(key)
+    _out(
+        "Use it as `Authorization: Bearer <key>` on /api/v1 (docs/api.md); revoke it in /admin/integrations."
+    )
     return 0
 
 
@@ -711,6 +727,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--timezone", default="UTC", help="with --provider-name: e.g. Europe/Bratislava")
     sp.add_argument("--currency", default="EUR", help="with --provider-name: ISO code")
     sp.set_defaults(func=_cmd_staff_add)
+
+    p = sub.add_parser(
+        "api-key", help="keys of the REST API /api/v1 (owners also make them in /admin/integrations)"
+    )
+    key_sub = p.add_subparsers(dest="api_key_command", required=True, metavar="ACTION")
+    sp = key_sub.add_parser("create", help="make a key and print it (shown once)")
+    sp.add_argument("name", metavar="NAME", help="what uses the key, e.g. 'Accounting export'")
+    sp.add_argument("--write", action="store_true", help="read-write (default: read-only)")
+    sp.set_defaults(func=_cmd_api_key_create)
 
     p = sub.add_parser("photo", help="set (or --remove) an attendee's photo shown in the family switcher")
     p.add_argument("attendee_id", type=_attendee_id, metavar="ATTENDEE_ID")

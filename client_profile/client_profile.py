@@ -27,6 +27,7 @@ from client_profile.api.admin import media as admin_media
 from client_profile.api.admin import statements as admin_statements
 from client_profile.api.deps import current_principal, current_staff
 from client_profile.api.headers import security_headers
+from client_profile.api.v1 import build_v1
 from client_profile.settings import get_settings
 from client_profile.state.admin.shell import AdminShellState
 from client_profile.state.guard import TabGuard
@@ -59,6 +60,7 @@ def build_api() -> FastAPI:
         admin_imports,
     ):
         routes.include_router(module.router)
+    routes.mount("/api/v1", build_v1())  # the REST API (docs/api.md): its own app, key-authenticated
     routes.middleware("http")(guard)
     return routes
 
@@ -67,6 +69,7 @@ def build_api() -> FastAPI:
 _PUBLIC_PREFIXES = (
     "/login",
     "/auth/",
+    "/api/",  # the REST API: a key, never a session (api/v1)
     "/admin/login",
     "/admin/auth/",
     "/admin/media/",  # the console's photos: the route checks the staff session itself (api/admin/media.py)

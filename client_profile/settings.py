@@ -56,6 +56,13 @@ class Settings(BaseSettings):
         default=f"sqlite:///{PROJECT_ROOT / 'client_profile.db'}", alias="REFLEX_DB_URL"
     )
     redis_url: str = Field(default="", alias="REFLEX_REDIS_URL")
+    # The REST API (/api/v1, docs/api.md): requests per minute per key; beyond it 429 with Retry-After.
+    api_rate_limit_per_minute: int = Field(default=120, ge=1, alias="API_RATE_LIMIT_PER_MINUTE")
+    # Webhooks may go to loopback, private and link-local addresses (a receiver on this machine or LAN). Off in
+    # production unless set: it is the SSRF guard (services.integrations.webhooks).
+    webhook_allow_private: bool | None = Field(default=None, alias="WEBHOOK_ALLOW_PRIVATE")
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60, alias="WEBHOOK_TIMEOUT_SECONDS")
+    webhook_poll_seconds: float = Field(default=5.0, gt=0, alias="WEBHOOK_POLL_SECONDS")
 
     smtp_host: str = Field(default="", alias="SMTP_HOST")
     smtp_port: int = Field(default=587, alias="SMTP_PORT")
@@ -226,6 +233,13 @@ class Settings(BaseSettings):
         for name, base in (("TWILIO_API_BASE", self.twilio_api_base), ("META_API_BASE", self.meta_api_base)):
             if not base.startswith(("https://", "http://127.0.0.1", "http://localhost")):
                 raise ValueError(f"{name} must be an https:// URL (http only for a local stand-in)")
+
+    @property
+    def webhooks_may_reach_private(self) -> bool:
+        """WEBHOOK_ALLOW_PRIVATE when set; otherwise only outside production."""
+        if self.webhook_allow_private is not None:
+            return self.webhook_allow_private
+        return self.env != Environment.production
 
     @property
     def whatsapp_enabled(self) -> bool:

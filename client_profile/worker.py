@@ -15,6 +15,7 @@ from datetime import datetime
 
 from client_profile.db import unit_of_work
 from client_profile.services.errors import DomainError
+from client_profile.services.integrations import webhooks
 from client_profile.services.notifications import (  # noqa: F401 (renderers)
     family_messages,
     outbox,
@@ -41,7 +42,21 @@ def run_scan(now: datetime | None = None) -> int:
 
 def periodic_jobs() -> list[outbox.PeriodicJob]:
     """The jobs the worker runs between send passes: once at start, then at their interval."""
-    return [outbox.PeriodicJob("reminder scan", run_scan, get_settings().reminder_scan_seconds)]
+    settings = get_settings()
+    return [
+        outbox.PeriodicJob("reminder scan", run_scan, settings.reminder_scan_seconds),
+        outbox.PeriodicJob("webhook deliveries", deliver_webhooks, settings.webhook_poll_seconds),
+    ]
+
+
+def deliver_webhooks() -> int:
+    """Send the due webhook deliveries (a full batch: go on until fewer than a batch were due)."""
+    total = 0
+    while (sent := webhooks.process_due()) > 0:
+        total += sent
+        if sent < 20:
+            break
+    return total
 
 
 async def run_worker(stop: asyncio.Event, poll_seconds: float | None = None) -> None:

@@ -67,6 +67,12 @@ def content_security_policy(settings: Settings, script_hashes: tuple[str, ...] =
     )
 
 
+def script_hashes_of(html: bytes) -> tuple[str, ...]:
+    """Base64 SHA-256 of every inline script of one HTML document, sorted, without repeats (for its own CSP)."""
+    found = {base64.b64encode(hashlib.sha256(b).digest()).decode() for b in _INLINE_SCRIPT.findall(html)}
+    return tuple(sorted(found))
+
+
 def inline_script_hashes(directory: Path | None) -> tuple[str, ...]:
     """Base64 SHA-256 of every inline script in the compiled front end's HTML files, sorted, without repeats."""
     if directory is None or not directory.is_dir():

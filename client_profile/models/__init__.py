@@ -40,6 +40,14 @@ from client_profile.models.billing import (
 from client_profile.models.booking import Attendance, AttendanceState, Booking, BookingStatus
 from client_profile.models.catalog import ClassGroup, ClassSession, Programme, ProgrammeKind, SessionStatus
 from client_profile.models.imports import ImportUpload
+from client_profile.models.integrations import (
+    ApiIdempotency,
+    ApiKey,
+    ApiKeyScope,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookStatus,
+)
 from client_profile.models.invoicing import InvoiceProfile
 from client_profile.models.messages import FamilyMessage, MessageTemplate
 from client_profile.models.my_data import DeletionRequest
@@ -64,6 +72,12 @@ __all__ = [
     "StatementFormat",
     "StatementLineStatus",
     "ImportUpload",
+    "ApiIdempotency",
+    "ApiKey",
+    "ApiKeyScope",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookStatus",
     "AuditEntry",
     "StaffMember",
     "StaffRole",

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from client_profile.models.base import utcnow
+from client_profile.models.base import updated_at_field, utcnow
 
 
 class MakeupCreditStatus(str, enum.Enum):
@@ -62,6 +62,7 @@ class MakeupCredit(SQLModel, table=True):
     )
     # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    updated_at: datetime | None = updated_at_field()
 
 
 class Discount(SQLModel, table=True):
@@ -130,6 +131,7 @@ class EntryPass(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    updated_at: datetime | None = updated_at_field()
 
 
 class EntryPassClass(SQLModel, table=True):

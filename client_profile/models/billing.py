@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Column, Enum, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from client_profile.models.base import utcnow
+from client_profile.models.base import updated_at_field, utcnow
 
 
 class OrderStatus(str, enum.Enum):
@@ -38,6 +38,7 @@ class Order(SQLModel, table=True):
     currency: str = Field(default="EUR", max_length=3)
     created_at: datetime = Field(default_factory=utcnow)
     paid_at: datetime | None = None
+    updated_at: datetime | None = updated_at_field()
 
 
 class OrderItemKind(str, enum.Enum):
@@ -133,6 +134,7 @@ class Charge(SQLModel, table=True):
     vat_rate_bp: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     paid_at: datetime | None = None
+    updated_at: datetime | None = updated_at_field()
 
 
 class ChargeDiscount(SQLModel, table=True):
@@ -209,6 +211,7 @@ class Payment(SQLModel, table=True):
     succeeded_at: datetime | None = None
     # How much of it was refunded (reserved by a pending refund, then kept or given back): see Refund.
     refunded_minor: int = Field(default=0, sa_column_kwargs={"server_default": "0", "nullable": False})
+    updated_at: datetime | None = updated_at_field()
 
 
 class InvoiceKind(str, enum.Enum):

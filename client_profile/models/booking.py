@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from client_profile.models.base import utcnow
+from client_profile.models.base import updated_at_field, utcnow
 
 
 class BookingStatus(str, enum.Enum):
@@ -46,6 +46,7 @@ class Booking(SQLModel, table=True):
     # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime | None = updated_at_field()
 
 
 class AttendanceState(str, enum.Enum):
@@ -92,6 +93,7 @@ class Attendance(SQLModel, table=True):
     cancel_reason: str = Field(default="", max_length=32)
     cancel_note: str = Field(default="", max_length=500)
     changed_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime | None = updated_at_field()
     changed_by_client_id: int | None = Field(default=None, foreign_key="client.id")
     changed_by_staff_id: int | None = Field(
         default=None,

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from client_profile.models.base import utcnow
+from client_profile.models.base import updated_at_field, utcnow
 
 
 class ProgrammeKind(str, enum.Enum):
@@ -42,6 +42,7 @@ class Programme(SQLModel, table=True):
     # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime | None = updated_at_field()
 
 
 class ClassGroup(SQLModel, table=True):
@@ -95,6 +96,7 @@ class ClassGroup(SQLModel, table=True):
     # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime | None = updated_at_field()
 
 
 class SessionStatus(str, enum.Enum):
@@ -130,3 +132,4 @@ class ClassSession(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
     # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    updated_at: datetime | None = updated_at_field()

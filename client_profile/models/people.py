@@ -9,7 +9,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
-from client_profile.models.base import utcnow
+from client_profile.models.base import updated_at_field, utcnow
 
 
 class Family(SQLModel, table=True):
@@ -28,6 +28,7 @@ class Family(SQLModel, table=True):
     # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime | None = updated_at_field()
 
 
 class Client(SQLModel, table=True):
@@ -60,6 +61,7 @@ class Client(SQLModel, table=True):
     # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime | None = updated_at_field()
 
 
 class Attendee(SQLModel, table=True):
@@ -80,3 +82,4 @@ class Attendee(SQLModel, table=True):
     # Bumped by every console edit; an edit made from an older version is refused (services.people.audit).
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime | None = updated_at_field()

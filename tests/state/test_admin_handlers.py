@@ -60,6 +60,7 @@ from client_profile.state.admin.benefits import AdminBenefitsState
 from client_profile.state.admin.deletions import AdminDeletionsState
 from client_profile.state.admin.families import AdminFamiliesState, AdminFamilyState
 from client_profile.state.admin.imports import AdminImportState
+from client_profile.state.admin.integrations import AdminIntegrationsState
 from client_profile.state.admin.messages import AdminMessagesState
 from client_profile.state.admin.money import AdminFamilyMoneyState, AdminMoneyState
 from client_profile.state.admin.payments import AdminChargeState, AdminCreditState
@@ -92,6 +93,30 @@ def _a_holiday(db) -> str:
     db.add(ProviderHoliday(provider_id=provider.id, day=date(2027, 12, 24), name="Christmas Eve"))
     db.commit()
     return "2027-12-24"
+
+
+def _an_api_key(db) -> int:
+    """A live key to revoke (made by the CLI path, committed for the call)."""
+    from client_profile.services.integrations.api_keys import create_key_as_operator
+
+    row, _ = create_key_as_operator(db, "Old export", False)
+    db.commit()
+    return row.id
+
+
+def _a_webhook(db) -> int:
+    """A live webhook endpoint to stop (committed for the call)."""
+    from client_profile.models import WebhookEndpoint
+
+    row = WebhookEndpoint(
+        provider_id=db.exec(select(Provider)).one().id,
+        url="http://127.0.0.1:9/",
+        secret_sealed="x",
+        events="booking.*",
+    )
+    db.add(row)
+    db.commit()
+    return row.id
 
 
 # The schedule's handlers act on the demo's classes: the Wednesday improvers (the class page's route) and
@@ -494,6 +519,19 @@ MATRIX = {
         {"owner"},
     ),
     "remove_holiday": (AdminSettingsState, lambda db: (_a_holiday(db),), {"owner"}),
+    "load_admin_integrations": (AdminIntegrationsState, lambda db: (), {"owner"}),
+    "create_api_key": (
+        AdminIntegrationsState,
+        lambda db: ({"name": "Accounting", "write": "on"},),
+        {"owner"},
+    ),
+    "revoke_api_key": (AdminIntegrationsState, lambda db: (_an_api_key(db),), {"owner"}),
+    "add_webhook": (
+        AdminIntegrationsState,
+        lambda db: ({"url": "http://127.0.0.1:9/hooks", "booking": "on"},),  # tests allow private addresses
+        {"owner"},
+    ),
+    "stop_webhook": (AdminIntegrationsState, lambda db: (_a_webhook(db),), {"owner"}),
     "load_admin_schedule": (AdminScheduleState, lambda db: (), SCHEDULE),
     "create_programme": (
         AdminScheduleState,
@@ -836,6 +874,10 @@ AUDITED = {
     "save_settings": 1,
     "add_holiday": 1,
     "remove_holiday": 1,
+    "create_api_key": 1,
+    "revoke_api_key": 1,
+    "add_webhook": 1,
+    "stop_webhook": 1,
     "mark_attendee": 1,
     "save_programme": 1,
     "create_family": 2,  # the family and its first client
@@ -888,6 +930,8 @@ UNCOUNTED = {"mark_everyone_present"}
 # State vars that hold a family's or the schedule's data: empty for whoever may not see them.
 PRIVATE_DATA = (
     "rows",
+    "keys_list",
+    "hooks",
     "clients",
     "attendees",
     "bookings",
@@ -1007,6 +1051,7 @@ def test_each_handler_as_each_identity(team, handler, who):
         assert not changed and audit_after == audit_before
         for name in PRIVATE_DATA:
             assert getattr(state, name, []) == [], name
+        assert getattr(state, "new_key", "") == getattr(state, "new_secret", "") == ""
 
 
 @pytest.mark.parametrize("junk", [0, -1, 2**63, "1 OR 1=1", None, [], {}, 1.5, True])
@@ -1234,3 +1279,51 @@ def test_junk_message_arguments_change_nothing(team, junk):
         e.action not in ("template.save", "template.reset", "message.send")
         for e in team.exec(select(AuditEntry)).all()
     )
+
+
+def test_an_api_key_is_shown_once_then_listed_by_prefix_and_revoked(team):
+    state = _state(AdminIntegrationsState, _cookie(team, "owner"))
+    assert state.load_admin_integrations() is None and state.keys_list == []
+    state.create_api_key({"name": "Accounting"})
+    key = state.new_key
+    assert key.startswith("cpk_") and "Copy it now" in state.message
+    assert [(k.name, k.prefix, k.scope, k.last_used) for k in state.keys_list] == [
+        ("Accounting", key[:12], "read", "")
+    ]
+    state.load_admin_integrations()
+    assert state.new_key == ""  # never again
+    state.create_api_key({"name": ""})
+    assert state.new_key == "" and state.field_errors == {"name": state.field_errors["name"]}
+    state.revoke_api_key(state.keys_list[0].id)
+    assert state.keys_list[0].is_revoked and "revoked" in state.message
+
+
+@pytest.mark.parametrize("junk", [0, -1, 2**63, "1 OR 1=1", None, [], {}, 1.5, True])
+def test_junk_api_key_arguments_change_nothing(team, junk):
+    state = _state(AdminIntegrationsState, _cookie(team, "owner"))
+    audit_before = len(team.exec(select(AuditEntry)).all())
+    team.rollback()
+    state.revoke_api_key(junk)
+    assert state.error
+    state.create_api_key(junk)
+    assert state.error or state.field_errors
+    state.create_api_key({"name": junk, "write": junk})
+    assert state.error or state.field_errors  # a junk write flag is refused too, never read as "read-only"
+    team.rollback()
+    assert len(team.exec(select(AuditEntry)).all()) == audit_before
+
+
+def test_a_webhook_secret_is_shown_once_and_the_endpoint_listed_then_stopped(team):
+    state = _state(AdminIntegrationsState, _cookie(team, "owner"))
+    state.load_admin_integrations()
+    state.add_webhook({"url": "http://127.0.0.1:9/hooks", "booking": "on", "payment": "on"})
+    assert state.new_secret.startswith("whsec_"), state.error
+    assert [(h.url, h.events) for h in state.hooks] == [("http://127.0.0.1:9/hooks", "booking.* payment.*")]
+    state.load_admin_integrations()
+    assert state.new_secret == ""
+    state.add_webhook({"url": "ftp://example.com/", "booking": "on"})
+    assert state.form_key == "webhook" and "url" in state.field_errors
+    state.add_webhook({"url": "https://example.com/"})
+    assert "events" in state.field_errors
+    state.stop_webhook(state.hooks[0].id)
+    assert state.hooks[0].is_disabled and "stopped" in state.message

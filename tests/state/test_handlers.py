@@ -94,6 +94,13 @@ KNOWN_HANDLERS = {
     "AdminStatementsState": {"load_admin_statements"},
     "AdminStatementState": {"load_admin_statement", "settle_matched", "assign_reference"},
     "AdminSettingsState": {"load_admin_settings", "save_settings", "add_holiday", "remove_holiday"},
+    "AdminIntegrationsState": {
+        "load_admin_integrations",
+        "create_api_key",
+        "revoke_api_key",
+        "add_webhook",
+        "stop_webhook",
+    },
     "AdminScheduleState": {"load_admin_schedule", "create_programme", "save_programme", "create_class"},
     "AdminClassState": {
         "load_admin_class",

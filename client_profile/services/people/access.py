@@ -17,6 +17,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from client_profile.models import (
+    Attendance,
     Attendee,
     BankStatement,
     BankStatementLine,
@@ -25,9 +26,13 @@ from client_profile.models import (
     Charge,
     ClassGroup,
     ClassSession,
+    Client,
     Discount,
+    EntryPass,
     Family,
+    MakeupCredit,
     Order,
+    Payment,
     Programme,
 )
 from client_profile.models.staff import StaffRole
@@ -408,3 +413,32 @@ def get_money_statement_line(db: Session, principal: StaffPrincipal, line_id: ob
     if row is None:
         raise NotFound("statement line")
     return row
+
+
+# ------------------------------------------------------------------------------------------------ API keys
+
+
+def api_scope_clause(model: type, provider_id: int):
+    """A WHERE clause over ``model`` alone (subqueries, no joins): the rows of one provider, the only scope of an
+    API key (services.integrations.api_keys); another provider's row looks like a missing one. A table the API
+    does not serve raises KeyError, so no query can go out unscoped."""
+    programmes = select(Programme.id).where(Programme.provider_id == provider_id)
+    classes = select(ClassGroup.id).where(ClassGroup.programme_id.in_(programmes))
+    families = select(Family.id).where(Family.provider_id == provider_id)
+    bookings = select(Booking.id).where(Booking.provider_id == provider_id)
+    clauses = {
+        Programme: Programme.provider_id == provider_id,
+        ClassGroup: ClassGroup.programme_id.in_(programmes),
+        ClassSession: ClassSession.class_id.in_(classes),
+        Family: Family.provider_id == provider_id,
+        Client: Client.provider_id == provider_id,
+        Attendee: Attendee.family_id.in_(families),
+        Booking: Booking.provider_id == provider_id,
+        Attendance: Attendance.booking_id.in_(bookings),
+        Charge: Charge.provider_id == provider_id,
+        Payment: Payment.provider_id == provider_id,
+        Order: Order.provider_id == provider_id,
+        EntryPass: EntryPass.provider_id == provider_id,
+        MakeupCredit: MakeupCredit.booking_id.in_(bookings),
+    }
+    return clauses[model]

@@ -1,0 +1,1 @@
+"""Integrations with other systems: API keys of the REST API."""
