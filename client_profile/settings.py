@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # A claimed message is the claimer's for this long; longer than any send timeout (docs/decisions.md
     # "Reminders are sent once").
     outbox_claim_seconds: float = Field(default=120.0, alias="OUTBOX_CLAIM_SECONDS", gt=0)
+    # A change the provider undoes within this time sends nothing: its message waits this long and is checked
+    # again when it leaves (docs/decisions.md "Everyone on a booking is told").
+    notify_grace_seconds: float = Field(default=120.0, alias="NOTIFY_GRACE_SECONDS", ge=0)
     # How often the worker looks for make-up credits whose booking deadline is 7 days away (and once at start).
     reminder_scan_seconds: float = Field(default=600.0, alias="REMINDER_SCAN_SECONDS", gt=0)
 

@@ -42,7 +42,14 @@ from client_profile.models.catalog import ClassGroup, ClassSession, Programme, P
 from client_profile.models.imports import ImportUpload
 from client_profile.models.invoicing import InvoiceProfile
 from client_profile.models.messages import FamilyMessage, MessageTemplate
-from client_profile.models.notifications import Channel, OutboxMessage, OutboxStatus, ProcessedWebhookEvent
+from client_profile.models.notifications import (
+    Channel,
+    NotificationPreference,
+    OutboxMessage,
+    OutboxStatus,
+    ProcessedWebhookEvent,
+    WhatsAppConsent,
+)
 from client_profile.models.people import Attendee, Client, Family
 from client_profile.models.provider import Provider, ProviderHoliday
 from client_profile.models.sharing import BookingShare
@@ -105,7 +112,9 @@ __all__ = [
     "OrderItem",
     "OrderItemKind",
     "OrderStatus",
+    "NotificationPreference",
     "OutboxMessage",
+    "WhatsAppConsent",
     "OutboxStatus",
     "Payment",
     "PaymentMethod",

@@ -14,9 +14,9 @@ Written in the caller's transaction; the outbox worker sends after commit.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from client_profile import formatting as fmt
@@ -27,18 +27,18 @@ from client_profile.models import (
     AttendanceState,
     Attendee,
     Booking,
-    BookingShare,
     Channel,
     ClassGroup,
     ClassSession,
     Client,
     OutboxMessage,
+    OutboxStatus,
     Programme,
     Provider,
     SessionStatus,
 )
 from client_profile.models.base import as_utc, utcnow
-from client_profile.services.notifications import outbox, templates
+from client_profile.services.notifications import audience, outbox, templates
 from client_profile.services.notifications.outbox import SkipMessage, register_renderer
 from client_profile.settings import get_settings
 
@@ -51,7 +51,8 @@ def _audience(
     db: Session, session_id: int, change: str, client_id: int | None = None
 ) -> list[tuple[Client, int]]:
     """(client, booking id) for everyone told about this change, in a stable order; ``client_id`` narrows it
-    to one person (the renderer's check that they still are)."""
+    to one person (the renderer's check that they still are). Who hears about a booking is
+    audience.booking_audience: the same rule as every other message."""
     rows = db.execute(
         select(Attendance.booking_id, Attendance.state, Attendee.family_id)
         .join(Booking, Booking.id == Attendance.booking_id)
@@ -64,31 +65,44 @@ def _audience(
     out: list[tuple[Client, int]] = []
     seen: set[int] = set()
     for booking_id, _state, family_id in rows:
-        shared = select(BookingShare.grantee_client_id).where(
-            BookingShare.booking_id == booking_id,
-            BookingShare.notify.is_(True),
-            BookingShare.revoked_at.is_(None),
-            BookingShare.grantee_client_id.is_not(None),
-        )
-        query = select(Client).where(
-            Client.is_active.is_(True), or_(Client.family_id == family_id, Client.id.in_(shared))
-        )
-        if client_id is not None:
-            query = query.where(Client.id == client_id)
-        for client in db.execute(query.order_by(Client.id)).scalars():
-            if client.id not in seen:
+        for client in audience.booking_audience(db, booking_id, family_id=family_id):
+            if client.id not in seen and (client_id is None or client.id == client_id):
                 seen.add(client.id)
                 out.append((client, booking_id))
     return out
 
 
-def _wants_email(client: Client) -> bool:
-    return bool(client.email) and not client.reminders_opt_out
+def _told(db: Session, session_id: int, client_id: int) -> list[OutboxMessage]:
+    """This person's messages about this session, oldest first."""
+    return list(
+        db.execute(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.kind == KIND,
+                OutboxMessage.recipient_client_id == client_id,
+                OutboxMessage.dedupe_key.like(f"{KIND}:%:{session_id}:v%"),
+            )
+            .order_by(OutboxMessage.id)
+        ).scalars()
+    )
 
 
-def notify_session_changed(db: Session, session_id: int, change: str, now: datetime | None = None) -> int:
+def _left(row: OutboxMessage) -> bool:
+    """The message left (or may have: a send cut off by a crash)."""
+    return OutboxStatus(row.status) in (OutboxStatus.sent, OutboxStatus.sending)
+
+
+def notify_session_changed(
+    db: Session,
+    session_id: int,
+    change: str,
+    now: datetime | None = None,
+    was: datetime | None = None,
+) -> int:
     """Queue the e-mail about ``change`` (MOVED, CANCELLED, RESTORED) of a session for everyone with a place
-    in it. Call it in the transaction that made the change, after it. Returns how many were queued."""
+    in it. Call it in the transaction that made the change, after it; ``was``: the start before a move. The
+    message waits settings.notify_grace_seconds (the change may still be undone) and is checked again when it
+    leaves. Returns how many were queued."""
     if change not in (MOVED, CANCELLED, RESTORED):
         raise ValueError(f"unknown session change {change!r}")
     now = now or utcnow()
@@ -97,35 +111,60 @@ def notify_session_changed(db: Session, session_id: int, change: str, now: datet
         return 0
     group = db.get(ClassGroup, session.class_id)
     provider_id = db.get(Programme, group.programme_id).provider_id
+    not_before = now + timedelta(seconds=get_settings().notify_grace_seconds)
     written = 0
     for client, booking_id in _audience(db, session.id, change):
-        if not _wants_email(client):
+        if Channel.email not in audience.channels_for(db, client, KIND):
             continue
+        payload = {
+            "session_id": session.id,
+            "change": change,
+            "version": session.version,
+            "booking_id": booking_id,
+        }
+        if change == MOVED:
+            # The time this person knows: the one before a move still waiting to leave, else the one before this.
+            waiting = [
+                r
+                for r in _told(db, session.id, client.id)
+                if OutboxStatus(r.status) == OutboxStatus.pending and (r.payload or {}).get("change") == MOVED
+            ]
+            known = (waiting[0].payload or {}).get("was") if waiting else None
+            payload["was"] = known or (as_utc(was).isoformat() if was else None)
         written += outbox.enqueue(
             db,
             provider_id=provider_id,
             kind=KIND,
             dedupe_key=f"{KIND}:{change}:{session.id}:v{session.version}:c{client.id}:email",
             recipient_client_id=client.id,
-            payload={
-                "session_id": session.id,
-                "change": change,
-                "version": session.version,
-                "booking_id": booking_id,
-            },
+            payload=payload,
             channel=Channel.email,
             now=now,
             if_absent=True,
+            not_before=not_before,
         )
     return written
 
 
-def _still_true(session: ClassSession, payload: dict) -> bool:
+def _still_true(db: Session, session: ClassSession, row: OutboxMessage) -> bool:
+    """Whether the message still says something this person does not know (the grace period's check)."""
+    payload = row.payload or {}
     change = payload.get("change")
     if session.version != payload.get("version") or as_utc(session.starts_at) <= utcnow():
         return False
     cancelled = session.status == SessionStatus.cancelled
-    return cancelled if change == CANCELLED else not cancelled
+    earlier = [
+        (r.payload or {}).get("change")
+        for r in _told(db, session.id, row.recipient_client_id or -1)
+        if r.id != row.id and _left(r) and (r.payload or {}).get("change") in (CANCELLED, RESTORED)
+    ]
+    told_cancelled = bool(earlier) and earlier[-1] == CANCELLED
+    if change == CANCELLED:
+        return cancelled and not told_cancelled  # not told twice
+    if change == RESTORED:
+        return not cancelled and told_cancelled  # a cancellation undone before anyone heard of it: nothing
+    was = payload.get("was")
+    return not cancelled and not (was and as_utc(datetime.fromisoformat(was)) == as_utc(session.starts_at))
 
 
 @register_renderer(KIND)
@@ -146,45 +185,54 @@ def _render(db: Session, row: OutboxMessage, _secrets: dict) -> OutgoingEmail:
     if found is None:
         raise SkipMessage("the session is gone")
     session, group, programme, provider = found
-    if row.channel != Channel.email or not _still_true(session, payload):
+    if row.channel != Channel.email or not _still_true(db, session, row):
         raise SkipMessage("the session changed again (or started) since")
-    audience = _audience(db, session.id, payload["change"], row.recipient_client_id or -1)
-    if not audience or not _wants_email(audience[0][0]):
-        raise SkipMessage("the recipient no longer has a place there, or turned e-mails off")
-    client, booking_id = audience[0]
+    told = _audience(db, session.id, payload["change"], row.recipient_client_id or -1)
+    if not told or not audience.still_wants(db, told[0][0], KIND, Channel.email):
+        raise SkipMessage("the recipient no longer has a place there, or turned these e-mails off")
+    client, booking_id = told[0]
     base = get_settings().base_url
     when = fmt.session_label(session.starts_at, provider.timezone)
     what = f"{programme.name} ({group.name})"
     venue = session.venue or group.venue
+    first = (client.full_name or "").split(" ", 1)[0].strip()
+    attendee = (
+        db.execute(
+            select(Attendee.first_name)
+            .join(Booking, Booking.attendee_id == Attendee.id)
+            .where(Booking.id == booking_id)
+        ).scalar_one_or_none()
+        or ""
+    )
+    whose = f"{attendee}'s session" if attendee else "The session"
+    profile = templates.profile_url(client.email)
     subject, lines = {
         MOVED: (
             f"{what} has moved to {when}",
             [
-                f"The session of {what} you have a place in now takes place on {when}"
+                f"{whose} of {what} now takes place on {when}"
                 + (f" at {venue}." if venue and not group.is_online else "."),
                 "If the new time does not suit you, you can excuse the session on its booking page.",
             ],
         ),
         CANCELLED: (
             f"{what} on {when} is cancelled",
-            [f"{provider.name} has cancelled the session of {what} on {when}."]
+            [
+                f"{provider.name} has cancelled {whose[0].lower() + whose[1:] if not attendee else whose} "
+                f"of {what} on {when}."
+            ]
             + ([session.note] if session.note else []),
         ),
         RESTORED: (
             f"{what} on {when} takes place after all",
-            [f"The session of {what} on {when} that was cancelled takes place after all."],
+            [f"{whose} of {what} on {when} that was cancelled takes place after all."],
         ),
     }[payload["change"]]
-    first = (client.full_name or "").split(" ", 1)[0].strip()
-    attendee = db.execute(
-        select(Attendee.first_name)
-        .join(Booking, Booking.attendee_id == Attendee.id)
-        .where(Booking.id == booking_id)
-    ).scalar_one_or_none()
+    lines.append(f"Your profile: {profile}")
     values = {
         "FIRST_NAME": first,
-        "PROFILE_URL": templates.profile_url(client.email),
-        "ATTENDEE": attendee or "",
+        "PROFILE_URL": profile,
+        "ATTENDEE": attendee,
         "CLASS": what,
         "SESSION_TIME": when,
         "NOTE": session.note or "",
