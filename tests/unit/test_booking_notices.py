@@ -267,3 +267,108 @@ def test_the_audience_scopes(db, world):
     assert ids(audience.MANAGE) == family + [world.grandma.id]
     with pytest.raises(ValueError):
         audience.booking_audience(db, world.booking.id, "everyone")
+
+
+# ------------------------------------------------------------------------------------------------ money
+
+
+def _family_id(db, world) -> int:
+    return db.get(Client, world.anna.id).family_id
+
+
+def test_a_new_charge_and_its_payment_reach_the_payers_once_with_the_receipt_link(db, world, smtp):
+    from client_profile.services.money import charges, payments
+
+    grandma = db.get(Client, world.grandma.id)
+    grandma.reminders_opt_out = True  # the master switch of reminders: payment messages still go
+    db.commit()
+    charge = charges.create_charge(
+        db,
+        world.owner,
+        _family_id(db, world),
+        kind="term",
+        booking_id=str(world.booking.id),
+        amount="75.00",
+        due_on="2026-12-15",
+        now=NOW,
+    )
+    db.commit()
+    assert _send(NOW + GRACE) == 2  # the family; grandma's share does not let her pay
+    assert sorted(str(m["To"]) for m in smtp.messages) == ["anna@example.com", "peter@example.com"]
+    msg = smtp.messages[0]
+    assert "75.00" in str(msg["Subject"])
+    body = _text(msg)
+    assert "Ema's Swimming (Beginners)" in body and "/payments" in body and "/login?email=" in body
+    assert msg["List-Unsubscribe"] is None  # mandatory: no unsubscribe
+    share = db.execute(
+        select(BookingShare).where(BookingShare.grantee_client_id == world.grandma.id)
+    ).scalar_one()
+    share.can_pay = True
+    db.commit()
+    payments.record_payment_received(db, charge.id, charge.amount_minor, now=NOW + timedelta(hours=1))
+    db.commit()
+    before = len(smtp.messages)
+    assert _send(NOW + timedelta(hours=1)) == 3  # no grace: the money is in
+    assert _send(NOW + timedelta(hours=2)) == 0
+    paid = smtp.messages[before:]
+    assert sorted(str(m["To"]) for m in paid) == [
+        "anna@example.com",
+        "grandma@example.com",
+        "peter@example.com",
+    ]
+    for m in paid:
+        assert str(m["Subject"]).startswith("We received your payment of")
+        text = _text(m)
+        assert "/documents/" in text or "/payments" in text  # the receipt (or the payments page without one)
+        assert m["List-Unsubscribe"] is None
+
+
+def test_a_charge_cancelled_within_the_grace_period_says_nothing(db, world, smtp):
+    from client_profile.services.money import charges
+
+    charge = charges.create_charge(
+        db, world.owner, _family_id(db, world), kind="one_off", description="Gala", amount="10.00", now=NOW
+    )
+    db.commit()
+    charges.cancel_charge(
+        db, world.owner, charge.id, charge.version, "A mistake", now=NOW + timedelta(seconds=20)
+    )
+    db.commit()
+    assert _send(NOW + GRACE) == 0 and smtp.messages == []
+
+
+# ------------------------------------------------------------------------------------------------ the CLI, links
+
+
+def test_the_cli_cancel_tells_everyone_once(db, world, smtp, capsys):
+    from client_profile import cli
+
+    with time_machine.travel(NOW, tick=False):
+        assert cli.main(["cancel-session", str(world.session.id), "--note", "Storm"]) == 0
+    assert _send(NOW) == 0
+    assert _send(NOW + GRACE) == 3
+    assert sorted(str(m["To"]) for m in smtp.messages) == [
+        "anna@example.com",
+        "grandma@example.com",
+        "peter@example.com",
+    ]
+    assert all("Storm" in _text(m) and "Ema" in _text(m) for m in smtp.messages)
+
+
+def test_a_new_livestream_link_is_told_and_a_link_changed_again_only_once(db, world, smtp):
+    from client_profile.services.notifications import session_changes
+    from client_profile.services.schedule import provider_sessions
+
+    group = db.get(ClassGroup, world.session.class_id)
+    group.is_online = True
+    db.get(Provider, world.provider.id).livestream_enabled = True
+    db.commit()
+    provider_sessions.set_session_link(db, world.session.id, "https://meet.example/one")
+    session_changes.notify_livestream_changed(db, [world.session.id], NOW)
+    db.commit()
+    provider_sessions.set_session_link(db, world.session.id, "https://meet.example/two")
+    session_changes.notify_livestream_changed(db, [world.session.id], NOW + timedelta(seconds=30))
+    db.commit()
+    assert _send(NOW + GRACE + timedelta(minutes=1)) == 3  # the first link never left: only the second
+    assert all("https://meet.example/two" in _text(m) for m in smtp.messages)
+    assert all(m["List-Unsubscribe"] for m in smtp.messages)

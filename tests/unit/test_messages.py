@@ -222,7 +222,7 @@ def test_the_owner_saves_resets_and_every_change_is_versioned_and_audited(owner,
     ).first()
     assert json.loads(last_save.after_json) == {"subject": "Closed today: *|CLASS|*"}
     rows = {r.kind: r for r in templates.template_rows(db, office)}
-    assert not rows["session_cancelled"].edited and not rows["payment_received"].sent
+    assert not rows["session_cancelled"].edited and rows["payment_received"].sent and rows["charge_due"].sent
     assert "family_message" not in rows
 
 

@@ -14,6 +14,7 @@ Written in the caller's transaction; the outbox worker sends after commit.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -40,6 +41,7 @@ from client_profile.models import (
 from client_profile.models.base import as_utc, utcnow
 from client_profile.services.notifications import audience, outbox, templates
 from client_profile.services.notifications.outbox import SkipMessage, register_renderer
+from client_profile.services.schedule.attendance import livestream_link
 from client_profile.settings import get_settings
 
 KIND = "session_changed"
@@ -259,4 +261,139 @@ def _render(db: Session, row: OutboxMessage, _secrets: dict) -> OutgoingEmail:
     return OutgoingEmail(to=client.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
 
 
-__all__ = ["KIND", "MOVED", "CANCELLED", "RESTORED", "notify_session_changed"]
+# ------------------------------------------------------------------------------------- livestream links
+
+LIVESTREAM_KIND = "livestream_changed"
+LIVESTREAM_AHEAD = timedelta(days=7)  # a class's new link: told for its sessions of the coming week
+
+
+def _link_tag(link: str) -> str:
+    return hashlib.sha256(link.encode()).hexdigest()[:16]
+
+
+def _session_facts(db: Session, session_id: object):
+    if not isinstance(session_id, int):
+        return None
+    return db.execute(
+        select(ClassSession, ClassGroup, Programme, Provider)
+        .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
+        .join(Programme, Programme.id == ClassGroup.programme_id)
+        .join(Provider, Provider.id == Programme.provider_id)
+        .where(ClassSession.id == session_id)
+    ).first()
+
+
+def notify_livestream_changed(
+    db: Session, session_ids: list[int], now: datetime | None = None, class_wide: bool = False
+) -> int:
+    """Queue "the livestream link of this session was added or changed" for everyone with a place in these
+    sessions (ahead, not cancelled, with a link now). ``class_wide``: the class's link changed, so only its
+    sessions of the coming week, and only those without their own link. A link cleared says nothing. The
+    message waits the grace period and is sent only while the session still has that link."""
+    now = now or utcnow()
+    not_before = now + timedelta(seconds=get_settings().notify_grace_seconds)
+    written = 0
+    for session_id in session_ids:
+        found = _session_facts(db, session_id)
+        if found is None:
+            continue
+        session, group, _programme, provider = found
+        if class_wide and (session.online_link or as_utc(session.starts_at) > now + LIVESTREAM_AHEAD):
+            continue
+        link = livestream_link(provider, group, session)
+        if not link or session.status == SessionStatus.cancelled or as_utc(session.starts_at) <= now:
+            continue
+        for client, booking_id in _audience(db, session.id, CANCELLED):  # the excused are not told
+            if Channel.email not in audience.channels_for(db, client, LIVESTREAM_KIND):
+                continue
+            written += outbox.enqueue(
+                db,
+                provider_id=provider.id,
+                kind=LIVESTREAM_KIND,
+                dedupe_key=f"{LIVESTREAM_KIND}:{session.id}:{_link_tag(link)}:c{client.id}:email",
+                recipient_client_id=client.id,
+                payload={"session_id": session.id, "link": _link_tag(link), "booking_id": booking_id},
+                channel=Channel.email,
+                now=now,
+                if_absent=True,
+                not_before=not_before,
+            )
+    return written
+
+
+@register_renderer(LIVESTREAM_KIND)
+def _render_livestream(db: Session, row: OutboxMessage, _secrets: dict) -> OutgoingEmail:
+    payload = row.payload or {}
+    found = _session_facts(db, payload.get("session_id"))
+    if found is None:
+        raise SkipMessage("the session is gone")
+    session, group, programme, provider = found
+    link = livestream_link(provider, group, session)
+    if (
+        not link
+        or _link_tag(link) != payload.get("link")
+        or session.status == SessionStatus.cancelled
+        or as_utc(session.starts_at) <= utcnow()
+    ):
+        raise SkipMessage("the link changed again, or the session is cancelled or started")
+    told = _audience(db, session.id, CANCELLED, row.recipient_client_id or -1)
+    if not told or not audience.still_wants(db, told[0][0], LIVESTREAM_KIND, row.channel):
+        raise SkipMessage("the recipient no longer has a place there, or turned these e-mails off")
+    client, booking_id = told[0]
+    base = get_settings().base_url
+    when = fmt.session_label(session.starts_at, provider.timezone)
+    what = f"{programme.name} ({group.name})"
+    first = (client.full_name or "").split(" ", 1)[0].strip()
+    attendee = (
+        db.execute(
+            select(Attendee.first_name)
+            .join(Booking, Booking.attendee_id == Attendee.id)
+            .where(Booking.id == booking_id)
+        ).scalar_one_or_none()
+        or ""
+    )
+    profile = templates.profile_url(client.email)
+    subject = f"{what} on {when}: the livestream link"
+    whose = f"{attendee}'s session" if attendee else "The session"
+    values = {
+        "FIRST_NAME": first,
+        "PROFILE_URL": profile,
+        "ATTENDEE": attendee,
+        "CLASS": what,
+        "SESSION_TIME": when,
+        "LIVESTREAM_URL": link,
+        "BOOKING_URL": f"{base}/bookings/{booking_id}",
+        "ACCOUNT_URL": f"{base}/account",
+    }
+    rendered = templates.render(
+        db,
+        provider,
+        LIVESTREAM_KIND,
+        values,
+        lambda: reminder_email(
+            provider_name=provider.name,
+            brand_color=provider.brand_color,
+            subject=subject,
+            greeting=f"Hello {first}," if first else "Hello,",
+            paragraphs=[
+                f"{whose} of {what} on {when} has a new livestream link: {link}",
+                "The link also appears on the booking page shortly before the session starts.",
+                f"Your profile: {profile}",
+            ],
+            button_label="See the booking",
+            link=f"{base}/bookings/{booking_id}",
+            settings_link=f"{base}/account",
+        ),
+    )
+    return OutgoingEmail(to=client.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
+
+
+__all__ = [
+    "KIND",
+    "MOVED",
+    "CANCELLED",
+    "RESTORED",
+    "notify_session_changed",
+    "LIVESTREAM_KIND",
+    "notify_livestream_changed",
+]
