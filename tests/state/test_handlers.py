@@ -25,6 +25,7 @@ from client_profile.state.calendar import CalendarState
 from client_profile.state.home import HomeState
 from client_profile.state.lists import BenefitsState, BookingsState
 from client_profile.state.makeups import MakeupsState
+from client_profile.state.notices import NoticeState
 from client_profile.state.orders import OrdersState
 from client_profile.state.shell import ShellState
 
@@ -38,6 +39,7 @@ APP_STATES = [
     CalendarState,
     MakeupsState,
     AccountState,
+    NoticeState,
 ]
 # Every public handler of every state of ours (found by our_state_classes, not listed by hand), on purpose: a
 # new handler or a new State class must be added here (and to a hostile-call test) before the suite passes, so
@@ -84,6 +86,7 @@ KNOWN_HANDLERS = {
     },
     "CalendarState": {"load_calendar", "regenerate_feed", "switch_feed"},
     "AccountState": {"load_account", "toggle_email_reminders", "save_whatsapp", "stop_whatsapp"},
+    "NoticeState": {"load_notices", "toggle_notice"},
     # The console (state/admin): every handler also in test_admin_handlers.MATRIX, called as every role.
     "AdminShellState": {"load_admin_shell"},
     "AdminStaffState": {"load_admin_staff", "invite", "change_role", "switch_active"},
