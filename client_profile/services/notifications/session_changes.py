@@ -1,14 +1,17 @@
 """E-mails to families when the provider moves, cancels or restores a session they have a place in.
 
-Rules (docs/decisions.md "The schedule in the console"):
+Rules (docs/decisions.md "The schedule in the console" and "Everyone on a booking is told what changes"):
 - Who: for every attendance in the session (a regular place, a make-up, or an excused one when the session
-  moved: the new time may suit them), the active clients of the attendee's family and the people the booking
-  is shared with (an active share with ``notify``); each person once per booking.
-- Channel: e-mail, unless the client turned reminder e-mails off. No WhatsApp: a business-initiated WhatsApp
-  message needs an approved template per kind, and there is none for this one yet.
-- Once: the dedupe key names the change, the session, its version and the client; the renderer re-reads the
-  session when the message leaves and sends nothing when it no longer says what the message would (it was
-  changed again, which queued its own message, or it has started).
+  moved: the new time may suit them), audience.booking_audience of its booking (the family's active clients and
+  the notify-sharers); each person once.
+- Channel: e-mail, unless the person turned this kind (or all reminder e-mails) off. No WhatsApp: a
+  business-initiated WhatsApp message needs an approved template per kind, and there is none for these yet.
+- Grace period: the message waits settings.notify_grace_seconds; when it leaves, the renderer re-reads the
+  session and sends nothing when it no longer tells this person something new (changed again, started, a
+  cancellation undone before it was ever sent, a move undone).
+- Once: the dedupe key names the change, the session, its version and the client.
+- Livestream links: ``notify_livestream_changed`` (kind livestream_changed) for a link added or changed, checked
+  the same way (the link must still be the one announced).
 Written in the caller's transaction; the outbox worker sends after commit.
 """
 
