@@ -372,3 +372,32 @@ def test_a_new_livestream_link_is_told_and_a_link_changed_again_only_once(db, wo
     assert _send(NOW + GRACE + timedelta(minutes=1)) == 3  # the first link never left: only the second
     assert all("https://meet.example/two" in _text(m) for m in smtp.messages)
     assert all(m["List-Unsubscribe"] for m in smtp.messages)
+
+
+def test_a_new_venue_at_the_same_time_is_told_and_a_new_link_alone_is_not_a_move(db, world, smtp):
+    timetable.move_session(
+        db, world.owner, world.session.id, 0, day="2026-12-08", start_time="16:00", venue="Lake", now=NOW
+    )
+    db.commit()
+    assert _send(NOW + GRACE) == 3
+    assert all("has moved" in str(m["Subject"]) and "at Lake" in _text(m) for m in smtp.messages)
+    group = db.get(ClassGroup, world.session.class_id)
+    group.is_online = True
+    db.get(Provider, world.provider.id).livestream_enabled = True
+    db.commit()
+    later = NOW + timedelta(minutes=10)
+    timetable.move_session(
+        db,
+        world.owner,
+        world.session.id,
+        1,
+        day="2026-12-08",
+        start_time="16:00",
+        venue="Lake",
+        online_link="https://meet.example/lake",
+        now=later,
+    )
+    db.commit()
+    before = len(smtp.messages)
+    assert _send(later + GRACE) == 3
+    assert all("livestream link" in str(m["Subject"]) for m in smtp.messages[before:])

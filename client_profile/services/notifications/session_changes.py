@@ -103,9 +103,11 @@ def notify_session_changed(
     change: str,
     now: datetime | None = None,
     was: datetime | None = None,
+    was_venue: str | None = None,
 ) -> int:
     """Queue the e-mail about ``change`` (MOVED, CANCELLED, RESTORED) of a session for everyone with a place
-    in it. Call it in the transaction that made the change, after it; ``was``: the start before a move. The
+    in it. Call it in the transaction that made the change, after it; ``was``/``was_venue``: the start and the
+    venue before a move. The
     message waits settings.notify_grace_seconds (the change may still be undone) and is checked again when it
     leaves. Returns how many were queued."""
     if change not in (MOVED, CANCELLED, RESTORED):
@@ -135,7 +137,9 @@ def notify_session_changed(
                 if OutboxStatus(r.status) == OutboxStatus.pending and (r.payload or {}).get("change") == MOVED
             ]
             known = (waiting[0].payload or {}).get("was") if waiting else None
-            payload["was"] = known or (as_utc(was).isoformat() if was else None)
+            payload["was"] = known or (
+                _where_when(was, session.venue if was_venue is None else was_venue) if was else None
+            )
         written += outbox.enqueue(
             db,
             provider_id=provider_id,
@@ -168,8 +172,12 @@ def _still_true(db: Session, session: ClassSession, row: OutboxMessage) -> bool:
         return cancelled and not told_cancelled  # not told twice
     if change == RESTORED:
         return not cancelled and told_cancelled  # a cancellation undone before anyone heard of it: nothing
-    was = payload.get("was")
-    return not cancelled and not (was and as_utc(datetime.fromisoformat(was)) == as_utc(session.starts_at))
+    return not cancelled and payload.get("was") != _where_when(session.starts_at, session.venue)
+
+
+def _where_when(starts_at: datetime, venue: str | None) -> str:
+    """What a person knows of a session's time and place, as compared when a move message leaves."""
+    return f"{as_utc(starts_at).isoformat()}|{venue or ''}"
 
 
 @register_renderer(KIND)
