@@ -401,3 +401,41 @@ def test_a_new_venue_at_the_same_time_is_told_and_a_new_link_alone_is_not_a_move
     before = len(smtp.messages)
     assert _send(later + GRACE) == 3
     assert all("livestream link" in str(m["Subject"]) for m in smtp.messages[before:])
+
+
+# ------------------------------------------------------------------------------------------------ WhatsApp
+
+
+@pytest.fixture
+def wa():
+    from tests.whatsapp_stub import WhatsAppStub
+
+    stub = WhatsAppStub().start()
+    yield stub
+    stub.stop()
+
+
+def test_a_cancellation_reaches_whatsapp_too_for_who_opted_in_when_a_template_is_set(db, world, smtp, wa):
+    from tests.whatsapp_stub import meta_env
+
+    anna = db.get(Client, world.anna.id)
+    anna.whatsapp_opt_in, anna.whatsapp_phone = True, "+420601234567"
+    db.commit()
+    timetable.cancel_session(db, world.owner, world.session.id, 0, now=NOW)  # no template yet: e-mail only
+    db.commit()
+    assert {r.channel.value for r in _rows(db)} == {"email"}
+    timetable.restore_session(db, world.owner, world.session.id, 1, now=NOW + timedelta(minutes=1))
+    db.commit()
+    with override_env(**meta_env(wa), WHATSAPP_TEMPLATE_BOOKING_NOTICE="booking_notice"):
+        later = NOW + timedelta(minutes=10)
+        timetable.cancel_session(db, world.owner, world.session.id, 2, note="Storm", now=later)
+        db.commit()
+        assert _send(later + GRACE) == 4  # three e-mails and anna's WhatsApp (the first two were undone)
+        assert _send(later + GRACE + timedelta(minutes=5)) == 0
+    [request] = wa.requests
+    template = request.json["template"]
+    assert template["name"] == "booking_notice"
+    texts = [p["text"] for p in template["components"][0]["parameters"]]
+    assert texts[0] == "Little Otters" and "Ema's session of Swimming (Beginners)" in texts[1]
+    assert texts[2].endswith(f"/bookings/{world.booking.id}")
+    assert len(smtp.messages) == 3

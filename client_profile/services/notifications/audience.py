@@ -78,8 +78,8 @@ def channels_for(db: Session, client: Client, kind: str) -> list[Channel]:
     if client.email and (preferences.is_mandatory(kind) or not client.reminders_opt_out):
         out.append(Channel.email)  # the account's "reminder e-mails" switch: the master switch for e-mail
     if (
-        kind in whatsapp.TEMPLATE_SETTINGS
-        and get_settings().whatsapp_enabled
+        get_settings().whatsapp_enabled
+        and whatsapp.has_template(kind)
         and client.whatsapp_opt_in
         and whatsapp.is_e164(client.whatsapp_phone)
     ):
@@ -90,3 +90,13 @@ def channels_for(db: Session, client: Client, kind: str) -> list[Channel]:
 def still_wants(db: Session, client: Client, kind: str, channel: Channel) -> bool:
     """The renderer's check when the message leaves."""
     return channel in channels_for(db, client, kind)
+
+
+def whatsapp_notice(
+    client: Client, kind: str, provider_name: str, text: str, link: str
+) -> whatsapp.TemplateMessage:
+    """A booking notice on WhatsApp: the one template of settings.whatsapp_template_booking_notice, with
+    {{1}} the provider, {{2}} what happened (the e-mail's first sentence) and {{3}} the link."""
+    return whatsapp.TemplateMessage(
+        to=client.whatsapp_phone, kind=kind, variables=[provider_name, text, link]
+    )

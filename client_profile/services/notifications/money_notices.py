@@ -58,20 +58,19 @@ def _queue(
     not_before = now + timedelta(seconds=get_settings().notify_grace_seconds) if grace else None
     written = 0
     for client in _people(db, charge):
-        if Channel.email not in audience.channels_for(db, client, kind):
-            continue
-        written += outbox.enqueue(
-            db,
-            provider_id=charge.provider_id,
-            kind=kind,
-            dedupe_key=f"{key}:c{client.id}:email",
-            recipient_client_id=client.id,
-            payload=payload,
-            channel=Channel.email,
-            now=now,
-            if_absent=True,
-            not_before=not_before,
-        )
+        for channel in audience.channels_for(db, client, kind):
+            written += outbox.enqueue(
+                db,
+                provider_id=charge.provider_id,
+                kind=kind,
+                dedupe_key=f"{key}:c{client.id}:{channel.value}",
+                recipient_client_id=client.id,
+                payload=payload,
+                channel=channel,
+                now=now,
+                if_absent=True,
+                not_before=not_before,
+            )
     return written
 
 
@@ -103,11 +102,7 @@ def notify_payment_received(db: Session, payment_id: int | None, now: datetime |
 
 def _recipient(db: Session, row: OutboxMessage, charge: Charge) -> Client:
     client = next((c for c in _people(db, charge) if c.id == row.recipient_client_id), None)
-    if (
-        client is None
-        or row.channel != Channel.email
-        or not audience.still_wants(db, client, row.kind, row.channel)
-    ):
+    if client is None or not audience.still_wants(db, client, row.kind, Channel(row.channel)):
         raise SkipMessage("the recipient is no longer told about this family's money")
     return client
 
@@ -136,7 +131,11 @@ def _still_due(db: Session, family_id: int, currency: str) -> str:
     return fmt.money(int(total), currency)
 
 
-def _mail(db, provider, client, kind, subject, lines, button, link, values) -> OutgoingEmail:
+def _mail(db, row, provider, client, subject, lines, button, link, values):
+    """The e-mail, or on a WhatsApp row the booking notice template with the first sentence and the link."""
+    kind = row.kind
+    if row.channel == Channel.whatsapp:
+        return audience.whatsapp_notice(client, kind, provider.name, lines[0], link)
     first = (client.full_name or "").split(" ", 1)[0].strip()
     base = get_settings().base_url
     profile = templates.profile_url(client.email)
@@ -160,7 +159,7 @@ def _mail(db, provider, client, kind, subject, lines, button, link, values) -> O
 
 
 @register_renderer(KIND_CHARGE)
-def _render_charge(db: Session, row: OutboxMessage, _secrets: dict) -> OutgoingEmail:
+def _render_charge(db: Session, row: OutboxMessage, _secrets: dict):
     charge_id = (row.payload or {}).get("charge_id")
     charge = db.get(Charge, charge_id) if isinstance(charge_id, int) else None
     if charge is None or charge.status != ChargeStatus.unpaid:
@@ -174,9 +173,9 @@ def _render_charge(db: Session, row: OutboxMessage, _secrets: dict) -> OutgoingE
     link = f"{get_settings().base_url}/payments"
     return _mail(
         db,
+        row,
         provider,
         client,
-        KIND_CHARGE,
         f"New charge: {charge.description} ({amount})",
         [f"{provider.name} has added a charge{who}: {charge.description}, {amount}{due}."],
         "Pay or see your payments",
@@ -193,7 +192,7 @@ def _render_charge(db: Session, row: OutboxMessage, _secrets: dict) -> OutgoingE
 
 
 @register_renderer(KIND_PAYMENT)
-def _render_payment(db: Session, row: OutboxMessage, _secrets: dict) -> OutgoingEmail:
+def _render_payment(db: Session, row: OutboxMessage, _secrets: dict):
     payment_id = (row.payload or {}).get("payment_id")
     payment = db.get(Payment, payment_id) if isinstance(payment_id, int) else None
     charge = db.get(Charge, payment.charge_id) if payment is not None else None
@@ -219,9 +218,9 @@ def _render_payment(db: Session, row: OutboxMessage, _secrets: dict) -> Outgoing
     lines.append(f"Your receipt {receipt.number}: {link}" if receipt else f"Your payments: {link}")
     return _mail(
         db,
+        row,
         provider,
         client,
-        KIND_PAYMENT,
         f"We received your payment of {paid}",
         lines,
         "Open the receipt" if receipt else "See your payments",

@@ -4,8 +4,8 @@ Rules (docs/decisions.md "The schedule in the console" and "Everyone on a bookin
 - Who: for every attendance in the session (a regular place, a make-up, or an excused one when the session
   moved: the new time may suit them), audience.booking_audience of its booking (the family's active clients and
   the notify-sharers); each person once.
-- Channel: e-mail, unless the person turned this kind (or all reminder e-mails) off. No WhatsApp: a
-  business-initiated WhatsApp message needs an approved template per kind, and there is none for these yet.
+- Channels: audience.channels_for: e-mail unless the person turned this kind (or all reminder e-mails) off;
+  WhatsApp for those who opted in when WHATSAPP_TEMPLATE_BOOKING_NOTICE names an approved template.
 - Grace period: the message waits settings.notify_grace_seconds; when it leaves, the renderer re-reads the
   session and sends nothing when it no longer tells this person something new (changed again, started, a
   cancellation undone before it was ever sent, a move undone).
@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from client_profile import formatting as fmt
+from client_profile.integrations import whatsapp
 from client_profile.integrations.mailer import OutgoingEmail
 from client_profile.integrations.reminder_templates import reminder_email
 from client_profile.models import (
@@ -77,19 +78,18 @@ def _audience(
     return out
 
 
-def _told(db: Session, session_id: int, client_id: int) -> list[OutboxMessage]:
-    """This person's messages about this session, oldest first."""
-    return list(
-        db.execute(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.kind == KIND,
-                OutboxMessage.recipient_client_id == client_id,
-                OutboxMessage.dedupe_key.like(f"{KIND}:%:{session_id}:v%"),
-            )
-            .order_by(OutboxMessage.id)
-        ).scalars()
+def _told(
+    db: Session, session_id: int, client_id: int, channel: Channel | None = None
+) -> list[OutboxMessage]:
+    """This person's messages about this session (on one channel), oldest first."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.kind == KIND,
+        OutboxMessage.recipient_client_id == client_id,
+        OutboxMessage.dedupe_key.like(f"{KIND}:%:{session_id}:v%"),
     )
+    if channel is not None:
+        query = query.where(OutboxMessage.channel == channel)
+    return list(db.execute(query.order_by(OutboxMessage.id)).scalars())
 
 
 def _left(row: OutboxMessage) -> bool:
@@ -121,7 +121,8 @@ def notify_session_changed(
     not_before = now + timedelta(seconds=get_settings().notify_grace_seconds)
     written = 0
     for client, booking_id in _audience(db, session.id, change):
-        if Channel.email not in audience.channels_for(db, client, KIND):
+        channels = audience.channels_for(db, client, KIND)
+        if not channels:
             continue
         payload = {
             "session_id": session.id,
@@ -140,18 +141,19 @@ def notify_session_changed(
             payload["was"] = known or (
                 _where_when(was, session.venue if was_venue is None else was_venue) if was else None
             )
-        written += outbox.enqueue(
-            db,
-            provider_id=provider_id,
-            kind=KIND,
-            dedupe_key=f"{KIND}:{change}:{session.id}:v{session.version}:c{client.id}:email",
-            recipient_client_id=client.id,
-            payload=payload,
-            channel=Channel.email,
-            now=now,
-            if_absent=True,
-            not_before=not_before,
-        )
+        for channel in channels:
+            written += outbox.enqueue(
+                db,
+                provider_id=provider_id,
+                kind=KIND,
+                dedupe_key=f"{KIND}:{change}:{session.id}:v{session.version}:c{client.id}:{channel.value}",
+                recipient_client_id=client.id,
+                payload=payload,
+                channel=channel,
+                now=now,
+                if_absent=True,
+                not_before=not_before,
+            )
     return written
 
 
@@ -164,7 +166,7 @@ def _still_true(db: Session, session: ClassSession, row: OutboxMessage) -> bool:
     cancelled = session.status == SessionStatus.cancelled
     earlier = [
         (r.payload or {}).get("change")
-        for r in _told(db, session.id, row.recipient_client_id or -1)
+        for r in _told(db, session.id, row.recipient_client_id or -1, Channel(row.channel))
         if r.id != row.id and _left(r) and (r.payload or {}).get("change") in (CANCELLED, RESTORED)
     ]
     told_cancelled = bool(earlier) and earlier[-1] == CANCELLED
@@ -181,7 +183,7 @@ def _where_when(starts_at: datetime, venue: str | None) -> str:
 
 
 @register_renderer(KIND)
-def _render(db: Session, row: OutboxMessage, _secrets: dict) -> OutgoingEmail:
+def _render(db: Session, row: OutboxMessage, _secrets: dict) -> OutgoingEmail | whatsapp.TemplateMessage:
     payload = row.payload or {}
     session_id = payload.get("session_id")
     found = (
@@ -198,11 +200,11 @@ def _render(db: Session, row: OutboxMessage, _secrets: dict) -> OutgoingEmail:
     if found is None:
         raise SkipMessage("the session is gone")
     session, group, programme, provider = found
-    if row.channel != Channel.email or not _still_true(db, session, row):
+    if not _still_true(db, session, row):
         raise SkipMessage("the session changed again (or started) since")
     told = _audience(db, session.id, payload["change"], row.recipient_client_id or -1)
-    if not told or not audience.still_wants(db, told[0][0], KIND, Channel.email):
-        raise SkipMessage("the recipient no longer has a place there, or turned these e-mails off")
+    if not told or not audience.still_wants(db, told[0][0], KIND, Channel(row.channel)):
+        raise SkipMessage("the recipient no longer has a place there, or turned these messages off")
     client, booking_id = told[0]
     base = get_settings().base_url
     when = fmt.session_label(session.starts_at, provider.timezone)
@@ -241,6 +243,10 @@ def _render(db: Session, row: OutboxMessage, _secrets: dict) -> OutgoingEmail:
             [f"{whose} of {what} on {when} that was cancelled takes place after all."],
         ),
     }[payload["change"]]
+    if row.channel == Channel.whatsapp:
+        return audience.whatsapp_notice(
+            client, KIND, provider.name, lines[0], f"{base}/bookings/{booking_id}"
+        )
     lines.append(f"Your profile: {profile}")
     values = {
         "FIRST_NAME": first,
@@ -315,25 +321,26 @@ def notify_livestream_changed(
         if not link or session.status == SessionStatus.cancelled or as_utc(session.starts_at) <= now:
             continue
         for client, booking_id in _audience(db, session.id, CANCELLED):  # the excused are not told
-            if Channel.email not in audience.channels_for(db, client, LIVESTREAM_KIND):
-                continue
-            written += outbox.enqueue(
-                db,
-                provider_id=provider.id,
-                kind=LIVESTREAM_KIND,
-                dedupe_key=f"{LIVESTREAM_KIND}:{session.id}:{_link_tag(link)}:c{client.id}:email",
-                recipient_client_id=client.id,
-                payload={"session_id": session.id, "link": _link_tag(link), "booking_id": booking_id},
-                channel=Channel.email,
-                now=now,
-                if_absent=True,
-                not_before=not_before,
-            )
+            for channel in audience.channels_for(db, client, LIVESTREAM_KIND):
+                written += outbox.enqueue(
+                    db,
+                    provider_id=provider.id,
+                    kind=LIVESTREAM_KIND,
+                    dedupe_key=f"{LIVESTREAM_KIND}:{session.id}:{_link_tag(link)}:c{client.id}:{channel.value}",
+                    recipient_client_id=client.id,
+                    payload={"session_id": session.id, "link": _link_tag(link), "booking_id": booking_id},
+                    channel=channel,
+                    now=now,
+                    if_absent=True,
+                    not_before=not_before,
+                )
     return written
 
 
 @register_renderer(LIVESTREAM_KIND)
-def _render_livestream(db: Session, row: OutboxMessage, _secrets: dict) -> OutgoingEmail:
+def _render_livestream(
+    db: Session, row: OutboxMessage, _secrets: dict
+) -> OutgoingEmail | whatsapp.TemplateMessage:
     payload = row.payload or {}
     found = _session_facts(db, payload.get("session_id"))
     if found is None:
@@ -348,7 +355,7 @@ def _render_livestream(db: Session, row: OutboxMessage, _secrets: dict) -> Outgo
     ):
         raise SkipMessage("the link changed again, or the session is cancelled or started")
     told = _audience(db, session.id, CANCELLED, row.recipient_client_id or -1)
-    if not told or not audience.still_wants(db, told[0][0], LIVESTREAM_KIND, row.channel):
+    if not told or not audience.still_wants(db, told[0][0], LIVESTREAM_KIND, Channel(row.channel)):
         raise SkipMessage("the recipient no longer has a place there, or turned these e-mails off")
     client, booking_id = told[0]
     base = get_settings().base_url
@@ -366,6 +373,11 @@ def _render_livestream(db: Session, row: OutboxMessage, _secrets: dict) -> Outgo
     profile = templates.profile_url(client.email)
     subject = f"{what} on {when}: the livestream link"
     whose = f"{attendee}'s session" if attendee else "The session"
+    if row.channel == Channel.whatsapp:
+        said = f"{whose} of {what} on {when} has a new livestream link: {link}"
+        return audience.whatsapp_notice(
+            client, LIVESTREAM_KIND, provider.name, said, f"{base}/bookings/{booking_id}"
+        )
     values = {
         "FIRST_NAME": first,
         "PROFILE_URL": profile,
