@@ -439,3 +439,22 @@ def test_a_cancellation_reaches_whatsapp_too_for_who_opted_in_when_a_template_is
     assert texts[0] == "Little Otters" and "Ema's session of Swimming (Beginners)" in texts[1]
     assert texts[2].endswith(f"/bookings/{world.booking.id}")
     assert len(smtp.messages) == 3
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ("Subject", "x"),
+        ("To", "a@b.c"),
+        ("Bcc", "a@b.c"),
+        ("X Bad", "x"),
+        ("List-Unsubscribe", "<a>\r\nBcc: x"),
+    ],
+)
+def test_extra_headers_cannot_forge_or_inject(header):
+    from client_profile.integrations import mailer
+
+    mail = mailer.OutgoingEmail(to="anna@example.com", subject="s", text="t", headers=(header,))
+    with pytest.raises(mailer.MailerError) as err:
+        mailer.build_message(mail)
+    assert err.value.permanent
