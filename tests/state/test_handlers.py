@@ -295,6 +295,9 @@ def test_anna_cannot_reach_bens_data_through_any_handler(demo):
     s["BookingsState"].load_bookings()
     s["BenefitsState"].load_benefits()
     s["OrdersState"].load_orders()
+    s["NoticeState"].load_notices()
+    s["NoticeState"].toggle_notice("session_changed", False)  # her own switch only
+    s["NoticeState"].toggle_notice("session_changed", True)
     for name, state in s.items():
         text = snapshot(state)
         for sentinel in BEN_SENTINELS:
@@ -314,6 +317,8 @@ def test_without_a_valid_session_every_handler_sends_to_login_and_loads_nothing(
         s["BookingsState"].load_bookings,
         s["BenefitsState"].load_benefits,
         s["OrdersState"].load_orders,
+        s["NoticeState"].load_notices,
+        lambda: s["NoticeState"].toggle_notice("session_changed", False),
     ]
     for call in calls:
         assert is_redirect_to_login(call())

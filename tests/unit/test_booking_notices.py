@@ -245,7 +245,9 @@ def test_the_unsubscribe_link_turns_off_that_kind_for_that_person_only(db, world
 def test_a_bad_unsubscribe_token_is_a_404_and_mandatory_kinds_have_none(db, world, api):
     web = TestClient(api, base_url="http://localhost:3000", follow_redirects=False)  # the guard included
     for token in ("x", "a.b", "MTph.0123", "%00", preferences.unsubscribe_token(world.anna.id, "x")):
-        assert web.get(f"/unsubscribe/{token}").status_code == 404
+        page = web.get(f"/unsubscribe/{token}")
+        assert page.status_code == 404 and page.headers["cache-control"] == "no-store"
+        assert "default-src 'none'" in page.headers["content-security-policy"]
         assert web.post(f"/unsubscribe/{token}").status_code == 404
     # A well-signed token for a mandatory kind cannot be made into one that works.
     assert preferences.read_token(preferences.unsubscribe_token(world.anna.id, "payment_received")) is None
