@@ -150,6 +150,15 @@ def _messages() -> rx.Component:
                 size="2",
                 color_scheme="gray",
             ),
+            rx.cond(
+                ~S.email_reminders,
+                rx.callout(
+                    "Reminder e-mails are off above: of these, only the ones always sent reach you by e-mail.",
+                    icon="info",
+                    size="1",
+                    color_scheme="gray",
+                ),
+            ),
             feedback(N),
             rx.foreach(N.switches, _notice_row),
             spacing="2",

@@ -1,12 +1,14 @@
 """Make-up reminders: "you have a make-up to book", "your make-up credit expires in 7 days", waitlist offers.
 
 Rules (one place):
-- Who: the active clients of the family the credit's attendee belongs to, plus people the booking is shared with
-  (an active share with ``notify``). Checked again when the message is sent: a share revoked or a preference
-  changed in between stops it.
-- Channels, per client: e-mail unless the client turned reminder e-mails off (``reminders_opt_out``); WhatsApp
-  in addition only when WhatsApp is configured (WHATSAPP_PROVIDER), the client opted in (``whatsapp_opt_in``) and
-  the stored number is valid E.164. The two are independent (consent is per channel).
+- Who: audience.booking_audience (the one rule): the active clients of the family the credit's attendee belongs
+  to, plus people the booking is shared with (an active share with ``notify``); a waiting-list offer only to the
+  sharers who may manage the booking (its link books a place). Checked again when the message is sent: a share
+  revoked or a preference changed in between stops it.
+- Channels, per client: audience.channels_for: nothing when the person turned this kind off; e-mail unless they
+  turned reminder e-mails off (``reminders_opt_out``); WhatsApp in addition only when WhatsApp is configured
+  (WHATSAPP_PROVIDER), the client opted in (``whatsapp_opt_in``) and the stored number is valid E.164. The two
+  are independent (consent is per channel).
 - Once: every message has a dedupe key (kind, credit or offer, client, channel); enqueueing again is a no-op
   (INSERT ... ON CONFLICT DO NOTHING in the caller's transaction). The expiry reminder is keyed by the credit
   only: one per credit, ever.
