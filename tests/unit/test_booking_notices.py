@@ -460,3 +460,26 @@ def test_extra_headers_cannot_forge_or_inject(header):
     with pytest.raises(mailer.MailerError) as err:
         mailer.build_message(mail)
     assert err.value.permanent
+
+
+def test_a_class_link_set_in_the_console_is_told_for_the_coming_week(db, world, smtp):
+    from client_profile.services.schedule import classes
+
+    group = db.get(ClassGroup, world.session.class_id)
+    group.is_online = True
+    db.get(Provider, world.provider.id).livestream_enabled = True
+    far = ClassSession(
+        class_id=group.id,
+        starts_at=TUESDAY + timedelta(days=14),
+        ends_at=TUESDAY + timedelta(days=14, hours=1),
+    )
+    db.add(far)
+    db.flush()
+    db.add(Attendance(booking_id=world.booking.id, session_id=far.id))
+    db.commit()
+    classes.update_class(
+        db, world.owner, group.id, group.version, online_link="https://meet.example/class", now=NOW
+    )
+    db.commit()
+    assert _send(NOW + GRACE) == 3  # next Tuesday's session only, not the one in three weeks
+    assert all("Tue 8 Dec" in str(m["Subject"]) and "livestream" in str(m["Subject"]) for m in smtp.messages)
