@@ -185,6 +185,9 @@ def test_preferences_and_shares_are_checked_again_when_sending(db, world):
     db.commit()
     assert outbox.process_due() == 1
     assert [m["To"] for m in mailbox()] == ["anna@example.com"]
+    # A reminder e-mail: one-click unsubscribe from this kind (RFC 8058).
+    assert "/unsubscribe/" in mailbox()[0]["List-Unsubscribe"]
+    assert mailbox()[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 def test_waitlist_offer_carries_the_link_sealed_and_not_after_it_expires(db, world, stub):
