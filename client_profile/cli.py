@@ -385,10 +385,16 @@ def _cmd_attendance(args: argparse.Namespace) -> int:
 
 def _cmd_cancel_session(args: argparse.Namespace) -> int:
     from client_profile.db import unit_of_work
+    from client_profile.services.notifications import session_changes
     from client_profile.services.schedule.provider_sessions import cancel_session
 
     with unit_of_work() as db:
         session = cancel_session(db, args.session_id, args.note or "")
+        session.version += (
+            1  # like the console: an edit form opened before is stale; the e-mail is keyed by it
+        )
+        db.flush()
+        session_changes.notify_session_changed(db, session.id, session_changes.CANCELLED)
         text = f"Session {session.id} is cancelled." + (f" Note: {session.note}" if session.note else "")
     _out(text)
     return 0
@@ -396,26 +402,39 @@ def _cmd_cancel_session(args: argparse.Namespace) -> int:
 
 def _cmd_restore_session(args: argparse.Namespace) -> int:
     from client_profile.db import unit_of_work
+    from client_profile.services.notifications import session_changes
     from client_profile.services.schedule.provider_sessions import restore_session
 
     with unit_of_work() as db:
         session = restore_session(db, args.session_id)
+        session.version += 1
+        db.flush()
+        session_changes.notify_session_changed(db, session.id, session_changes.RESTORED)
         text = f"Session {session.id} is scheduled again."
     _out(text)
     return 0
 
 
 def _cmd_set_link(args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
     from client_profile.db import unit_of_work
+    from client_profile.models import ClassSession
+    from client_profile.services.notifications import session_changes
     from client_profile.services.schedule.provider_sessions import set_class_link, set_session_link
 
     with unit_of_work() as db:
         if args.session_id is not None:
-            link = set_session_link(db, args.session_id, args.url).online_link
+            session = set_session_link(db, args.session_id, args.url)
+            link = session.online_link
+            session_changes.notify_livestream_changed(db, [session.id])
             what = f"Session {args.session_id}"
             cleared = "now uses its class's link"
         else:
-            link = set_class_link(db, args.class_id, args.url).online_link
+            group = set_class_link(db, args.class_id, args.url)
+            link = group.online_link
+            ids = list(db.exec(select(ClassSession.id).where(ClassSession.class_id == group.id)).all())
+            session_changes.notify_livestream_changed(db, ids, class_wide=True)
             what = f"Class {args.class_id}"
             cleared = "has no livestream link now"
     _out(f"{what} livestream link: {link}." if link else f"{what} {cleared}.")

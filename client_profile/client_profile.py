@@ -20,6 +20,7 @@ from client_profile.api import calendar as calendar_api
 from client_profile.api import dev_mailbox, media
 from client_profile.api import my_data as my_data_api
 from client_profile.api import payments as payments_api
+from client_profile.api import unsubscribe as unsubscribe_api
 from client_profile.api.admin import charges as admin_charges
 from client_profile.api.admin import documents as admin_documents
 from client_profile.api.admin import imports as admin_imports
@@ -58,6 +59,7 @@ def build_api() -> FastAPI:
         admin_statements,
         admin_documents,
         admin_imports,
+        unsubscribe_api,
     ):
         routes.include_router(module.router)
     routes.mount("/api/v1", build_v1())  # the REST API (docs/api.md): its own app, key-authenticated
@@ -77,6 +79,7 @@ _PUBLIC_PREFIXES = (
     "/dev/",
     "/media/",
     "/calendar/",
+    "/unsubscribe/",  # one-click unsubscribe: the token is the key (api/unsubscribe.py)
     "/_event",
     "/_upload",
     "/_health",

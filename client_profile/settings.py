@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # A claimed message is the claimer's for this long; longer than any send timeout (docs/decisions.md
     # "Reminders are sent once").
     outbox_claim_seconds: float = Field(default=120.0, alias="OUTBOX_CLAIM_SECONDS", gt=0)
+    # A change the provider undoes within this time sends nothing: its message waits this long and is checked
+    # again when it leaves (docs/decisions.md "Everyone on a booking is told").
+    notify_grace_seconds: float = Field(default=120.0, alias="NOTIFY_GRACE_SECONDS", ge=0)
     # How often the worker looks for make-up credits whose booking deadline is 7 days away (and once at start).
     reminder_scan_seconds: float = Field(default=600.0, alias="REMINDER_SCAN_SECONDS", gt=0)
 
@@ -103,6 +106,9 @@ class Settings(BaseSettings):
     whatsapp_template_waitlist_offer: str = Field(
         default="makeup_waitlist_offer", alias="WHATSAPP_TEMPLATE_WAITLIST_OFFER"
     )
+    # One template for the booking notices (a session changed, a livestream link, a charge, a payment):
+    # {{1}} the provider, {{2}} what happened, {{3}} the link. Empty: those notices are e-mail only.
+    whatsapp_template_booking_notice: str = Field(default="", alias="WHATSAPP_TEMPLATE_BOOKING_NOTICE")
     whatsapp_template_language: str = Field(default="en", alias="WHATSAPP_TEMPLATE_LANGUAGE")
 
     session_idle_minutes: int = Field(default=24 * 60, alias="SESSION_IDLE_MINUTES", ge=5)
@@ -204,7 +210,7 @@ class Settings(BaseSettings):
             self.whatsapp_template_makeup_earned,
             self.whatsapp_template_makeup_expiring,
             self.whatsapp_template_waitlist_offer,
-        )
+        ) + ((self.whatsapp_template_booking_notice,) if self.whatsapp_template_booking_notice else ())
         if self.outbox_claim_seconds <= max(self.whatsapp_timeout_seconds, self.smtp_timeout_seconds) * 2:
             raise ValueError(
                 "OUTBOX_CLAIM_SECONDS must be more than twice WHATSAPP_TIMEOUT_SECONDS and "

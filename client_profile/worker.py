@@ -4,7 +4,8 @@
 (``client-profile worker``). The outbox (services.notifications.outbox) only knows how to claim, render and
 send rows; this
 module decides which renderers exist (importing services.notifications.reminders registers the make-up
-reminders, services.notifications.session_changes the moved/cancelled session e-mails) and which
+reminders, services.notifications.session_changes the moved/cancelled session and livestream e-mails,
+services.notifications.money_notices the charge and payment e-mails) and which
 jobs run between send passes. A new periodic job is one more entry in ``periodic_jobs``.
 """
 
@@ -18,6 +19,7 @@ from client_profile.services.errors import DomainError
 from client_profile.services.integrations import webhooks
 from client_profile.services.notifications import (  # noqa: F401 (renderers)
     family_messages,
+    money_notices,
     outbox,
     reminders,
     session_changes,

@@ -50,6 +50,8 @@ class OutgoingEmail:
     # A Message-ID that stays the same when the outbox hands the same row over again (after a crash), so the
     # receiving side can recognise the copy. None: a fresh one.
     message_id: str | None = None
+    # Extra header lines, e.g. List-Unsubscribe (name, value); a name or value with a line break is refused.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ class StoredEmail:
     subject: str
     date: datetime | None
     text: str
+
+
+_OWN_HEADERS = frozenset({"from", "to", "subject", "date", "message-id", "auto-submitted", "cc", "bcc"})
 
 
 def _one_line(value: str) -> str:
@@ -83,6 +88,12 @@ def build_message(mail: OutgoingEmail, settings: Settings | None = None) -> Emai
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = f"<{mail.message_id}@{domain}>" if mail.message_id else make_msgid(domain=domain)
     msg["Auto-Submitted"] = "auto-generated"
+    for name, value in mail.headers:
+        if not name.replace("-", "").isalnum() or name.lower() in _OWN_HEADERS:
+            raise MailerError(f"header {name!r} may not be set", permanent=True)
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise MailerError(f"header {name!r} has a control character", permanent=True)
+        msg[name] = value
     msg.set_content(mail.text)
     if mail.html:
         msg.add_alternative(mail.html, subtype="html")

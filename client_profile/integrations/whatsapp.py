@@ -34,7 +34,20 @@ TEMPLATE_SETTINGS = {
     "makeup_earned": "whatsapp_template_makeup_earned",
     "makeup_expiring": "whatsapp_template_makeup_expiring",
     "waitlist_offer": "whatsapp_template_waitlist_offer",
+    # The booking notices share one template (provider, what happened, link); unset: e-mail only.
+    "session_changed": "whatsapp_template_booking_notice",
+    "livestream_changed": "whatsapp_template_booking_notice",
+    "charge_due": "whatsapp_template_booking_notice",
+    "payment_received": "whatsapp_template_booking_notice",
 }
+
+
+def has_template(kind: str, settings: Settings | None = None) -> bool:
+    """Whether WhatsApp messages of this kind can be sent (a template is configured for it)."""
+    name = TEMPLATE_SETTINGS.get(kind)
+    return bool(name and getattr(settings or get_settings(), name))
+
+
 MAX_VARIABLE = 1024  # WhatsApp's limit for one body parameter is 1024 characters (32768 for the whole body)
 
 

@@ -51,7 +51,14 @@ from client_profile.models.integrations import (
 from client_profile.models.invoicing import InvoiceProfile
 from client_profile.models.messages import FamilyMessage, MessageTemplate
 from client_profile.models.my_data import DeletionRequest
-from client_profile.models.notifications import Channel, OutboxMessage, OutboxStatus, ProcessedWebhookEvent
+from client_profile.models.notifications import (
+    Channel,
+    NotificationPreference,
+    OutboxMessage,
+    OutboxStatus,
+    ProcessedWebhookEvent,
+    WhatsAppConsent,
+)
 from client_profile.models.people import Attendee, Client, Family
 from client_profile.models.provider import Provider, ProviderHoliday
 from client_profile.models.sharing import BookingShare
@@ -121,7 +128,9 @@ __all__ = [
     "OrderItem",
     "OrderItemKind",
     "OrderStatus",
+    "NotificationPreference",
     "OutboxMessage",
+    "WhatsAppConsent",
     "OutboxStatus",
     "Payment",
     "PaymentMethod",

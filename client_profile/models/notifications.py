@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Enum, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Enum, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from client_profile.models.base import utcnow
@@ -59,3 +59,46 @@ class ProcessedWebhookEvent(SQLModel, table=True):
     source: str = Field(default="stripe", max_length=32)
     event_type: str = Field(max_length=100)
     received_at: datetime = Field(default_factory=utcnow)
+
+
+class NotificationPreference(SQLModel, table=True):
+    """A client's choice for one kind of optional message (services.notifications.preferences). No row: on."""
+
+    __tablename__ = "notification_preference"
+    __table_args__ = (UniqueConstraint("client_id", "kind", name="uq_notification_preference_client_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("client.id", ondelete="CASCADE", name="fk_notification_preference_client"),
+            nullable=False,
+            index=True,
+        )
+    )
+    kind: str = Field(max_length=64)
+    enabled: bool = True
+    # "account" (the /account page) or "unsubscribe" (the one-click link in an e-mail).
+    changed_via: str = Field(default="account", max_length=16)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class WhatsAppConsent(SQLModel, table=True):
+    """The record of a WhatsApp opt-in: when, for which number, and the exact text shown. Kept after opting out
+    (``withdrawn_at`` set), so the consent can be shown later."""
+
+    __tablename__ = "whatsapp_consent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("client.id", ondelete="CASCADE", name="fk_whatsapp_consent_client"),
+            nullable=False,
+            index=True,
+        )
+    )
+    phone: str = Field(max_length=20)
+    text: str = Field(max_length=1000)
+    given_at: datetime = Field(default_factory=utcnow)
+    withdrawn_at: datetime | None = None

@@ -10,7 +10,7 @@ from client_profile.components.my_data_card import my_data_card
 from client_profile.page_registry import page
 from client_profile.state.account import AccountState as S
 from client_profile.state.my_data import MyDataState
-from client_profile.state.shell import ShellState
+from client_profile.state.notices import NoticeState as N
 
 
 def _identity() -> rx.Component:
@@ -33,7 +33,7 @@ def _email_reminders() -> rx.Component:
             rx.vstack(
                 rx.text("Reminder e-mails", weight="medium"),
                 rx.text(
-                    "A make-up to book, a make-up about to expire, a free place from the waitlist. Login codes and "
+                    "All reminder and change e-mails at once (the kinds below). Login codes, charges and "
                     "receipts are always sent.",
                     size="2",
                     color_scheme="gray",
@@ -94,11 +94,7 @@ def _whatsapp() -> rx.Component:
                         width="100%",
                     ),
                     rx.text(
-                        "By saving you agree to receive make-up reminders from ",
-                        ShellState.provider_name,
-                        " on WhatsApp. You can turn them off here at any time.",
-                        size="1",
-                        color_scheme="gray",
+                        S.whatsapp_consent_prompt, size="1", color_scheme="gray", id="whatsapp-consent-text"
                     ),
                     rx.button(
                         rx.cond(S.whatsapp_opt_in, "Change number", "Turn on WhatsApp reminders"),
@@ -112,7 +108,62 @@ def _whatsapp() -> rx.Component:
                 reset_on_submit=False,
                 width="100%",
             ),
+            rx.cond(
+                S.whatsapp_consent != "",
+                rx.text(S.whatsapp_consent, size="1", color_scheme="gray", id="whatsapp-consent-record"),
+            ),
             spacing="3",
+            width="100%",
+        )
+    )
+
+
+def _notice_row(sw) -> rx.Component:
+    return rx.hstack(
+        rx.text(sw.label, size="2"),
+        rx.cond(
+            sw.mandatory,
+            rx.badge("Always sent", color_scheme="gray", variant="soft"),
+            rx.switch(
+                checked=sw.on,
+                on_change=lambda on: N.toggle_notice(sw.kind, on),
+                aria_label=sw.label,
+                id="notice-" + sw.kind,
+            ),
+        ),
+        justify="between",
+        align="center",
+        width="100%",
+        spacing="3",
+        class_name="cp-notice-row",
+        min_height="2.75rem",
+    )
+
+
+def _messages() -> rx.Component:
+    """Which messages this person gets, per kind (its own component: other sections of /account are edited in
+    parallel)."""
+    return card(
+        rx.vstack(
+            rx.text("What we tell you", weight="medium"),
+            rx.text(
+                "About the bookings you see: yours and the ones shared with you. Each e-mail also has a link to "
+                "stop that kind with one click.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.cond(
+                ~S.email_reminders,
+                rx.callout(
+                    "Reminder e-mails are off above: of these, only the ones always sent reach you by e-mail.",
+                    icon="info",
+                    size="1",
+                    color_scheme="gray",
+                ),
+            ),
+            feedback(N),
+            rx.foreach(N.switches, _notice_row),
+            spacing="2",
             width="100%",
         )
     )
@@ -160,7 +211,7 @@ def _sessions() -> rx.Component:
     )
 
 
-@page("/account", "Account", load=[S.load_account, MyDataState.load_my_data])
+@page("/account", "Account", load=[S.load_account, N.load_notices, MyDataState.load_my_data])
 def account_page() -> rx.Component:
     return page_shell(
         "Account",
@@ -171,7 +222,9 @@ def account_page() -> rx.Component:
             rx.vstack(
                 feedback(S),
                 section("You", _identity()),
-                section("Reminders", _email_reminders(), rx.cond(S.whatsapp_available, _whatsapp())),
+                section(
+                    "Reminders", _email_reminders(), _messages(), rx.cond(S.whatsapp_available, _whatsapp())
+                ),
                 section("Security", _sessions()),
                 section("My data", my_data_card()),
                 spacing="5",

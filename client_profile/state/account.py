@@ -20,6 +20,8 @@ class AccountState(PageState, rx.State):
     whatsapp_available: bool = False
     whatsapp_opt_in: bool = False
     whatsapp_phone: str = ""
+    whatsapp_consent_prompt: str = ""
+    whatsapp_consent: str = ""
 
     def _load(self, ctx: Ctx) -> None:
         view = account_service.account_view(ctx.db, ctx.principal)
@@ -27,6 +29,10 @@ class AccountState(PageState, rx.State):
         self.email_reminders = view.email_reminders
         self.whatsapp_available, self.whatsapp_opt_in = view.whatsapp_available, view.whatsapp_opt_in
         self.whatsapp_phone = view.whatsapp_phone
+        self.whatsapp_consent_prompt, self.whatsapp_consent = (
+            view.whatsapp_consent_prompt,
+            view.whatsapp_consent,
+        )
 
     @rx.event
     def load_account(self):

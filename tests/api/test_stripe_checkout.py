@@ -158,6 +158,14 @@ def test_paying_online_marks_both_items_paid_once_with_documents(demo, stripe_en
         attempt = db.get(CheckoutAttempt, start.attempt_id)
         assert attempt.status == CheckoutStatus.paid and attempt.payment_intent_id.startswith("pi_")
         assert payments.checkout_message(attempt)[0] == "success"
+        # "We received your payment" is queued once per payment and person (the webhook after it adds none).
+        from client_profile.models import Client, OutboxMessage
+
+        paid = {p.id for p in db.exec(select(Payment).where(Payment.charge_id.in_([fee, gear])))}
+        rows = db.exec(select(OutboxMessage).where(OutboxMessage.kind == "payment_received")).all()
+        anna_id = db.exec(select(Client.id).where(Client.email == ANNA)).one()
+        assert {r.payload["payment_id"] for r in rows if r.recipient_client_id == anna_id} == paid
+        assert len([r for r in rows if r.recipient_client_id == anna_id]) == len(paid)
 
 
 def test_return_page_with_someone_elses_session_changes_nothing(demo, stripe_env, api):

@@ -36,3 +36,21 @@ def test_log_out_on_all_devices_asks_first(app_server, smtp_server, phone_page):
     page.wait_for_url(re.compile(r"/login\?logged_out=all"))
     page.goto(app_server + "/account")
     page.wait_for_url(re.compile(r"/login"))
+
+
+def test_the_messages_card_switches_one_kind_and_shows_the_mandatory_ones(
+    app_server, smtp_server, page, viewport
+):
+    login(page, app_server, smtp_server, "anna@example.com")
+    page.goto(app_server + "/account")
+    expect(page.get_by_text("What we tell you")).to_be_visible()
+    expect(page.locator(".cp-notice-row", has_text="A new charge to pay")).to_contain_text("Always sent")
+    switch = page.locator("#notice-session_changed")
+    expect(switch).to_have_attribute("aria-checked", "true")
+    switch.click()
+    expect(page.get_by_text("A session cancelled, moved or taking place after all: off.")).to_be_visible()
+    page.reload()
+    expect(page.locator("#notice-session_changed")).to_have_attribute("aria-checked", "false")
+    screenshot(page, f"account-messages-{viewport}")
+    page.locator("#notice-session_changed").click()
+    expect(page.locator("#notice-session_changed")).to_have_attribute("aria-checked", "true")

@@ -142,3 +142,78 @@ def test_a_tab_whose_cookie_changes_shows_the_new_client_only(demo):
     page.toggle_email_reminders(False)
     assert page.email == "ben@example.com"
     assert _prefs(demo, "ben@example.com")[0] is True and _prefs(demo, "anna@example.com")[0] is False
+
+
+# ------------------------------------------------------------------------------------ messages per kind
+
+
+def _off(db, email: str) -> set[str]:
+    from client_profile.models import NotificationPreference
+
+    client = _client(db, email)
+    return {
+        p.kind
+        for p in db.exec(
+            select(NotificationPreference).where(
+                NotificationPreference.client_id == client.id, NotificationPreference.enabled.is_(False)
+            )
+        ).all()
+    }
+
+
+def test_anna_turns_one_kind_off_and_on_and_mandatory_kinds_stay_on(demo):
+    _, s = states(cookie_for(demo, "anna@example.com"), "/account")
+    page = s["NoticeState"]
+    assert page.load_notices() is None and page.loaded
+    kinds = {sw.kind: sw for sw in page.switches}
+    assert kinds["session_changed"].on and not kinds["session_changed"].mandatory
+    assert kinds["payment_received"].mandatory and kinds["charge_due"].mandatory and kinds["login"].on
+    assert page.toggle_notice("session_changed", False) is None and page.error == ""
+    assert not {sw.kind: sw for sw in page.switches}["session_changed"].on
+    assert _off(demo, "anna@example.com") == {"session_changed"}
+    assert _off(demo, "peter@example.com") == set()  # only hers
+    page.toggle_notice("payment_received", False)
+    assert page.error == "These messages cannot be turned off."
+    assert page.toggle_notice("session_changed", True) is None
+    assert _off(demo, "anna@example.com") == set()
+
+
+def test_notice_handlers_refuse_hostile_arguments_and_need_a_session(demo):
+    _, s = states(cookie_for(demo, "anna@example.com"), "/account")
+    page = s["NoticeState"]
+    page.load_notices()
+    for kind in HOSTILE + ["login", "charge_due", "SESSION_CHANGED", "session_changed "]:
+        page.toggle_notice(kind, False)
+        assert page.error in ("Unknown kind of message.", "These messages cannot be turned off."), kind
+    for on in HOSTILE + ["false", 0, 1]:
+        if on is True:
+            continue
+        page.toggle_notice("session_changed", on)
+        assert page.error == "Please choose on or off.", on
+    assert _off(demo, "anna@example.com") == set()
+    for cookie in (None, "cp_session=" + "A" * 43):
+        _, other = states(cookie, "/account")
+        assert is_redirect_to_login(other["NoticeState"].load_notices())
+        assert is_redirect_to_login(other["NoticeState"].toggle_notice("session_changed", False))
+    assert _off(demo, "anna@example.com") == set()
+
+
+def test_whatsapp_consent_is_recorded_with_its_time_and_text_and_kept_after_opting_out(demo):
+    from client_profile.models import WhatsAppConsent
+
+    _, s = states(cookie_for(demo, "anna@example.com"), "/account")
+    page = s["AccountState"]
+    with override_env(**META):
+        page.load_account()
+        prompt = page.whatsapp_consent_prompt
+        assert "WhatsApp" in prompt and page.whatsapp_consent == ""
+        page.save_whatsapp({"phone": "+420 601 234 567"})
+        page.save_whatsapp({"phone": "+420601234567"})  # the same number again: no second record
+        assert prompt in page.whatsapp_consent and "+420601234567" in page.whatsapp_consent
+        page.stop_whatsapp()
+        assert "Withdrawn on" in page.whatsapp_consent
+    demo.commit()
+    [row] = demo.exec(select(WhatsAppConsent)).all()
+    assert (row.phone, row.text) == ("+420601234567", prompt)
+    assert row.given_at is not None and row.withdrawn_at is not None
+    assert row.client_id == _client(demo, "anna@example.com").id

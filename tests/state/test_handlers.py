@@ -26,6 +26,7 @@ from client_profile.state.home import HomeState
 from client_profile.state.lists import BenefitsState, BookingsState
 from client_profile.state.makeups import MakeupsState
 from client_profile.state.my_data import MyDataState
+from client_profile.state.notices import NoticeState
 from client_profile.state.orders import OrdersState
 from client_profile.state.shell import ShellState
 
@@ -40,6 +41,7 @@ APP_STATES = [
     MakeupsState,
     AccountState,
     MyDataState,
+    NoticeState,
 ]
 # Every public handler of every state of ours (found by our_state_classes, not listed by hand), on purpose: a
 # new handler or a new State class must be added here (and to a hostile-call test) before the suite passes, so
@@ -87,6 +89,7 @@ KNOWN_HANDLERS = {
     "CalendarState": {"load_calendar", "regenerate_feed", "switch_feed"},
     "AccountState": {"load_account", "toggle_email_reminders", "save_whatsapp", "stop_whatsapp"},
     "MyDataState": {"load_my_data", "send_code", "confirm_code", "request_deletion"},
+    "NoticeState": {"load_notices", "toggle_notice"},
     # The console (state/admin): every handler also in test_admin_handlers.MATRIX, called as every role.
     "AdminShellState": {"load_admin_shell"},
     "AdminStaffState": {"load_admin_staff", "invite", "change_role", "switch_active"},
@@ -303,6 +306,9 @@ def test_anna_cannot_reach_bens_data_through_any_handler(demo):
     s["BookingsState"].load_bookings()
     s["BenefitsState"].load_benefits()
     s["OrdersState"].load_orders()
+    s["NoticeState"].load_notices()
+    s["NoticeState"].toggle_notice("session_changed", False)  # her own switch only
+    s["NoticeState"].toggle_notice("session_changed", True)
     for name, state in s.items():
         text = snapshot(state)
         for sentinel in BEN_SENTINELS:
@@ -322,6 +328,8 @@ def test_without_a_valid_session_every_handler_sends_to_login_and_loads_nothing(
         s["BookingsState"].load_bookings,
         s["BenefitsState"].load_benefits,
         s["OrdersState"].load_orders,
+        s["NoticeState"].load_notices,
+        lambda: s["NoticeState"].toggle_notice("session_changed", False),
     ]
     for call in calls:
         assert is_redirect_to_login(call())

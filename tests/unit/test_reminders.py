@@ -16,6 +16,7 @@ from client_profile import worker
 from client_profile.integrations import whatsapp
 from client_profile.models import (
     Booking,
+    BookingShare,
     Channel,
     Client,
     MakeupCredit,
@@ -184,12 +185,19 @@ def test_preferences_and_shares_are_checked_again_when_sending(db, world):
     db.commit()
     assert outbox.process_due() == 1
     assert [m["To"] for m in mailbox()] == ["anna@example.com"]
+    # A reminder e-mail: one-click unsubscribe from this kind (RFC 8058).
+    assert "/unsubscribe/" in mailbox()[0]["List-Unsubscribe"]
+    assert mailbox()[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 def test_waitlist_offer_carries_the_link_sealed_and_not_after_it_expires(db, world, stub):
     credit = make_credit(db, world, 0)
     entry = make_offer(db, world, credit, 5, NOW + timedelta(hours=12))
     url = "http://localhost:3000/makeups/offer/SECRET-TOKEN-123"
+    # An offer goes only to those who may act on it: grandma's share lets her manage the booking.
+    db.execute(
+        update(BookingShare).where(BookingShare.grantee_client_id == world.grandma).values(can_manage=True)
+    )
     with override_env(**meta_env(stub)):
         assert reminders.notify_waitlist_offer(db, entry, url, NOW + timedelta(hours=12), NOW) == 4
         db.commit()

@@ -19,6 +19,7 @@ from client_profile.models import Channel, OutboxMessage, OutboxStatus
 from client_profile.services.notifications import reminders
 from client_profile.settings import PROJECT_ROOT
 from tests.clock_helpers import child_clock
+from tests.login_helpers import override_env
 from tests.reminder_helpers import NOW, build_world, make_credit
 from tests.smtp_helpers import smtp_server
 from tests.whatsapp_stub import WhatsAppStub, twilio_env
@@ -65,6 +66,38 @@ def _wait(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}: {_statuses()}")
 
 
+def _booking_notices(db, world) -> None:
+    from client_profile.models import Attendance, Charge, ClassSession, Client, SessionStatus
+    from client_profile.services.money import payments
+    from client_profile.services.notifications import money_notices, session_changes
+
+    start = NOW + timedelta(days=3)
+    session = ClassSession(class_id=world.class_id, starts_at=start, ends_at=start + timedelta(hours=1))
+    db.add(session)
+    db.flush()
+    db.add(Attendance(booking_id=world.booking_id, session_id=session.id))
+    session.status, session.version = SessionStatus.cancelled, 1
+    db.flush()
+    assert session_changes.notify_session_changed(db, session.id, session_changes.CANCELLED, now=NOW) == 3
+    family_id = db.get(Client, world.anna).family_id
+    due, paid = (
+        Charge(
+            provider_id=world.provider_id,
+            family_id=family_id,
+            description=what,
+            amount_minor=2500,
+            currency="EUR",
+            reference=f"W-{what}",
+        )
+        for what in ("Gala", "Trip")
+    )
+    db.add_all([due, paid])
+    db.flush()
+    assert money_notices.notify_charge_due(db, due.id, NOW) == 2
+    payments.record_payment_received(db, paid.id, 2500, now=NOW)  # queues the two "payment received"
+    db.commit()
+
+
 def test_reminders_arrive_exactly_once_across_a_killed_worker(db, smtp, wa):
     inbox, smtp_port = smtp
     world = build_world(db)
@@ -87,7 +120,6 @@ def test_reminders_arrive_exactly_once_across_a_killed_worker(db, smtp, wa):
         "OUTBOX_POLL_SECONDS": "0.2",
         "PYTHONUNBUFFERED": "1",
     }
-    from tests.login_helpers import override_env
 
     with override_env(**{k: env[k] for k in twilio_env(wa)}):  # the same WhatsApp config in this process
         for credit in credits:
@@ -95,6 +127,11 @@ def test_reminders_arrive_exactly_once_across_a_killed_worker(db, smtp, wa):
         db.commit()
     # 3 credits x (anna e-mail + anna WhatsApp + tom e-mail + grandma e-mail) = 12 rows; + 4 from the scan.
     assert len(_statuses()) == 12
+    # The booking notices too (issue 13): a session cancelled (anna, tom, grandma), a new charge and a payment
+    # received for the family (anna, tom each): 7 e-mails. No grace period here, so they are due at once.
+    with override_env(NOTIFY_GRACE_SECONDS="0"):
+        _booking_notices(db, world)
+    assert len(_statuses()) == 19
 
     wa.stall_on = 2  # the second WhatsApp request is taken and never answered
     worker = _start_worker(env)
@@ -106,7 +143,7 @@ def test_reminders_arrive_exactly_once_across_a_killed_worker(db, smtp, wa):
         if worker.poll() is None:
             worker.kill()
     before = _statuses()
-    assert len(before) == 16  # the scan ran at start
+    assert len(before) == 23  # the scan ran at start
     assert sum(1 for s, _, _ in before.values() if s == OutboxStatus.sending) == 1
     assert any(s == OutboxStatus.pending for s, _, _ in before.values())  # killed mid-way
 
@@ -129,12 +166,25 @@ def test_reminders_arrive_exactly_once_across_a_killed_worker(db, smtp, wa):
         len(failed) == 1 and failed[0][1] == Channel.whatsapp and failed[0][0].startswith("outcome unknown")
     )
 
-    # E-mail: 12 distinct messages, each exactly once.
+    # E-mail: 19 distinct messages, each exactly once.
     ids = [m["Message-ID"] for m in inbox.messages]
-    assert len(ids) == 12 and len(set(ids)) == 12
+    assert len(ids) == 19 and len(set(ids)) == 19
     keys = sorted((str(m["To"]), str(m["Subject"])) for m in inbox.messages)
     assert keys.count(("anna@example.com", "Ema has a make-up session to book")) == 3
     assert sum(1 for _, subj in keys if subj.startswith("Ema's make-up expires on")) == 3
+    assert sorted(to for to, subj in keys if "is cancelled" in subj) == [
+        "anna@example.com",
+        "grandma@example.com",
+        "tom@example.com",
+    ]
+    assert sorted(to for to, subj in keys if subj.startswith("New charge: Gala")) == [
+        "anna@example.com",
+        "tom@example.com",
+    ]
+    assert sorted(to for to, subj in keys if subj.startswith("We received your payment")) == [
+        "anna@example.com",
+        "tom@example.com",
+    ]
 
     # WhatsApp: 4 messages (3 earned + 1 expiring), each exactly once, the stalled one included.
     forms = [r.form for r in wa.requests]

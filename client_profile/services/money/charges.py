@@ -60,6 +60,7 @@ from client_profile.models import (
 )
 from client_profile.services.errors import DomainError, FieldErrors, InvalidField
 from client_profile.services.money import fees
+from client_profile.services.notifications import money_notices
 from client_profile.services.people import audit
 from client_profile.services.people.access import (
     Capability,
@@ -397,6 +398,7 @@ def create_charge(
         family_id=family.id,
     )
     bump_families(db, [family.id])
+    money_notices.notify_charge_due(db, charge.id, now)
     return charge
 
 
@@ -1017,6 +1019,7 @@ def create_order(
         family_id=family.id,
     )
     bump_families(db, [family.id])
+    money_notices.notify_charge_due(db, charge.id, now)
     return order
 
 

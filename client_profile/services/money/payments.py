@@ -66,6 +66,7 @@ from client_profile.models import (
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.money import billing, credit, fees
 from client_profile.services.money.documents import document_url
+from client_profile.services.notifications import money_notices
 from client_profile.services.people.access import (
     get_visible_booking,
     parse_id,
@@ -765,6 +766,7 @@ def _settle(db: Session, attempt: CheckoutAttempt, session: CheckoutSessionInfo,
         db.flush()
         newly_paid = mark_charge_paid(db, charge, now)
         billing.issue_documents(db, provider, charge, payment, issue_invoice=newly_paid, when=now)
+        money_notices.notify_payment_received(db, payment.id, now)
     bump_families(db, [charge.family_id for _, charge in items])
     return "paid"
 
@@ -961,6 +963,7 @@ def record_payment_received(
         # Documents are dated when issued (gap-free numbers stay in date order); they state the payment date.
         docs = billing.issue_documents(db, provider, charge, payment, issue_invoice=True, when=now)
         documents += [d.number for d in docs]
+        money_notices.notify_payment_received(db, payment.id, now)
     bump_families(db, list({c.family_id for c in charges}))
     first = charges[0]
     description = first.description if len(charges) == 1 else ", ".join(c.description for c in charges)

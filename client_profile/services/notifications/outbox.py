@@ -45,7 +45,7 @@ from client_profile.integrations.crypto import SealError, seal, unseal
 from client_profile.integrations.email_templates import login_email, spaced_code, staff_invite_email
 from client_profile.models import Channel, Client, OutboxMessage, OutboxStatus, Provider, StaffMember
 from client_profile.models.base import utcnow
-from client_profile.services.notifications import templates
+from client_profile.services.notifications import preferences, templates
 from client_profile.settings import get_settings
 
 log = logging.getLogger("client_profile.outbox")
@@ -98,6 +98,7 @@ def enqueue(
     channel: Channel = Channel.email,
     now: datetime | None = None,
     if_absent: bool = False,
+    not_before: datetime | None = None,
 ) -> bool:
     """Write one outbox row in the caller's transaction (one INSERT). ``secrets`` are sealed, never stored clear.
 
@@ -116,7 +117,7 @@ def enqueue(
         "dedupe_key": dedupe_key,
         "status": OutboxStatus.pending,
         "attempts": 0,
-        "next_attempt_at": now,
+        "next_attempt_at": max(now, not_before) if not_before else now,
         "created_at": now,
         "last_error": "",
     }
@@ -260,7 +261,11 @@ def _process_one(message_id: int, now: datetime) -> bool:
                 if channel != Channel.email:
                     raise TypeError("an e-mail rendered for a WhatsApp row")
                 outgoing = dataclasses.replace(
-                    outgoing, message_id=outgoing.message_id or stable_message_id(row)
+                    outgoing,
+                    message_id=outgoing.message_id or stable_message_id(row),
+                    # Every optional e-mail can be turned off with one click; a mandatory one cannot.
+                    headers=outgoing.headers
+                    + preferences.unsubscribe_headers(row.recipient_client_id, row.kind),
                 )
             elif isinstance(outgoing, whatsapp.TemplateMessage):
                 if channel != Channel.whatsapp:

@@ -1,12 +1,14 @@
 """Make-up reminders: "you have a make-up to book", "your make-up credit expires in 7 days", waitlist offers.
 
 Rules (one place):
-- Who: the active clients of the family the credit's attendee belongs to, plus people the booking is shared with
-  (an active share with ``notify``). Checked again when the message is sent: a share revoked or a preference
-  changed in between stops it.
-- Channels, per client: e-mail unless the client turned reminder e-mails off (``reminders_opt_out``); WhatsApp
-  in addition only when WhatsApp is configured (WHATSAPP_PROVIDER), the client opted in (``whatsapp_opt_in``) and
-  the stored number is valid E.164. The two are independent (consent is per channel).
+- Who: audience.booking_audience (the one rule): the active clients of the family the credit's attendee belongs
+  to, plus people the booking is shared with (an active share with ``notify``); a waiting-list offer only to the
+  sharers who may manage the booking (its link books a place). Checked again when the message is sent: a share
+  revoked or a preference changed in between stops it.
+- Channels, per client: audience.channels_for: nothing when the person turned this kind off; e-mail unless they
+  turned reminder e-mails off (``reminders_opt_out``); WhatsApp in addition only when WhatsApp is configured
+  (WHATSAPP_PROVIDER), the client opted in (``whatsapp_opt_in``) and the stored number is valid E.164. The two
+  are independent (consent is per channel).
 - Once: every message has a dedupe key (kind, credit or offer, client, channel); enqueueing again is a no-op
   (INSERT ... ON CONFLICT DO NOTHING in the caller's transaction). The expiry reminder is keyed by the credit
   only: one per credit, ever.
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, cast, exists, literal, or_, select
+from sqlalchemy import String, cast, exists, literal, select
 from sqlmodel import Session
 
 from client_profile import formatting as fmt
@@ -34,7 +36,6 @@ from client_profile.models import (
     Attendance,
     Attendee,
     Booking,
-    BookingShare,
     Channel,
     ClassGroup,
     ClassSession,
@@ -48,7 +49,7 @@ from client_profile.models import (
 )
 from client_profile.models.base import as_utc, utcnow
 from client_profile.models.benefits import WaitlistStatus
-from client_profile.services.notifications import outbox, templates
+from client_profile.services.notifications import audience, outbox, templates
 from client_profile.services.notifications.outbox import SkipMessage, register_renderer
 from client_profile.services.people.access import is_id
 from client_profile.settings import get_settings
@@ -63,35 +64,20 @@ KIND_OFFER = "waitlist_offer"
 # ------------------------------------------------------------------------------------------------ recipients
 
 
-def _recipients(db: Session, booking_id: int, family_id: int) -> list[Client]:
-    """Active family clients and notify-sharers of the booking, each once, in id order."""
-    shared = select(BookingShare.grantee_client_id).where(
-        BookingShare.booking_id == booking_id,
-        BookingShare.notify.is_(True),
-        BookingShare.revoked_at.is_(None),
-        BookingShare.grantee_client_id.is_not(None),
-    )
-    return list(
-        db.execute(
-            select(Client)
-            .where(Client.is_active.is_(True), or_(Client.family_id == family_id, Client.id.in_(shared)))
-            .order_by(Client.id)
-        ).scalars()
-    )
+def _scope(kind: str) -> str:
+    """An offer goes to those who may act on it (book: the family and sharers who may manage the booking);
+    the make-up news to everyone told about the booking."""
+    return audience.MANAGE if kind == KIND_OFFER else audience.NOTIFY
 
 
-def _may_receive(db: Session, client: Client | None, booking_id: int, family_id: int) -> bool:
-    return client is not None and any(c.id == client.id for c in _recipients(db, booking_id, family_id))
+def _recipients(db: Session, booking_id: int, family_id: int, kind: str = KIND_EARNED) -> list[Client]:
+    """Active family clients and notify-sharers of the booking (for an offer: sharers who may manage it), each
+    once, in id order: audience.booking_audience, the one rule."""
+    return audience.booking_audience(db, booking_id, _scope(kind), family_id=family_id)
 
 
-def channels_for(client: Client) -> list[Channel]:
-    """The channels a reminder goes out on for this client, by their preferences and the configuration."""
-    out = []
-    if not client.reminders_opt_out and client.email:
-        out.append(Channel.email)
-    if get_settings().whatsapp_enabled and client.whatsapp_opt_in and whatsapp.is_e164(client.whatsapp_phone):
-        out.append(Channel.whatsapp)
-    return out
+def _may_receive(db: Session, client: Client | None, booking_id: int, family_id: int, kind: str) -> bool:
+    return client is not None and any(c.id == client.id for c in _recipients(db, booking_id, family_id, kind))
 
 
 def _enqueue_all(
@@ -107,7 +93,7 @@ def _enqueue_all(
 ) -> int:
     written = 0
     for client in recipients:
-        for channel in channels_for(client):
+        for channel in audience.channels_for(db, client, kind):
             written += outbox.enqueue(
                 db,
                 provider_id=provider_id,
@@ -227,7 +213,7 @@ def notify_waitlist_offer(
         provider_id=booking.provider_id,
         kind=KIND_OFFER,
         key=key,
-        recipients=_recipients(db, booking.id, attendee.family_id),
+        recipients=_recipients(db, booking.id, attendee.family_id, KIND_OFFER),
         payload={
             "entry_id": entry.id,
             outbox.EXPIRES_KEY: expires_at.isoformat(),
@@ -277,10 +263,10 @@ def _credit_facts(db: Session, row: OutboxMessage):
 
 def _recipient(db: Session, row: OutboxMessage, booking: Booking, attendee: Attendee) -> Client:
     client = db.get(Client, row.recipient_client_id) if row.recipient_client_id else None
-    if not _may_receive(db, client, booking.id, attendee.family_id):
+    if not _may_receive(db, client, booking.id, attendee.family_id, row.kind):
         raise SkipMessage("the recipient no longer gets this booking's reminders")
-    if row.channel not in channels_for(client):
-        raise SkipMessage(f"the recipient turned {row.channel.value} reminders off")
+    if not audience.still_wants(db, client, row.kind, row.channel):
+        raise SkipMessage(f"the recipient turned these {row.channel.value} reminders off")
     return client
 
 
@@ -462,7 +448,6 @@ __all__ = [
     "notify_makeup_earned",
     "scan_expiring",
     "notify_waitlist_offer",
-    "channels_for",
     "EXPIRY_NOTICE",
     "KIND_EARNED",
     "KIND_EXPIRING",

@@ -81,6 +81,13 @@ TAGS: dict[str, Tag] = {
     "ACCOUNT_URL": Tag("the account page (reminder settings)", "https://portal.example/account", url=True),
     "AMOUNT_PAID": Tag("the amount received", "EUR 75.00"),
     "SHARED_BY": Tag("who shared the booking", "Anna Novak"),
+    "DESCRIPTION": Tag("what the charge is for", "Swimming, Beginners - term fee"),
+    "DUE_DATE": Tag("the day a charge is due", "Tue 15 Dec 2026"),
+    "PAYMENTS_URL": Tag("the payments page", "https://portal.example/payments", url=True),
+    "RECEIPT_URL": Tag(
+        "the receipt (or the payments page)", "https://portal.example/documents/1.pdf", url=True
+    ),
+    "LIVESTREAM_URL": Tag("the livestream link", "https://meet.example/swim", url=True),
 }
 URL_TAGS = frozenset(name for name, tag in TAGS.items() if tag.url)
 _FAMILY = ("PROVIDER", "FIRST_NAME", "PROFILE_URL")
@@ -201,10 +208,25 @@ KINDS: dict[str, Kind] = {
             "payment_received",
             "Payment received",
             "We received your payment of *|AMOUNT_PAID|*",
-            "Hello *|FIRST_NAME|*,\n\nThank you: we received *|AMOUNT_PAID|*. Still to pay: *|AMOUNT_DUE|*."
-            "\n\nYour payments and documents: *|PROFILE_URL|*",
-            (*_FAMILY, "AMOUNT_PAID", "AMOUNT_DUE"),
-            sent=False,
+            "Hello *|FIRST_NAME|*,\n\nThank you: we received *|AMOUNT_PAID|* for *|DESCRIPTION|*. Still to pay: "
+            "*|AMOUNT_DUE|*.\n\nYour receipt: *|RECEIPT_URL|*\n\nYour profile: *|PROFILE_URL|*",
+            (*_FAMILY, "AMOUNT_PAID", "AMOUNT_DUE", "ATTENDEE", "CLASS", "DESCRIPTION", "RECEIPT_URL"),
+        ),
+        _kind(
+            "charge_due",
+            "New charge to pay",
+            "New charge: *|DESCRIPTION|* (*|AMOUNT_DUE|*)",
+            "Hello *|FIRST_NAME|*,\n\n*|PROVIDER|* has added a charge: *|DESCRIPTION|*, *|AMOUNT_DUE|*, due by "
+            "*|DUE_DATE|*.\n\nPay or see your payments: *|PAYMENTS_URL|*\n\nYour profile: *|PROFILE_URL|*",
+            (*_FAMILY, "AMOUNT_DUE", "ATTENDEE", "CLASS", "DESCRIPTION", "DUE_DATE", "PAYMENTS_URL"),
+        ),
+        _kind(
+            "livestream_changed",
+            "Livestream link added or changed",
+            "*|CLASS|* on *|SESSION_TIME|*: the livestream link",
+            "Hello *|FIRST_NAME|*,\n\n*|ATTENDEE|*'s session of *|CLASS|* on *|SESSION_TIME|* has a new "
+            "livestream link: *|LIVESTREAM_URL|*\n\nSee the booking: *|BOOKING_URL|*\n\n" + _REMINDER_FOOTER,
+            (*_FAMILY, "ATTENDEE", "CLASS", "SESSION_TIME", "LIVESTREAM_URL", "BOOKING_URL", "ACCOUNT_URL"),
         ),
         _kind(
             "shared_access",

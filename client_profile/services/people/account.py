@@ -2,7 +2,8 @@
 
 - Reminder e-mails: on unless the client turns them off (Client.reminders_opt_out).
 - WhatsApp reminders: only after an explicit opt-in with a number in E.164 (+ country code), and only when the
-  installation has WhatsApp configured. Turning it off also forgets the number (we keep no phone we do not use).
+  installation has WhatsApp configured. Turning it off also forgets the number (we keep no phone we do not use);
+  the consent record (when, which number, the text shown: services.people.notice_settings) is kept.
 Login and other transactional e-mails are not reminders and are not affected.
 """
 
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from client_profile.integrations.whatsapp import is_e164
-from client_profile.models import Client
+from client_profile.models import Client, Provider
 from client_profile.services.errors import DomainError, NotAuthenticated
+from client_profile.services.people import notice_settings
 from client_profile.services.people.identity import Principal
 from client_profile.settings import get_settings
 
@@ -30,6 +32,8 @@ class AccountView:
     whatsapp_available: bool
     whatsapp_opt_in: bool
     whatsapp_phone: str
+    whatsapp_consent_prompt: str  # the sentence shown next to the opt-in (recorded with the consent)
+    whatsapp_consent: str  # the latest consent given, when and what it said ("" when never)
 
 
 def normalize_whatsapp_phone(raw: object) -> str:
@@ -61,7 +65,8 @@ def _client(db: Session, principal: Principal) -> Client:
     return client
 
 
-def _view(client: Client) -> AccountView:
+def _view(db: Session, client: Client) -> AccountView:
+    provider = db.get(Provider, client.provider_id)
     return AccountView(
         full_name=client.full_name,
         email=client.email,
@@ -69,11 +74,13 @@ def _view(client: Client) -> AccountView:
         whatsapp_available=get_settings().whatsapp_enabled,
         whatsapp_opt_in=client.whatsapp_opt_in,
         whatsapp_phone=client.whatsapp_phone if client.whatsapp_opt_in else "",
+        whatsapp_consent_prompt=notice_settings.whatsapp_consent_text(provider.name),
+        whatsapp_consent=notice_settings.whatsapp_consent_summary(db, client),
     )
 
 
 def account_view(db: Session, principal: Principal) -> AccountView:
-    return _view(_client(db, principal))
+    return _view(db, _client(db, principal))
 
 
 def set_email_reminders(db: Session, principal: Principal, on: object) -> AccountView:
@@ -83,7 +90,7 @@ def set_email_reminders(db: Session, principal: Principal, on: object) -> Accoun
     client.reminders_opt_out = not on
     db.add(client)
     db.flush()
-    return _view(client)
+    return _view(db, client)
 
 
 def opt_in_whatsapp(db: Session, principal: Principal, phone: object) -> AccountView:
@@ -92,15 +99,18 @@ def opt_in_whatsapp(db: Session, principal: Principal, phone: object) -> Account
         raise DomainError("WhatsApp reminders are not offered here.")
     number = normalize_whatsapp_phone(phone)
     client = _client(db, principal)
+    if not (client.whatsapp_opt_in and client.whatsapp_phone == number):
+        notice_settings.record_whatsapp_consent(db, client, number)
     client.whatsapp_phone, client.whatsapp_opt_in = number, True
     db.add(client)
     db.flush()
-    return _view(client)
+    return _view(db, client)
 
 
 def opt_out_whatsapp(db: Session, principal: Principal) -> AccountView:
     client = _client(db, principal)
+    notice_settings.withdraw_whatsapp_consent(db, client)  # the record of the consent is kept
     client.whatsapp_phone, client.whatsapp_opt_in = "", False
     db.add(client)
     db.flush()
-    return _view(client)
+    return _view(db, client)

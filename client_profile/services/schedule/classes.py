@@ -44,6 +44,7 @@ from client_profile.models import (
     StaffMember,
 )
 from client_profile.services.errors import DomainError, InvalidField, NotFound
+from client_profile.services.notifications import session_changes
 from client_profile.services.people import audit
 from client_profile.services.people.access import Capability, parse_id, require_staff
 from client_profile.services.people.changes import bump_for_bookings, bump_for_sessions
@@ -497,6 +498,9 @@ def update_class(
         result = timetable.apply_schedule(db, principal, group, dates=days, now=now)
     if after != before:
         _bump_classes(db, [group.id])
+    if before.get("online_link") != after.get("online_link"):  # the class's link: told for the coming week
+        ids = list(db.exec(select(ClassSession.id).where(ClassSession.class_id == group.id)).all())
+        session_changes.notify_livestream_changed(db, ids, now=now, class_wide=True)
     audit.record(
         db,
         principal,

@@ -51,6 +51,7 @@ from client_profile.models import (
 )
 from client_profile.services.errors import DomainError, FieldErrors, NotFound
 from client_profile.services.money import fees
+from client_profile.services.notifications import money_notices
 from client_profile.services.people import audit
 from client_profile.services.people.access import (
     Capability,
@@ -265,6 +266,7 @@ def _write_enrolment(
                 ctx.today + timedelta(days=FEE_DUE_DAYS),
                 now=ctx.now,
             )
+            money_notices.notify_charge_due(db, fee.id if fee is not None else None, ctx.now)
     db.flush()
     return booking, before, fee
 

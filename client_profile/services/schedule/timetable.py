@@ -579,7 +579,8 @@ def move_session(
         raise InvalidField("start_time", "The class already has a session at that time.")
     audit.claim_version(db, ClassSession, session.id, version, "session")
     before = audit.snapshot(session, SESSION_FIELDS)
-    old_label = fmt.session_label(session.starts_at, tz)
+    old_label, old_start = fmt.session_label(session.starts_at, tz), as_utc(session.starts_at)
+    old_place, old_link = session.venue, session.online_link
     session.starts_at, session.ends_at, session.venue, session.online_link = starts_at, ends_at, place, link
     session.version = int(version) + 1  # type: ignore[arg-type]
     db.add(session)
@@ -597,7 +598,12 @@ def move_session(
         after=audit.snapshot(session, SESSION_FIELDS),
         now=moment,
     )
-    session_changes.notify_session_changed(db, session.id, session_changes.MOVED, now=moment)
+    if (old_start, old_place) != (starts_at, place):  # a new link alone is not a move
+        session_changes.notify_session_changed(
+            db, session.id, session_changes.MOVED, now=moment, was=old_start, was_venue=old_place
+        )
+    if link != old_link:
+        session_changes.notify_livestream_changed(db, [session.id], now=moment)
     db.flush()
     return session
 
