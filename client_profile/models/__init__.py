@@ -45,7 +45,7 @@ from client_profile.models.messages import FamilyMessage, MessageTemplate
 from client_profile.models.notifications import Channel, OutboxMessage, OutboxStatus, ProcessedWebhookEvent
 from client_profile.models.people import Attendee, Client, Family
 from client_profile.models.provider import Provider, ProviderHoliday
-from client_profile.models.sharing import BookingShare
+from client_profile.models.sharing import BookingShare, BookingShareEvent
 from client_profile.models.staff import AuditEntry, StaffMember, StaffRole
 from client_profile.models.statements import (
     BankStatement,
@@ -74,6 +74,7 @@ __all__ = [
     "AuthSession",
     "Booking",
     "BookingShare",
+    "BookingShareEvent",
     "BookingStatus",
     "Channel",
     "Charge",
