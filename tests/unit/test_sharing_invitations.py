@@ -174,7 +174,7 @@ def test_change_and_revoke_take_effect_at_once_and_are_recorded(invited):
     db.commit()
     assert not sees(db, grandma, booking.id)
     actions = db.exec(select(BookingShareEvent.action).order_by(BookingShareEvent.id)).all()
-    assert actions[-4:] == ["granted", "accepted", "changed", "revoked"]
+    assert actions[-4:] == ["invited", "accepted", "changed", "revoked"]
     with pytest.raises(DomainError):
         sharing.revoke(db, anna, share.id)
 
@@ -213,11 +213,48 @@ def test_who_may_share(demo):
     assert db.exec(select(BookingShare).where(BookingShare.grantee_email == GRANDMA)).first() is None
 
 
-def test_peter_is_shown_to_the_family_and_may_leave(demo):
+def test_the_providers_direct_grants_and_revocations_are_in_the_history(demo):
     db = demo
     anna, booking = principal(db, "anna@example.com"), emas_booking(db)
-    rows, _ = sharing.booking_shares(db, anna, booking.id)
+    rows, history = sharing.booking_shares(db, anna, booking.id)
     assert [(r.email, r.status) for r in rows] == [("peter@example.com", "active")]
+    assert [h.text for h in history] == [
+        "Shared with peter@example.com by anna@example.com: see the booking and get its messages"
+    ]
+    sharing.grant_share(db, booking.id, "peter@example.com", can_pay=True)
+    sharing.revoke_share(db, booking.id, "peter@example.com")
+    db.commit()
+    _rows, history = sharing.booking_shares(db, anna, booking.id)
+    assert [h.text for h in history[:2]] == [
+        "Revoked peter@example.com by the provider",
+        "Changed peter@example.com by the provider: see the booking and get its messages, and pay its items",
+    ]
+
+
+def test_a_direct_grant_completes_a_pending_invitation(invited):
+    db, _anna, booking, share, token = invited
+    sharing.grant_share(db, booking.id, GRANDMA, can_pay=True)
+    db.commit()
+    grandma = principal(db, GRANDMA)
+    assert sees(db, grandma, booking.id) and sharing.invitation(db, grandma, token).status == "gone"
+
+
+def test_invitation_emails_are_limited_per_booking_and_day(invited):
+    db, anna, booking, share, _token = invited
+    for i in range(sharing.INVITES_PER_DAY - 2):
+        sharing.invite(db, anna, booking.id, f"person{i}@example.com")
+    sharing.resend(db, anna, share.id)
+    db.commit()
+    before = db.exec(select(OutboxMessage.id)).all()
+    with pytest.raises(DomainError, match="Too many invitations"):
+        sharing.invite(db, anna, booking.id, "one-more@example.com")
+    db.rollback()
+    with pytest.raises(DomainError, match="Too many invitations"):
+        sharing.resend(db, anna, share.id)
+    db.rollback()
+    assert db.exec(select(OutboxMessage.id)).all() == before
+    tomorrow = utcnow() + timedelta(days=1, minutes=1)
+    sharing.invite(db, anna, booking.id, "one-more@example.com", now=tomorrow)
 
 
 @pytest.fixture

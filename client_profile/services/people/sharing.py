@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from client_profile import formatting as fmt
 from client_profile.models import (
@@ -94,13 +94,24 @@ def grant_share(
         share.revoked_at = None
         share.created_at = utcnow()
         share.created_by_client_id = created_by
+    was = (share.grantee_client_id, share.can_pay, share.can_manage)
     share.grantee_client_id = grantee.id
+    share.invite_token_hash, share.invite_expires_at = None, None  # a direct grant ends a pending invitation
     share.notify = notify
     share.can_pay = can_pay
     share.can_manage = can_manage
     bump_for_bookings(db, [share.booking_id])
     db.flush()
+    if was != (grantee.id, can_pay, can_manage):
+        action = "changed" if was[0] == grantee.id else "granted"
+        _event(db, share, action, _actor(db, created_by), utcnow())
     return share
+
+
+def _actor(db: Session, client_id: int | None) -> str:
+    """Who the history names for a provider-side change: the family client it was done for, else the provider."""
+    client = db.get(Client, client_id) if client_id is not None else None
+    return client.email if client is not None else ""
 
 
 def revoke_share(db: Session, booking_id: int, email: str) -> BookingShare:
@@ -120,18 +131,24 @@ def revoke_share(db: Session, booking_id: int, email: str) -> BookingShare:
     if share is None:
         raise NotFound("share")
     share.revoked_at = utcnow()
+    share.invite_token_hash, share.invite_expires_at = None, None
     bump_for_bookings(db, [share.booking_id])
     db.flush()
+    _event(db, share, "revoked" if share.grantee_client_id is not None else "withdrawn", "", share.revoked_at)
     return share
 
 
 # ------------------------------------------------------------------------------------ from the profile
 
 INVITE_DAYS = 7
+INVITES_PER_DAY = (
+    10  # invitation e-mails (new and re-sent) per booking per day: a family cannot spam addresses
+)
 NAME_MAX = 200
 HISTORY_LIMIT = 50
 _ACTION_WORDS = {
-    "granted": "Invited",
+    "invited": "Invited",
+    "granted": "Shared with",
     "changed": "Changed",
     "accepted": "Accepted",
     "declined": "Declined",
@@ -209,6 +226,20 @@ def _event(db: Session, share: BookingShare, action: str, actor: str, now: datet
     return event
 
 
+def _check_invitation_limit(db: Session, booking_id: int, now: datetime) -> None:
+    sent = db.exec(
+        select(func.count())
+        .select_from(BookingShareEvent)
+        .where(
+            BookingShareEvent.booking_id == booking_id,
+            BookingShareEvent.action.in_(("invited", "resent")),
+            BookingShareEvent.at > now - timedelta(days=1),
+        )
+    ).one()
+    if sent >= INVITES_PER_DAY:
+        raise DomainError("Too many invitations for this booking today. Please try again tomorrow.")
+
+
 def _new_invitation(share: BookingShare, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
     share.invite_token_hash = messages.token_hash(token)
@@ -261,6 +292,7 @@ def invite(
         share.grantee_name = who or share.grantee_name
         _change(db, principal, share, pay, manage, now)
         return share, "updated"
+    _check_invitation_limit(db, booking.id, now)
     if share is None:
         share = BookingShare(booking_id=booking.id, grantee_email=address)
         db.add(share)
@@ -273,7 +305,7 @@ def invite(
     share.notify, share.can_pay, share.can_manage = True, pay, manage
     token = _new_invitation(share, now)
     db.flush()
-    event = _event(db, share, "granted", principal.email, now)
+    event = _event(db, share, "invited", principal.email, now)
     messages.queue(db, share, messages.INVITED, token=token, seq=event.id)
     bump_for_bookings(db, [booking.id])
     return share, "invited"
@@ -333,6 +365,7 @@ def resend(db: Session, principal: Principal, share_id: object, now: datetime | 
     share = get_owned_share(db, principal, share_id)
     if share.revoked_at is not None or share.grantee_client_id is not None:
         raise DomainError("Only a pending invitation can be sent again.")
+    _check_invitation_limit(db, share.booking_id, now)
     token = _new_invitation(share, now)
     db.flush()
     event = _event(db, share, "resent", principal.email, now)
@@ -474,7 +507,7 @@ def booking_shares(
         .order_by(BookingShareEvent.at.desc(), BookingShareEvent.id.desc())
         .limit(HISTORY_LIMIT)
     ):
-        by = "" if event.actor in ("", email) else f" by {event.actor}"
+        by = "" if event.actor == email else f" by {event.actor or 'the provider'}"
         detail = f": {event.detail}" if event.detail else ""
         history.append(
             ShareEventRow(
