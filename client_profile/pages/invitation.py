@@ -6,6 +6,7 @@ import reflex as rx
 
 from client_profile.components.layout import card, loading_or, page_shell
 from client_profile.page_registry import page
+from client_profile.state.invitation import InvitationsState as L
 from client_profile.state.invitation import InvitationState as S
 
 
@@ -106,6 +107,75 @@ def invitation_page() -> rx.Component:
                             "This invitation is no longer valid",
                             "It was already answered or withdrawn. Ask the person who shared it for a new one.",
                         ),
+                    ),
+                ),
+                spacing="4",
+                width="100%",
+                max_width="36rem",
+            ),
+        ),
+    )
+
+
+def _invitation_card(v) -> rx.Component:
+    return card(
+        rx.vstack(
+            rx.text(v.shared_by, " shared ", v.attendee, "'s booking with you", weight="bold", size="3"),
+            rx.text(v.class_name, size="2", color_scheme="gray"),
+            rx.text("You may ", v.access, ".", size="2"),
+            rx.hstack(
+                rx.button(
+                    "Decline",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=L.decline_shared(v.share_id),
+                    class_name="cp-decline-shared",
+                ),
+                rx.button("Accept", on_click=L.accept_shared(v.share_id), class_name="cp-accept-shared"),
+                spacing="2",
+                justify="end",
+                width="100%",
+                wrap="wrap",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        class_name="cp-invitation",
+    )
+
+
+@page("/invitations", "Invitations", load=[L.load_invitations])
+def invitations_page() -> rx.Component:
+    return page_shell(
+        "Home",
+        None,
+        loading_or(
+            L.loaded,
+            rx.vstack(
+                rx.heading("Invitations", size="6", as_="h1"),
+                rx.cond(
+                    L.message != "",
+                    rx.callout(
+                        L.message, icon="check", color_scheme="green", width="100%", id="invitations-message"
+                    ),
+                ),
+                rx.cond(
+                    L.error != "",
+                    rx.callout(
+                        L.error,
+                        icon="triangle-alert",
+                        color_scheme="red",
+                        width="100%",
+                        id="invitations-error",
+                    ),
+                ),
+                rx.cond(
+                    L.invitations.length() > 0,
+                    rx.vstack(rx.foreach(L.invitations, _invitation_card), spacing="3", width="100%"),
+                    rx.vstack(
+                        rx.text("No open invitations.", size="2", color_scheme="gray"),
+                        rx.link("Go to your profile", href="/"),
+                        spacing="2",
                     ),
                 ),
                 spacing="4",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import reflex as rx
 
 from client_profile.services.people import sharing as sharing_service
+from client_profile.services.people.access import parse_id
 from client_profile.state.base import Ctx, PageState
 
 
@@ -54,3 +55,32 @@ class InvitationState(PageState, rx.State):
     @rx.event
     def decline_invitation(self):
         return self._answer(False)
+
+
+class InvitationsState(PageState, rx.State):
+    """/invitations: every open invitation to the logged-in address (also when they logged in without the link)."""
+
+    invitations: list[sharing_service.InvitationView] = []
+
+    @rx.event
+    def load_invitations(self):
+        self.message, self.error = "", ""
+        return self._open()
+
+    def _load(self, ctx: Ctx) -> None:
+        self.invitations = sharing_service.my_invitations(ctx.db, ctx.principal)
+
+    def _answer(self, share_id: object, accept: bool):
+        wanted = parse_id(share_id)
+        return self._handle(
+            lambda ctx: sharing_service.answer_invitation_by_id(ctx.db, ctx.principal, wanted, accept),
+            done="Accepted: the booking is now in your profile." if accept else "Invitation declined.",
+        )
+
+    @rx.event
+    def accept_shared(self, share_id: int):
+        return self._answer(share_id, True)
+
+    @rx.event
+    def decline_shared(self, share_id: int):
+        return self._answer(share_id, False)

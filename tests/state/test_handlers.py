@@ -80,6 +80,7 @@ KNOWN_HANDLERS = {
         "leave_share",
     },
     "InvitationState": {"load_invitation", "accept_invitation", "decline_invitation"},
+    "InvitationsState": {"load_invitations", "accept_shared", "decline_shared"},
     "MakeupsState": {
         "load_makeups",
         "refresh",

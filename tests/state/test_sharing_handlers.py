@@ -24,7 +24,8 @@ from client_profile.services.notifications import outbox
 from client_profile.services.people import sharing
 from client_profile.services.people.identity import Principal
 from client_profile.state.booking import BookingState
-from client_profile.state.invitation import InvitationState
+from client_profile.state.home import HomeState
+from client_profile.state.invitation import InvitationsState, InvitationState
 from tests.state.test_handlers import HOSTILE, cookie_for, is_redirect_to_login, snapshot
 
 GRANDMA, RITA = "grandma@example.com", "rita@example.com"
@@ -285,3 +286,41 @@ def test_a_revoked_persons_open_page_loses_the_booking_at_the_next_event(world):
     assert gina_page.not_found and gina_page.attendee in ("", "Ema") and gina_page.upcoming == []
     gina_page.show_tab("sessions")  # or any action
     assert gina_page.not_found
+
+
+@pytest.mark.parametrize("who", ["peter@example.com", "ben@example.com", "anna@example.com", RITA, None])
+def test_the_invitations_page_shows_and_answers_only_ones_own(world, who):
+    db = world["db"]
+    page = tab(cookie_for(db, who) if who else None, "/invitations", InvitationsState)
+    first = page.load_invitations()
+    before = shares_state(db)
+    for junk in [world["pending"].id, world["peter"].id, *HOSTILE]:
+        result = page.accept_shared(junk)
+        page.decline_shared(junk)
+        if who is None:
+            assert is_redirect_to_login(first) and is_redirect_to_login(result)
+        else:
+            assert page.error == "This invitation was not found."
+    db.rollback()  # a fresh read
+    assert shares_state(db) == before and page.invitations == []
+
+
+def test_grandma_finds_her_invitation_after_any_login(world):
+    db = world["db"]
+    home = tab(cookie_for(db, GRANDMA), "/", HomeState)
+    home.load_home()
+    assert home.open_invitations == 1
+    page = tab(cookie_for(db, GRANDMA), "/invitations", InvitationsState)
+    page.load_invitations()
+    assert [(v.attendee, v.share_id) for v in page.invitations] == [("Ema", world["pending"].id)]
+    page.accept_shared(world["pending"].id)
+    assert page.message == "Accepted: the booking is now in your profile." and page.invitations == []
+    page.accept_shared(world["pending"].id)  # twice: applied once
+    assert page.error == "This invitation was not found."
+    db.rollback()
+    events = db.exec(
+        select(BookingShareEvent.action).where(BookingShareEvent.share_id == world["pending"].id)
+    )
+    assert list(events).count("accepted") == 1
+    home.load_home()
+    assert home.open_invitations == 0 and [m.first_name for m in home.members] == ["Ema"]

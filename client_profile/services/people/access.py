@@ -117,6 +117,32 @@ def get_my_share(db: Session, principal: Principal, booking_id: object) -> Booki
     return row
 
 
+def invitations_clause(principal: Principal):
+    """A WHERE clause over BookingShare joined to Booking: the pending invitations addressed to the principal's
+    own address, of their provider (they may answer them; expiry is services.people.sharing's)."""
+    return and_(
+        BookingShare.grantee_email == principal.email,
+        BookingShare.grantee_client_id.is_(None),
+        BookingShare.revoked_at.is_(None),
+        BookingShare.invite_token_hash.is_not(None),
+        Booking.provider_id == principal.provider_id,
+    )
+
+
+def get_invitation(db: Session, principal: Principal, share_id: object) -> BookingShare:
+    """A pending invitation to the principal's address; NotFound otherwise (junk ids too)."""
+    if not is_id(share_id):
+        raise NotFound("invitation")
+    row = db.exec(
+        select(BookingShare)
+        .join(Booking, Booking.id == BookingShare.booking_id)
+        .where(BookingShare.id == share_id, invitations_clause(principal))
+    ).first()
+    if row is None:
+        raise NotFound("invitation")
+    return row
+
+
 def may_manage(db: Session, principal: Principal, booking: Booking) -> bool:
     """Whether the principal may change this (visible) booking: see managed_bookings_clause."""
     return (

@@ -33,7 +33,14 @@ from client_profile.models import (
 from client_profile.models.base import as_utc
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.notifications import shared_access as messages
-from client_profile.services.people.access import get_my_share, get_owned_booking, get_owned_share, is_id
+from client_profile.services.people.access import (
+    get_invitation,
+    get_my_share,
+    get_owned_booking,
+    get_owned_share,
+    invitations_clause,
+    is_id,
+)
 from client_profile.services.people.changes import bump_for_bookings
 from client_profile.services.people.identity import Principal, normalize_email
 
@@ -191,6 +198,7 @@ class InvitationView:
     shared_by: str = ""
     access: str = ""
     email: str = ""  # the invited address (only to the holder of the link)
+    share_id: int = 0
 
 
 def _flag(value: object, name: str) -> bool:
@@ -397,27 +405,21 @@ def _open_invitation(db: Session, token: object) -> BookingShare | None:
     ).first()
 
 
-def invitation(
-    db: Session, principal: Principal, token: object, now: datetime | None = None
-) -> InvitationView:
-    """The invitation behind a link, for the logged-in person (read only)."""
-    now = now or utcnow()
-    share = _open_invitation(db, token)
+def _view(db: Session, principal: Principal, share: BookingShare | None, now: datetime) -> InvitationView:
     if share is None:
         return InvitationView("gone")
-    found = db.exec(
+    booking, attendee, programme, group = db.exec(
         select(Booking, Attendee.first_name, Programme.name, ClassGroup.name)
         .join(Attendee, Attendee.id == Booking.attendee_id)
         .join(ClassGroup, ClassGroup.id == Booking.class_id)
         .join(Programme, Programme.id == ClassGroup.programme_id)
         .where(Booking.id == share.booking_id)
     ).one()
-    booking, attendee, programme, group = found
     if booking.provider_id != principal.provider_id:
         return InvitationView("gone")
     by = db.get(Client, share.created_by_client_id) if share.created_by_client_id else None
     status = "open"
-    if as_utc(share.invite_expires_at) <= now:
+    if share.invite_expires_at is None or as_utc(share.invite_expires_at) <= now:
         status = "expired"
     elif share.grantee_email != principal.email:
         status = "wrong_address"
@@ -428,18 +430,53 @@ def invitation(
         shared_by=(by.full_name or by.email) if by else "",
         access=messages.access_words(share.can_pay, share.can_manage),
         email=share.grantee_email,
+        share_id=share.id or 0,
     )
+
+
+def invitation(
+    db: Session, principal: Principal, token: object, now: datetime | None = None
+) -> InvitationView:
+    """The invitation behind a link, for the logged-in person (read only)."""
+    return _view(db, principal, _open_invitation(db, token), now or utcnow())
+
+
+def my_invitations(db: Session, principal: Principal, now: datetime | None = None) -> list[InvitationView]:
+    """The open (not expired) invitations to the logged-in address, oldest first: shown after any login, so an
+    invitee who logs in without the link still finds them."""
+    now = now or utcnow()
+    shares = db.exec(
+        select(BookingShare)
+        .join(Booking, Booking.id == BookingShare.booking_id)
+        .where(invitations_clause(principal))
+        .order_by(BookingShare.created_at, BookingShare.id)
+    ).all()
+    return [v for v in (_view(db, principal, s, now) for s in shares) if v.status == "open"]
 
 
 def answer_invitation(
     db: Session, principal: Principal, token: object, accept: object, now: datetime | None = None
 ) -> BookingShare:
-    """Accept or decline an invitation, as the invited address, once, within its 7 days. Accepting links the
-    share to the person's client (the booking appears at once); declining ends it. The link is used up."""
+    """Accept or decline an invitation from its link, as the invited address, once, within its 7 days."""
     now = now or utcnow()
+    return _answer(db, principal, _open_invitation(db, token), accept, now)
+
+
+def answer_invitation_by_id(
+    db: Session, principal: Principal, share_id: object, accept: object, now: datetime | None = None
+) -> BookingShare:
+    """The same from the invitations page (an invitation to the logged-in address, access.get_invitation)."""
+    now = now or utcnow()
+    return _answer(db, principal, get_invitation(db, principal, share_id), accept, now)
+
+
+def _answer(
+    db: Session, principal: Principal, share: BookingShare | None, accept: object, now: datetime
+) -> BookingShare:
+    """Accepting links the share to the person's client (the booking appears at once); declining ends it. Either
+    uses the link up."""
     yes = _flag(accept, "accept")
-    share = _open_invitation(db, token)
-    view = invitation(db, principal, token, now) if share is not None else InvitationView("gone")
+    view = _view(db, principal, share, now)
     if view.status == "gone":
         raise NotFound("invitation")
     if view.status == "expired":
