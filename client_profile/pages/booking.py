@@ -391,6 +391,7 @@ def share_dialog() -> rx.Component:
                                 auto_complete="off",
                                 width="100%",
                             ),
+                            rx.box(height="0.5rem"),
                             rx.text(
                                 "Name (optional)",
                                 size="2",
