@@ -1,7 +1,7 @@
 """Anna shares Ema's swimming booking with grandma@example.com (may pay, not manage) from the booking page (a
 1280 px desktop); Grandma (a 390 px phone) opens the invitation e-mail's link, logs in the normal way (her address
-filled in), accepts, and sees only that booking and what is due on it, without the excuse button. Anna revokes
-her; Grandma's open page loses the booking at her next step.
+filled in), accepts, and sees only that booking and what is due on it (EUR 108.00), without the excuse button.
+Anna revokes her; Grandma's open page loses the booking at her next step.
 
 Runs before test_booking_shared_view.py and test_payments_flow.py (file order): the term fee is still unpaid."""
 
@@ -79,8 +79,11 @@ def test_anna_shares_emas_booking_with_grandma_who_accepts_then_loses_it(app_ser
         expect(grandma.locator(".cp-booking-link", has_text="Swimming - Beginners").first).to_be_visible()
         expect(grandma.get_by_text("Football Juniors")).to_have_count(0)  # Jakub's: not shared
         grandma.goto(app_server + "/payments")
+        # Only Ema's term fee (EUR 120.00 less the family's 10% sibling discount), none of Jakub's items.
+        expect(grandma.locator(".cp-unpaid")).to_have_count(1)
         fee = grandma.locator(".cp-unpaid", has_text="Autumn term fee")
-        expect(fee).to_contain_text("EUR 120.00")
+        expect(fee).to_contain_text("EUR 108.00")
+        expect(fee).to_contain_text("Full price EUR 120.00")
         expect(fee.locator(".cp-pay-check")).to_be_visible()  # she may pay it
         screenshot(grandma, "share-payments-phone")
 
