@@ -330,3 +330,41 @@ def test_frozen_time_expiry_with_time_machine(invited):
     grandma = principal(db, GRANDMA)
     with time_machine.travel(utcnow() + timedelta(days=8), tick=False):
         assert sharing.invitation(db, grandma, token).status == "expired"
+
+
+def test_the_consoles_grant_change_and_revocation_email_the_person(demo, smtp):
+    from client_profile.models import StaffMember
+    from client_profile.services.people import families
+    from client_profile.services.people.identity import StaffPrincipal
+
+    db = demo
+    office = db.exec(select(StaffMember).where(StaffMember.email == "office@example.com")).one()
+    staff = StaffPrincipal(
+        office.id, office.provider_id, 0, office.email, office.full_name, office.role.value
+    )
+    booking = emas_booking(db)
+    families.grant_share(db, staff, booking.id, "uncle@example.com", can_pay=False)
+    db.commit()
+    outbox.process_due()
+    msg = smtp.wait_for("uncle@example.com", 0)
+    assert msg["Subject"] == "Little Otters Swim & Sport shared Ema's booking with you"
+    assert "http://localhost:3000/login?email=uncle%40example.com" in _text(msg)
+    assert "/invitation/" not in _text(msg)  # a direct grant: nothing to accept
+
+    families.grant_share(db, staff, booking.id, "uncle@example.com", can_pay=True)
+    families.revoke_share(db, staff, booking.id, "uncle@example.com")
+    db.commit()
+    seen = smtp.count()
+    outbox.process_due()
+    subjects = set()
+    for _ in range(2):
+        msg = smtp.wait_for("uncle@example.com", seen)
+        subjects.add(msg["Subject"])
+        seen += 1
+    assert subjects == {
+        "Your access to Ema's booking has changed",
+        "You no longer have access to Ema's booking",
+    }
+    assert sharing.booking_shares(db, principal(db, "anna@example.com"), booking.id)[1][0].text == (
+        "Revoked uncle@example.com by the provider"
+    )

@@ -31,8 +31,13 @@ from client_profile.services.notifications.outbox import SkipMessage, first_name
 from client_profile.settings import get_settings
 
 KIND = "shared_access"
-INVITED, CHANGED, REVOKED = "invited", "changed", "revoked"
-_TEMPLATE = {INVITED: "shared_access", CHANGED: "shared_access_changed", REVOKED: "shared_access_revoked"}
+INVITED, GRANTED, CHANGED, REVOKED = "invited", "granted", "changed", "revoked"
+_TEMPLATE = {
+    INVITED: "shared_access",
+    GRANTED: "shared_access_granted",  # the provider shared it directly (the console): no invitation to answer
+    CHANGED: "shared_access_changed",
+    REVOKED: "shared_access_revoked",
+}
 
 
 def token_hash(token: str) -> str:
@@ -120,4 +125,4 @@ def _render(db: Session, row: OutboxMessage, secret_values: dict) -> OutgoingEma
     return OutgoingEmail(to=client.email, subject=rendered.subject, text=rendered.text, html=rendered.html)
 
 
-__all__ = ["KIND", "INVITED", "CHANGED", "REVOKED", "access_words", "queue", "token_hash"]
+__all__ = ["KIND", "INVITED", "GRANTED", "CHANGED", "REVOKED", "access_words", "queue", "token_hash"]

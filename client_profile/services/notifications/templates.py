@@ -222,6 +222,14 @@ KINDS: dict[str, Kind] = {
             ("INVITE_LINK",),
         ),
         _kind(
+            "shared_access_granted",
+            "Shared access (granted by the provider)",
+            "*|SHARED_BY|* shared *|ATTENDEE|*'s booking with you",
+            "Hello *|FIRST_NAME|*,\n\n*|SHARED_BY|* shared *|ATTENDEE|*'s booking in *|CLASS|* with you at "
+            "*|PROVIDER|*: you may *|ACCESS|*.\n\nLog in with this e-mail address to see it: *|PROFILE_URL|*",
+            (*_FAMILY, "SHARED_BY", "ATTENDEE", "CLASS", "ACCESS"),
+        ),
+        _kind(
             "shared_access_changed",
             "Shared access changed",
             "Your access to *|ATTENDEE|*'s booking has changed",

@@ -62,6 +62,7 @@ def grant_share(
     can_pay: bool = False,
     can_manage: bool = False,
     created_by: int | None = None,
+    tell: bool = False,
 ) -> BookingShare:
     """Share one booking with the person at ``email`` (view access; notifications, paying and managing as
     given). Granting again updates the scope of the existing share, and re-activates a revoked one.
@@ -111,7 +112,11 @@ def grant_share(
     db.flush()
     if was != (grantee.id, can_pay, can_manage):
         action = "changed" if was[0] == grantee.id else "granted"
-        _event(db, share, action, _actor(db, created_by), utcnow())
+        event = _event(db, share, action, _actor(db, created_by), utcnow())
+        if tell:  # ``tell``: the console's grants e-mail the person (the demo and the CLI do not)
+            messages.queue(
+                db, share, messages.CHANGED if action == "changed" else messages.GRANTED, seq=event.id
+            )
     return share
 
 
@@ -121,7 +126,7 @@ def _actor(db: Session, client_id: int | None) -> str:
     return client.email if client is not None else ""
 
 
-def revoke_share(db: Session, booking_id: int, email: str) -> BookingShare:
+def revoke_share(db: Session, booking_id: int, email: str, tell: bool = False) -> BookingShare:
     """End the active share of ``booking_id`` with ``email`` (the row stays, with revoked_at set, as history).
 
     Raises NotFound when the booking or an active share with that address does not exist. The caller commits.
@@ -141,7 +146,10 @@ def revoke_share(db: Session, booking_id: int, email: str) -> BookingShare:
     share.invite_token_hash, share.invite_expires_at = None, None
     bump_for_bookings(db, [share.booking_id])
     db.flush()
-    _event(db, share, "revoked" if share.grantee_client_id is not None else "withdrawn", "", share.revoked_at)
+    active = share.grantee_client_id is not None
+    event = _event(db, share, "revoked" if active else "withdrawn", "", share.revoked_at)
+    if tell and active:
+        messages.queue(db, share, messages.REVOKED, seq=event.id)
     return share
 
 
