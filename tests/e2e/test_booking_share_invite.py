@@ -100,6 +100,9 @@ def test_anna_shares_emas_booking_with_grandma_who_accepts_then_loses_it(app_ser
         grandma.get_by_role("tab", name="Sessions").click()
         expect(grandma.locator("#not-found")).to_be_visible()
         screenshot(grandma, "share-revoked-phone")
+        anna.set_viewport_size({"width": 390, "height": 844})  # the owner's list on a phone
+        expect(anna.locator(".cp-share[data-email='peter@example.com'] .cp-share-revoke")).to_be_visible()
+        screenshot(anna, "share-list-phone")
     finally:
         anna_ctx.close()
         grandma_ctx.close()
