@@ -115,6 +115,8 @@ async def guard(request: Request, call_next):
         wanted = path + (f"?{request.url.query}" if request.url.query else "")
         login, home = ("/admin/login", "/admin") if console else ("/login", "/")
         target = login if wanted == home else f"{login}?next=" + quote(wanted, safe="")
+        if request.query_params.get("email") and wanted != home:  # an invitation link: the address filled in
+            target += "&email=" + quote(request.query_params["email"], safe="")
         return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
     response = await call_next(request)
     if _is_page_request(request):

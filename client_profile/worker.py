@@ -23,6 +23,7 @@ from client_profile.services.notifications import (  # noqa: F401 (renderers)
     outbox,
     reminders,
     session_changes,
+    shared_access,
 )
 from client_profile.services.providers import current_provider
 from client_profile.services.schedule import makeups

@@ -61,7 +61,7 @@ from client_profile.models.notifications import (
 )
 from client_profile.models.people import Attendee, Client, Family
 from client_profile.models.provider import Provider, ProviderHoliday
-from client_profile.models.sharing import BookingShare
+from client_profile.models.sharing import BookingShare, BookingShareEvent
 from client_profile.models.staff import AuditEntry, StaffMember, StaffRole
 from client_profile.models.statements import (
     BankStatement,
@@ -97,6 +97,7 @@ __all__ = [
     "AuthSession",
     "Booking",
     "BookingShare",
+    "BookingShareEvent",
     "BookingStatus",
     "Channel",
     "Charge",

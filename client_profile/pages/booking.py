@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from client_profile.components.cards import discount_lines
+from client_profile.components.dialogs import confirm_dialog
 from client_profile.components.layout import card, empty_note, loading_or, page_shell, section
 from client_profile.page_registry import page
 from client_profile.state.booking import CANCEL_REASONS
@@ -344,6 +345,280 @@ def cancel_dialog() -> rx.Component:
     )
 
 
+def _tick(name: str, label: str, hint: str, checked) -> rx.Component:
+    return rx.el.label(
+        rx.el.input(type="checkbox", name=name, id=f"share-{name}", default_checked=checked),
+        rx.vstack(
+            rx.text(label, size="2", weight="medium"),
+            rx.text(hint, size="1", color_scheme="gray"),
+            spacing="0",
+        ),
+        display="flex",
+        align_items="start",
+        gap="0.6rem",
+        class_name="cp-check",
+    )
+
+
+def share_dialog() -> rx.Component:
+    editing = S.share_editing != ""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(
+                rx.cond(editing, "Change access", rx.text.span("Share ", S.attendee, "'s booking"))
+            ),
+            rx.dialog.description(
+                rx.cond(
+                    editing,
+                    rx.text.span("What ", rx.text.strong(S.share_editing), " may do with this booking."),
+                    "We e-mail them an invitation (valid 7 days). They log in with that address and accept it.",
+                ),
+                size="2",
+            ),
+            rx.form(
+                rx.vstack(
+                    rx.cond(
+                        editing,
+                        rx.fragment(),
+                        rx.vstack(
+                            rx.text("E-mail", size="2", weight="medium", as_="label", html_for="share-email"),
+                            rx.input(
+                                name="email",
+                                id="share-email",
+                                type="email",
+                                required=True,
+                                max_length=254,
+                                auto_complete="off",
+                                width="100%",
+                            ),
+                            rx.box(height="0.5rem"),
+                            rx.text(
+                                "Name (optional)",
+                                size="2",
+                                weight="medium",
+                                as_="label",
+                                html_for="share-name",
+                            ),
+                            rx.input(
+                                name="name",
+                                id="share-name",
+                                max_length=200,
+                                width="100%",
+                                placeholder="e.g. Grandma",
+                            ),
+                            spacing="1",
+                            width="100%",
+                        ),
+                    ),
+                    rx.vstack(
+                        rx.hstack(
+                            rx.icon("eye", size=16),
+                            rx.text("Always: see the booking and get its messages", size="2"),
+                            spacing="2",
+                            align="center",
+                        ),
+                        _tick("can_pay", "May pay", "pay this booking's items", S.share_pay),
+                        _tick(
+                            "can_manage",
+                            "May manage",
+                            "excuse sessions, book and cancel make-ups, join and leave waiting lists",
+                            S.share_manage,
+                        ),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    rx.cond(
+                        S.error != "",
+                        rx.callout(
+                            S.error, icon="triangle-alert", color_scheme="red", width="100%", id="share-error"
+                        ),
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(
+                            rx.button(
+                                "Cancel",
+                                variant="soft",
+                                color_scheme="gray",
+                                type="button",
+                                on_click=S.close_share,
+                            )
+                        ),
+                        rx.button(
+                            rx.cond(editing, "Save", "Send invitation"), type="submit", id="share-submit"
+                        ),
+                        justify="end",
+                        spacing="2",
+                        width="100%",
+                        wrap="wrap",
+                    ),
+                    spacing="4",
+                    width="100%",
+                    padding_top="0.75rem",
+                ),
+                on_submit=S.save_share,
+                key=S.share_editing,
+            ),
+            max_width="30rem",
+        ),
+        open=S.share_open,
+        on_open_change=S.share_dialog_changed,
+    )
+
+
+def share_row(r) -> rx.Component:
+    pending = r.status != "active"
+    return rx.box(
+        rx.flex(
+            rx.vstack(
+                rx.hstack(
+                    rx.text(rx.cond(r.name != "", r.name, r.email), weight="medium", size="2"),
+                    rx.match(
+                        r.status,
+                        ("active", rx.badge("Since ", r.since, color_scheme="green")),
+                        ("pending", rx.badge("Invited ", r.since, color_scheme="amber")),
+                        rx.badge("Invitation expired", color_scheme="red"),
+                    ),
+                    spacing="2",
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.cond(r.name != "", rx.text(r.email, size="1", color_scheme="gray")),
+                rx.text("May ", r.access, size="1", color_scheme="gray"),
+                spacing="1",
+                min_width="0",
+            ),
+            rx.hstack(
+                rx.button(
+                    "Change",
+                    size="1",
+                    variant="soft",
+                    on_click=S.edit_share(r.id),
+                    class_name="cp-share-edit",
+                ),
+                rx.cond(
+                    pending,
+                    rx.button(
+                        "Re-send",
+                        size="1",
+                        variant="soft",
+                        on_click=S.resend_invitation(r.id),
+                        class_name="cp-share-resend",
+                    ),
+                ),
+                confirm_dialog(
+                    rx.button(
+                        rx.cond(pending, "Withdraw", "Revoke"),
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
+                        class_name="cp-share-revoke",
+                    ),
+                    "End this access?",
+                    "They lose this booking at their next step; an invitation's link stops working.",
+                    rx.button("Keep", variant="soft", color_scheme="gray"),
+                    rx.alert_dialog.action(
+                        rx.button(
+                            rx.cond(pending, "Withdraw", "Revoke access"),
+                            color_scheme="red",
+                            on_click=S.revoke_share(r.id),
+                            class_name="cp-share-revoke-confirm",
+                        )
+                    ),
+                ),
+                spacing="2",
+                wrap="wrap",
+            ),
+            justify="between",
+            align="start",
+            spacing="2",
+            wrap="wrap",
+            width="100%",
+        ),
+        padding_y="0.6rem",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        width="100%",
+        class_name="cp-share",
+        data_email=r.email,
+        data_status=r.status,
+    )
+
+
+def sharing_section() -> rx.Component:
+    return rx.cond(
+        S.may_share,
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Shared with", size="4", as_="h2"),
+                rx.button(
+                    rx.icon("user-plus", size=16),
+                    "Share",
+                    size="2",
+                    variant="soft",
+                    on_click=S.open_share,
+                    id="share-open",
+                ),
+                justify="between",
+                align="center",
+                width="100%",
+            ),
+            card(
+                rx.cond(
+                    S.shares.length() > 0,
+                    rx.vstack(rx.foreach(S.shares, share_row), spacing="0", width="100%"),
+                    empty_note("Only your family sees this booking. Share it with a grandparent or a carer."),
+                ),
+                rx.cond(
+                    S.share_history.length() > 0,
+                    rx.el.details(
+                        rx.el.summary(rx.text("History", size="2", as_="span")),
+                        rx.vstack(
+                            rx.foreach(
+                                S.share_history,
+                                lambda h: rx.hstack(
+                                    rx.text(h.when, size="1", color_scheme="gray", white_space="nowrap"),
+                                    rx.text(h.text, size="1"),
+                                    spacing="2",
+                                    align="start",
+                                    class_name="cp-share-event",
+                                ),
+                            ),
+                            spacing="1",
+                            padding_top="0.5rem",
+                        ),
+                        id="share-history",
+                        style={"marginTop": "0.75rem"},
+                    ),
+                ),
+            ),
+            spacing="3",
+            width="100%",
+            id="sharing",
+        ),
+        rx.cond(
+            S.shared_with_me,
+            rx.hstack(
+                rx.text("This booking is shared with you.", size="2", color_scheme="gray"),
+                confirm_dialog(
+                    rx.button("Leave", size="1", variant="soft", color_scheme="gray", id="leave-share"),
+                    "Leave this booking?",
+                    "You will no longer see it or get its messages. Its family can share it with you again.",
+                    rx.button("Stay", variant="soft", color_scheme="gray"),
+                    rx.alert_dialog.action(
+                        rx.button(
+                            "Leave", color_scheme="red", on_click=S.leave_share, id="leave-share-confirm"
+                        )
+                    ),
+                ),
+                justify="between",
+                align="center",
+                width="100%",
+                wrap="wrap",
+                id="shared-with-me",
+            ),
+        ),
+    )
+
+
 @page("/bookings/[booking_id]", "Booking", load=[S.load_booking])
 def booking_page() -> rx.Component:
     return page_shell(
@@ -411,7 +686,9 @@ def booking_page() -> rx.Component:
                         on_change=S.show_tab,
                         width="100%",
                     ),
+                    sharing_section(),
                     cancel_dialog(),
+                    share_dialog(),
                     spacing="4",
                     width="100%",
                 ),

@@ -149,6 +149,19 @@ def home() -> rx.Component:
                     HomeState.error != "",
                     rx.callout(HomeState.error, color_scheme="red", icon="info", width="100%"),
                 ),
+                rx.cond(
+                    HomeState.open_invitations > 0,
+                    rx.callout(
+                        rx.text(
+                            "A booking was shared with you. ",
+                            rx.link("See the invitation", href="/invitations", weight="bold"),
+                        ),
+                        icon="mail",
+                        color_scheme="blue",
+                        width="100%",
+                        id="home-invitations",
+                    ),
+                ),
                 rx.cond(HomeState.has_unpaid, unpaid_prompt(HomeState)),
                 rx.cond(
                     HomeState.members.length() > 0,

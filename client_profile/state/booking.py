@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from client_profile.services.errors import NotFound
+from client_profile.services.people import sharing as sharing_service
 from client_profile.services.people.access import parse_id
 from client_profile.services.schedule import attendance as attendance_service
 from client_profile.services.schedule import makeups as makeups_service
@@ -51,6 +52,16 @@ class BookingState(LivePage, rx.State):
     cancel_outcome: str = ""
     _pending_attendance_id: int = 0
 
+    # Sharing (the family's own bookings only): who has access, the history, and the share dialog.
+    may_share: bool = False
+    shares: list[sharing_service.ShareRow] = []
+    share_history: list[sharing_service.ShareEventRow] = []
+    share_open: bool = False
+    share_editing: str = ""  # the address whose access the dialog changes ("": a new share)
+    share_pay: bool = False
+    share_manage: bool = False
+    _share_edit_id: int = 0
+
     @rx.var
     def next_sessions(self) -> list[attendance_service.SessionRow]:
         return self.upcoming[:3]
@@ -94,10 +105,17 @@ class BookingState(LivePage, rx.State):
         except NotFound:
             self.not_found = True
             self.booking_id_value = 0
+            self.shares, self.share_history, self.may_share = [], [], False
+            self._close_share()
             self.upcoming, self.attended, self.missed = [], [], []
             return
         self.not_found = False
         self.booking_id_value = detail.id
+        try:
+            self.shares, self.share_history = sharing_service.booking_shares(ctx.db, ctx.principal, detail.id)
+            self.may_share = True
+        except NotFound:  # shared with this person: only its family shares it
+            self.shares, self.share_history, self.may_share = [], [], False
         for name in (
             "attendee",
             "programme",
@@ -206,4 +224,97 @@ class BookingState(LivePage, rx.State):
                 if came_back
                 else "Make-up cancelled after the deadline: the place is freed, the credit stays used."
             ),
+        )
+
+    # -- sharing (services.people.sharing decides who may do what)
+
+    def _close_share(self) -> None:
+        self.share_open = False
+        self.share_editing = ""
+        self._share_edit_id = 0
+
+    @rx.event
+    def open_share(self):
+        """The dialog for a new share (what the page shows only; saving checks everything)."""
+        self.message = ""
+        self._close_share()
+        self.share_pay, self.share_manage = False, False
+        self.share_open = self.may_share
+
+    @rx.event
+    def edit_share(self, share_id: int):
+        """The dialog for an existing share, from what the page loaded for this client."""
+        wanted = parse_id(share_id)
+        return self._handle(lambda ctx: self._edit(wanted), reload=False)
+
+    def _edit(self, share_id: int | None) -> None:
+        row = next((r for r in self.shares if r.id == share_id), None)
+        if row is None:
+            raise NotFound("share")
+        self._share_edit_id = row.id
+        self.share_editing = row.email
+        self.share_pay, self.share_manage = row.can_pay, row.can_manage
+        self.share_open = True
+
+    @rx.event
+    def close_share(self):
+        self._close_share()
+
+    @rx.event
+    def share_dialog_changed(self, is_open: bool):
+        if is_open is not True:
+            self._close_share()
+
+    @rx.event
+    def save_share(self, form: dict):
+        """Invite someone (a new share) or change what an existing share allows. Checkboxes send "on"."""
+        form = form if isinstance(form, dict) else {}
+        pay, manage = form.get("can_pay") == "on", form.get("can_manage") == "on"
+        share_id, booking_id = self._share_edit_id, self._route_booking_id()
+        if share_id:
+            return self._handle(
+                lambda ctx: sharing_service.change_share(ctx.db, ctx.principal, share_id, pay, manage),
+                done=lambda share: f"Saved: {share.grantee_email} may now do what you chose.",
+                then=lambda share: self._close_share() if share is not None else None,
+            )
+        return self._handle(
+            lambda ctx: sharing_service.invite(
+                ctx.db, ctx.principal, booking_id, form.get("email", ""), form.get("name", ""), pay, manage
+            ),
+            done=lambda result: {
+                "invited": f"Invitation sent to {result[0].grantee_email}. It is valid for 7 days.",
+                "updated": f"Already shared with {result[0].grantee_email}: its settings are updated.",
+            }.get(result[1], f"Already shared with {result[0].grantee_email}."),
+            then=lambda result: self._close_share() if result is not None else None,
+        )
+
+    @rx.event
+    def revoke_share(self, share_id: int):
+        """End someone's access (or withdraw a pending invitation)."""
+        wanted = parse_id(share_id)
+        return self._handle(
+            lambda ctx: sharing_service.revoke(ctx.db, ctx.principal, wanted),
+            done=lambda share: (
+                f"Invitation to {share.grantee_email} withdrawn."
+                if share.grantee_client_id is None
+                else f"{share.grantee_email} no longer has access."
+            ),
+        )
+
+    @rx.event
+    def resend_invitation(self, share_id: int):
+        wanted = parse_id(share_id)
+        return self._handle(
+            lambda ctx: sharing_service.resend(ctx.db, ctx.principal, wanted),
+            done=lambda share: f"A new invitation was sent to {share.grantee_email}, valid for 7 days.",
+        )
+
+    @rx.event
+    def leave_share(self):
+        """The shared person ends their own access to this booking."""
+        booking_id = self._route_booking_id()
+        return self._handle(
+            lambda ctx: sharing_service.leave(ctx.db, ctx.principal, booking_id),
+            done="You left this booking: it is no longer shared with you.",
+            then=lambda share: rx.redirect("/bookings") if share is not None else None,
         )

@@ -6,6 +6,7 @@ import reflex as rx
 
 from client_profile.services import home as home_service
 from client_profile.services.errors import DomainError
+from client_profile.services.people import sharing as sharing_service
 from client_profile.services.people.access import parse_id
 from client_profile.state.base import Ctx
 from client_profile.state.live import LivePage
@@ -13,6 +14,7 @@ from client_profile.state.live import LivePage
 
 class HomeState(LivePage, rx.State):
     provider_name: str = ""
+    open_invitations: int = 0  # bookings shared with this address, waiting to be accepted (/invitations)
     client_name: str = ""
     # The service's own view types (docs/decisions.md "View types are declared once").
     members: list[home_service.Member] = []
@@ -61,6 +63,7 @@ class HomeState(LivePage, rx.State):
             self.error = str(exc)
             return
         self._apply(home_service.home_view(ctx.db, ctx.principal, provider))
+        self.open_invitations = len(sharing_service.my_invitations(ctx.db, ctx.principal))
 
     def _apply(self, view: home_service.HomeView) -> None:
         self.provider_name = view.provider_name

@@ -88,6 +88,10 @@ TAGS: dict[str, Tag] = {
         "the receipt (or the payments page)", "https://portal.example/documents/1.pdf", url=True
     ),
     "LIVESTREAM_URL": Tag("the livestream link", "https://meet.example/swim", url=True),
+    "ACCESS": Tag("what the shared person may do", "see the booking and get its messages, and pay its items"),
+    "INVITE_LINK": Tag(
+        "the single-use invitation link (7 days)", "https://portal.example/invitation/SAMPLE", url=True
+    ),
 }
 URL_TAGS = frozenset(name for name, tag in TAGS.items() if tag.url)
 _FAMILY = ("PROVIDER", "FIRST_NAME", "PROFILE_URL")
@@ -233,9 +237,35 @@ KINDS: dict[str, Kind] = {
             "Shared access",
             "*|SHARED_BY|* shared *|ATTENDEE|*'s booking with you",
             "Hello *|FIRST_NAME|*,\n\n*|SHARED_BY|* shared *|ATTENDEE|*'s booking in *|CLASS|* with you at "
-            "*|PROVIDER|*.\n\nLog in with this e-mail address to see it: *|PROFILE_URL|*",
+            "*|PROVIDER|*: you may *|ACCESS|*.\n\nAccept or decline the invitation here (log in with this "
+            "e-mail address; the link works once, for 7 days):\n*|INVITE_LINK|*\n\nYour profile: "
+            "*|PROFILE_URL|*",
+            (*_FAMILY, "SHARED_BY", "ATTENDEE", "CLASS", "ACCESS", "INVITE_LINK"),
+            ("INVITE_LINK",),
+        ),
+        _kind(
+            "shared_access_granted",
+            "Shared access (granted by the provider)",
+            "*|SHARED_BY|* shared *|ATTENDEE|*'s booking with you",
+            "Hello *|FIRST_NAME|*,\n\n*|SHARED_BY|* shared *|ATTENDEE|*'s booking in *|CLASS|* with you at "
+            "*|PROVIDER|*: you may *|ACCESS|*.\n\nLog in with this e-mail address to see it: *|PROFILE_URL|*",
+            (*_FAMILY, "SHARED_BY", "ATTENDEE", "CLASS", "ACCESS"),
+        ),
+        _kind(
+            "shared_access_changed",
+            "Shared access changed",
+            "Your access to *|ATTENDEE|*'s booking has changed",
+            "Hello *|FIRST_NAME|*,\n\n*|SHARED_BY|* changed what you may do with *|ATTENDEE|*'s booking in "
+            "*|CLASS|* at *|PROVIDER|*: you may now *|ACCESS|*.\n\nYour profile: *|PROFILE_URL|*",
+            (*_FAMILY, "SHARED_BY", "ATTENDEE", "CLASS", "ACCESS"),
+        ),
+        _kind(
+            "shared_access_revoked",
+            "Shared access ended",
+            "You no longer have access to *|ATTENDEE|*'s booking",
+            "Hello *|FIRST_NAME|*,\n\n*|SHARED_BY|* ended your access to *|ATTENDEE|*'s booking in *|CLASS|* "
+            "at *|PROVIDER|*. You no longer see it or get its messages.\n\nYour profile: *|PROFILE_URL|*",
             (*_FAMILY, "SHARED_BY", "ATTENDEE", "CLASS"),
-            sent=False,
         ),
         _kind(
             "family_message",

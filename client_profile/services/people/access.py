@@ -70,6 +70,84 @@ def managed_bookings_clause(principal: Principal):
     return _bookings_clause(principal, shared_booking_ids(principal).where(BookingShare.can_manage.is_(True)))
 
 
+def owned_bookings_clause(principal: Principal):
+    """A WHERE clause over Booking: the bookings of the principal's own family (of their provider). Only these
+    may be shared, and only their family sees and changes who they are shared with; a shared person never does
+    (an always-false clause for a client without a family)."""
+    if principal.family_id is None:
+        return Booking.id.is_(None)
+    return and_(
+        Booking.provider_id == principal.provider_id,
+        Booking.attendee_id.in_(select(Attendee.id).where(Attendee.family_id == principal.family_id)),
+    )
+
+
+def get_owned_booking(db: Session, principal: Principal, booking_id: object) -> Booking:
+    """A booking of the principal's own family; NotFound otherwise (also a booking merely shared with them)."""
+    if not is_id(booking_id):
+        raise NotFound("booking")
+    row = db.exec(select(Booking).where(Booking.id == booking_id, owned_bookings_clause(principal))).first()
+    if row is None:
+        raise NotFound("booking")
+    return row
+
+
+def get_owned_share(db: Session, principal: Principal, share_id: object) -> BookingShare:
+    """A share of one of the principal's own family's bookings; NotFound otherwise (junk ids too)."""
+    if not is_id(share_id):
+        raise NotFound("share")
+    row = db.exec(
+        select(BookingShare)
+        .join(Booking, Booking.id == BookingShare.booking_id)
+        .where(BookingShare.id == share_id, owned_bookings_clause(principal))
+    ).first()
+    if row is None:
+        raise NotFound("share")
+    return row
+
+
+def get_my_share(db: Session, principal: Principal, booking_id: object) -> BookingShare:
+    """The principal's own active share of this booking (to leave it); NotFound otherwise."""
+    if not is_id(booking_id):
+        raise NotFound("share")
+    row = db.exec(
+        select(BookingShare).where(
+            BookingShare.booking_id == booking_id,
+            BookingShare.grantee_client_id == principal.client_id,
+            BookingShare.revoked_at.is_(None),
+        )
+    ).first()
+    if row is None:
+        raise NotFound("share")
+    return row
+
+
+def invitations_clause(principal: Principal):
+    """A WHERE clause over BookingShare joined to Booking: the pending invitations addressed to the principal's
+    own address, of their provider (they may answer them; expiry is services.people.sharing's)."""
+    return and_(
+        BookingShare.grantee_email == principal.email,
+        BookingShare.grantee_client_id.is_(None),
+        BookingShare.revoked_at.is_(None),
+        BookingShare.invite_token_hash.is_not(None),
+        Booking.provider_id == principal.provider_id,
+    )
+
+
+def get_invitation(db: Session, principal: Principal, share_id: object) -> BookingShare:
+    """A pending invitation to the principal's address; NotFound otherwise (junk ids too)."""
+    if not is_id(share_id):
+        raise NotFound("invitation")
+    row = db.exec(
+        select(BookingShare)
+        .join(Booking, Booking.id == BookingShare.booking_id)
+        .where(BookingShare.id == share_id, invitations_clause(principal))
+    ).first()
+    if row is None:
+        raise NotFound("invitation")
+    return row
+
+
 def may_manage(db: Session, principal: Principal, booking: Booking) -> bool:
     """Whether the principal may change this (visible) booking: see managed_bookings_clause."""
     return (

@@ -817,7 +817,7 @@ def grant_share(
     ).first()
     before = audit.snapshot(existing, SHARE_FIELDS) if existing is not None else None
     try:
-        share = sharing.grant_share(db, booking.id, address, **flags, created_by=None)
+        share = sharing.grant_share(db, booking.id, address, **flags, created_by=None, tell=True)
     except NotFound:
         raise
     except DomainError as exc:
@@ -844,7 +844,7 @@ def revoke_share(db: Session, principal: StaffPrincipal, booking_id: object, ema
     address = _email(errors, "email", email)
     _raise(errors)
     booking, family_id = _booking(db, principal, booking_id)
-    share = sharing.revoke_share(db, booking.id, address)
+    share = sharing.revoke_share(db, booking.id, address, tell=True)
     audit.record(
         db,
         principal,
