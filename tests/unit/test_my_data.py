@@ -13,19 +13,22 @@ from sqlmodel import SQLModel, select
 
 from client_profile.integrations.crypto import unseal
 from client_profile.models import (
+    Attendee,
     AuditEntry,
     AuthSession,
+    Booking,
     Client,
     DeletionRequest,
     Invoice,
     OutboxMessage,
     StaffMember,
+    WhatsAppConsent,
     utcnow,
 )
 from client_profile.services.demo import load_demo
 from client_profile.services.errors import DomainError, NotFound
 from client_profile.services.notifications import outbox
-from client_profile.services.people import auth, my_data
+from client_profile.services.people import auth, my_data, sharing
 from client_profile.services.people.identity import Principal, StaffPrincipal
 
 
@@ -217,6 +220,14 @@ def test_confirmation_anonymises_the_family_and_keeps_its_invoices(demo):
     demo.commit()
     anna_phone = demo.get(Client, anna.client_id).phone
     assert anna_phone
+    # Records other features keep about her: a WhatsApp consent (its number and text) and a share she granted
+    # (its history names her address).
+    demo.add(WhatsAppConsent(client_id=anna.client_id, phone=anna_phone, text="Anna Novak agrees"))
+    emas = demo.exec(
+        select(Booking).join(Attendee, Attendee.id == Booking.attendee_id).where(Attendee.first_name == "Ema")
+    ).first()
+    sharing.grant_share(demo, emas.id, "grandma@example.com", created_by=anna.client_id)
+    demo.commit()
     text_before = _all_text(demo)
     assert "anna@example.com" in text_before and "Jakub" in text_before
     with pytest.raises(NotFound):

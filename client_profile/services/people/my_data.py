@@ -33,6 +33,7 @@ from client_profile.models import (
     BenefitEvent,
     Booking,
     BookingShare,
+    BookingShareEvent,
     Charge,
     Client,
     CreditEntry,
@@ -43,10 +44,12 @@ from client_profile.models import (
     Invoice,
     LoginRequest,
     MakeupCredit,
+    NotificationPreference,
     Order,
     OrderItem,
     OutboxMessage,
     Payment,
+    WhatsAppConsent,
 )
 from client_profile.models.base import as_utc, utcnow
 from client_profile.services.errors import DomainError, NotFound
@@ -70,6 +73,7 @@ _NEVER = {
     "gateway_url",
     "idempotency_key",
     "content",
+    "invite_token_hash",
 }
 
 JSON_FILES = (
@@ -84,6 +88,7 @@ JSON_FILES = (
     "benefits.json",
     "shares.json",
     "messages.json",
+    "preferences.json",
 )
 
 
@@ -192,6 +197,22 @@ def export_files(db: Session, principal: Principal, now: datetime | None = None)
         .where(BookingShare.grantee_client_id == principal.client_id, BookingShare.revoked_at.is_(None))
         .order_by(BookingShare.id)
     ).all()
+
+    def _history(shares) -> list:
+        return db.exec(
+            select(BookingShareEvent)
+            .where(BookingShareEvent.share_id.in_([x.id for x in shares]))
+            .order_by(BookingShareEvent.id)
+        ).all()
+
+    preferences = db.exec(
+        select(NotificationPreference)
+        .where(NotificationPreference.client_id.in_(client_ids))
+        .order_by(NotificationPreference.id)
+    ).all()
+    consents = db.exec(
+        select(WhatsAppConsent).where(WhatsAppConsent.client_id.in_(client_ids)).order_by(WhatsAppConsent.id)
+    ).all()
     messages = db.exec(
         select(OutboxMessage)
         .where(
@@ -225,7 +246,19 @@ def export_files(db: Session, principal: Principal, now: datetime | None = None)
                 "history": _rows(events, ("staff_id",)),
             }
         ),
-        "shares.json": _dump({"given": _rows(given), "received": _rows(received)}),
+        "shares.json": _dump(
+            {
+                "given": _rows(given),
+                "received": _rows(received),
+                "history_given": _rows(_history(given)),
+                # Of a share someone else gave: what happened, not who else acted (their addresses are theirs).
+                "history_received": _rows(_history(received), ("actor",)),
+            }
+        ),
+        # Which messages each person turned off, and the WhatsApp consents given (when, the number, the text).
+        "preferences.json": _dump(
+            {"notification_preferences": _rows(preferences), "whatsapp_consents": _rows(consents)}
+        ),
         # What was sent to the family's addresses: when, how and what kind, never its content or secrets.
         "messages.json": _dump(
             [
@@ -464,6 +497,17 @@ def anonymise_family(db: Session, family_id: int, now: datetime | None = None) -
         .values(first_name=ERASED_NAME, last_name="", birth_date=None, photo_jpeg=None, photo_updated_at=None)
     )
     db.execute(update(Attendance).where(Attendance.booking_id.in_(booking_ids)).values(cancel_note=""))
+    shares = select(BookingShare.id).where(
+        or_(
+            BookingShare.booking_id.in_(booking_ids),
+            BookingShare.grantee_client_id.in_(client_ids),
+            BookingShare.grantee_email.in_(old_emails),
+        )
+    )
+    db.execute(delete(BookingShareEvent).where(BookingShareEvent.share_id.in_(shares)))
+    db.execute(update(BookingShareEvent).where(BookingShareEvent.actor.in_(old_emails)).values(actor=""))
+    db.execute(delete(WhatsAppConsent).where(WhatsAppConsent.client_id.in_(client_ids)))
+    db.execute(delete(NotificationPreference).where(NotificationPreference.client_id.in_(client_ids)))
     db.execute(
         delete(BookingShare).where(
             or_(
