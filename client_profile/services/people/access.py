@@ -308,21 +308,28 @@ def register_classes_clause(principal: StaffPrincipal):
     return clause
 
 
+def _one(db: Session, what: str, raw_id: object, query):
+    """The row ``query`` (a SELECT of one model, already scoped by the caller's clause) finds for this id;
+    NotFound(what) for a malformed id and for a row outside the scope alike, so nobody learns which it was."""
+    if not is_id(raw_id):
+        raise NotFound(what)
+    row = db.exec(query.where(query.column_descriptions[0]["entity"].id == raw_id)).first()
+    if row is None:
+        raise NotFound(what)
+    return row
+
+
 def get_register_session(db: Session, principal: StaffPrincipal, session_id: object) -> ClassSession:
     """The session if this staff member may take its register; NotFound otherwise (another class of an
     instructor looks like a missing one, also for malformed ids)."""
-    require_staff(principal, Capability.register)
-    if not is_id(session_id):
-        raise NotFound("session")
-    row = db.exec(
+    clause = register_classes_clause(principal)
+    query = (
         select(ClassSession)
         .join(ClassGroup, ClassGroup.id == ClassSession.class_id)
         .join(Programme, Programme.id == ClassGroup.programme_id)
-        .where(ClassSession.id == session_id, register_classes_clause(principal))
-    ).first()
-    if row is None:
-        raise NotFound("session")
-    return row
+        .where(clause)
+    )
+    return _one(db, "session", session_id, query)
 
 
 def provider_classes_clause(principal: StaffPrincipal):
@@ -348,16 +355,8 @@ def get_people_attendee(db: Session, principal: StaffPrincipal, attendee_id: obj
     """An attendee of the provider's families for a staff member with the people right; NotFound otherwise
     (also for malformed ids)."""
     clause = people_families_clause(principal)
-    if not is_id(attendee_id):
-        raise NotFound("attendee")
-    row = db.exec(
-        select(Attendee)
-        .join(Family, Family.id == Attendee.family_id)
-        .where(Attendee.id == attendee_id, clause)
-    ).first()
-    if row is None:
-        raise NotFound("attendee")
-    return row
+    query = select(Attendee).join(Family, Family.id == Attendee.family_id).where(clause)
+    return _one(db, "attendee", attendee_id, query)
 
 
 # ------------------------------------------------------------------------------------------------------ money
@@ -377,26 +376,21 @@ def money_charges_clause(principal: StaffPrincipal):
     return Charge.provider_id == principal.provider_id
 
 
+def _money_owned(principal: StaffPrincipal, model):
+    """A SELECT of ``model`` (a table with provider_id) limited to the staff member's provider, for the money
+    right only."""
+    require_staff(principal, Capability.money)
+    return select(model).where(model.provider_id == principal.provider_id)
+
+
 def get_money_family(db: Session, principal: StaffPrincipal, family_id: object) -> Family:
     """A family of the provider for a staff member with the money right; NotFound otherwise (also junk ids)."""
-    clause = money_families_clause(principal)
-    if not is_id(family_id):
-        raise NotFound("family")
-    row = db.exec(select(Family).where(Family.id == family_id, clause)).first()
-    if row is None:
-        raise NotFound("family")
-    return row
+    return _one(db, "family", family_id, select(Family).where(money_families_clause(principal)))
 
 
 def get_money_charge(db: Session, principal: StaffPrincipal, charge_id: object) -> Charge:
     """A charge of the provider for a staff member with the money right; NotFound otherwise (also junk ids)."""
-    clause = money_charges_clause(principal)
-    if not is_id(charge_id):
-        raise NotFound("charge")
-    row = db.exec(select(Charge).where(Charge.id == charge_id, clause)).first()
-    if row is None:
-        raise NotFound("charge")
-    return row
+    return _one(db, "charge", charge_id, select(Charge).where(money_charges_clause(principal)))
 
 
 def get_money_attendee(
@@ -404,93 +398,44 @@ def get_money_attendee(
 ) -> Attendee:
     """An attendee of this family (of the provider) for a staff member with the money right; NotFound otherwise."""
     clause = money_families_clause(principal)
-    if not is_id(attendee_id):
-        raise NotFound("attendee")
-    row = db.exec(
+    query = (
         select(Attendee)
         .join(Family, Family.id == Attendee.family_id)
-        .where(Attendee.id == attendee_id, Attendee.family_id == family_id, clause)
-    ).first()
-    if row is None:
-        raise NotFound("attendee")
-    return row
+        .where(Attendee.family_id == family_id, clause)
+    )
+    return _one(db, "attendee", attendee_id, query)
 
 
 def get_money_booking(db: Session, principal: StaffPrincipal, family_id: int, booking_id: object) -> Booking:
     """A booking of the provider of an attendee of this family, for a staff member with the money right;
     NotFound otherwise."""
-    require_staff(principal, Capability.money)
-    if not is_id(booking_id):
-        raise NotFound("booking")
-    row = db.exec(
-        select(Booking)
+    query = (
+        _money_owned(principal, Booking)
         .join(Attendee, Attendee.id == Booking.attendee_id)
-        .where(
-            Booking.id == booking_id,
-            Booking.provider_id == principal.provider_id,
-            Attendee.family_id == family_id,
-        )
-    ).first()
-    if row is None:
-        raise NotFound("booking")
-    return row
+        .where(Attendee.family_id == family_id)
+    )
+    return _one(db, "booking", booking_id, query)
 
 
 def get_money_discount(db: Session, principal: StaffPrincipal, discount_id: object) -> Discount:
     """A discount of the provider's families for a staff member with the money right; NotFound otherwise."""
-    require_staff(principal, Capability.money)
-    if not is_id(discount_id):
-        raise NotFound("discount")
-    row = db.exec(
-        select(Discount).where(Discount.id == discount_id, Discount.provider_id == principal.provider_id)
-    ).first()
-    if row is None:
-        raise NotFound("discount")
-    return row
+    return _one(db, "discount", discount_id, _money_owned(principal, Discount))
 
 
 def get_money_order(db: Session, principal: StaffPrincipal, order_id: object) -> Order:
     """An order of the provider for a staff member with the money right; NotFound otherwise."""
-    require_staff(principal, Capability.money)
-    if not is_id(order_id):
-        raise NotFound("order")
-    row = db.exec(
-        select(Order).where(Order.id == order_id, Order.provider_id == principal.provider_id)
-    ).first()
-    if row is None:
-        raise NotFound("order")
-    return row
+    return _one(db, "order", order_id, _money_owned(principal, Order))
 
 
 def get_money_statement(db: Session, principal: StaffPrincipal, statement_id: object) -> BankStatement:
     """A bank statement of the staff member's provider, for the money right; NotFound otherwise (also for
     malformed ids and another provider's statement)."""
-    require_staff(principal, Capability.money)
-    if not is_id(statement_id):
-        raise NotFound("statement")
-    row = db.exec(
-        select(BankStatement).where(
-            BankStatement.id == statement_id, BankStatement.provider_id == principal.provider_id
-        )
-    ).first()
-    if row is None:
-        raise NotFound("statement")
-    return row
+    return _one(db, "statement", statement_id, _money_owned(principal, BankStatement))
 
 
 def get_money_statement_line(db: Session, principal: StaffPrincipal, line_id: object) -> BankStatementLine:
     """A line of one of the provider's bank statements, for the money right; NotFound otherwise."""
-    require_staff(principal, Capability.money)
-    if not is_id(line_id):
-        raise NotFound("statement line")
-    row = db.exec(
-        select(BankStatementLine).where(
-            BankStatementLine.id == line_id, BankStatementLine.provider_id == principal.provider_id
-        )
-    ).first()
-    if row is None:
-        raise NotFound("statement line")
-    return row
+    return _one(db, "statement line", line_id, _money_owned(principal, BankStatementLine))
 
 
 # ------------------------------------------------------------------------------------------------ API keys
