@@ -149,6 +149,16 @@ def app_server(app_env):
         log.close()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def fresh_demo(app_server, app_env):
+    """Every module starts from the demo as `make run` loads it: the console's tests pay, charge, cancel and
+    import for real, and a later module's page must not depend on which modules ran before it (the app reads
+    everything from the database, so a reset under the running app is what a new visitor would see)."""
+    cli = str(BIN / "client-profile")
+    subprocess.run([cli, "demo", "--reset"], cwd=ROOT, env=app_env, check=True, capture_output=True)
+    return app_server
+
+
 def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
