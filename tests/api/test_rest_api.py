@@ -344,10 +344,20 @@ def test_the_openapi_document_and_the_browsable_docs(http, keys):
     assert page.status_code == 200 and "swagger-ui" in page.text
     csp = page.headers["Content-Security-Policy"]
     script_src = next(p for p in csp.split("; ") if p.startswith("script-src"))
-    assert "https://cdn.jsdelivr.net" in script_src and "'sha256-" in script_src
+    assert (
+        script_src.startswith("script-src 'self'") and "'sha256-" in script_src and "http" not in script_src
+    )
     assert "unsafe" not in script_src and "frame-ancestors 'none'" in csp
+    assert "/api/v1/docs/swagger-ui-bundle.js" in page.text and "cdn" not in page.text
+    # Its script and style are the app's own files, and nothing else is served from there.
+    script = http.get("/api/v1/docs/swagger-ui-bundle.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("application/javascript")
+    assert "SwaggerUIBundle" in script.text
+    assert http.get("/api/v1/docs/swagger-ui.css").status_code == 200
+    assert http.get("/api/v1/docs/..%2F..%2Fsettings.py").status_code == 404
+    assert http.get("/api/v1/docs/swagger-ui-bundle.js.map").status_code == 404
     app_csp = http.get("/api/v1/families").headers["Content-Security-Policy"]
-    assert "cdn.jsdelivr.net" not in app_csp  # the exception is that page's alone
+    assert "sha256" not in app_csp  # the exception is that page's alone
 
 
 def test_an_idempotency_key_applies_a_write_once_and_replays_its_answer(http, keys):

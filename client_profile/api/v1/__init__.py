@@ -13,9 +13,11 @@ import hashlib
 import inspect
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+import swagger_ui_bundle
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -64,7 +66,11 @@ WRITE_ERRORS = ERRORS | {
     403: {"model": schemas.Error, "description": "A read-only key"},
     409: {"model": schemas.Error, "description": "A rule refuses it now (full class, stale data, ...)"},
 }
-DOCS_CDN = "https://cdn.jsdelivr.net"
+# Swagger UI's files, shipped in the swagger-ui-bundle wheel and served under /api/v1/docs/ by the app.
+DOCS_FILES = {
+    "swagger-ui-bundle.js": "application/javascript",
+    "swagger-ui.css": "text/css",
+}
 
 
 class RateLimited(Exception):
@@ -351,19 +357,32 @@ def _add_writes(app: FastAPI) -> None:
 
 
 def _add_docs(app: FastAPI) -> None:
+    @app.get("/docs/{name}", include_in_schema=False)
+    def docs_file(name: str) -> Response:
+        """Swagger UI's script and style from the installed swagger-ui-bundle (only these two names)."""
+        if name not in DOCS_FILES:
+            return JSONResponse({"error": "not_found", "message": "Not found."}, status_code=404)
+        body = (Path(swagger_ui_bundle.swagger_ui_path) / name).read_bytes()
+        return Response(body, media_type=DOCS_FILES[name], headers={"Cache-Control": "public, max-age=86400"})
+
     @app.get("/docs", include_in_schema=False)
     def docs(request: Request) -> HTMLResponse:
-        """Swagger UI from its CDN: this page alone gets a CSP that allows it (docs/api.md "Browsable docs")."""
+        """Swagger UI served by the app itself; this page alone gets a CSP that allows its one inline script
+        (by hash) and the inline styles it sets (docs/api.md "Browsable docs")."""
         root = request.scope.get("root_path", "")
         page = get_swagger_ui_html(
-            openapi_url=f"{root}/openapi.json", title="Client Profile API", swagger_favicon_url=""
+            openapi_url=f"{root}/openapi.json",
+            title="Client Profile API",
+            swagger_js_url=f"{root}/docs/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs/swagger-ui.css",
+            swagger_favicon_url="",
         )
         hashes = "".join(f" 'sha256-{h}'" for h in script_hashes_of(page.body))
         csp = "; ".join(
             (
                 "default-src 'none'",
-                f"script-src {DOCS_CDN}{hashes}",
-                f"style-src {DOCS_CDN} 'unsafe-inline'",
+                f"script-src 'self'{hashes}",
+                "style-src 'self' 'unsafe-inline'",
                 "img-src 'self' data:",
                 "connect-src 'self'",
                 "base-uri 'none'",
