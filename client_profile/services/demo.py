@@ -27,11 +27,15 @@ from sqlmodel import Session, select
 from client_profile import clock
 from client_profile.integrations.invoice_pdf import FONT_DIR, logo_png
 from client_profile.models import (
+    ApiIdempotency,
+    ApiKey,
     Attendance,
     AttendanceState,
     Attendee,
     AuditEntry,
     AuthSession,
+    BankStatement,
+    BankStatementLine,
     BenefitEvent,
     Booking,
     BookingShare,
@@ -52,12 +56,15 @@ from client_profile.models import (
     EntryPassClass,
     EntryPassEntry,
     Family,
+    FamilyMessage,
     ImportUpload,
     Invoice,
     InvoiceProfile,
     LoginRequest,
     MakeupCredit,
     MakeupCreditStatus,
+    MessageTemplate,
+    NotificationPreference,
     Order,
     OrderItem,
     OrderItemKind,
@@ -69,11 +76,15 @@ from client_profile.models import (
     Programme,
     ProgrammeKind,
     Provider,
+    Refund,
     SessionStatus,
     StaffMember,
     StaffRole,
     TransferRequest,
     TransferRequestItem,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WhatsAppConsent,
 )
 from client_profile.services.errors import DomainError
 from client_profile.services.money import billing, fees, payments
@@ -914,7 +925,22 @@ def _delete_provider(db: Session, provider_id: int) -> None:
 
     statements = [
         update(Attendance).where(Attendance.booking_id.in_(bookings)).values(makeup_credit_id=None),
-        delete(Invoice).where(Invoice.provider_id == provider_id),
+        # What the console and the API leave behind (statements, messages, keys, webhooks): before the rows
+        # they point at.
+        delete(BankStatementLine).where(BankStatementLine.provider_id == provider_id),
+        delete(BankStatement).where(BankStatement.provider_id == provider_id),
+        delete(FamilyMessage).where(FamilyMessage.provider_id == provider_id),
+        delete(MessageTemplate).where(MessageTemplate.provider_id == provider_id),
+        delete(WebhookDelivery).where(WebhookDelivery.provider_id == provider_id),
+        delete(WebhookEndpoint).where(WebhookEndpoint.provider_id == provider_id),
+        delete(ApiIdempotency).where(
+            ApiIdempotency.api_key_id.in_(sa_select(ApiKey.id).where(ApiKey.provider_id == provider_id))
+        ),
+        delete(ApiKey).where(ApiKey.provider_id == provider_id),
+        delete(NotificationPreference).where(NotificationPreference.client_id.in_(clients)),
+        delete(WhatsAppConsent).where(WhatsAppConsent.client_id.in_(clients)),
+        delete(Invoice).where(Invoice.provider_id == provider_id),  # credit notes point at refunds
+        delete(Refund).where(Refund.provider_id == provider_id),
         delete(Payment).where(Payment.provider_id == provider_id),
         delete(TransferRequestItem).where(
             TransferRequestItem.request_id.in_(

@@ -68,7 +68,7 @@ def _groups(events: object) -> list[str]:
         [events] if isinstance(events, str) else list(events) if isinstance(events, list | tuple) else None
     )
     if not chosen or not all(isinstance(g, str) and g in GROUPS for g in chosen):
-        raise FieldErrors({"events": "Choose at least one of: bookings, attendance, payments."})
+        raise FieldErrors({"events": "Choose at least one of: " + ", ".join(GROUPS) + "."})
     return [g for g in GROUPS if g in chosen]
 
 
