@@ -1,6 +1,8 @@
 """Anna shares Ema's swimming booking with grandma@example.com (may pay, not manage) from the booking page (a
 1280 px desktop); Grandma (a 390 px phone) opens the invitation e-mail's link, logs in the normal way (her address
 filled in), accepts, and sees only that booking and what is due on it (EUR 108.00), without the excuse button.
+The provider cancels Ema's next session (the CLI): Anna, Peter and Grandma each get exactly one e-mail naming Ema,
+the class and the local time, and Grandma's one-click unsubscribe link turns that kind off for her alone.
 Anna revokes her; Grandma's open page loses the booking at her next step.
 
 Runs before test_booking_shared_view.py and test_payments_flow.py (file order): the term fee is still unpaid."""
@@ -8,11 +10,13 @@ Runs before test_booking_shared_view.py and test_payments_flow.py (file order): 
 from __future__ import annotations
 
 import re
+import time
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import _new_page, login, screenshot
+from tests.e2e.conftest import _new_page, admin, login, screenshot
 from tests.smtp_helpers import Mailbox
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +28,53 @@ def _text(msg) -> str:
     return msg.get_body(preferencelist=("plain",)).get_content()
 
 
-def test_anna_shares_emas_booking_with_grandma_who_accepts_then_loses_it(app_server, smtp_server, browser):
+def _next_session(app_env, booking_id: int) -> tuple[int, str]:
+    """The id and the local label ("Tue 8 Dec, 16:00") of the booking's next scheduled session."""
+    from sqlalchemy import create_engine
+    from sqlmodel import Session, select
+
+    from client_profile import clock
+    from client_profile import formatting as fmt
+    from client_profile.models import Booking, ClassSession, SessionStatus
+    from client_profile.models.base import as_utc
+
+    engine = create_engine(app_env["REFLEX_DB_URL"])
+    try:
+        with Session(engine) as db:
+            class_id = db.get(Booking, booking_id).class_id
+            rows = db.exec(
+                select(ClassSession)
+                .where(ClassSession.class_id == class_id, ClassSession.status == SessionStatus.scheduled)
+                .order_by(ClassSession.starts_at)
+            ).all()
+            upcoming = [r for r in rows if as_utc(r.starts_at) > clock.utcnow() + timedelta(hours=1)]
+            return upcoming[0].id, fmt.session_label(as_utc(upcoming[0].starts_at), "Europe/Bratislava")
+    finally:
+        engine.dispose()
+
+
+def _preferences(app_env) -> list[tuple[str, str, bool]]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(app_env["REFLEX_DB_URL"])
+    try:
+        with engine.connect() as conn:
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    text(
+                        "SELECT c.email, p.kind, p.enabled FROM notification_preference p "
+                        "JOIN client c ON c.id = p.client_id ORDER BY c.email"
+                    )
+                )
+            ]
+    finally:
+        engine.dispose()
+
+
+def test_anna_shares_emas_booking_with_grandma_who_accepts_then_loses_it(
+    app_env, app_server, smtp_server, browser
+):
     box, _ = smtp_server
     anna_ctx, anna = _new_page(browser, "desktop")
     grandma_ctx, grandma = _new_page(browser, "phone")
@@ -86,6 +136,28 @@ def test_anna_shares_emas_booking_with_grandma_who_accepts_then_loses_it(app_ser
         expect(fee).to_contain_text("Full price EUR 120.00")
         expect(fee.locator(".cp-pay-check")).to_be_visible()  # she may pay it
         screenshot(grandma, "share-payments-phone")
+
+        # The provider cancels Ema's next session: one e-mail each to Anna, Peter and Grandma (after the grace
+        # period, NOTIFY_GRACE_SECONDS in the e2e environment), naming Ema, the class and the local time.
+        session_id, when = _next_session(app_env, int(booking_url.rstrip("/").rsplit("/", 1)[1]))
+        before = box.count()
+        admin(app_env, "cancel-session", str(session_id), "--note", "Pool closed")
+        people = ("anna@example.com", "peter@example.com", GRANDMA)
+        mails = {who: box.wait_for(who, before, timeout=30) for who in people}
+        for who, mail in mails.items():
+            body = _text(mail)
+            assert "Ema" in body and "Beginners - Tuesday 16:00" in body and when in body, (who, body)
+        time.sleep(3)  # anything sent twice would have arrived by now
+        subject = mails[GRANDMA]["Subject"]
+        for who in people:
+            same = [m for m in box.messages[before:] if who in str(m["To"]) and m["Subject"] == subject]
+            assert len(same) == 1, (who, len(same))
+        # Grandma's one-click unsubscribe (RFC 8058) turns off session changes for her, and for nobody else.
+        assert mails[GRANDMA]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        grandma.goto(re.search(r"<(https?://[^>]+)>", mails[GRANDMA]["List-Unsubscribe"]).group(1))
+        grandma.locator("#unsubscribe button").click()
+        expect(grandma.get_by_role("status")).to_contain_text("You will no longer get e-mails about")
+        assert _preferences(app_env) == [(GRANDMA, "session_changed", False)]
 
         # Anna sees the acceptance, then revokes; Grandma's open booking page loses it at her next step.
         expect(row).to_have_attribute("data-status", "active")  # the owner's page updates itself
