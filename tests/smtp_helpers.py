@@ -41,15 +41,27 @@ class Mailbox:
         with self._lock:
             return len(self.messages)
 
-    def wait_for(self, to: str, after: int, timeout: float = 20.0) -> email.message.EmailMessage:
+    def wait_for(
+        self, to: str, after: int, timeout: float = 20.0, subject_has: str = ""
+    ) -> email.message.EmailMessage:
+        """The first e-mail to ``to`` received after the first ``after`` (and, given ``subject_has``, whose
+        subject contains it, any case)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
                 for msg in self.messages[after:]:
-                    if to.lower() in str(msg["To"]).lower():
+                    if (
+                        to.lower() in str(msg["To"]).lower()
+                        and subject_has.lower() in str(msg["Subject"]).lower()
+                    ):
                         return msg
             time.sleep(0.1)
         raise AssertionError(f"no e-mail to {to} within {timeout}s")
+
+    def wait_for_code(self, to: str, after: int, timeout: float = 20.0) -> str:
+        """The code of the next login (or confirmation) e-mail to ``to``: other e-mails to that address (a new
+        charge, a session change) may arrive in between and are passed over."""
+        return self.code_in(self.wait_for(to, after, timeout, subject_has="code"))
 
     @staticmethod
     def code_in(msg: email.message.EmailMessage) -> str:

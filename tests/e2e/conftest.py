@@ -26,7 +26,7 @@ from playwright.sync_api import expect
 
 from tests.clock_helpers import parse as parse_instant
 from tests.db_helpers import fresh_database_url
-from tests.smtp_helpers import Mailbox, free_port
+from tests.smtp_helpers import free_port
 from tests.smtp_helpers import smtp_server as running_smtp
 
 # Assertions wait up to 15 s (Playwright's default is 5 s): under the PostgreSQL + Redis run, two app workers,
@@ -254,7 +254,7 @@ def login(page, base: str, smtp_server, address: str) -> None:
     page.fill("input[name=email]", address)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/login/code"))
-    code = Mailbox.code_in(box.wait_for(address, before))
+    code = box.wait_for_code(address, before)
     page.fill("input[name=code]", code)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"^" + re.escape(base) + r"/?$"))
@@ -269,7 +269,7 @@ def staff_login(page, base: str, smtp_server, address: str) -> None:
     page.fill("input[name=email]", address)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/admin/login/code"))
-    code = Mailbox.code_in(box.wait_for(address, before))
+    code = box.wait_for_code(address, before)
     page.fill("input[name=code]", code)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"^" + re.escape(base) + r"/admin/?$"))

@@ -17,7 +17,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import _new_page, admin, login, screenshot
-from tests.smtp_helpers import Mailbox
 
 pytestmark = pytest.mark.e2e
 
@@ -111,7 +110,7 @@ def test_anna_shares_emas_booking_with_grandma_who_accepts_then_loses_it(
         before = box.count()
         grandma.click("button[type=submit]")
         grandma.wait_for_url(re.compile(r"/login/code"))
-        grandma.fill("input[name=code]", Mailbox.code_in(box.wait_for(GRANDMA, before)))
+        grandma.fill("input[name=code]", box.wait_for_code(GRANDMA, before))
         grandma.click("button[type=submit]")
         grandma.wait_for_url(re.compile(r"/invitation/"))
         expect(grandma.locator("#invitation")).to_contain_text("Anna Novak shared Ema's booking with you")

@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
 from tests.e2e.conftest import login, screenshot, staff_login
-from tests.smtp_helpers import Mailbox
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +43,7 @@ def test_anna_confirms_with_a_fresh_code_and_downloads_her_data(app_server, smtp
     before = box.count()
     page.locator("#my-data-send-code").click()
     expect(card).to_contain_text("We sent a 6-digit code")
-    code = Mailbox.code_in(box.wait_for("anna@example.com", before))
+    code = box.wait_for_code("anna@example.com", before)
     page.locator("#my-data-code").fill(code)
     page.locator("#my-data-confirm").click()
     expect(page.locator("#my-data-download")).to_be_visible()

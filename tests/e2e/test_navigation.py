@@ -9,7 +9,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import VIEWPORTS, Mailbox, login, screenshot
+from tests.e2e.conftest import VIEWPORTS, login, screenshot
+from tests.smtp_helpers import Mailbox
 
 pytestmark = pytest.mark.e2e
 
@@ -59,7 +60,7 @@ def _ask_for_a_login_from(page, box, base: str, path: str):
     page.fill("input[name=email]", "anna@example.com")
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/login/code"))
-    return box.wait_for("anna@example.com", before)
+    return box.wait_for("anna@example.com", before, subject_has="code")
 
 
 def test_after_login_the_page_asked_for_opens_and_the_link_needs_no_tap(app_server, smtp_server, browser):
