@@ -81,6 +81,8 @@ def app_env(smtp_server, stripe_stub, tmp_path_factory):
         "OUTBOX_POLL_SECONDS": "0.2",
         # Session-change e-mails wait this long for an undo (production: 2 minutes); tests read them at once.
         "NOTIFY_GRACE_SECONDS": "1",
+        # The SSRF guard as in production, also when TEST_NOW runs the app in the "test" environment.
+        "WEBHOOK_ALLOW_PRIVATE": "false",
         "STRIPE_SECRET_KEY": "sk_test_e2e",
         "STRIPE_WEBHOOK_SECRET": E2E_WEBHOOK_SECRET,
         "STRIPE_API_BASE": stripe_stub.url,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -27,12 +27,18 @@ def _text(msg) -> str:
     return msg.get_body(preferencelist=("plain",)).get_content()
 
 
+def _app_now(app_env) -> datetime:
+    """The app's clock: it started at CLIENT_PROFILE_NOW under TEST_NOW (a few minutes ago at most, well inside
+    the hour of margin below); the real time otherwise. This process keeps real time for the browser."""
+    start = app_env.get("CLIENT_PROFILE_NOW")
+    return datetime.fromisoformat(start) if start else datetime.now(UTC)
+
+
 def _next_session(app_env, booking_id: int) -> tuple[int, str]:
     """The id and the local label ("Tue 8 Dec, 16:00") of the booking's next scheduled session."""
     from sqlalchemy import create_engine
     from sqlmodel import Session, select
 
-    from client_profile import clock
     from client_profile import formatting as fmt
     from client_profile.models import Booking, ClassSession, SessionStatus
     from client_profile.models.base import as_utc
@@ -46,7 +52,7 @@ def _next_session(app_env, booking_id: int) -> tuple[int, str]:
                 .where(ClassSession.class_id == class_id, ClassSession.status == SessionStatus.scheduled)
                 .order_by(ClassSession.starts_at)
             ).all()
-            upcoming = [r for r in rows if as_utc(r.starts_at) > clock.utcnow() + timedelta(hours=1)]
+            upcoming = [r for r in rows if as_utc(r.starts_at) > _app_now(app_env) + timedelta(hours=1)]
             return upcoming[0].id, fmt.session_label(as_utc(upcoming[0].starts_at), "Europe/Bratislava")
     finally:
         engine.dispose()
