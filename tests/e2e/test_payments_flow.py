@@ -135,14 +135,17 @@ def test_order_page_with_entry_pass_and_a_declined_card(app_server, smtp_server,
 
     engine = create_engine(app_env["REFLEX_DB_URL"])
     with engine.begin() as conn:
-        fam = conn.execute(text("SELECT family_id FROM client WHERE email='anna@example.com'")).scalar()
+        # The demo's provider id changes with every reset (tests/e2e/conftest.py fresh_demo): read it.
+        provider, fam = conn.execute(
+            text("SELECT provider_id, family_id FROM client WHERE email='anna@example.com'")
+        ).one()
         conn.execute(
             text(
                 "INSERT INTO charge (provider_id, family_id, description, amount_minor, currency, status, "
-                "reference, created_at) VALUES (1, :f, 'Spring term deposit', 5000, 'EUR', 'unpaid', "
+                "reference, created_at) VALUES (:p, :f, 'Spring term deposit', 5000, 'EUR', 'unpaid', "
                 "'E2E-DECLINE', CURRENT_TIMESTAMP)"
             ),
-            {"f": fam},
+            {"p": provider, "f": fam},
         )
         conn.execute(text("UPDATE family SET data_version = data_version + 1 WHERE id = :f"), {"f": fam})
     engine.dispose()
