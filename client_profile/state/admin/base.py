@@ -21,6 +21,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from client_profile.services.errors import DomainError, FieldErrors
+from client_profile.services.people.access import parse_id
 from client_profile.services.people.identity import StaffPrincipal
 from client_profile.state.base import Ctx, PageState
 from client_profile.state.session import staff_principal_for, to_admin_login
@@ -71,6 +72,14 @@ class AdminPage(PageState, mixin=True):
             elif self.form_key:
                 self.error = ""  # the messages show under their fields
         return event
+
+    def _family_page_id(self, section: str) -> int | None:
+        """The family id of a family's sub-page, /admin/families/<id>/<section> (None for any other path or a
+        malformed id)."""
+        parts = (self.router.url.path or "").strip("/").split("/")
+        if len(parts) == 4 and parts[:2] == ["admin", "families"] and parts[3] == section:
+            return parse_id(parts[2])
+        return None
 
     def _refused_load(self, reason: str) -> None:
         super()._refused_load(reason)

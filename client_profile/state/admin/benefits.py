@@ -58,14 +58,8 @@ class AdminBenefitsState(AdminPage, rx.State):
     last_event: int = 0
     not_found: bool = False
 
-    def _route_family_id(self) -> int | None:
-        parts = (self.router.url.path or "").strip("/").split("/")
-        if len(parts) == 4 and parts[:2] == ["admin", "families"] and parts[3] == "benefits":
-            return parse_id(parts[2])
-        return None
-
     def _load(self, ctx: Ctx) -> None:
-        family_id = self._route_family_id()
+        family_id = self._family_page_id("benefits")
         try:
             if family_id is None:
                 require_staff(ctx.principal, Capability.money)
